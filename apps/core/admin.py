@@ -1,0 +1,118 @@
+"""Every core model in the Django admin; actions call services."""
+
+from django.contrib import admin, messages
+
+from apps.core import models as m
+from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin
+from apps.core.errors import DomainError
+from apps.core.services.events import event_replay
+
+
+class AddressInline(admin.TabularInline):
+    model = m.PartyAddress
+    extra = 0
+
+
+class ContactInline(admin.TabularInline):
+    model = m.ContactPerson
+    extra = 0
+
+
+@admin.register(m.Company)
+class CompanyAdmin(SuiteModelAdmin):
+    list_display = ["code", "name", "currency"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(m.Membership)
+class MembershipAdmin(SuiteModelAdmin):
+    list_display = ["user", "company", "role"]
+    list_filter = ["company", "role"]
+
+
+@admin.register(m.Party)
+class PartyAdmin(SuiteModelAdmin):
+    list_display = ["number", "name", "kind", "is_customer", "is_supplier", "company"]
+    list_filter = ["kind", "is_customer", "is_supplier", "company"]
+    search_fields = ["number", "name", "email"]
+    readonly_fields = ["number"]
+    inlines = [AddressInline, ContactInline]
+
+
+@admin.register(m.Currency)
+class CurrencyAdmin(SuiteModelAdmin):
+    list_display = ["code", "name", "decimals"]
+
+
+@admin.register(m.ExchangeRate)
+class ExchangeRateAdmin(SuiteModelAdmin):
+    list_display = ["date", "base", "quote", "rate"]
+    list_filter = ["base", "quote"]
+
+
+@admin.register(m.UomCategory)
+class UomCategoryAdmin(SuiteModelAdmin):
+    list_display = ["name"]
+
+
+@admin.register(m.UnitOfMeasure)
+class UnitOfMeasureAdmin(SuiteModelAdmin):
+    list_display = ["code", "name", "category", "factor"]
+    list_filter = ["category"]
+
+
+class DeliveryInline(admin.TabularInline):
+    model = m.EventDelivery
+    extra = 0
+    can_delete = False
+    readonly_fields = ["handler", "status", "attempts", "last_error", "next_attempt_at", "delivered_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.Event)
+class EventAdmin(ReadOnlyAdmin):
+    list_display = ["id", "name", "company", "subject_type", "subject_id", "created_at"]
+    list_filter = ["name", "deliveries__status"]
+    search_fields = ["name", "subject_id"]
+    inlines = [DeliveryInline]
+    actions = ["replay"]
+
+    @admin.action(description="Replay dead or pending deliveries", permissions=["view"])
+    def replay(self, request, queryset):
+        for event in queryset:
+            try:
+                event_replay(event=event, actor=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{event}: {exc}", messages.WARNING)
+            else:
+                self.message_user(request, f"{event}: replayed.", messages.SUCCESS)
+
+
+@admin.register(m.EventDelivery)
+class EventDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["event", "handler", "status", "attempts", "delivered_at"]
+    list_filter = ["status", "handler"]
+
+
+@admin.register(m.AuditRecord)
+class AuditRecordAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor", "action", "content_type", "object_repr"]
+    list_filter = ["action", "content_type"]
+    search_fields = ["object_repr", "object_id"]
+
+
+@admin.register(m.Note)
+class NoteAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "author", "content_type", "object_id"]
+
+
+@admin.register(m.Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "name", "size", "sha256", "uploaded_by"]
+
+
+@admin.register(m.IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "user", "key", "method", "path", "status_code"]

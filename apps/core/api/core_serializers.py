@@ -1,0 +1,159 @@
+"""Serializers of core's own resources."""
+
+from django.contrib.contenttypes.models import ContentType
+from rest_framework import serializers
+
+from apps.core.api.serializers import SuiteModelSerializer
+from apps.core.models import (
+    Attachment,
+    AuditRecord,
+    Company,
+    ContactPerson,
+    Currency,
+    Event,
+    EventDelivery,
+    ExchangeRate,
+    Membership,
+    Note,
+    Party,
+    PartyAddress,
+    UnitOfMeasure,
+    UomCategory,
+)
+
+
+class CompanySerializer(SuiteModelSerializer):
+    class Meta:
+        model = Company
+        fields = ["id", "code", "name", "currency", "created_at", "updated_at"]
+
+
+class PartyAddressSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PartyAddress
+        fields = ["kind", "street", "city", "postal_code", "country"]
+
+
+class ContactPersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContactPerson
+        fields = ["name", "role", "email", "phone"]
+
+
+class PartySerializer(SuiteModelSerializer):
+    addresses = PartyAddressSerializer(many=True, required=False)
+    contacts = ContactPersonSerializer(many=True, required=False)
+
+    class Meta:
+        model = Party
+        fields = ["id", "company", "number", "name", "kind", "is_customer", "is_supplier", "email", "phone",
+                  "tax_id", "currency", "payment_terms_days", "notes", "addresses", "contacts",
+                  "created_at", "updated_at"]
+        read_only_fields = ["number"]
+
+
+class CurrencySerializer(SuiteModelSerializer):
+    class Meta:
+        model = Currency
+        fields = ["id", "code", "name", "decimals", "created_at", "updated_at"]
+
+
+class ExchangeRateSerializer(SuiteModelSerializer):
+    class Meta:
+        model = ExchangeRate
+        fields = ["id", "base", "quote", "date", "rate", "created_at", "updated_at"]
+
+
+class UomCategorySerializer(SuiteModelSerializer):
+    class Meta:
+        model = UomCategory
+        fields = ["id", "name", "created_at", "updated_at"]
+
+
+class UnitOfMeasureSerializer(SuiteModelSerializer):
+    class Meta:
+        model = UnitOfMeasure
+        fields = ["id", "code", "name", "category", "factor", "created_at", "updated_at"]
+
+
+class EventDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EventDelivery
+        fields = ["id", "handler", "status", "attempts", "last_error", "next_attempt_at", "delivered_at"]
+
+
+class EventSerializer(SuiteModelSerializer):
+    deliveries = EventDeliverySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Event
+        fields = ["id", "company", "name", "subject_type", "subject_id", "payload", "deliveries", "created_at",
+                  "updated_at"]
+
+
+class MembershipSerializer(SuiteModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    role_name = serializers.CharField(source="role.name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "company", "user", "username", "role", "role_name", "created_at", "updated_at"]
+
+
+class TargetField(serializers.CharField):
+    """`app_label.model` of the record a note or attachment belongs to."""
+
+
+class ChatterSerializerMixin(serializers.Serializer):
+    target_type = serializers.CharField(write_only=True, help_text="app_label.model, e.g. core.party")
+    target_id = serializers.CharField(write_only=True)
+
+    def validate(self, attrs):
+        from apps.core.scoping import scope_queryset
+
+        try:
+            app_label, model = attrs.pop("target_type").split(".", 1)
+            content_type = ContentType.objects.get(app_label=app_label, model=model)
+        except (ValueError, ContentType.DoesNotExist) as exc:
+            raise serializers.ValidationError({"target_type": ["Unknown record type."]}) from exc
+        queryset = scope_queryset(content_type.model_class()._default_manager.all(), self.context["request"].user)
+        target = queryset.filter(pk=attrs.pop("target_id")).first()
+        if target is None:
+            raise serializers.ValidationError({"target_id": ["No such record."]})
+        attrs["target"] = target
+        return attrs
+
+
+class NoteSerializer(ChatterSerializerMixin, serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", read_only=True)
+    content_type = serializers.CharField(source="content_type.natural_key", read_only=True)
+
+    class Meta:
+        model = Note
+        fields = ["id", "target_type", "target_id", "content_type", "object_id", "body", "author", "created_at",
+                  "updated_at"]
+        read_only_fields = ["object_id"]
+
+
+class AttachmentSerializer(ChatterSerializerMixin, serializers.ModelSerializer):
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "target_type", "target_id", "object_id", "file", "name", "size", "sha256", "uploaded_by",
+                  "created_at", "updated_at"]
+        read_only_fields = ["object_id", "size", "sha256"]
+        extra_kwargs = {"name": {"required": False}}
+
+
+class AuditRecordSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
+    content_type = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditRecord
+        fields = ["id", "actor", "content_type", "object_id", "object_repr", "action", "before", "after",
+                  "created_at"]
+
+    def get_content_type(self, obj) -> str:
+        return f"{obj.content_type.app_label}.{obj.content_type.model}"

@@ -1,0 +1,101 @@
+"""Base serializers: company-scoped relations, the write-time company, workflow state."""
+
+from django.db import models
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.core.audit import company_of
+from apps.core.models import Company
+from apps.core.scoping import scope_queryset, user_company_ids
+from apps.core.workflow import allowed_transitions
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A foreign key that only accepts rows of the requesting user's companies."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        if request is None or queryset is None:
+            return queryset
+        return scope_queryset(queryset, request.user)
+
+
+class SuiteModelSerializer(serializers.ModelSerializer):
+    """Base of every API serializer: id, company, timestamps; related ids scoped to the user's companies.
+
+    On create, `company` may be given; it defaults to the user's only company. Every related
+    record must belong to the same company as the record written.
+    """
+
+    serializer_related_field = ScopedPrimaryKeyRelatedField
+    base_fields = ("id", "created_at", "updated_at")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if "company" in fields:
+            fields["company"] = ScopedPrimaryKeyRelatedField(
+                queryset=Company.objects.all(), required=False,
+                read_only=self.instance is not None and not isinstance(self.instance, list | models.QuerySet),
+                help_text="Company id; defaults to your only company.",
+            )
+        for name in ("created_at", "updated_at"):
+            if name in fields:
+                fields[name].read_only = True
+        return fields
+
+    def resolve_company(self, attrs) -> Company | None:
+        if "company" not in self.fields:
+            return None
+        if self.instance is not None:
+            return self.instance.company
+        if attrs.get("company"):
+            return attrs["company"]
+        parent = getattr(self, "parent_company", None)
+        if parent is not None:
+            return parent
+        request = self.context.get("request")
+        ids = user_company_ids(request.user) if request else []
+        if len(ids) == 1:
+            return Company.objects.get(pk=ids[0])
+        raise serializers.ValidationError({"company": ["Required: you belong to several companies."]
+                                           if ids else ["You belong to no company."]})
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        company = self.resolve_company(attrs)
+        if company is not None:
+            if "company" in self.fields and self.instance is None:
+                attrs["company"] = company
+            check_same_company(attrs, company)
+        return attrs
+
+
+def check_same_company(attrs: dict, company: Company) -> None:
+    """Reject related records of another company than the one written (named by field)."""
+    errors = {}
+    for name, value in attrs.items():
+        if name == "company" or not isinstance(value, models.Model):
+            continue
+        owner = company_of(value)
+        if owner is not None and owner != company.pk:
+            errors[name] = ["Belongs to another company."]
+    if errors:
+        raise serializers.ValidationError(errors)
+
+
+class WorkflowFieldsMixin(serializers.Serializer):
+    """Adds `allowed_transitions`: the workflow verbs the requesting user may call now."""
+
+    allowed_transitions = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_transitions(self, obj) -> list[str]:
+        request = self.context.get("request")
+        return allowed_transitions(obj, request.user if request else None)
+
+
+class CommentSerializer(serializers.Serializer):
+    """Input of a workflow step that takes an optional comment."""
+
+    comment = serializers.CharField(required=False, allow_blank=True, default="")

@@ -1,0 +1,102 @@
+"""`SuiteModelViewSet`: a domain API is a few declarative lines on top of this.
+
+    class PartyViewSet(SuiteModelViewSet):
+        queryset = Party.objects.all()
+        serializer_class = PartySerializer
+        filterset_class = PartyFilterSet
+        services = {"create": party_create, "update": party_update}
+
+Reads are scoped to the user's companies (another company's id answers 404), writes call
+services (a generic audited create/update/delete when none is declared), POSTs honour
+`Idempotency-Key`, and `workflow_action` turns a service into `POST {id}/<verb>/`.
+"""
+
+import inspect
+from collections.abc import Callable
+from functools import partial
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.core.api.idempotency import IdempotencyMixin
+from apps.core.errors import PermissionDeniedError
+from apps.core.scoping import scope_queryset
+from apps.core.services.records import record_create, record_delete, record_update
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    description="Retry-safe POST: the same key and body replay the first response; another body answers 422.",
+)
+
+
+class ScopedQuerysetMixin:
+    """Restricts every queryset of the view to the requesting user's companies."""
+
+    def get_queryset(self):
+        return scope_queryset(super().get_queryset(), self.request.user)
+
+
+class SuiteReadOnlyViewSet(ScopedQuerysetMixin, IdempotencyMixin, viewsets.ReadOnlyModelViewSet):
+    """Company-scoped list and detail."""
+
+    ordering = ["-id"]
+
+
+class SuiteModelViewSet(ScopedQuerysetMixin, IdempotencyMixin, viewsets.ModelViewSet):
+    """Company-scoped CRUD whose writes go through services."""
+
+    ordering = ["-id"]
+    services: dict[str, Callable] = {}
+
+    def _service(self, verb: str) -> Callable:
+        service = self.services.get(verb)
+        if service is not None:
+            return service
+        generic = {"create": record_create, "update": record_update, "delete": record_delete}[verb]
+        return partial(generic, model=self.get_queryset().model) if verb == "create" else generic
+
+    @extend_schema(parameters=[IDEMPOTENCY_HEADER])
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        serializer.instance = self._service("create")(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = self._service("update")(
+            instance=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        self._service("delete")(instance=instance, actor=self.request.user)
+
+
+def workflow_action(verb: str, service: Callable, *, input_serializer=None, summary: str | None = None):
+    """A `POST {id}/<verb>/` action that calls `service(<object>=..., actor=..., **input)`.
+
+    The object's keyword is the service's first parameter; the transition's permission (if the
+    model's workflow declares one) is checked; the response is the updated detail.
+    """
+    object_arg = next(iter(inspect.signature(service).parameters))
+
+    @extend_schema(request=input_serializer, summary=summary or f"{verb.replace('_', ' ').capitalize()}",
+                   parameters=[IDEMPOTENCY_HEADER])
+    @action(detail=True, methods=["post"], url_path=verb.replace("_", "-"))
+    def run(self, request, pk=None):
+        obj = self.get_object()
+        workflow = getattr(type(obj), "workflow", None)
+        step = workflow.transitions.get(verb) if workflow else None
+        if step and step.permission and not request.user.has_perm(step.permission):
+            raise PermissionDeniedError(None, f"Your role may not {verb.replace('_', ' ')} this record.")
+        data = {}
+        if input_serializer is not None:
+            incoming = input_serializer(data=request.data, context=self.get_serializer_context())
+            incoming.is_valid(raise_exception=True)
+            data = dict(incoming.validated_data)
+        result = service(**{object_arg: obj}, actor=request.user, **data)
+        return Response(self.get_serializer(result if result is not None else obj).data)
+
+    run.__name__ = verb
+    return run

@@ -1,0 +1,61 @@
+"""Recording changes: every service calls `record_change` in its own transaction."""
+
+import json
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+from apps.core.models import AuditRecord
+
+_SKIPPED = {"created_at", "updated_at"}
+
+
+def snapshot(obj: models.Model) -> dict:
+    """The JSON-safe values of a record's concrete fields (foreign keys by id, files by name)."""
+    data = {}
+    for f in obj._meta.concrete_fields:
+        if f.name in _SKIPPED:
+            continue
+        value = getattr(obj, f.attname)
+        if isinstance(f, models.FileField):
+            value = value.name if value else None
+        elif isinstance(value, Decimal):
+            value = str(value)
+        data[f.name] = value
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def company_of(obj: models.Model):
+    """The company id a record belongs to, following its `company_path`."""
+    if hasattr(obj, "company_id"):
+        return obj.company_id
+    path = getattr(type(obj), "company_path", None)
+    if not path:
+        return None
+    if path == "id":
+        return obj.pk
+    value = obj
+    for part in path.split("__"):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value.pk
+
+
+def record_change(obj: models.Model, *, actor, action: str, before: dict | None = None,
+                  after: dict | None = None) -> AuditRecord:
+    """Write the audit row for a change to `obj` (before: a `snapshot` taken before the change)."""
+    if after is None and action != "delete":
+        after = snapshot(obj)
+    return AuditRecord.objects.create(
+        company_id=company_of(obj),
+        actor=actor if getattr(actor, "pk", None) else None,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        action=action,
+        before=before,
+        after=after,
+    )

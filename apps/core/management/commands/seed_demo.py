@@ -1,0 +1,26 @@
+"""`manage.py seed_demo`: the demo companies, users (password = user name) and each module's demo data."""
+
+import importlib
+
+from django.core.management.base import BaseCommand
+
+LAYERS = ["core", "plm", "scm", "crm", "mes", "erp"]
+
+
+class Command(BaseCommand):
+    help = "Create the demo companies DEMO and DEMO2, one user per role, and demo data (idempotent)."
+
+    def handle(self, *args, **options):
+        from apps.core import demo as core_demo
+
+        context = core_demo.seed()
+        for app in LAYERS[1:]:
+            try:
+                module = importlib.import_module(f"apps.{app}.demo")
+            except ModuleNotFoundError:
+                continue
+            module.seed(**context)
+        self.stdout.write(self.style.SUCCESS(
+            "Demo data ready: company DEMO (users admin, sales, engineer, buyer, storekeeper, operator, quality, "
+            "accountant, manager, integrator) and DEMO2 (user other); each password equals the user name."
+        ))

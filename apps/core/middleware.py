@@ -1,0 +1,21 @@
+"""The active company of a browser session (the company switcher)."""
+
+from apps.core.scoping import user_company_ids
+
+SESSION_KEY = "active_company_id"
+
+
+class ActiveCompanyMiddleware:
+    """Sets `request.company_id`: the session's chosen company, else the user's first one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.company_id = None
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            ids = user_company_ids(user)
+            chosen = request.session.get(SESSION_KEY)
+            request.company_id = chosen if chosen in ids else (ids[0] if ids else None)
+        return self.get_response(request)

@@ -1,0 +1,138 @@
+"""core's browser screens, declared as Resources."""
+
+from django import forms
+from django.contrib.auth.models import Group
+
+from apps.core.choices import DeliveryStatus
+from apps.core.models import Company, Currency, Event, ExchangeRate, Membership, Party, UnitOfMeasure
+from apps.core.services.companies import user_invite
+from apps.core.services.events import event_replay
+from apps.core.services.parties import party_create, party_update
+from apps.core.ui.resource import Action, Inline, Related, Resource
+
+
+class PartyResource(Resource):
+    model = Party
+    list_fields = ["number", "name", "kind", "is_customer", "is_supplier", "email", "phone"]
+    filter_fields = ["kind", "is_customer", "is_supplier"]
+    search_fields = ["number", "name", "email", "tax_id"]
+    form_fields = ["name", "kind", "is_customer", "is_supplier", "email", "phone", "tax_id", "currency",
+                   "payment_terms_days", "notes"]
+    detail_fields = ["number", *form_fields]
+    inlines = [Inline("addresses", ["kind", "street", "city", "postal_code", "country"]),
+               Inline("contacts", ["name", "role", "email", "phone"])]
+    services = {"create": party_create, "update": party_update}
+    ordering = ["name"]
+
+
+class CustomerResource(PartyResource):
+    name = "customer"
+    title, title_plural = "Customer", "Customers"
+    filter_fields = ["kind"]
+
+    @classmethod
+    def base_queryset(cls, request):
+        return super().base_queryset(request).filter(is_customer=True)
+
+    @classmethod
+    def detail_url(cls, obj) -> str:
+        return PartyResource.detail_url(obj)
+
+
+class SupplierResource(CustomerResource):
+    name = "supplier"
+    title, title_plural = "Supplier", "Suppliers"
+
+    @classmethod
+    def base_queryset(cls, request):
+        return Party.objects.filter(is_supplier=True)
+
+
+class CompanyResource(Resource):
+    model = Company
+    list_fields = ["code", "name", "currency"]
+    search_fields = ["code", "name"]
+    form_fields = ["name", "currency"]
+    can_create = False
+    related = [Related("Members", "memberships", ["user", "role"])]
+
+
+class CurrencyResource(Resource):
+    model = Currency
+    list_fields = ["code", "name", "decimals"]
+    search_fields = ["code", "name"]
+    form_fields = ["code", "name", "decimals"]
+
+
+class ExchangeRateResource(Resource):
+    model = ExchangeRate
+    list_fields = ["date", "base", "quote", "rate"]
+    filter_fields = ["base", "quote"]
+    form_fields = ["base", "quote", "date", "rate"]
+    select_related = ["base", "quote"]
+
+
+class UnitResource(Resource):
+    model = UnitOfMeasure
+    name = "uom"
+    list_fields = ["code", "name", "category", "factor"]
+    filter_fields = ["category"]
+    search_fields = ["code", "name"]
+    form_fields = ["code", "name", "category", "factor"]
+    select_related = ["category"]
+
+
+class EventResource(Resource):
+    """The flow monitor: events, their deliveries per handler, and replay."""
+
+    model = Event
+    title_plural = "Flow monitor"
+    list_fields = ["id", "name", "subject_type", "subject_id", "created_at"]
+    search_fields = ["name", "subject_id"]
+    detail_fields = ["name", "subject_type", "subject_id", "payload", "created_at"]
+    related = [Related("Deliveries", "deliveries",
+                       ["handler", "status", "attempts", "last_error", "next_attempt_at", "delivered_at"])]
+    actions = {"replay": Action(event_replay, label="Replay", style="warning")}
+    can_create = can_edit = False
+    list_template = "core/events/list.html"
+
+    @classmethod
+    def get_filterset_class(cls):
+        from apps.core.api.core_filters import EventFilterSet
+
+        return EventFilterSet
+
+    @classmethod
+    def visible_actions(cls, obj, user):
+        if not user.has_perm("core.change_event"):
+            return []
+        if obj.deliveries.exclude(status=DeliveryStatus.DONE).exists():
+            return list(cls.actions.items())
+        return []
+
+
+class MembershipForm(forms.ModelForm):
+    """Invite a user to the active company (new account) with a role."""
+
+    username = forms.CharField(max_length=150)
+    email = forms.EmailField(required=False)
+    password = forms.CharField(widget=forms.PasswordInput, min_length=8)
+    role = forms.ModelChoiceField(queryset=Group.objects.all())
+
+    class Meta:
+        model = Membership
+        fields = ["role"]
+
+
+class MembershipResource(Resource):
+    model = Membership
+    title_plural = "Users and roles"
+    list_fields = ["user", "role", "created_at"]
+    filter_fields = ["role"]
+    search_fields = ["user__username", "user__email"]
+    detail_fields = ["user", "company", "role", "created_at"]
+    form_class = MembershipForm
+    can_edit = False
+    select_related = ["user", "role"]
+
+    services = {"create": user_invite}

@@ -1,0 +1,49 @@
+"""The roles (Django groups) and the permissions each one has, declared once.
+
+A pattern matches `app_label.codename` (fnmatch). `sync_roles` is called by core's data
+migration and again by each domain app's migration once its models (and permissions) exist.
+"""
+
+from fnmatch import fnmatch
+
+CHATTER = ["core.add_note", "core.view_note", "core.add_attachment", "core.view_attachment"]
+READ_ALL = ["core.view_*", "plm.view_*", "scm.view_*", "crm.view_*", "mes.view_*", "erp.view_*"]
+PARTIES = ["core.add_party", "core.change_party", "core.*_partyaddress", "core.*_contactperson"]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    "Sales": [*READ_ALL, *CHATTER, *PARTIES, "crm.*", "erp.*_salesorder*"],
+    "Engineering": [*READ_ALL, *CHATTER, "plm.*"],
+    "Purchasing": [*READ_ALL, *CHATTER, *PARTIES, "scm.*_purchase*", "scm.*_supplier*", "scm.*_receipt*",
+                   "scm.*_reorderrule"],
+    "Warehouse": [*READ_ALL, *CHATTER, "scm.*"],
+    "Production": [*READ_ALL, *CHATTER, "mes.*"],
+    "Quality": [*READ_ALL, *CHATTER, "mes.*", "plm.add_changerequest", "plm.change_changerequest",
+                "plm.approve_changeorder"],
+    "Finance": [*READ_ALL, *CHATTER, "erp.*", "core.*_currency", "core.*_exchangerate"],
+    "Manager": [*READ_ALL, *CHATTER, "core.*_event", "plm.approve_changeorder"],
+    "Integrator": [*READ_ALL, *CHATTER, *PARTIES, "plm.*", "scm.*", "crm.*", "mes.*", "erp.*"],
+    "Admin": ["core.*", "plm.*", "scm.*", "crm.*", "mes.*", "erp.*", "auth.*", "authtoken.*"],
+}
+
+
+def permissions_for(role: str, codes: list[str]) -> list[str]:
+    """The `app_label.codename` strings of `codes` that the role's patterns grant."""
+    patterns = ROLE_PERMISSIONS[role]
+    return [code for code in codes if any(fnmatch(code, p) for p in patterns)]
+
+
+def sync_roles(apps, schema_editor=None) -> None:
+    """Create the role groups and give each exactly the permissions its patterns match."""
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, apps=apps, verbosity=0)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    permissions = {
+        f"{p.content_type.app_label}.{p.codename}": p.pk for p in Permission.objects.select_related("content_type")
+    }
+    for role in ROLE_PERMISSIONS:
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set([permissions[c] for c in permissions_for(role, list(permissions))])

@@ -1,0 +1,30 @@
+"""Company scoping, written once: the companies a user belongs to and the rows they may see."""
+
+from django.db.models import QuerySet
+
+from apps.core.models import Membership
+
+
+def user_company_ids(user) -> list[int]:
+    """Ids of the companies the user is a member of (cached on the user object per request)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_company_ids", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).values_list("company_id", flat=True))
+        user._company_ids = cached
+    return cached
+
+
+def scope_queryset(queryset: QuerySet, user, company_ids: list[int] | None = None) -> QuerySet:
+    """Restrict `queryset` to rows of the user's companies (or the given subset of them).
+
+    Models without a `company_path` are reference data shared by all companies.
+    """
+    path = getattr(queryset.model, "company_path", None)
+    if not path:
+        return queryset
+    allowed = user_company_ids(user)
+    if company_ids is not None:
+        allowed = [c for c in allowed if c in company_ids]
+    return queryset.filter(**{f"{path}__in": allowed})

@@ -1,0 +1,17 @@
+"""Celery tasks of the outbox; thin wrappers over apps.core.outbox."""
+
+from celery import shared_task
+
+from apps.core import outbox
+
+
+@shared_task(name="core.dispatch_event", acks_late=True, reject_on_worker_lost=True)
+def dispatch_event(event_id: int) -> list[str]:
+    """Deliver an event's due pending deliveries."""
+    return outbox.dispatch(event_id)
+
+
+@shared_task(name="core.sweep_events")
+def sweep_events() -> list[int]:
+    """Periodic: re-send events whose deliveries are still pending (broker outage, killed worker)."""
+    return outbox.sweep()

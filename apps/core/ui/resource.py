@@ -1,0 +1,208 @@
+"""`Resource`: the declaration of one model's browser screens (list, detail, forms, workflow buttons).
+
+    class PartyResource(Resource):
+        model = Party
+        list_fields = ["number", "name", "kind", "email"]
+        filter_fields = ["kind", "is_customer"]
+        search_fields = ["number", "name"]
+        form_fields = ["name", "kind", "email"]
+        inlines = [Inline("addresses", ["kind", "street", "city"])]
+        services = {"create": party_create, "update": party_update}
+
+    urlpatterns = PartyResource.urls()
+
+Every screen is company-scoped, permission-checked and audited through the services.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import django_filters
+import django_tables2 as tables
+from django import forms
+from django.db.models import Q
+from django.urls import path, reverse
+
+from apps.core.workflow import allowed_transitions
+
+
+@dataclass
+class Inline:
+    """Child rows edited with the parent (a formset): `related_name` on the parent, editable fields."""
+
+    related_name: str
+    fields: list[str]
+    label: str | None = None
+    extra: int = 1
+    widgets: dict = field(default_factory=dict)
+
+
+@dataclass
+class Related:
+    """A read-only list of related rows on the detail page."""
+
+    label: str
+    accessor: str | Callable
+    fields: list[str]
+
+
+@dataclass
+class Action:
+    """A workflow button: a service called with the object, the actor and the optional form's data."""
+
+    service: Callable
+    form_class: type[forms.Form] | None = None
+    label: str | None = None
+    style: str = "primary"
+    confirm: str | None = None
+
+
+class Resource:
+    """Base declaration; subclasses set the model and what to show. See module docstring."""
+
+    model = None
+    namespace = "core"
+    name: str = ""
+    title: str = ""
+    title_plural: str = ""
+    list_fields: list[str] = []
+    filter_fields: list[str] | dict = []
+    filterset_class = None
+    search_fields: list[str] = []
+    form_fields: list[str] = []
+    form_class = None
+    detail_fields: list[str] = []
+    inlines: list[Inline] = []
+    related: list[Related] = []
+    services: dict[str, Callable] = {}
+    actions: dict[str, Action] = {}
+    can_create = True
+    can_edit = True
+    ordering: list[str] | None = None
+    select_related: list[str] = []
+    list_template = "core/generic/list.html"
+    detail_template = "core/generic/detail.html"
+    form_template = "core/generic/form.html"
+    menu: tuple[str, str] | None = None  # (module, label) for the sidebar
+
+    # ---- names and urls -------------------------------------------------------------------
+    @classmethod
+    def url_name(cls, view: str) -> str:
+        return f"{cls.namespace}:{cls.get_name()}_{view}"
+
+    @classmethod
+    def get_name(cls) -> str:
+        return cls.name or cls.model._meta.model_name
+
+    @classmethod
+    def get_title(cls) -> str:
+        return cls.title or cls.model._meta.verbose_name.capitalize()
+
+    @classmethod
+    def get_title_plural(cls) -> str:
+        return cls.title_plural or cls.model._meta.verbose_name_plural.capitalize()
+
+    @classmethod
+    def detail_url(cls, obj) -> str:
+        return reverse(cls.url_name("detail"), args=[obj.pk])
+
+    @classmethod
+    def perm(cls, action: str) -> str:
+        meta = cls.model._meta
+        return f"{meta.app_label}.{action}_{meta.model_name}"
+
+    @classmethod
+    def urls(cls, prefix: str | None = None) -> list:
+        from apps.core.ui import views
+
+        prefix = prefix if prefix is not None else f"{cls.get_name()}s/"
+        name = cls.get_name()
+        patterns = [
+            path(prefix, views.ResourceListView.as_view(resource=cls), name=f"{name}_list"),
+            path(f"{prefix}<int:pk>/", views.ResourceDetailView.as_view(resource=cls), name=f"{name}_detail"),
+            path(f"{prefix}<int:pk>/do/<str:verb>/", views.ResourceActionView.as_view(resource=cls),
+                 name=f"{name}_action"),
+        ]
+        if cls.can_create:
+            patterns.append(path(f"{prefix}new/", views.ResourceCreateView.as_view(resource=cls),
+                                 name=f"{name}_create"))
+        if cls.can_edit:
+            patterns.append(path(f"{prefix}<int:pk>/edit/", views.ResourceUpdateView.as_view(resource=cls),
+                                 name=f"{name}_update"))
+        return patterns
+
+    # ---- querysets, tables, filters, forms ---------------------------------------------------
+    @classmethod
+    def base_queryset(cls, request):
+        queryset = cls.model._default_manager.all()
+        if cls.select_related:
+            queryset = queryset.select_related(*cls.select_related)
+        return queryset
+
+    @classmethod
+    def search(cls, queryset, term: str):
+        if not term or not cls.search_fields:
+            return queryset
+        condition = Q()
+        for name in cls.search_fields:
+            condition |= Q(**{f"{name}__icontains": term})
+        return queryset.filter(condition)
+
+    @classmethod
+    def get_table_class(cls):
+        columns = {}
+        fields = cls.list_fields or [f.name for f in cls.model._meta.concrete_fields if f.name != "company"][:6]
+        first = fields[0]
+        columns[first] = tables.Column(linkify=lambda record: cls.detail_url(record),
+                                       verbose_name=_label(cls.model, first))
+        meta = type("Meta", (), {"model": cls.model, "fields": fields,
+                                 "attrs": {"class": "table table-sm table-hover align-middle"},
+                                 "order_by": cls.ordering})
+        return type(f"{cls.model.__name__}Table", (tables.Table,), {"Meta": meta, **columns})
+
+    @classmethod
+    def get_filterset_class(cls):
+        if cls.filterset_class:
+            return cls.filterset_class
+        meta = type("Meta", (), {"model": cls.model, "fields": cls.filter_fields})
+        return type(f"{cls.model.__name__}FilterSet", (django_filters.FilterSet,), {"Meta": meta})
+
+    @classmethod
+    def get_form_class(cls):
+        if cls.form_class:
+            return cls.form_class
+        return forms.modelform_factory(cls.model, fields=cls.form_fields)
+
+    @classmethod
+    def get_formset_classes(cls) -> list[tuple[Inline, type]]:
+        result = []
+        for inline in cls.inlines:
+            relation = cls.model._meta.get_field(inline.related_name)
+            formset = forms.inlineformset_factory(
+                cls.model, relation.related_model, fk_name=relation.field.name, fields=inline.fields,
+                extra=inline.extra, can_delete=True, widgets=inline.widgets,
+            )
+            inline.label = inline.label or str(relation.related_model._meta.verbose_name_plural).capitalize()
+            result.append((inline, formset))
+        return result
+
+    @classmethod
+    def get_detail_fields(cls) -> list[str]:
+        return cls.detail_fields or cls.form_fields or cls.list_fields
+
+    @classmethod
+    def visible_actions(cls, obj, user) -> list[tuple[str, Action]]:
+        """Workflow buttons allowed now by the object's status and the user's permissions."""
+        if not cls.actions or not user.has_perm(cls.perm("change")):
+            return []
+        if getattr(type(obj), "workflow", None) is None:
+            return list(cls.actions.items())
+        allowed = set(allowed_transitions(obj, user))
+        return [(verb, a) for verb, a in cls.actions.items() if verb in allowed]
+
+
+def _label(model, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name).capitalize()
+    except Exception:
+        return name.replace("__", " ").replace("_", " ").capitalize()

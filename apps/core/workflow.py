@@ -1,0 +1,77 @@
+"""State transitions: one declared table per status field, one `transition()` that enforces it.
+
+    class ChangeOrder(...):
+        workflow = Workflow("status", {
+            "submit": Transition(sources=["draft"], target="submitted"),
+            "approve": Transition(sources=["submitted"], target="approved", permission="plm.approve_changeorder"),
+        })
+"""
+
+from dataclasses import dataclass, field
+
+from apps.core.errors import TransitionNotAllowed
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A step from any of `sources` to `target`, optionally needing a permission."""
+
+    sources: tuple[str, ...] | list[str]
+    target: str
+    permission: str | None = None
+    label: str | None = None
+    style: str = "primary"
+
+
+@dataclass
+class Workflow:
+    """The allowed transitions of one status field, keyed by verb (the API action name)."""
+
+    field: str
+    transitions: dict[str, Transition] = field(default_factory=dict)
+
+    def verbs_from(self, status: str) -> list[str]:
+        return [verb for verb, t in self.transitions.items() if status in t.sources]
+
+
+def _workflow(obj) -> Workflow:
+    workflow = getattr(type(obj), "workflow", None)
+    if workflow is None:
+        raise TypeError(f"{type(obj).__name__} declares no workflow")
+    return workflow
+
+
+def allowed_transitions(obj, user=None) -> list[str]:
+    """The verbs allowed from the object's current status (and, given a user, by their permissions)."""
+    workflow = _workflow(obj)
+    status = getattr(obj, workflow.field)
+    verbs = workflow.verbs_from(status)
+    if user is not None:
+        verbs = [v for v in verbs if not workflow.transitions[v].permission or user.has_perm(
+            workflow.transitions[v].permission)]
+    return verbs
+
+
+def transition(obj, *, to: str | None = None, verb: str | None = None) -> str:
+    """Move `obj` to status `to` (or by `verb`) if the table allows it; raise 409 otherwise.
+
+    Sets the attribute only; the calling service saves. Returns the previous status.
+    """
+    workflow = _workflow(obj)
+    current = getattr(obj, workflow.field)
+    if verb is not None:
+        step = workflow.transitions.get(verb)
+        if step is None:
+            raise TransitionNotAllowed(workflow.field, f"Unknown action '{verb}'.")
+        to = step.target
+        allowed = current in step.sources
+    else:
+        allowed = any(current in t.sources and t.target == to for t in workflow.transitions.values())
+    if not allowed:
+        raise TransitionNotAllowed(
+            workflow.field,
+            f"Cannot change {type(obj)._meta.verbose_name} from '{current}' to '{to}'.",
+            extra={"current": current, "requested": to, "allowed_transitions": workflow.verbs_from(current)},
+        )
+    setattr(obj, workflow.field, to)
+    return current

@@ -1,0 +1,1 @@
+"""@subscriber functions of CRM for other modules' events (none yet)."""

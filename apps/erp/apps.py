@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class ErpConfig(AppConfig):
+    """Finance (GL, AR/AP, payments, periods), sales orders, MRP planning, employees."""
+
+    name = "apps.erp"
+    label = "erp"
+    verbose_name = "ERP"
+
+    def ready(self) -> None:
+        from apps.erp import handlers  # noqa: F401  (registers @subscriber functions)

@@ -1,0 +1,1 @@
+"""@subscriber functions of ERP for other modules' events (none yet)."""

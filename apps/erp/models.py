@@ -1,0 +1,1 @@
+"""ERP models (none yet)."""

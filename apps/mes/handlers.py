@@ -1,0 +1,1 @@
+"""@subscriber functions of MES for other modules' events (none yet)."""

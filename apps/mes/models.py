@@ -1,0 +1,1 @@
+"""MES models (none yet)."""

@@ -1,0 +1,1 @@
+"""@subscriber functions of PLM for other modules' events (none yet)."""

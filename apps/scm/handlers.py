@@ -1,0 +1,1 @@
+"""@subscriber functions of SCM for other modules' events (none yet)."""

@@ -1,0 +1,1 @@
+"""SCM models (none yet)."""

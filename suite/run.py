@@ -1,0 +1,74 @@
+"""`make run`: the whole suite on one machine. Migrate, seed the demo, start worker + beat + web; Ctrl-C stops all.
+
+Uses DATABASE_URL/REDIS_URL when set; otherwise the embedded PostgreSQL under .data/ and
+kombu's filesystem broker, so the flows between modules still run asynchronously.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suite.settings")
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = os.environ.get("PORT", "8000")
+    python = sys.executable
+    embedded = not os.environ.get("DATABASE_URL")
+
+    def manage(*args: str) -> None:
+        subprocess.run([python, "manage.py", *args], cwd=BASE_DIR, check=True)
+
+    manage("migrate", "--no-input", "-v", "0")
+    manage("seed_demo")
+    celery = [python, "-m", "celery", "-A", "suite"]
+    data_dir = BASE_DIR / ".data"
+    data_dir.mkdir(exist_ok=True)
+    processes = [
+        subprocess.Popen([*celery, "worker", "-l", "warning", "--concurrency", "2", "-n", "worker@%h"],
+                         cwd=BASE_DIR),
+        subprocess.Popen([*celery, "beat", "-l", "warning", "-s", str(data_dir / "celerybeat-schedule")],
+                         cwd=BASE_DIR),
+        subprocess.Popen([python, "manage.py", "runserver", f"{host}:{port}", "--noreload"], cwd=BASE_DIR),
+    ]
+    print(f"\n  Millwright is starting on http://{host}:{port}/\n"
+          f"  Logins (password = user name): admin, sales, engineer, buyer, storekeeper, operator, quality,\n"
+          f"  accountant, manager, integrator (company DEMO); other (company DEMO2).\n"
+          f"  Admin: http://{host}:{port}/admin/   API docs: http://{host}:{port}/api/docs/\n"
+          f"  Database: {'embedded PostgreSQL in .data/pg' if embedded else 'DATABASE_URL'};"
+          f" broker: {'Redis' if os.environ.get('REDIS_URL') else 'filesystem (.data/broker)'}. Ctrl-C stops.\n",
+          flush=True)
+
+    def stop(*_args) -> None:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + 10
+        for process in processes:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if embedded:
+            from suite.embedded import stop_embedded
+
+            stop_embedded(data_dir)
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while True:
+        for process in processes:
+            if process.poll() is not None:
+                print(f"a process exited ({process.args[2:4]}); stopping the suite", flush=True)
+                stop()
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Shared fixtures: companies, users per role, API clients, a real Celery worker, waiting on conditions."""
+
+import os
+import time
+
+import pytest
+from django.contrib.auth.models import Group, User
+from rest_framework.test import APIClient
+
+from apps.core.models import Company, Currency
+from apps.core.services.companies import membership_set
+
+
+@pytest.fixture
+def eur(db):
+    return Currency.objects.get(code="EUR")
+
+
+@pytest.fixture
+def company(db, eur):
+    return Company.objects.create(code="ACME", name="Acme Manufacturing", currency=eur)
+
+
+@pytest.fixture
+def other_company(db, eur):
+    return Company.objects.create(code="OTHER", name="Other Works", currency=eur)
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(company, role="Admin", username=None) → a user who is a member with that role."""
+    counter = {"n": 0}
+
+    def make(company, role: str = "Admin", username: str | None = None, **extra) -> User:
+        counter["n"] += 1
+        user = User.objects.create_user(username=username or f"{role.lower()}{counter['n']}-{company.code.lower()}",
+                                        password="pw-secret-123", **extra)
+        membership_set(company=company, user=user, role=Group.objects.get(name=role), actor=None)
+        return User.objects.get(pk=user.pk)  # fresh: no cached permissions or companies
+
+    return make
+
+
+@pytest.fixture
+def user(company, make_user):
+    return make_user(company, "Admin", username="alice")
+
+
+@pytest.fixture
+def other_user(other_company, make_user):
+    return make_user(other_company, "Admin", username="olga")
+
+
+@pytest.fixture
+def api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def api_for():
+    def make(user) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def web(client, user):
+    client.force_login(user)
+    return client
+
+
+def wait_for(condition, timeout: float = 20.0, interval: float = 0.05, message: str = "condition"):
+    """Poll `condition()` until it returns a truthy value or the deadline passes (no sleep-and-hope)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_session(django_db_setup, django_db_blocker):
+    """One real Celery worker thread per test process, on its own queue (memory broker, or Redis if set)."""
+    from celery.contrib.testing.worker import start_worker
+
+    from suite.celery import app
+
+    queue = f"millwright-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+    app.conf.task_default_queue = queue
+    app.conf.task_always_eager = False
+    with django_db_blocker.unblock(), start_worker(
+        app, pool="threads", concurrency=2, perform_ping_check=False, queues=[queue], loglevel="WARNING",
+        shutdown_timeout=10,
+    ) as worker:
+        yield worker
+
+
+@pytest.fixture
+def celery_worker(celery_worker_session, transactional_db):
+    """A running worker for a flow test; data is committed so the worker's connection sees it."""
+    return celery_worker_session
