@@ -91,6 +91,8 @@ if env.bool("DB_POOL", default=True):
         "pool": {"min_size": 0, "max_size": env.int("DB_POOL_MAX", default=20), "timeout": 20}
     }
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+if env.str("TEST_DATABASE_NAME", default=""):
+    DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -14,6 +14,8 @@ from apps.core.api.errors import problem_response
 api_v1 = [
     path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
     path("core/", include("apps.core.api.urls")),
+    path("plm/", include("apps.plm.api.urls")),
+    path("scm/", include("apps.scm.api.urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +23,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("core/", include("apps.core.urls")),
+    path("plm/", include("apps.plm.urls")),
+    path("scm/", include("apps.scm.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

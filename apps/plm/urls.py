@@ -1,0 +1,5 @@
+"""PLM browser URLs."""
+
+app_name = "plm"
+
+urlpatterns = []

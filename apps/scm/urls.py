@@ -1,0 +1,5 @@
+"""SCM browser URLs."""
+
+app_name = "scm"
+
+urlpatterns = []
