@@ -190,6 +190,7 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="millwright")
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweeper": {"task": "core.sweep_events", "schedule": timedelta(seconds=30)},
+    "scm-replenishment": {"task": "scm.propose_replenishment", "schedule": timedelta(hours=1)},
 }
 
 # The outbox (ARCHITECTURE.md section 3).

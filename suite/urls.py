@@ -16,6 +16,7 @@ api_v1 = [
     path("core/", include("apps.core.api.urls")),
     path("plm/", include("apps.plm.api.urls")),
     path("scm/", include("apps.scm.api.urls")),
+    path("mes/", include("apps.mes.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("core/", include("apps.core.urls")),
     path("plm/", include("apps.plm.urls")),
     path("scm/", include("apps.scm.urls")),
+    path("mes/", include("apps.mes.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

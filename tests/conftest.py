@@ -1,5 +1,6 @@
 """Shared fixtures: companies, users per role, API clients, a real Celery worker, waiting on conditions."""
 
+import importlib
 import os
 import time
 
@@ -11,8 +12,26 @@ from apps.core.models import Company, Currency
 from apps.core.services.companies import membership_set
 
 
+def ensure_reference_data() -> None:
+    """Put back the roles, currencies and units a data migration seeds.
+
+    A transactional test (flow tests, concurrency tests) ends with a flush that empties every
+    table; permissions come back (post_migrate), the seeded rows would not.
+    """
+    if Group.objects.filter(name="Admin").exists() and Currency.objects.filter(code="EUR").exists():
+        return
+    from django.apps import apps
+
+    from apps.core.roles import sync_roles
+
+    seed = importlib.import_module("apps.core.migrations.0002_roles_and_reference_data")
+    seed.seed_reference(apps, None)
+    sync_roles(apps)
+
+
 @pytest.fixture
 def eur(db):
+    ensure_reference_data()
     return Currency.objects.get(code="EUR")
 
 
@@ -32,6 +51,7 @@ def make_user(db):
     counter = {"n": 0}
 
     def make(company, role: str = "Admin", username: str | None = None, **extra) -> User:
+        ensure_reference_data()
         counter["n"] += 1
         user = User.objects.create_user(username=username or f"{role.lower()}{counter['n']}-{company.code.lower()}",
                                         password="pw-secret-123", **extra)

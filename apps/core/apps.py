@@ -10,3 +10,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.core import handlers, navigation  # noqa: F401  (registers menus and subscribers)
+        from apps.core.schema import register_enum_overrides
+
+        register_enum_overrides()

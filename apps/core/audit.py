@@ -22,6 +22,9 @@ def snapshot(obj: models.Model) -> dict:
         if isinstance(f, models.FileField):
             value = value.name if value else None
         elif isinstance(value, Decimal):
+            # as the database stores it ("1.50000000"), so an unrefreshed instance shows no false change
+            if isinstance(f, models.DecimalField) and value.is_finite():
+                value = value.quantize(Decimal(1).scaleb(-f.decimal_places))
             value = str(value)
         data[f.name] = value
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))

@@ -1,6 +1,11 @@
 """The sidebar: each app registers its module's screens in its AppConfig.ready()."""
 
+import logging
 from dataclasses import dataclass, field
+
+from django.urls import NoReverseMatch, reverse
+
+logger = logging.getLogger(__name__)
 
 MODULE_ORDER = ["CRM", "PLM", "SCM", "MES", "ERP", "Flows", "Admin"]
 
@@ -10,6 +15,7 @@ class MenuEntry:
     label: str
     url_name: str
     permission: str | None = None
+    url: str = ""
 
 
 @dataclass
@@ -19,6 +25,7 @@ class Module:
 
 
 _modules: dict[str, Module] = {name: Module(name) for name in MODULE_ORDER}
+_unresolved: set[str] = set()
 
 
 def register(module: str, label: str, url_name: str, permission: str | None = None) -> None:
@@ -32,7 +39,19 @@ def menu_for(user) -> list[Module]:
     """The sidebar sections with the entries this user may open (empty sections hidden)."""
     result = []
     for module in _modules.values():
-        entries = [e for e in module.entries if not e.permission or user.has_perm(e.permission)]
+        entries = []
+        for entry in module.entries:
+            if entry.permission and not user.has_perm(entry.permission):
+                continue
+            try:
+                url = reverse(entry.url_name)
+            except NoReverseMatch:
+                # a module registered a screen whose URLs are not mounted (yet): leave it out, never break every page
+                if entry.url_name not in _unresolved:
+                    _unresolved.add(entry.url_name)
+                    logger.warning("sidebar entry %s: no URL named %s", entry.label, entry.url_name)
+                continue
+            entries.append(MenuEntry(entry.label, entry.url_name, entry.permission, url))
         if entries:
             result.append(Module(module.name, entries))
     return result

@@ -135,6 +135,7 @@ def sweep(older_than_seconds: float | None = None) -> list[int]:
             event__created_at__lte=now - timedelta(seconds=grace),
         )
         .filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now))
+        .order_by("event_id")  # the model's ordering by id would make DISTINCT return an event once per delivery
         .values_list("event_id", flat=True)
         .distinct()
     )

@@ -13,14 +13,15 @@ PARTIES = ["core.add_party", "core.change_party", "core.*_partyaddress", "core.*
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     "Sales": [*READ_ALL, *CHATTER, *PARTIES, "crm.*", "erp.*_salesorder*"],
     "Engineering": [*READ_ALL, *CHATTER, "plm.*"],
-    "Purchasing": [*READ_ALL, *CHATTER, *PARTIES, "scm.*_purchase*", "scm.*_supplier*", "scm.*_receipt*",
-                   "scm.*_reorderrule"],
+    "Purchasing": [*READ_ALL, *CHATTER, *PARTIES, "scm.add_purchase*", "scm.change_purchase*", "scm.delete_purchase*",
+                   "scm.*_supplier*", "scm.*_receipt*", "scm.*_goodsreceipt*", "scm.*_reorderrule"],
     "Warehouse": [*READ_ALL, *CHATTER, "scm.*"],
     "Production": [*READ_ALL, *CHATTER, "mes.*"],
     "Quality": [*READ_ALL, *CHATTER, "mes.*", "plm.add_changerequest", "plm.change_changerequest",
                 "plm.approve_changeorder"],
     "Finance": [*READ_ALL, *CHATTER, "erp.*", "core.*_currency", "core.*_exchangerate"],
-    "Manager": [*READ_ALL, *CHATTER, "core.*_event", "plm.approve_changeorder"],
+    "Manager": [*READ_ALL, *CHATTER, "core.*_event", "plm.approve_changeorder", "scm.approve_purchaseorder",
+                "scm.change_purchaseorder"],
     "Integrator": [*READ_ALL, *CHATTER, *PARTIES, "plm.*", "scm.*", "crm.*", "mes.*", "erp.*"],
     "Admin": ["core.*", "plm.*", "scm.*", "crm.*", "mes.*", "erp.*", "auth.*", "authtoken.*"],
 }

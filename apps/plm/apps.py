@@ -9,4 +9,4 @@ class PlmConfig(AppConfig):
     verbose_name = "PLM"
 
     def ready(self) -> None:
-        from apps.plm import handlers  # noqa: F401  (registers @subscriber functions)
+        from apps.plm import handlers, navigation  # noqa: F401  (registers subscribers and sidebar entries)

@@ -1,5 +1,20 @@
 """PLM browser URLs."""
 
+from django.urls import path
+
+from apps.plm import resources, views
+
 app_name = "plm"
 
-urlpatterns = []
+urlpatterns = [
+    path("items/import/", views.item_import_view, name="item_import"),
+    path("compare/", views.bom_compare_view, name="bom_compare"),
+    path("documents/<int:pk>/download/", views.document_download, name="document_download"),
+    *resources.ItemResource.urls("items/"),
+    *resources.RevisionResource.urls("revisions/"),
+    *resources.DocumentResource.urls("documents/"),
+    *resources.ChangeRequestResource.urls("change-requests/"),
+    *resources.ChangeOrderResource.urls("change-orders/"),
+    *resources.ChangeApprovalRuleResource.urls("approval-rules/"),
+    *resources.ItemCategoryResource.urls("categories/"),
+]

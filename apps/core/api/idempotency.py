@@ -8,6 +8,7 @@ concurrent requests with the same key cannot both execute; the same key with ano
 import hashlib
 
 from django.db import IntegrityError, transaction
+from django.http.request import RawPostDataException
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -34,6 +35,15 @@ class _Replay(Exception):
         self.record = record
 
 
+def _body_bytes(request) -> bytes:
+    """The raw body; for a form body already parsed (CSRF check), its fields and file names/sizes."""
+    try:
+        return request.body
+    except RawPostDataException:
+        files = sorted((name, f.name, f.size) for name, f in request.FILES.items())
+        return repr((sorted(request.POST.lists()), files)).encode()
+
+
 class IdempotencyMixin:
     """For DRF views: claim the key in `initial`, store the response in `finalize_response`."""
 
@@ -47,7 +57,7 @@ class IdempotencyMixin:
             return
         if len(key) > 200:
             raise exceptions.ValidationError({"Idempotency-Key": ["At most 200 characters."]})
-        digest = hashlib.sha256(request.body).hexdigest()
+        digest = hashlib.sha256(_body_bytes(request)).hexdigest()
         try:
             with transaction.atomic():
                 self._idempotency_record = IdempotencyRecord.objects.create(

@@ -34,11 +34,13 @@ class SuiteModelSerializer(serializers.ModelSerializer):
     def get_fields(self):
         fields = super().get_fields()
         if "company" in fields:
-            fields["company"] = ScopedPrimaryKeyRelatedField(
-                queryset=Company.objects.all(), required=False,
-                read_only=self.instance is not None and not isinstance(self.instance, list | models.QuerySet),
-                help_text="Company id; defaults to your only company.",
-            )
+            help_text = "Company id; defaults to your only company."
+            if self.instance is not None and not isinstance(self.instance, list | models.QuerySet):
+                # a record never moves between companies: read-only once it exists
+                fields["company"] = serializers.PrimaryKeyRelatedField(read_only=True, help_text=help_text)
+            else:
+                fields["company"] = ScopedPrimaryKeyRelatedField(queryset=Company.objects.all(), required=False,
+                                                                 help_text=help_text)
         for name in ("created_at", "updated_at"):
             if name in fields:
                 fields[name].read_only = True

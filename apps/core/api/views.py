@@ -1,6 +1,6 @@
 """Core's API: companies, parties, reference data, the outbox monitor, notes, attachments, audit."""
 
-from rest_framework import mixins, permissions
+from rest_framework import mixins
 
 from apps.core.api import core_filters as filters
 from apps.core.api import core_serializers as s
@@ -127,4 +127,3 @@ class AuditRecordViewSet(SuiteReadOnlyViewSet):
     queryset = AuditRecord.objects.select_related("actor", "content_type")
     serializer_class = s.AuditRecordSerializer
     filterset_class = filters.AuditRecordFilterSet
-    permission_classes = [permissions.IsAuthenticated]

@@ -50,6 +50,15 @@ class SuiteModelViewSet(ScopedQuerysetMixin, IdempotencyMixin, viewsets.ModelVie
     ordering = ["-id"]
     services: dict[str, Callable] = {}
 
+    def initialize_request(self, request, *args, **kwargs):
+        # a workflow verb named like an HTTP method (`post`) is an attribute `post`: without this, a POST to
+        # the detail route (which maps no POST) would run that action instead of answering 405
+        method = request.method.lower()
+        if hasattr(getattr(self, method, None), "mapping") and method not in (getattr(self, "action_map", None)
+                                                                               or {}):
+            setattr(self, method, self.http_method_not_allowed)
+        return super().initialize_request(request, *args, **kwargs)
+
     def _service(self, verb: str) -> Callable:
         service = self.services.get(verb)
         if service is not None:
@@ -81,9 +90,6 @@ def workflow_action(verb: str, service: Callable, *, input_serializer=None, summ
     """
     object_arg = next(iter(inspect.signature(service).parameters))
 
-    @extend_schema(request=input_serializer, summary=summary or f"{verb.replace('_', ' ').capitalize()}",
-                   parameters=[IDEMPOTENCY_HEADER])
-    @action(detail=True, methods=["post"], url_path=verb.replace("_", "-"))
     def run(self, request, pk=None):
         obj = self.get_object()
         workflow = getattr(type(obj), "workflow", None)
@@ -98,5 +104,8 @@ def workflow_action(verb: str, service: Callable, *, input_serializer=None, summ
         result = service(**{object_arg: obj}, actor=request.user, **data)
         return Response(self.get_serializer(result if result is not None else obj).data)
 
-    run.__name__ = verb
-    return run
+    # named before decorating: the router maps POST to the viewset attribute named like the function
+    run.__name__ = run.__qualname__ = verb
+    run = action(detail=True, methods=["post"], url_path=verb.replace("_", "-"))(run)
+    return extend_schema(request=input_serializer, summary=summary or f"{verb.replace('_', ' ').capitalize()}",
+                         parameters=[IDEMPOTENCY_HEADER])(run)

@@ -92,7 +92,7 @@ def apply_domain_error(error: DomainError, form, formsets) -> None:
     for field, _code, message in error.errors:
         parts = (field or "").split(".")
         if len(parts) == 3 and parts[0] in by_name and parts[1].isdigit():
-            live = [f for f in by_name[parts[0]].forms if f.has_changed() and not _deleted(f)]
+            live = [f for f in by_name[parts[0]].forms if _kept(f)]
             index = int(parts[1])
             if index < len(live):
                 target = live[index]
@@ -105,12 +105,17 @@ def _deleted(form) -> bool:
     return bool(form.cleaned_data.get("DELETE")) if hasattr(form, "cleaned_data") else False
 
 
+def _kept(form) -> bool:
+    """A row that stays: not deleted, and either filled in or an existing row (even if unchanged)."""
+    return not _deleted(form) and (form.has_changed() or form.instance.pk is not None)
+
+
 def inline_rows(formset) -> list[dict]:
     """The cleaned rows of a formset: filled, not deleted, without its own bookkeeping fields."""
     rows = []
     fk_name = formset.fk.name
     for f in formset.forms:
-        if not f.has_changed() or _deleted(f):
+        if not _kept(f):
             continue
         rows.append({k: v for k, v in f.cleaned_data.items() if k not in ("id", "DELETE", fk_name)})
     return rows
@@ -174,11 +179,14 @@ class ResourceCreateView(ResourceFormView):
     def save(self, data):
         from apps.core.services.records import record_create
 
-        company = Company.objects.get(pk=self.request.company_id)
+        model = self.resource.model
+        # company-owned rows go to the active company; reference data (currencies, units) has none
+        if any(f.name == "company" for f in model._meta.concrete_fields):
+            data["company"] = Company.objects.get(pk=self.request.company_id)
         service = self.resource.services.get("create")
         if service is None:
-            return record_create(model=self.resource.model, actor=self.request.user, company=company, **data)
-        return service(company=company, actor=self.request.user, **data)
+            return record_create(model=model, actor=self.request.user, **data)
+        return service(actor=self.request.user, **data)
 
 
 class ResourceUpdateView(ResourceFormView):

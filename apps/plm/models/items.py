@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 
 from apps.core.models import CompanyOwnedModel
+from apps.core.workflow import Transition, Workflow
 from apps.plm.choices import ItemType, LifecycleState, RevisionStatus, Tracking
 
 ITEM_NUMBER_RULE = RegexValidator(
@@ -48,6 +49,15 @@ class Item(CompanyOwnedModel):
     current_revision = models.ForeignKey("plm.Revision", on_delete=models.SET_NULL, null=True, blank=True,
                                          related_name="+", help_text="The released revision in force.")
 
+    workflow = Workflow("lifecycle_state", {
+        "submit": Transition(sources=[LifecycleState.DRAFT], target=LifecycleState.IN_REVIEW),
+        "withdraw": Transition(sources=[LifecycleState.IN_REVIEW], target=LifecycleState.DRAFT),
+        "release": Transition(sources=[LifecycleState.DRAFT, LifecycleState.IN_REVIEW, LifecycleState.RELEASED],
+                              target=LifecycleState.RELEASED),
+        "obsolete": Transition(sources=[LifecycleState.DRAFT, LifecycleState.IN_REVIEW, LifecycleState.RELEASED],
+                               target=LifecycleState.OBSOLETE, permission="plm.change_item", style="danger"),
+    })
+
     class Meta:
         ordering = ["number"]
         constraints = [
@@ -73,12 +83,24 @@ class Revision(CompanyOwnedModel):
     copied_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     notes = models.TextField(blank=True)
 
+    workflow = Workflow("status", {
+        "submit": Transition(sources=[RevisionStatus.DRAFT], target=RevisionStatus.IN_REVIEW),
+        "withdraw": Transition(sources=[RevisionStatus.IN_REVIEW], target=RevisionStatus.DRAFT),
+        "release": Transition(sources=[RevisionStatus.IN_REVIEW], target=RevisionStatus.RELEASED),
+        "supersede": Transition(sources=[RevisionStatus.RELEASED], target=RevisionStatus.SUPERSEDED),
+        "obsolete": Transition(sources=[RevisionStatus.DRAFT, RevisionStatus.IN_REVIEW, RevisionStatus.RELEASED],
+                               target=RevisionStatus.OBSOLETE),
+    })
+
     class Meta:
         ordering = ["item__number", "code"]
         constraints = [
             models.UniqueConstraint(fields=["item", "code"], name="plm_revision_code_unique"),
             models.UniqueConstraint(fields=["item"], condition=models.Q(status="released"),
                                     name="plm_revision_one_released"),
+            # at most one revision in work per item: "the latest draft" of the explosion rule is unambiguous
+            models.UniqueConstraint(fields=["item"], condition=models.Q(status__in=["draft", "in_review"]),
+                                    name="plm_revision_one_open"),
         ]
 
     def __str__(self) -> str:

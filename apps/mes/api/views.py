@@ -1,0 +1,118 @@
+"""MES production API: work centers, routings, definitions, work orders, operations, genealogy."""
+
+from django.db.models import Prefetch
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.api.viewsets import SuiteModelViewSet, SuiteReadOnlyViewSet, workflow_action
+from apps.core.errors import DomainError
+from apps.core.scoping import scope_queryset
+from apps.mes import selectors
+from apps.mes.api import filters
+from apps.mes.api import serializers as s
+from apps.mes.models import ManufacturingDefinition, Operation, OperationTimeLog, Routing, WorkCenter, WorkOrder
+from apps.mes.services import masterdata, operations, workorders
+from apps.scm.models import Lot
+
+
+class WorkCenterViewSet(SuiteModelViewSet):
+    """Work centers with their shift calendar and equipment."""
+
+    queryset = WorkCenter.objects.prefetch_related("shifts", "equipment")
+    serializer_class = s.WorkCenterSerializer
+    filterset_class = filters.WorkCenterFilterSet
+    search_fields = ["code", "name"]
+    ordering_fields = ["code", "name", "created_at", "updated_at"]
+    services = {"create": masterdata.work_center_create, "update": masterdata.work_center_update}
+
+
+class RoutingViewSet(SuiteModelViewSet):
+    """Routings: per item, ordered operations at work centers."""
+
+    queryset = Routing.objects.select_related("item").prefetch_related("operations")
+    serializer_class = s.RoutingSerializer
+    filterset_class = filters.RoutingFilterSet
+    search_fields = ["item__number", "name"]
+    ordering_fields = ["item__number", "created_at", "updated_at"]
+    services = {"create": masterdata.routing_create, "update": masterdata.routing_update}
+
+
+class ManufacturingDefinitionViewSet(SuiteReadOnlyViewSet):
+    """BOM snapshots of released revisions, as received from PLM (read only)."""
+
+    queryset = ManufacturingDefinition.objects.prefetch_related("lines__component", "lines__uom")
+    serializer_class = s.ManufacturingDefinitionSerializer
+    filterset_class = filters.ManufacturingDefinitionFilterSet
+    search_fields = ["item__number", "eco_number"]
+    ordering_fields = ["created_at", "updated_at"]
+
+
+class WorkOrderViewSet(SuiteModelViewSet):
+    """Work orders; workflow steps `release`, `start`, `complete`, `close`, `cancel`."""
+
+    queryset = WorkOrder.objects.prefetch_related("operations", "materials")
+    serializer_class = s.WorkOrderSerializer
+    filterset_class = filters.WorkOrderFilterSet
+    search_fields = ["number", "item__number", "source_reference"]
+    ordering_fields = ["number", "due_date", "priority", "created_at", "updated_at"]
+    services = {"create": workorders.work_order_create, "update": workorders.work_order_update}
+
+    def perform_destroy(self, instance):
+        if instance.status != "draft":
+            raise DomainError("status", "Only draft work orders can be deleted; cancel it instead.")
+        super().perform_destroy(instance)
+
+    release = workflow_action("release", workorders.work_order_release, input_serializer=s.WorkOrderReleaseSerializer,
+                              summary="Release: copy the routing, reserve components, schedule")
+    start = workflow_action("start", workorders.work_order_start)
+    complete = workflow_action("complete", workorders.work_order_complete,
+                               input_serializer=s.WorkOrderCompleteSerializer,
+                               summary="Complete (partially): consume, receive, record genealogy")
+    close = workflow_action("close", workorders.work_order_close)
+    cancel = workflow_action("cancel", workorders.work_order_cancel)
+
+
+class OperationViewSet(SuiteReadOnlyViewSet):
+    """Work order operations on the floor; actions `start`, `pause`, `resume`, `finish`."""
+
+    queryset = Operation.objects.select_related("work_order").prefetch_related(
+        Prefetch("time_logs", queryset=OperationTimeLog.objects.order_by("started_at")))
+    serializer_class = s.OperationSerializer
+    filterset_class = filters.OperationFilterSet
+    search_fields = ["work_order__number", "name"]
+    ordering_fields = ["sequence", "planned_start", "created_at", "updated_at"]
+
+    start = workflow_action("start", operations.operation_start, input_serializer=s.OperationStartSerializer)
+    pause = workflow_action("pause", operations.operation_pause)
+    resume = workflow_action("resume", operations.operation_resume)
+    finish = workflow_action("finish", operations.operation_finish, input_serializer=s.OperationFinishSerializer)
+
+
+class GenealogyView(APIView):
+    """`GET ?lot=<code>[&item=<id>]`: what the lot was made of and what was made from it, all levels."""
+
+    @extend_schema(parameters=[
+        OpenApiParameter("lot", str, required=True, description="Lot or serial code."),
+        OpenApiParameter("item", int, required=False, description="Item id, when the code is used by several."),
+    ], responses=s.GenealogySerializer)
+    def get(self, request):
+        if not request.user.has_perm("mes.view_genealogylink"):
+            raise PermissionDenied()
+        code = (request.query_params.get("lot") or "").strip()
+        if not code:
+            raise DomainError("lot", "Give the lot or serial code: ?lot=<code>.", code="required")
+        lots = scope_queryset(Lot.objects.filter(code=code), request.user).select_related("item")
+        item = request.query_params.get("item")
+        if item:
+            if not item.isdigit():
+                raise DomainError("item", "Give the item id.")
+            lots = lots.filter(item_id=int(item))
+        lots = list(lots[:2])
+        if not lots:
+            raise Http404("No such lot.")
+        if len(lots) > 1:
+            raise DomainError("item", f"Several items have a lot {code}: add ?item=<id>.", code="ambiguous")
+        return Response(s.GenealogySerializer(selectors.lot_genealogy(lot=lots[0])).data)

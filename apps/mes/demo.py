@@ -1,0 +1,17 @@
+"""MES demo data: work centers, a routing, work orders (called by seed_demo)."""
+
+
+def seed(*, company, other_company, users) -> None:
+    """Seed both halves of MES: production first, then quality."""
+    seed_production(company=company, other_company=other_company, users=users)
+    # ---- quality (appends below)
+    from apps.mes.demo_quality import seed_quality
+
+    seed_quality(company=company, other_company=other_company, users=users)
+
+
+def seed_production(*, company, other_company, users) -> None:
+    """Work centers with shifts, routings for the make items, and a few work orders."""
+    from apps.mes.demo_production import seed_production as seed_it
+
+    seed_it(company=company, other_company=other_company, users=users)

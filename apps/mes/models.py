@@ -1,1 +1,0 @@
-"""MES models (none yet)."""

@@ -1,0 +1,143 @@
+"""MES production browser screens, declared as Resources."""
+
+from decimal import Decimal
+
+from django import forms
+
+from apps.core.ui.resource import Action, Inline, Related, Resource
+from apps.mes.models import ManufacturingDefinition, Operation, OperationTimeLog, Routing, WorkCenter, WorkOrder
+from apps.mes.services import masterdata, operations, workorders
+from apps.scm.models import Location, Reservation
+
+
+class WorkCenterResource(Resource):
+    model = WorkCenter
+    namespace = "mes"
+    list_fields = ["code", "name", "status", "hourly_rate", "machine_hourly_rate", "capacity_hours_per_day"]
+    filter_fields = ["status", "is_active"]
+    search_fields = ["code", "name"]
+    form_fields = ["code", "name", "description", "hourly_rate", "machine_hourly_rate", "capacity_hours_per_day",
+                   "status", "is_active"]
+    inlines = [Inline("shifts", ["weekday", "start_time", "hours"], label="Shift calendar"),
+               Inline("equipment", ["code", "name", "serial_number", "is_active"])]
+    services = {"create": masterdata.work_center_create, "update": masterdata.work_center_update}
+    ordering = ["code"]
+    detail_template = "mes/workcenter_detail.html"  # adds the OEE dashboard button (quality half)
+
+
+class RoutingResource(Resource):
+    model = Routing
+    namespace = "mes"
+    list_fields = ["item", "name", "is_active"]
+    filter_fields = ["is_active"]
+    search_fields = ["item__number", "item__name", "name"]
+    form_fields = ["item", "name", "is_active"]
+    inlines = [Inline("operations", ["sequence", "work_center", "name", "setup_minutes", "run_minutes_per_unit",
+                                     "instructions", "required_checks"], extra=2,
+                      widgets={"instructions": forms.Textarea(attrs={"rows": 2}),
+                               "required_checks": forms.Textarea(attrs={"rows": 2})})]
+    services = {"create": masterdata.routing_create, "update": masterdata.routing_update}
+    select_related = ["item"]
+
+
+class ManufacturingDefinitionResource(Resource):
+    model = ManufacturingDefinition
+    namespace = "mes"
+    list_fields = ["item", "revision", "eco_number", "effective_from", "created_at"]
+    search_fields = ["item__number", "eco_number"]
+    detail_fields = ["item", "revision", "eco_number", "effective_from", "source_event", "created_at"]
+    related = [Related("BOM snapshot", "lines", ["position", "component", "quantity", "uom", "scrap_percent"])]
+    can_create = can_edit = False
+    select_related = ["item", "revision"]
+
+
+class ReleaseForm(forms.Form):
+    location = forms.ModelChoiceField(queryset=Location.objects.filter(kind="internal"), required=False,
+                                      empty_label="Default location")
+    allow_shortage = forms.BooleanField(required=False, label="Release with shortages")
+
+
+class CompleteForm(forms.Form):
+    quantity_good = forms.DecimalField(max_digits=18, decimal_places=4, min_value=Decimal("0.0001"),
+                                       widget=forms.NumberInput(attrs={"placeholder": "Good", "step": "any"}))
+    quantity_scrap = forms.DecimalField(max_digits=18, decimal_places=4, min_value=Decimal(0), required=False,
+                                        initial=0, widget=forms.NumberInput(attrs={"placeholder": "Scrap",
+                                                                                   "step": "any"}))
+    lot_code = forms.CharField(max_length=60, required=False, widget=forms.TextInput(attrs={"placeholder": "Lot"}))
+
+    def clean_quantity_scrap(self):
+        return self.cleaned_data.get("quantity_scrap") or Decimal(0)
+
+
+class FinishForm(forms.Form):
+    quantity_good = forms.DecimalField(max_digits=18, decimal_places=4, min_value=Decimal(0),
+                                       widget=forms.NumberInput(attrs={"placeholder": "Good", "step": "any"}))
+    quantity_scrap = forms.DecimalField(max_digits=18, decimal_places=4, min_value=Decimal(0), required=False,
+                                        widget=forms.NumberInput(attrs={"placeholder": "Scrap", "step": "any"}))
+    scrap_reason = forms.CharField(max_length=200, required=False,
+                                   widget=forms.TextInput(attrs={"placeholder": "Scrap reason"}))
+
+    def clean_quantity_scrap(self):
+        return self.cleaned_data.get("quantity_scrap") or Decimal(0)
+
+
+class WorkOrderResource(Resource):
+    model = WorkOrder
+    namespace = "mes"
+    list_fields = ["number", "item", "revision", "quantity", "due_date", "priority", "status", "needs_review"]
+    filter_fields = ["status", "source", "needs_review"]
+    search_fields = ["number", "item__number", "item__name", "source_reference"]
+    form_fields = ["item", "revision", "quantity", "due_date", "priority", "source", "source_reference", "location",
+                   "finished_location", "over_completion_percent", "notes"]
+    detail_fields = ["number", "item", "revision", "definition", "quantity", "due_date", "priority", "status",
+                     "source", "source_reference", "location", "finished_location", "quantity_good",
+                     "quantity_scrap", "needs_review", "review_reason", "material_cost", "labour_cost",
+                     "machine_cost", "released_at", "completed_at", "notes"]
+    related = [
+        Related("Operations", "operations", ["sequence", "work_center", "name", "status", "planned_start",
+                                             "planned_end", "quantity_good", "quantity_scrap", "quality_blocked"]),
+        Related("Materials", "materials", ["component", "quantity_per", "scrap_percent", "quantity_required",
+                                           "quantity_consumed", "location"]),
+        Related("Reservations", lambda wo: Reservation.objects.filter(
+            source_type="mes.workordermaterial", source_id__in=[str(m.pk) for m in wo.materials.all()]
+        ).select_related("item", "location", "lot"), ["item", "location", "lot", "quantity", "open_quantity",
+                                                      "status"]),
+        Related("Time logs", lambda wo: OperationTimeLog.objects.filter(operation__work_order=wo).select_related(
+            "operation", "operator"), ["operation", "operator", "kind", "started_at", "ended_at"]),
+        Related("Genealogy (made from)", lambda wo: wo.genealogy_links.select_related("parent_lot", "child_lot"),
+                ["parent_lot", "child_lot", "quantity"]),
+        Related("Completions", "completions", ["created_at", "quantity_good", "quantity_scrap", "lot",
+                                               "material_cost", "labour_cost", "machine_cost", "unit_cost"]),
+    ]
+    services = {"create": workorders.work_order_create, "update": workorders.work_order_update}
+    actions = {
+        "release": Action(workorders.work_order_release, form_class=ReleaseForm),
+        "start": Action(workorders.work_order_start),
+        "complete": Action(workorders.work_order_complete, form_class=CompleteForm, style="success"),
+        "close": Action(workorders.work_order_close, style="secondary"),
+        "cancel": Action(workorders.work_order_cancel, style="outline-danger",
+                         confirm="Cancel this work order and give back its reservations?"),
+    }
+    select_related = ["item", "revision"]
+    detail_template = "mes/workorder_detail.html"
+
+
+class OperationResource(Resource):
+    model = Operation
+    namespace = "mes"
+    list_fields = ["work_order", "sequence", "work_center", "name", "status", "planned_start", "quantity_good"]
+    filter_fields = ["status", "work_center", "quality_blocked"]
+    search_fields = ["work_order__number", "name"]
+    detail_fields = ["work_order", "sequence", "work_center", "name", "status", "setup_minutes",
+                     "run_minutes_per_unit", "instructions", "required_checks", "planned_start", "planned_end",
+                     "actual_start", "actual_end", "quantity_good", "quantity_scrap", "scrap_reason",
+                     "quality_blocked"]
+    related = [Related("Time logs", "time_logs", ["operator", "kind", "started_at", "ended_at"])]
+    actions = {
+        "start": Action(operations.operation_start),
+        "pause": Action(operations.operation_pause, style="warning"),
+        "resume": Action(operations.operation_resume),
+        "finish": Action(operations.operation_finish, form_class=FinishForm, style="success"),
+    }
+    can_create = can_edit = False
+    select_related = ["work_order", "work_center"]

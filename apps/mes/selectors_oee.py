@@ -1,0 +1,183 @@
+"""OEE (overall equipment effectiveness) of a work center, per day and for a date range.
+
+For each calendar day `d` (in the server's time zone, settings.TIME_ZONE) of a work center:
+
+* calendar minutes        = hours of the work center's shift on d's weekday * 60 (`WorkCenterShift`);
+                            without shift rows: Monday-Friday, `capacity_hours_per_day` from 06:00.
+* planned downtime        = minutes of downtime with a *planned* reason inside d's shift window
+                            [d + shift start, + shift hours).
+* planned production time = max(calendar minutes - planned downtime, 0)                         (PPT)
+* unplanned downtime      = minutes of downtime with an *unplanned* reason inside the shift window
+                            (shown for information: it is already missing from the run time).
+* run time                = minutes covered by *run* time logs of the work center's operations
+                            within d (00:00-24:00); overlapping logs of several operators count once;
+                            a log still open counts until now. Setup logs are not run time.
+* units                   = good and scrap quantities of the work center's operations finished on d.
+* ideal run time          = Σ operation.run_minutes_per_unit (copied from the routing) * (good + scrap).
+
+    availability = run time / PPT
+    performance  = ideal run time / run time
+    quality      = good / (good + scrap)
+    OEE          = availability * performance * quality   (= ideal run time of good units / PPT)
+
+A range sums the components of its days first and then divides (the ratios of sums, not the average
+of daily ratios). A ratio whose denominator is zero is `None` (not applicable), and then so is OEE.
+Ratios are rounded half-up to 4 decimal places; OEE is computed from the unrounded ratios. Values
+above 1 are not capped: availability > 1 means work outside the calendar, performance > 1 an ideal
+time in the routing that is too slow.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.core.errors import DomainError
+from apps.mes.choices import DowntimeKind, OperationStatus, TimeLogKind
+from apps.mes.models import DowntimeEvent, Operation, OperationTimeLog, WorkCenter, WorkCenterShift
+
+ZERO = Decimal(0)
+RATIO_PLACES = Decimal("0.0001")
+MINUTE_PLACES = Decimal("0.01")
+MAX_DAYS = 366
+DEFAULT_START = datetime.time(6, 0)
+
+Interval = tuple[datetime.datetime, datetime.datetime]
+
+
+@dataclass
+class OeeFigures:
+    """The components and ratios of OEE for one day (`date`) or a whole range (`date` is None)."""
+
+    date: datetime.date | None = None
+    calendar_minutes: Decimal = ZERO
+    planned_downtime_minutes: Decimal = ZERO
+    planned_production_minutes: Decimal = ZERO
+    unplanned_downtime_minutes: Decimal = ZERO
+    run_minutes: Decimal = ZERO
+    ideal_minutes: Decimal = ZERO
+    quantity_good: Decimal = ZERO
+    quantity_scrap: Decimal = ZERO
+    availability: Decimal | None = None
+    performance: Decimal | None = None
+    quality: Decimal | None = None
+    oee: Decimal | None = None
+
+    def compute(self) -> "OeeFigures":
+        """Fill the ratios from the components (see the module docstring)."""
+        total = self.quantity_good + self.quantity_scrap
+        a = self.run_minutes / self.planned_production_minutes if self.planned_production_minutes else None
+        p = self.ideal_minutes / self.run_minutes if self.run_minutes else None
+        q = self.quantity_good / total if total else None
+        self.availability, self.performance, self.quality = (_ratio(a), _ratio(p), _ratio(q))
+        self.oee = _ratio(a * p * q) if None not in (a, p, q) else None
+        for name in ("calendar_minutes", "planned_downtime_minutes", "planned_production_minutes",
+                     "unplanned_downtime_minutes", "run_minutes", "ideal_minutes"):
+            setattr(self, name, getattr(self, name).quantize(MINUTE_PLACES, ROUND_HALF_UP))
+        return self
+
+
+@dataclass
+class OeeReport:
+    """OEE of a work center: one row per day of the range and the range's total."""
+
+    work_center: WorkCenter
+    date_from: datetime.date
+    date_to: datetime.date
+    days: list[OeeFigures] = field(default_factory=list)
+    total: OeeFigures = field(default_factory=OeeFigures)
+
+
+def _ratio(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(RATIO_PLACES, ROUND_HALF_UP)
+
+
+def _minutes(delta: datetime.timedelta) -> Decimal:
+    return Decimal(int(delta.total_seconds() * 1_000_000)) / Decimal(60_000_000)
+
+
+def _overlap(intervals: list[Interval], window: Interval) -> Decimal:
+    """Minutes of the union of `intervals` that fall inside `window`."""
+    clipped = sorted((max(s, window[0]), min(e, window[1])) for s, e in intervals if s < window[1] and e > window[0])
+    total = datetime.timedelta(0)
+    current: Interval | None = None
+    for start, end in clipped:
+        if current is None or start > current[1]:
+            if current is not None:
+                total += current[1] - current[0]
+            current = (start, end)
+        else:
+            current = (current[0], max(current[1], end))
+    if current is not None:
+        total += current[1] - current[0]
+    return _minutes(total)
+
+
+def work_center_calendar(work_center: WorkCenter) -> dict[int, tuple[datetime.time, Decimal]]:
+    """Weekday (0 = Monday) → (shift start, hours) of a work center's calendar."""
+    shifts = {s.weekday: (s.start_time, s.hours) for s in WorkCenterShift.objects.filter(work_center=work_center)}
+    if shifts:
+        return shifts
+    return {weekday: (DEFAULT_START, work_center.capacity_hours_per_day) for weekday in range(5)}
+
+
+def work_center_oee(*, work_center: WorkCenter, date_from: datetime.date, date_to: datetime.date) -> OeeReport:
+    """OEE of a work center per day from `date_from` to `date_to` (inclusive) and for the whole range."""
+    if date_to < date_from:
+        raise DomainError("date_to", "The end date must not be before the start date.")
+    if (date_to - date_from).days >= MAX_DAYS:
+        raise DomainError("date_to", f"At most {MAX_DAYS} days at a time.")
+    tz = timezone.get_current_timezone()
+    now = timezone.now()
+    range_start = datetime.datetime.combine(date_from, datetime.time(0), tzinfo=tz)
+    # shift windows may run past midnight: look one day further for downtime
+    range_end = datetime.datetime.combine(date_to + datetime.timedelta(days=2), datetime.time(0), tzinfo=tz)
+    calendar = work_center_calendar(work_center)
+
+    downtime: dict[str, list[Interval]] = defaultdict(list)
+    for start, end, kind in DowntimeEvent.objects.filter(
+        work_center=work_center, start__lt=range_end, end__gt=range_start,
+    ).values_list("start", "end", "reason__kind"):
+        downtime[kind].append((start, end))
+    run_logs: list[Interval] = [
+        (start, end or now) for start, end in OperationTimeLog.objects.filter(
+            operation__work_center=work_center, kind=TimeLogKind.RUN, started_at__lt=range_end,
+        ).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=range_start)).values_list("started_at", "ended_at")
+    ]
+    finished: dict[datetime.date, list[tuple[Decimal, Decimal, Decimal]]] = defaultdict(list)
+    for end, good, scrap, per_unit in Operation.objects.filter(
+        work_center=work_center, status=OperationStatus.DONE, actual_end__gte=range_start, actual_end__lt=range_end,
+    ).values_list("actual_end", "quantity_good", "quantity_scrap", "run_minutes_per_unit"):
+        finished[timezone.localtime(end, tz).date()].append((good, scrap, per_unit))
+
+    report = OeeReport(work_center=work_center, date_from=date_from, date_to=date_to)
+    total = report.total
+    day = date_from
+    while day <= date_to:
+        figures = OeeFigures(date=day)
+        shift = calendar.get(day.weekday())
+        if shift is not None:
+            start_time, hours = shift
+            window_start = datetime.datetime.combine(day, start_time, tzinfo=tz)
+            window = (window_start, window_start + datetime.timedelta(minutes=float(hours * 60)))
+            figures.calendar_minutes = hours * 60
+            figures.planned_downtime_minutes = _overlap(downtime[DowntimeKind.PLANNED], window)
+            figures.unplanned_downtime_minutes = _overlap(downtime[DowntimeKind.UNPLANNED], window)
+        figures.planned_production_minutes = max(figures.calendar_minutes - figures.planned_downtime_minutes, ZERO)
+        midnight = datetime.datetime.combine(day, datetime.time(0), tzinfo=tz)
+        figures.run_minutes = _overlap(run_logs, (midnight, midnight + datetime.timedelta(days=1)))
+        for good, scrap, per_unit in finished.get(day, []):
+            figures.quantity_good += good
+            figures.quantity_scrap += scrap
+            figures.ideal_minutes += per_unit * (good + scrap)
+        for name in ("calendar_minutes", "planned_downtime_minutes", "planned_production_minutes",
+                     "unplanned_downtime_minutes", "run_minutes", "ideal_minutes", "quantity_good",
+                     "quantity_scrap"):
+            setattr(total, name, getattr(total, name) + getattr(figures, name))
+        report.days.append(figures.compute())
+        day += datetime.timedelta(days=1)
+    total.compute()
+    return report

@@ -1,0 +1,1 @@
+"""MES services: the only code that changes MES state."""

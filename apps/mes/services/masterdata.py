@@ -1,0 +1,87 @@
+"""Work centers (with shift calendar and equipment) and routings (with ordered operations)."""
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from apps.core.errors import DomainError
+from apps.core.services.records import record_create, record_update
+from apps.mes.models import Routing, WorkCenter
+
+
+def _check_shifts(shifts: list[dict] | None) -> None:
+    if not shifts:
+        return
+    seen = set()
+    for index, shift in enumerate(shifts):
+        weekday = shift.get("weekday")
+        if weekday in seen:
+            raise DomainError(f"shifts.{index}.weekday", "Each weekday has at most one shift.", code="duplicate")
+        seen.add(weekday)
+        hours = shift.get("hours")
+        if hours is None or Decimal(hours) <= 0 or Decimal(hours) > 24:
+            raise DomainError(f"shifts.{index}.hours", "Shift hours must be more than 0 and at most 24.")
+
+
+@transaction.atomic
+def work_center_create(*, company, actor, code: str, name: str, shifts: list[dict] | None = None,
+                       equipment: list[dict] | None = None, **fields) -> WorkCenter:
+    """Create a work center with its shift calendar (one row per working weekday) and equipment."""
+    _check_shifts(shifts)
+    children = {k: v for k, v in (("shifts", shifts), ("equipment", equipment)) if v is not None}
+    return record_create(model=WorkCenter, actor=actor, company=company, code=code, name=name, **fields, **children)
+
+
+@transaction.atomic
+def work_center_update(*, instance: WorkCenter, actor, **fields) -> WorkCenter:
+    """Change a work center; given `shifts`/`equipment` lists replace the current rows."""
+    _check_shifts(fields.get("shifts"))
+    return record_update(instance=instance, actor=actor, **fields)
+
+
+def _check_operations(company, operations: list[dict] | None) -> None:
+    if operations is None:
+        return
+    if not operations:
+        raise DomainError("operations", "A routing has at least one operation.", code="required")
+    sequences = set()
+    for index, operation in enumerate(operations):
+        prefix = f"operations.{index}."
+        sequence = operation.get("sequence")
+        if sequence is None or int(sequence) <= 0:
+            raise DomainError(f"{prefix}sequence", "Enter a positive sequence number.")
+        if sequence in sequences:
+            raise DomainError(f"{prefix}sequence", f"Sequence {sequence} is used twice.", code="duplicate")
+        sequences.add(sequence)
+        work_center = operation.get("work_center")
+        if work_center is None:
+            raise DomainError(f"{prefix}work_center", "Choose a work center.", code="required")
+        if work_center.company_id != company.pk:
+            raise DomainError(f"{prefix}work_center", "Unknown work center: it belongs to another company.",
+                              code="does_not_exist")
+        setup = Decimal(operation.get("setup_minutes") or 0)
+        run = operation.get("run_minutes_per_unit")
+        if setup < 0:
+            raise DomainError(f"{prefix}setup_minutes", "Setup time cannot be negative.")
+        if run is None or Decimal(run) <= 0:
+            raise DomainError(f"{prefix}run_minutes_per_unit", "Run time per unit must be greater than zero.")
+
+
+@transaction.atomic
+def routing_create(*, company, actor, item, operations: list[dict], **fields) -> Routing:
+    """Create the routing of an item: ordered operations at work centers of the same company."""
+    if item.company_id != company.pk:
+        raise DomainError("item", "Belongs to another company.")
+    if Routing.objects.filter(item=item).exists():
+        raise DomainError("item", f"Item {item.number} already has a routing: edit it.", code="unique")
+    _check_operations(company, operations)
+    return record_create(model=Routing, actor=actor, company=company, item=item, operations=operations, **fields)
+
+
+@transaction.atomic
+def routing_update(*, instance: Routing, actor, **fields) -> Routing:
+    """Change a routing; a given `operations` list replaces the operations (work orders keep their copies)."""
+    if "item" in fields and fields["item"].pk != instance.item_id:
+        raise DomainError("item", "The item of a routing cannot change.")
+    _check_operations(instance.company, fields.get("operations"))
+    return record_update(instance=instance, actor=actor, **fields)

@@ -1,0 +1,235 @@
+"""PLM API: items (with explosion, where-used, cost roll-up, import), revisions, BOM lines, documents, ECR/ECO."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from apps.core.api.permissions import SuiteModelPermissions
+from apps.core.api.serializers import CommentSerializer
+from apps.core.api.viewsets import SuiteModelViewSet, workflow_action
+from apps.core.errors import DomainError
+from apps.core.models import Company
+from apps.core.scoping import scope_queryset, user_company_ids
+from apps.plm import selectors
+from apps.plm.api import filters
+from apps.plm.api import serializers as s
+from apps.plm.models import (
+    BomLine,
+    ChangeApprovalRule,
+    ChangeOrder,
+    ChangeRequest,
+    Document,
+    Item,
+    ItemCategory,
+    Revision,
+)
+from apps.plm.services import boms, changes, documents, imports, items
+
+QUANTITY = OpenApiParameter("quantity", OpenApiTypes.DECIMAL, description="How many of the item (default 1).")
+
+
+def quantity_param(request) -> Decimal:
+    raw = request.query_params.get("quantity", "1")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise DomainError("quantity", f"'{raw}' is not a number.") from None
+    if not value.is_finite() or value <= 0:
+        raise DomainError("quantity", "The quantity must be greater than zero.")
+    return value
+
+
+class ItemCategoryViewSet(SuiteModelViewSet):
+    queryset = ItemCategory.objects.all()
+    serializer_class = s.ItemCategorySerializer
+    search_fields = ["name"]
+    ordering = ["name"]
+
+
+class ItemViewSet(SuiteModelViewSet):
+    """The item master; structure queries as detail actions."""
+
+    queryset = Item.objects.select_related("uom", "category", "current_revision")
+    serializer_class = s.ItemSerializer
+    filterset_class = filters.ItemFilterSet
+    search_fields = ["number", "name", "description"]
+    ordering_fields = ["number", "name", "created_at", "updated_at", "standard_cost"]
+    ordering = ["number"]
+    services = {"create": items.item_create, "update": items.item_update, "delete": items.item_delete}
+
+    obsolete = workflow_action("obsolete", items.item_obsolete, summary="Make the item obsolete")
+
+    @extend_schema(parameters=[QUANTITY], responses=s.ExplosionRowSerializer(many=True),
+                   summary="Multi-level indented BOM explosion")
+    @action(detail=True, methods=["get"])
+    def explode(self, request, pk=None):
+        rows = selectors.bom_explode(item=self.get_object(), quantity=quantity_param(request))
+        return Response(s.ExplosionRowSerializer([r.as_dict() for r in rows], many=True).data)
+
+    @extend_schema(parameters=[QUANTITY], responses=s.BomSummaryRowSerializer(many=True),
+                   summary="Flattened BOM: total quantity per component")
+    @action(detail=True, methods=["get"], url_path="bom-summary")
+    def bom_summary(self, request, pk=None):
+        rows = selectors.bom_explode(item=self.get_object(), quantity=quantity_param(request))
+        return Response(s.BomSummaryRowSerializer(selectors.bom_summary(rows), many=True).data)
+
+    @extend_schema(responses=s.WhereUsedRowSerializer(many=True), summary="Multi-level where-used")
+    @action(detail=True, methods=["get"], url_path="where-used")
+    def where_used(self, request, pk=None):
+        return Response(s.WhereUsedRowSerializer(selectors.where_used(item=self.get_object()), many=True).data)
+
+    @extend_schema(parameters=[QUANTITY], responses=s.CostRollupSerializer, summary="Material cost roll-up")
+    @action(detail=True, methods=["get"], url_path="cost-rollup")
+    def cost_rollup(self, request, pk=None):
+        result = selectors.cost_rollup(item=self.get_object(), quantity=quantity_param(request))
+        return Response(s.CostRollupSerializer(result).data)
+
+    @extend_schema(request={"multipart/form-data": s.ItemImportInputSerializer},
+                   responses={200: s.ItemImportResultSerializer}, summary="Import items from CSV/XLSX")
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    def import_items(self, request):
+        if not request.user.has_perm("plm.add_item"):
+            from apps.core.errors import PermissionDeniedError
+
+            raise PermissionDeniedError(None, "Your role may not import items.")
+        incoming = s.ItemImportInputSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        company_ids = user_company_ids(request.user)
+        company_id = request.data.get("company") or (company_ids[0] if len(company_ids) == 1 else None)
+        if company_id is None or int(company_id) not in company_ids:
+            raise DomainError("company", "Say which of your companies to import into.")
+        upload = incoming.validated_data["file"]
+        dataset = imports.read_dataset(content=upload.read(), filename=upload.name)
+        result = imports.items_import(company=Company.objects.get(pk=company_id), dataset=dataset,
+                                      actor=request.user, dry_run=incoming.validated_data["dry_run"])
+        if result.has_errors and not result.dry_run:
+            errors = [(f"rows.{r.line}.{f}", "invalid", m) for r in result.rows for f, m in r.errors.items()]
+            raise DomainError(errors[0][0], "Nothing was imported: some rows are invalid.", errors=errors,
+                              extra={"rows": result.as_dict()["rows"]})
+        return Response(s.ItemImportResultSerializer(result.as_dict()).data, status=status.HTTP_200_OK)
+
+
+class RevisionViewSet(SuiteModelViewSet):
+    """Revisions and their BOM lines; released ones are read-only (edits start a new revision)."""
+
+    queryset = Revision.objects.select_related("item").prefetch_related("bom_lines__component")
+    serializer_class = s.RevisionSerializer
+    filterset_class = filters.RevisionFilterSet
+    search_fields = ["item__number", "code"]
+    ordering_fields = ["item__number", "code", "created_at"]
+    services = {"create": items.revision_create, "update": items.revision_update, "delete": items.revision_delete}
+
+    revise = workflow_action("revise", items.revision_revise, summary="Start a new revision copied from this one")
+
+    @extend_schema(parameters=[OpenApiParameter("to", int, required=True, description="The revision to compare "
+                                                "with (the newer one).")],
+                   responses=s.BomCompareSerializer, summary="Compare the BOM with another revision")
+    @action(detail=True, methods=["get"])
+    def compare(self, request, pk=None):
+        revision = self.get_object()
+        other_id = request.query_params.get("to", "")
+        if not other_id.isdigit():
+            raise DomainError("to", "Give the id of the revision to compare with.")
+        other = scope_queryset(Revision.objects.all(), request.user).filter(pk=other_id).first()
+        if other is None:
+            raise DomainError("to", f"No revision {other_id}.")
+        return Response(s.BomCompareSerializer(selectors.bom_compare(revision_a=revision, revision_b=other)).data)
+
+
+class BomLineViewSet(SuiteModelViewSet):
+    """BOM lines of draft revisions: create, change, delete (409 once the revision left draft)."""
+
+    queryset = BomLine.objects.select_related("component", "uom", "revision")
+    serializer_class = s.BomLineSerializer
+    filterset_class = filters.BomLineFilterSet
+    ordering = ["revision", "position", "id"]
+    ordering_fields = ["position"]
+    services = {"create": boms.bom_line_add, "update": boms.bom_line_update, "delete": boms.bom_line_delete}
+
+
+class DocumentViewSet(SuiteModelViewSet):
+    """Drawings and specifications (multipart upload) with SHA-256 and download."""
+
+    queryset = Document.objects.select_related("item", "revision", "uploaded_by")
+    serializer_class = s.DocumentSerializer
+    filterset_class = filters.DocumentFilterSet
+    search_fields = ["title", "file_name", "item__number"]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    services = {"create": documents.document_add, "update": documents.document_update,
+                "delete": documents.document_delete}
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, summary="Download the file")
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        document = self.get_object()
+        return FileResponse(document.file.open("rb"), as_attachment=True,
+                            filename=document.file_name or document.file.name.rsplit("/", 1)[-1])
+
+
+class ChangeRequestViewSet(SuiteModelViewSet):
+    """Engineering change requests (ECR)."""
+
+    queryset = ChangeRequest.objects.prefetch_related("affected_items")
+    serializer_class = s.ChangeRequestSerializer
+    filterset_class = filters.ChangeRequestFilterSet
+    search_fields = ["number", "title", "reference"]
+    services = {"create": changes.change_request_create, "update": changes.change_request_update}
+
+    accept = workflow_action("accept", changes.change_request_accept, input_serializer=CommentSerializer)
+    reject = workflow_action("reject", changes.change_request_reject, input_serializer=CommentSerializer)
+    close = workflow_action("close", changes.change_request_close, input_serializer=CommentSerializer)
+
+
+class ApproverPermissions(SuiteModelPermissions):
+    """Approving or rejecting an ECO needs `view` here; the step's own permission and role rules apply after."""
+
+    def has_permission(self, request, view):
+        if getattr(view, "action", None) in ("approve", "reject"):
+            return bool(request.user and request.user.is_authenticated and request.user.has_perm(
+                "plm.view_changeorder"))
+        return super().has_permission(request, view)
+
+
+class ChangeOrderViewSet(SuiteModelViewSet):
+    """Engineering change orders (ECO): submit, approve by role, reject, release, cancel."""
+
+    permission_classes = [ApproverPermissions]
+
+    queryset = ChangeOrder.objects.prefetch_related("revisions", "approvals__approver", "approvals__role")
+    serializer_class = s.ChangeOrderSerializer
+    filterset_class = filters.ChangeOrderFilterSet
+    search_fields = ["number", "title"]
+    ordering_fields = ["number", "created_at", "updated_at"]
+    services = {"create": changes.change_order_create, "update": changes.change_order_update}
+
+    submit = workflow_action("submit", changes.change_order_submit)
+    approve = workflow_action("approve", changes.change_order_approve, input_serializer=CommentSerializer)
+    reject = workflow_action("reject", changes.change_order_reject, input_serializer=CommentSerializer)
+    release = workflow_action("release", changes.change_order_release)
+    cancel = workflow_action("cancel", changes.change_order_cancel, input_serializer=CommentSerializer)
+
+    @extend_schema(responses=s.ImpactSerializer(many=True), summary="Where-used of every affected item")
+    @action(detail=True, methods=["get"])
+    def impact(self, request, pk=None):
+        return Response(s.ImpactSerializer(changes.change_order_impact(self.get_object()), many=True).data)
+
+    def perform_destroy(self, instance):
+        from apps.core.errors import ConflictError
+
+        if instance.status != "draft":
+            raise ConflictError("status", f"{instance.number} is {instance.status}; cancel it instead.")
+        super().perform_destroy(instance)
+
+
+class ChangeApprovalRuleViewSet(SuiteModelViewSet):
+    """Per company: how many approvers of which role an ECO needs."""
+
+    queryset = ChangeApprovalRule.objects.select_related("role")
+    serializer_class = s.ChangeApprovalRuleSerializer
+    filterset_fields = ["role"]

@@ -1,0 +1,1 @@
+"""PLM services: the only code that changes PLM state."""

@@ -1,0 +1,167 @@
+"""Bulk import of items from CSV or XLSX (tablib): a dry run previews every row and its errors.
+
+Columns: number, name, description, item_type, uom (code), tracking, category (name),
+standard_cost. A known number updates that item, a new number creates one. Nothing is
+written unless every row is valid and `dry_run` is false.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import tablib
+from django.db import transaction
+
+from apps.core.errors import DomainError
+from apps.core.models import Company, UnitOfMeasure
+from apps.plm.choices import ItemType, Tracking
+from apps.plm.models import Item, ItemCategory
+from apps.plm.models.items import ITEM_NUMBER_RULE
+from apps.plm.services.items import item_create, item_update
+
+COLUMNS = ["number", "name", "description", "item_type", "uom", "tracking", "category", "standard_cost"]
+REQUIRED = ["number", "name", "uom"]
+MAX_ROWS = 5000
+
+
+@dataclass
+class ImportRow:
+    line: int
+    number: str
+    action: str  # "create", "update", "unchanged" or "error"
+    values: dict
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ImportResult:
+    dry_run: bool
+    rows: list[ImportRow]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(r.errors for r in self.rows)
+
+    def totals(self) -> dict[str, int]:
+        counts = {"create": 0, "update": 0, "unchanged": 0, "error": 0}
+        for row in self.rows:
+            counts[row.action] += 1
+        return counts
+
+    def as_dict(self) -> dict:
+        return {"dry_run": self.dry_run, "valid": not self.has_errors, "totals": self.totals(),
+                "rows": [{"line": r.line, "number": r.number, "action": r.action, "values": r.values,
+                          "errors": r.errors} for r in self.rows]}
+
+
+def read_dataset(*, content: bytes, filename: str) -> tablib.Dataset:
+    """Parse an uploaded CSV or XLSX file into a dataset with a header row."""
+    name = filename.lower()
+    try:
+        if name.endswith(".xlsx"):
+            return tablib.Dataset().load(content, format="xlsx")
+        if name.endswith(".csv") or name.endswith(".txt"):
+            return tablib.Dataset().load(content.decode("utf-8-sig"), format="csv")
+    except (UnicodeDecodeError, ValueError, KeyError) as exc:
+        raise DomainError("file", f"The file could not be read: {exc}") from exc
+    except Exception as exc:  # tablib/openpyxl raise many kinds of errors for broken files
+        raise DomainError("file", f"The file could not be read ({type(exc).__name__}).") from exc
+    raise DomainError("file", "Upload a .csv or .xlsx file.")
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _parse_row(raw: dict, company: Company, units: dict, categories: dict) -> tuple[dict, dict[str, str]]:
+    values, errors = {}, {}
+    for name in REQUIRED:
+        if not _text(raw.get(name)):
+            errors[name] = "Required."
+    number = _text(raw.get("number")).upper()
+    if number:
+        try:
+            ITEM_NUMBER_RULE(number)
+        except Exception as exc:
+            errors["number"] = " ".join(exc.messages)
+    values["number"] = number
+    values["name"] = _text(raw.get("name"))[:200]
+    values["description"] = _text(raw.get("description"))
+    for name, choices, default in (("item_type", ItemType, ItemType.BUY), ("tracking", Tracking, Tracking.NONE)):
+        value = _text(raw.get(name)).lower() or default
+        if value not in choices.values:
+            errors[name] = f"'{value}' is not one of {', '.join(choices.values)}."
+        values[name] = value
+    uom_code = _text(raw.get("uom"))
+    if uom_code:
+        if uom_code not in units:
+            errors["uom"] = f"Unknown unit of measure '{uom_code}'."
+        values["uom"] = units.get(uom_code)
+    category = _text(raw.get("category"))
+    if category and category not in categories:
+        errors["category"] = f"Unknown category '{category}'."
+    values["category"] = categories.get(category) if category else None
+    cost = _text(raw.get("standard_cost")) or "0"
+    try:
+        values["standard_cost"] = Decimal(cost)
+        if values["standard_cost"] < 0:
+            errors["standard_cost"] = "The standard cost cannot be negative."
+    except InvalidOperation:
+        errors["standard_cost"] = f"'{cost}' is not a number."
+    return values, errors
+
+
+def _display(values: dict) -> dict:
+    return {k: (v.code if isinstance(v, UnitOfMeasure) else v.name if isinstance(v, ItemCategory)
+                else str(v) if isinstance(v, Decimal) else v) for k, v in values.items()}
+
+
+@transaction.atomic
+def items_import(*, company: Company, dataset: tablib.Dataset, actor, dry_run: bool = True) -> ImportResult:
+    """Validate every row; unless `dry_run` (or any row is invalid) create or update the items."""
+    headers = [(h or "").strip().lower() for h in (dataset.headers or [])]
+    missing = [c for c in REQUIRED if c not in headers]
+    if missing:
+        raise DomainError("file", f"Missing column(s): {', '.join(missing)}. Expected: {', '.join(COLUMNS)}.")
+    if len(dataset) > MAX_ROWS:
+        raise DomainError("file", f"At most {MAX_ROWS} rows per import.")
+    units = {u.code: u for u in UnitOfMeasure.objects.select_related("category")}
+    categories = {c.name: c for c in ItemCategory.objects.filter(company=company)}
+    existing = {i.number: i for i in Item.objects.filter(company=company)}
+    rows, seen = [], set()
+    for index, record in enumerate(dataset.dict, start=2):
+        raw = {(k or "").strip().lower(): v for k, v in dict(record).items()}
+        values, errors = _parse_row(raw, company, units, categories)
+        number = values["number"]
+        if number and number in seen:
+            errors["number"] = f"{number} appears twice in the file."
+        seen.add(number)
+        action = "create"
+        item = existing.get(number)
+        if item is not None:
+            changed = {k: v for k, v in values.items() if k != "number" and getattr(item, k) != v}
+            action = "update" if changed else "unchanged"
+            if "uom" in changed and item.revisions.exclude(status__in=["draft", "in_review"]).exists():
+                errors["uom"] = "The unit of a released item cannot change."
+        rows.append(ImportRow(line=index, number=number, action="error" if errors else action,
+                              values=_display(values), errors=errors))
+        rows[-1]._parsed = values  # type: ignore[attr-defined]
+    result = ImportResult(dry_run=dry_run, rows=rows)
+    if dry_run or result.has_errors:
+        return result
+    for row in rows:
+        values = row._parsed  # type: ignore[attr-defined]
+        try:
+            if row.action == "create":
+                item_create(company=company, actor=actor, **values)
+            elif row.action == "update":
+                item = existing[row.number]
+                item_update(instance=item, actor=actor,
+                            **{k: v for k, v in values.items() if k != "number" and getattr(item, k) != v})
+        except DomainError as exc:
+            raise DomainError(f"rows.{row.line}.{exc.field}" if exc.field else f"rows.{row.line}",
+                              f"Line {row.line}: {exc.message}") from exc
+    return result

@@ -1,0 +1,90 @@
+"""PLM pages beyond the generic resource screens: BOM comparison, item import, document download."""
+
+import base64
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import FileResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from apps.core.errors import DomainError
+from apps.core.models import Company
+from apps.core.scoping import scope_queryset
+from apps.plm.forms import CompareForm, ItemImportForm
+from apps.plm.models import Document, Revision
+from apps.plm.selectors import bom_compare
+from apps.plm.services.imports import items_import, read_dataset
+
+IMPORT_SESSION_KEY = "plm_item_import"
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+@login_required
+@permission_required("plm.view_revision", raise_exception=True)
+def bom_compare_view(request):
+    """Pick two revisions and see the lines added, removed and changed between them."""
+    revisions = scope_queryset(Revision.objects.select_related("item"), request.user, [request.company_id])
+    form = CompareForm(request.GET or None, revisions=revisions)
+    result = None
+    if form.is_valid():
+        result = bom_compare(revision_a=form.cleaned_data["a"], revision_b=form.cleaned_data["b"])
+    return render(request, "plm/compare.html", {"title": "Compare BOMs", "form": form, "result": result})
+
+
+@login_required
+@permission_required("plm.add_item", raise_exception=True)
+def item_import_view(request):
+    """Upload → preview (dry run, per-row errors) → confirm; nothing is written before the confirmation."""
+    company = get_object_or_404(Company, pk=request.company_id)
+    context = {"title": "Import items", "form": ItemImportForm()}
+    if request.method == "POST" and request.POST.get("step") == "confirm":
+        stored = request.session.get(IMPORT_SESSION_KEY)
+        if not stored or stored.get("company") != company.pk:
+            messages.error(request, "The preview expired; upload the file again.")
+            return HttpResponseRedirect(reverse("plm:item_import"))
+        try:
+            dataset = read_dataset(content=base64.b64decode(stored["content"]), filename=stored["name"])
+            result = items_import(company=company, dataset=dataset, actor=request.user, dry_run=False)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(reverse("plm:item_import"))
+        if result.has_errors:
+            context.update(result=result, filename=stored["name"])
+            messages.error(request, "Nothing was imported: some rows are invalid.")
+            return render(request, "plm/item_import.html", context, status=400)
+        del request.session[IMPORT_SESSION_KEY]
+        totals = result.totals()
+        messages.success(request, f"Imported: {totals['create']} created, {totals['update']} updated, "
+                                  f"{totals['unchanged']} unchanged.")
+        return HttpResponseRedirect(reverse("plm:item_list"))
+    if request.method == "POST":
+        form = ItemImportForm(request.POST, request.FILES)
+        context["form"] = form
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > MAX_IMPORT_BYTES:
+                form.add_error("file", "Files are limited to 5 MB.")
+                return render(request, "plm/item_import.html", context, status=400)
+            content = upload.read()
+            try:
+                result = items_import(company=company, dataset=read_dataset(content=content, filename=upload.name),
+                                      actor=request.user, dry_run=True)
+            except DomainError as exc:
+                form.add_error("file", exc.message)
+                return render(request, "plm/item_import.html", context, status=400)
+            request.session[IMPORT_SESSION_KEY] = {"company": company.pk, "name": upload.name,
+                                                   "content": base64.b64encode(content).decode()}
+            context.update(result=result, filename=upload.name)
+        else:
+            return render(request, "plm/item_import.html", context, status=400)
+    return render(request, "plm/item_import.html", context)
+
+
+@login_required
+@permission_required("plm.view_document", raise_exception=True)
+def document_download(request, pk: int):
+    """Download a document's file (company-scoped: another company's answers 404)."""
+    document = get_object_or_404(scope_queryset(Document.objects.all(), request.user), pk=pk)
+    return FileResponse(document.file.open("rb"), as_attachment=True,
+                        filename=document.file_name or document.file.name.rsplit("/", 1)[-1])

@@ -1,1 +1,0 @@
-"""SCM models (none yet)."""

@@ -1,0 +1,221 @@
+"""The stock ledger: lots and serials, moves, on-hand quants, reservations, valuation, cycle counts."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from apps.core.models import CompanyOwnedModel
+from apps.core.workflow import Transition, Workflow
+from apps.scm.choices import CycleCountStatus, MoveStatus, ReservationStatus
+
+QUANTITY = {"max_digits": 18, "decimal_places": 4}
+UNIT_COST = {"max_digits": 18, "decimal_places": 6}
+AMOUNT = {"max_digits": 18, "decimal_places": 2}
+
+
+class Lot(CompanyOwnedModel):
+    """A lot (batch) or, for serial-tracked items, one serial number of an item."""
+
+    item = models.ForeignKey("plm.Item", on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=60)
+    expires_on = models.DateField(null=True, blank=True)
+    is_serial = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["item_id", "code"]
+        constraints = [models.UniqueConstraint(fields=["item", "code"], name="scm_lot_code_unique")]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def get_absolute_url(self) -> str:
+        return reverse("scm:lot_detail", args=[self.pk])
+
+
+class StockMove(CompanyOwnedModel):
+    """One quantity change of the ledger: `quantity` of an item (in its unit) from one location to
+    another. Done moves are immutable; corrections are new moves."""
+
+    # indexed by scm_move_item_done (item, done_at): a second index on item alone only slows posting
+    item = models.ForeignKey("plm.Item", on_delete=models.PROTECT, related_name="+", db_index=False)
+    quantity = models.DecimalField(**QUANTITY)
+    from_location = models.ForeignKey("scm.Location", on_delete=models.PROTECT, related_name="+")
+    to_location = models.ForeignKey("scm.Location", on_delete=models.PROTECT, related_name="+")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    unit_cost = models.DecimalField(**UNIT_COST, null=True, blank=True,
+                                    help_text="Cost per unit in the company currency; receipts set it.")
+    value = models.DecimalField(**AMOUNT, default=Decimal(0), help_text="quantity x unit cost, for the books.")
+    status = models.CharField(max_length=10, choices=MoveStatus.choices, default=MoveStatus.DRAFT)
+    reference = models.CharField(max_length=100, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    source_type = models.CharField(max_length=100, blank=True, help_text="app_label.model of the source document")
+    source_id = models.CharField(max_length=40, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", db_index=False)
+
+    workflow = Workflow("status", {
+        "post": Transition(sources=[MoveStatus.DRAFT], target=MoveStatus.DONE, label="Post"),
+        "cancel": Transition(sources=[MoveStatus.DRAFT], target=MoveStatus.CANCELLED, label="Cancel",
+                             style="danger"),
+    })
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["item", "done_at"], name="scm_move_item_done"),
+            models.Index(fields=["source_type", "source_id"], name="scm_move_source"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="scm_move_quantity_positive"),
+            models.CheckConstraint(condition=~Q(from_location=F("to_location")), name="scm_move_locations_differ"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.quantity} {self.from_location_id}→{self.to_location_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("scm:stockmove_detail", args=[self.pk])
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status != MoveStatus.DRAFT
+
+
+class StockQuant(CompanyOwnedModel):
+    """On-hand and reserved quantity of an item (and lot) at an internal location; maintained only by
+    the stock services, always equal to the sum of done moves, never negative (database checks)."""
+
+    item = models.ForeignKey("plm.Item", on_delete=models.PROTECT, related_name="+", db_index=False)  # unique idx
+    location = models.ForeignKey("scm.Location", on_delete=models.PROTECT, related_name="quants")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="quants")
+    on_hand = models.DecimalField(**QUANTITY, default=Decimal(0))
+    reserved = models.DecimalField(**QUANTITY, default=Decimal(0))
+
+    class Meta:
+        ordering = ["item_id", "location_id", "lot_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "location", "lot"], nulls_distinct=False,
+                                    name="scm_quant_unique"),
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="scm_quant_on_hand_not_negative"),
+            models.CheckConstraint(condition=Q(reserved__gte=0), name="scm_quant_reserved_not_negative"),
+            models.CheckConstraint(condition=Q(reserved__lte=F("on_hand")), name="scm_quant_reserved_within_on_hand"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}@{self.location_id}/{self.lot_id or '-'}: {self.on_hand}"
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.reserved
+
+
+class Reservation(CompanyOwnedModel):
+    """Quantity of an item (optionally a lot) at a location held for a document (a delivery, a work order)."""
+
+    item = models.ForeignKey("plm.Item", on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey("scm.Location", on_delete=models.PROTECT, related_name="+")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    quantity = models.DecimalField(**QUANTITY, help_text="Quantity reserved originally.")
+    open_quantity = models.DecimalField(**QUANTITY, help_text="Quantity still held (not released or consumed).")
+    reference = models.CharField(max_length=100, blank=True)
+    source_type = models.CharField(max_length=100, blank=True)
+    source_id = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=10, choices=ReservationStatus.choices, default=ReservationStatus.ACTIVE)
+
+    workflow = Workflow("status", {
+        "release": Transition(sources=[ReservationStatus.ACTIVE], target=ReservationStatus.RELEASED,
+                              label="Release", style="warning"),
+        "consume": Transition(sources=[ReservationStatus.ACTIVE], target=ReservationStatus.CONSUMED),
+    })
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["source_type", "source_id"], name="scm_reservation_source")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="scm_reservation_quantity_positive"),
+            models.CheckConstraint(condition=Q(open_quantity__gte=0) & Q(open_quantity__lte=F("quantity")),
+                                   name="scm_reservation_open_within_quantity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"R{self.pk} {self.quantity} {self.reference}".strip()
+
+    def get_absolute_url(self) -> str:
+        return reverse("scm:reservation_detail", args=[self.pk])
+
+
+class ItemValuation(CompanyOwnedModel):
+    """Moving-average inventory cost of an item in a company: quantity and value held in internal locations."""
+
+    item = models.ForeignKey("plm.Item", on_delete=models.PROTECT, related_name="+")
+    average_cost = models.DecimalField(**UNIT_COST, default=Decimal(0))
+    quantity = models.DecimalField(**QUANTITY, default=Decimal(0))
+    value = models.DecimalField(**AMOUNT, default=Decimal(0))
+
+    class Meta:
+        ordering = ["item_id"]
+        constraints = [models.UniqueConstraint(fields=["company", "item"], name="scm_valuation_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.quantity} @ {self.average_cost}"
+
+
+class CycleCount(CompanyOwnedModel):
+    """A count of the stock at one location; posting writes adjustment moves for the differences."""
+
+    number = models.CharField(max_length=30)
+    location = models.ForeignKey("scm.Location", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=200, default="Cycle count")
+    status = models.CharField(max_length=10, choices=CycleCountStatus.choices, default=CycleCountStatus.DRAFT)
+    posted_at = models.DateTimeField(null=True, blank=True)
+
+    workflow = Workflow("status", {
+        "post": Transition(sources=[CycleCountStatus.DRAFT], target=CycleCountStatus.POSTED, label="Post"),
+        "cancel": Transition(sources=[CycleCountStatus.DRAFT], target=CycleCountStatus.CANCELLED,
+                             label="Cancel", style="danger"),
+    })
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["company", "number"], name="scm_cyclecount_number_unique")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("scm:cyclecount_detail", args=[self.pk])
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status != CycleCountStatus.DRAFT
+
+
+class CycleCountLine(models.Model):
+    """One counted item (and lot) of a cycle count: the quantity expected when counting started and
+    the quantity found."""
+
+    count = models.ForeignKey(CycleCount, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey("plm.Item", on_delete=models.PROTECT, related_name="+")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    expected_quantity = models.DecimalField(**QUANTITY, default=Decimal(0))
+    counted_quantity = models.DecimalField(**QUANTITY, null=True, blank=True)
+    difference = models.DecimalField(**QUANTITY, null=True, blank=True, help_text="Posted adjustment (+/-).")
+    move = models.ForeignKey(StockMove, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    company_path = "count__company"
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["count", "item", "lot"], nulls_distinct=False,
+                                    name="scm_cyclecountline_unique"),
+            models.CheckConstraint(condition=Q(counted_quantity__isnull=True) | Q(counted_quantity__gte=0),
+                                   name="scm_cyclecountline_counted_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count_id}/{self.item_id}"

@@ -1,0 +1,326 @@
+"""Shipments: created from a confirmed sales order (or by hand), reserved, picked, packed, shipped.
+
+Shipping consumes the reservations into the customer location; what was not shipped stays
+open on a backorder shipment, reserved anew.
+"""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.core.audit import record_change, snapshot
+from apps.core.errors import ConflictError, DomainError
+from apps.core.models import Event, Party
+from apps.core.numbering import next_number
+from apps.core.outbox import emit
+from apps.core.workflow import transition
+from apps.plm.models import Item
+from apps.scm.choices import LocationKind, ReservationStatus, ShipmentStatus
+from apps.scm.events import SHIPMENT_SHIPPED, shipment_shipped_payload
+from apps.scm.models import Lot, Shipment, ShipmentAllocation, ShipmentLine, StockQuant, Warehouse
+from apps.scm.services.locations import virtual_location
+from apps.scm.services.stock import reservation_consume, reservation_release, stock_reserve
+
+ZERO = Decimal(0)
+
+
+def _fmt(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _build_lines(company, rows: list[dict]) -> list[ShipmentLine]:
+    if not rows:
+        raise DomainError("lines", "A shipment needs at least one line.", code="required")
+    built = []
+    for index, row in enumerate(rows):
+        item, quantity, lot = row.get("item"), row.get("quantity"), row.get("lot")
+        if item is None:
+            raise DomainError(f"lines.{index}.item", "This field is required.", code="required")
+        if item.company_id != company.pk:
+            raise DomainError(f"lines.{index}.item", "Belongs to another company.")
+        if quantity is None or Decimal(quantity) <= 0:
+            raise DomainError(f"lines.{index}.quantity", "The quantity must be positive.", code="min_value")
+        if lot is not None and lot.item_id != item.pk:
+            raise DomainError(f"lines.{index}.lot", f"Lot {lot.code} belongs to another item.")
+        built.append(ShipmentLine(line_number=index + 1, item=item, quantity=Decimal(quantity), lot=lot,
+                                  due_date=row.get("due_date")))
+    return built
+
+
+@transaction.atomic
+def shipment_create(*, company, actor, customer: Party, lines: list[dict], warehouse: Warehouse | None = None,
+                    sales_order_number: str = "", planned_date: datetime.date | None = None, carrier: str = "",
+                    tracking_number: str = "", notes: str = "", source_event: Event | None = None,
+                    backorder_of: Shipment | None = None) -> Shipment:
+    """Create a draft shipment (number `SH-2026-00001`) of items to a customer from a warehouse."""
+    if customer.company_id != company.pk:
+        raise DomainError("customer", "Belongs to another company.")
+    if not customer.is_customer:
+        raise DomainError("customer", f"{customer} is not a customer.", code="not_a_customer")
+    if warehouse is None:
+        warehouse = Warehouse.objects.filter(company=company, is_active=True).order_by("code").first()
+        if warehouse is None:
+            raise DomainError("warehouse", "The company has no warehouse to ship from.", code="required")
+    if warehouse.company_id != company.pk:
+        raise DomainError("warehouse", "Belongs to another company.")
+    built = _build_lines(company, lines)
+    shipment = Shipment.objects.create(
+        company=company, number=next_number(company=company, doc_type="SH"), customer=customer, warehouse=warehouse,
+        sales_order_number=sales_order_number, planned_date=planned_date, carrier=carrier,
+        tracking_number=tracking_number, notes=notes, source_event=source_event, backorder_of=backorder_of,
+    )
+    for line in built:
+        line.shipment = shipment
+        line.save()
+    record_change(shipment, actor=actor, action="create")
+    return shipment
+
+
+def _lock(shipment: Shipment) -> Shipment:
+    return (Shipment.objects.select_for_update(of=("self",)).select_related("company", "warehouse", "customer")
+            .get(pk=shipment.pk))
+
+
+@transaction.atomic
+def shipment_update(*, instance: Shipment, actor, **fields) -> Shipment:
+    """Change a draft shipment; given lines replace the existing ones."""
+    shipment = _lock(instance)
+    if shipment.status != ShipmentStatus.DRAFT:
+        raise ConflictError("status", f"{shipment.number} is {shipment.status}: only a draft can be changed.",
+                            code="locked")
+    before = snapshot(shipment)
+    lines = fields.pop("lines", None)
+    for name in ("customer", "warehouse", "sales_order_number", "planned_date", "carrier", "tracking_number", "notes"):
+        if name in fields:
+            setattr(shipment, name, fields[name])
+    if shipment.customer.company_id != shipment.company_id or not shipment.customer.is_customer:
+        raise DomainError("customer", "Choose a customer of this company.")
+    shipment.save()
+    if lines is not None:
+        built = _build_lines(shipment.company, lines)
+        shipment.lines.all().delete()
+        for line in built:
+            line.shipment = shipment
+            line.save()
+    record_change(shipment, actor=actor, action="update", before=before)
+    return shipment
+
+
+def _allocate(shipment: Shipment, line: ShipmentLine, actor) -> Decimal:
+    """Reserve as much of the line as the warehouse has (first expiry first), location by location."""
+    needed = line.quantity - line.quantity_shipped - sum(
+        (a.quantity for a in line.allocations.all()), ZERO)
+    quants = (StockQuant.objects.filter(item=line.item, location__warehouse=shipment.warehouse,
+                                        location__kind=LocationKind.INTERNAL, location__is_active=True,
+                                        location__is_quality_hold=False)
+              .annotate(free=F("on_hand") - F("reserved")).filter(free__gt=0)
+              .select_related("location", "lot")
+              .order_by(F("lot__expires_on").asc(nulls_last=True), "lot_id", "location__code"))
+    if line.lot_id:
+        quants = quants.filter(lot_id=line.lot_id)
+    reserved = ZERO
+    for quant in quants:
+        if needed <= 0:
+            break
+        take = min(quant.free, needed)
+        reservation = stock_reserve(company=shipment.company, item=line.item, location=quant.location, lot=quant.lot,
+                                    quantity=take, reference=shipment.number, source=line, actor=actor)
+        ShipmentAllocation.objects.create(line=line, reservation=reservation, location=quant.location,
+                                          lot=quant.lot, quantity=take)
+        needed -= take
+        reserved += take
+    return reserved
+
+
+@transaction.atomic
+def shipment_reserve(*, shipment: Shipment, actor) -> Shipment:
+    """Reserve stock for every line from the shipment's warehouse; a shortage stays open (partly reserved)."""
+    shipment = _lock(shipment)
+    before = snapshot(shipment)
+    transition(shipment, verb="reserve")
+    for line in shipment.lines.select_related("item", "lot").order_by("line_number"):
+        _allocate(shipment, line, actor)
+    shipment.save()
+    record_change(shipment, actor=actor, action="reserve", before=before)
+    return shipment
+
+
+def _find_item(shipment: Shipment, item: Item | None, lot: Lot | None) -> Item:
+    if item is None and lot is not None:
+        item = lot.item
+    if item is None:
+        raise DomainError("item", "Scan or choose the item.", code="required")
+    if not shipment.lines.filter(item=item).exists():
+        raise DomainError("item", f"{item.number} is not on {shipment.number}.", code="not_on_shipment")
+    return item
+
+
+@transaction.atomic
+def shipment_pick(*, shipment: Shipment, actor, quantity: Decimal, item: Item | None = None, location=None,
+                  lot: Lot | None = None) -> Shipment:
+    """Confirm picking `quantity` of an item (from a location, a lot) against the shipment's reservations."""
+    shipment = _lock(shipment)
+    before = snapshot(shipment)
+    transition(shipment, verb="pick")
+    item = _find_item(shipment, item, lot)
+    if quantity is None or quantity <= 0:
+        raise DomainError("quantity", "The quantity must be positive.", code="min_value")
+    allocations = (ShipmentAllocation.objects.select_for_update(of=("self",))
+                   .filter(line__shipment=shipment, line__item=item, quantity_picked__lt=F("quantity"))
+                   .select_related("location", "lot").order_by("line__line_number", "id"))
+    if location is not None:
+        allocations = allocations.filter(location=location)
+    if lot is not None:
+        allocations = allocations.filter(lot=lot)
+    allocations = list(allocations)
+    open_quantity = sum((a.quantity - a.quantity_picked for a in allocations), ZERO)
+    if not allocations:
+        where = f" at {location.code}" if location is not None else ""
+        which = f" lot {lot.code}" if lot is not None else ""
+        field = "lot" if lot is not None else "location" if location is not None else "item"
+        raise DomainError(field, f"Nothing of {item.number}{which} is reserved{where} for {shipment.number} and "
+                                 f"left to pick.", code="not_reserved_here")
+    if quantity > open_quantity:
+        raise DomainError("quantity", f"Only {_fmt(open_quantity)} of {item.number} is reserved and left to pick "
+                                      f"there; {_fmt(quantity)} scanned.", code="over_pick",
+                          extra={"open_quantity": str(open_quantity)})
+    remaining = quantity
+    for allocation in allocations:
+        take = min(allocation.quantity - allocation.quantity_picked, remaining)
+        allocation.quantity_picked += take
+        allocation.save(update_fields=["quantity_picked"])
+        remaining -= take
+        if remaining <= 0:
+            break
+    shipment.save()
+    record_change(shipment, actor=actor, action="pick", before=before,
+                  after={**snapshot(shipment), "picked": {"item": item.number, "quantity": str(quantity),
+                                                          "location": getattr(location, "code", None),
+                                                          "lot": getattr(lot, "code", None)}})
+    return shipment
+
+
+@transaction.atomic
+def shipment_pack(*, shipment: Shipment, actor, package_count: int = 1, weight_kg: Decimal | None = None) -> Shipment:
+    """Mark the picked goods packed (number of packages, weight)."""
+    shipment = _lock(shipment)
+    before = snapshot(shipment)
+    transition(shipment, verb="pack")
+    if package_count is None or package_count < 1:
+        raise DomainError("package_count", "At least one package.", code="min_value")
+    shipment.package_count = package_count
+    shipment.weight_kg = weight_kg
+    shipment.save()
+    record_change(shipment, actor=actor, action="pack", before=before)
+    return shipment
+
+
+def _release_open(allocations, actor) -> None:
+    for allocation in allocations:
+        reservation = allocation.reservation
+        reservation.refresh_from_db()
+        if reservation.status == ReservationStatus.ACTIVE and reservation.open_quantity > 0:
+            reservation_release(reservation=reservation, actor=actor)
+
+
+@transaction.atomic
+def shipment_ship(*, shipment: Shipment, actor, carrier: str = "", tracking_number: str = "") -> Shipment:
+    """Ship what is picked (everything reserved when nothing was picked): stock moves to the customer
+    location, `scm.shipment.shipped`, and a backorder shipment for what is left."""
+    shipment = _lock(shipment)
+    before = snapshot(shipment)
+    transition(shipment, verb="ship")
+    allocations = list(ShipmentAllocation.objects.select_for_update(of=("self",))
+                       .filter(line__shipment=shipment).select_related("line", "line__item", "reservation", "lot")
+                       .order_by("line__line_number", "id"))
+    anything_picked = any(a.quantity_picked > 0 for a in allocations)
+    customer_location = virtual_location(company=shipment.company, kind=LocationKind.CUSTOMER)
+    shipped = []
+    for allocation in allocations:
+        quantity = allocation.quantity_picked if anything_picked else allocation.quantity
+        if quantity <= 0:
+            continue
+        move = reservation_consume(reservation=allocation.reservation, to_location=customer_location, actor=actor,
+                                   quantity=quantity, reference=shipment.number, source=allocation.line)
+        allocation.quantity_picked = quantity
+        allocation.stock_move = move
+        allocation.save(update_fields=["quantity_picked", "stock_move"])
+        ShipmentLine.objects.filter(pk=allocation.line_id).update(quantity_shipped=F("quantity_shipped") + quantity)
+        shipped.append((allocation.line, move))
+    if not shipped:
+        raise ConflictError("status", f"Nothing to ship on {shipment.number}: no stock is reserved or picked.",
+                            code="nothing_to_ship")
+    _release_open(allocations, actor)
+    shipment.shipped_at = timezone.now()
+    shipment.shipped_by = actor if getattr(actor, "pk", None) else None
+    shipment.carrier = carrier or shipment.carrier
+    shipment.tracking_number = tracking_number or shipment.tracking_number
+    shipment.save()
+    rest = [{"item": line.item, "quantity": line.quantity - line.quantity_shipped, "lot": line.lot,
+             "due_date": line.due_date}
+            for line in shipment.lines.select_related("item", "lot").order_by("line_number")
+            if line.quantity > line.quantity_shipped]
+    if rest:
+        backorder = shipment_create(company=shipment.company, actor=actor, customer=shipment.customer,
+                                    warehouse=shipment.warehouse, lines=rest,
+                                    sales_order_number=shipment.sales_order_number,
+                                    planned_date=shipment.planned_date, notes=f"Backorder of {shipment.number}",
+                                    backorder_of=shipment)
+        shipment_reserve(shipment=backorder, actor=actor)
+    record_change(shipment, actor=actor, action="ship", before=before)
+    emit(SHIPMENT_SHIPPED, company=shipment.company, subject=shipment,
+         payload=shipment_shipped_payload(shipment, shipped))
+    return shipment
+
+
+@transaction.atomic
+def shipment_cancel(*, shipment: Shipment, actor) -> Shipment:
+    """Cancel an unshipped shipment and give its reservations back."""
+    shipment = _lock(shipment)
+    before = snapshot(shipment)
+    transition(shipment, verb="cancel")
+    _release_open(ShipmentAllocation.objects.filter(line__shipment=shipment).select_related("reservation"), actor)
+    shipment.save()
+    record_change(shipment, actor=actor, action="cancel", before=before)
+    return shipment
+
+
+def _payload_error(field: str, message: str) -> DomainError:
+    return DomainError(f"payload.{field}", message, code="invalid_payload")
+
+
+@transaction.atomic
+def shipment_create_from_sales_order(*, event: Event, actor=None) -> Shipment:
+    """The delivery of a confirmed sales order (`erp.sales_order.confirmed`), reserved; once per event."""
+    existing = Shipment.objects.filter(source_event=event).first()
+    if existing is not None:
+        return existing
+    payload, company = event.payload or {}, event.company
+    customer = Party.objects.filter(company=company, pk=payload.get("customer_id")).first()
+    if customer is None:
+        raise _payload_error("customer_id", f"No party {payload.get('customer_id')} in {company.code}.")
+    warehouse = None
+    if payload.get("warehouse_id"):
+        warehouse = Warehouse.objects.filter(company=company, pk=payload["warehouse_id"]).first()
+        if warehouse is None:
+            raise _payload_error("warehouse_id", f"No warehouse {payload['warehouse_id']} in {company.code}.")
+    lines = []
+    for index, row in enumerate(payload.get("lines") or []):
+        item = Item.objects.filter(company=company, pk=row.get("item_id")).first()
+        if item is None:
+            raise _payload_error(f"lines.{index}.item_id", f"No item {row.get('item_id')} in {company.code}.")
+        try:
+            quantity = Decimal(str(row.get("quantity")))
+        except (InvalidOperation, ValueError) as exc:
+            raise _payload_error(f"lines.{index}.quantity", "Not a decimal number.") from exc
+        due = row.get("due_date")
+        lines.append({"item": item, "quantity": quantity,
+                      "due_date": datetime.date.fromisoformat(due) if due else None})
+    due_dates = [row["due_date"] for row in lines if row["due_date"]]
+    shipment = shipment_create(company=company, actor=actor, customer=customer, warehouse=warehouse, lines=lines,
+                               sales_order_number=payload.get("number", ""),
+                               planned_date=min(due_dates) if due_dates else None, source_event=event)
+    return shipment_reserve(shipment=shipment, actor=actor)

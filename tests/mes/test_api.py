@@ -1,0 +1,161 @@
+"""MES production API: CRUD of work centers and routings, the work order and operation actions, genealogy."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from apps.core.models import Event
+from apps.mes.models import Routing, WorkOrder
+from tests.mes.factories import (
+    GenealogyLinkFactory,
+    RoutingFactory,
+    WorkCenterFactory,
+    WorkOrderFactory,
+)
+from tests.mes.plant import build_plant
+from tests.mixins import APIResourceTests
+
+pytestmark = pytest.mark.urls("tests.mes.urls")
+BASE = "/api/v1/mes"
+
+
+class TestWorkCenterAPI(APIResourceTests):
+    list_url = f"{BASE}/work-centers/"
+    factory = WorkCenterFactory
+    create_payload = {"code": "MILL", "name": "Milling", "hourly_rate": "55.00", "capacity_hours_per_day": "16.00",
+                      "shifts": [{"weekday": 0, "start_time": "06:00:00", "hours": "8.00"}]}
+    update_payload = {"name": "Milling cell"}
+    allowed_role, denied_role = "Production", "Sales"
+    filter_cases = [({"status": "down"}, {"status": "down"}, {"status": "idle"})]
+
+
+class TestRoutingAPI(APIResourceTests):
+    list_url = f"{BASE}/routings/"
+    factory = RoutingFactory
+    allowed_role, denied_role = "Production", "Sales"
+
+    @staticmethod
+    def create_payload(company):
+        from tests.mes.factories import MakeItemFactory
+
+        center = WorkCenterFactory(company=company)
+        return {"item": MakeItemFactory(company=company).pk, "name": "Main", "operations": [
+            {"sequence": 10, "work_center": center.pk, "setup_minutes": "15", "run_minutes_per_unit": "2.5",
+             "instructions": "Deburr"}]}
+
+    update_payload = {"name": "Alternative"}
+
+
+def test_routing_rules_name_the_field(api, company, other_company):
+    from tests.mes.factories import MakeItemFactory
+
+    center, foreign = WorkCenterFactory(company=company), WorkCenterFactory(company=other_company)
+    item = MakeItemFactory(company=company)
+    op = {"sequence": 10, "work_center": center.pk, "setup_minutes": "0", "run_minutes_per_unit": "1"}
+    cases = [
+        ([op, {**op}], "operations.1.sequence"),
+        ([{**op, "run_minutes_per_unit": "0"}], "operations.0.run_minutes_per_unit"),
+        ([{**op, "setup_minutes": "-1"}], "operations.0.setup_minutes"),
+        ([{**op, "work_center": foreign.pk}], "operations.0.work_center"),
+    ]
+    for operations, attr in cases:
+        response = api.post(f"{BASE}/routings/", {"item": item.pk, "operations": operations}, format="json")
+        assert response.status_code == 400, (attr, response.content)
+        assert response["Content-Type"] == "application/problem+json"
+        assert attr in [e["attr"] for e in response.json()["errors"]], (attr, response.json())
+    assert not Routing.objects.exists()
+
+
+def test_work_order_lifecycle_through_the_api(api, company, user):
+    plant = build_plant(company, user)
+    response = api.post(f"{BASE}/work-orders/", {"item": plant.product.pk, "revision": plant.revision.pk,
+                                                 "quantity": "10", "due_date": "2030-03-15"}, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["number"].startswith("WO-")
+    assert body["status"] == "draft"
+    assert body["allowed_transitions"] == ["release", "cancel"]
+    url = f"{BASE}/work-orders/{body['id']}/"
+
+    response = api.post(f"{url}release/", {}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "released"
+    assert [o["sequence"] for o in body["operations"]] == [10, 20]
+    assert api.post(f"{url}release/", {}, format="json").status_code == 409
+
+    first, second = body["operations"]
+    op_url = f"{BASE}/operations/{first['id']}/"
+    assert api.post(f"{op_url}start/", {}, format="json").json()["status"] == "in_progress"
+    assert api.post(f"{op_url}pause/", {}, format="json").json()["status"] == "paused"
+    response = api.post(f"{op_url}finish/", {"quantity_good": "9", "quantity_scrap": "1"}, format="json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["quantity_good"], response.json()["status"]) == ("9.0000", "done")
+    second_url = f"{BASE}/operations/{second['id']}/"
+    api.post(f"{second_url}start/", {}, format="json")
+    response = api.post(f"{second_url}finish/", {"quantity_good": "10"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "quantity_good"
+
+    response = api.post(f"{url}complete/", {"quantity_good": "9", "quantity_scrap": "1", "lot_code": "GB-9"},
+                        format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "in_progress"  # 9 of 10: a partial completion
+    assert Event.objects.get(name="mes.work_order.completed").payload["lot"] == "GB-9"
+    response = api.post(f"{url}complete/", {"quantity_good": "1"}, format="json")
+    assert response.json()["status"] == "completed"
+    assert api.post(f"{url}cancel/", {}, format="json").status_code == 409
+
+
+def test_release_shortage_answers_400_with_the_shortages(api, company, user):
+    plant = build_plant(company, user, stock_bolts="5", steel_lots=())
+    work_order = WorkOrderFactory(company=company, definition=plant.definition)
+    response = api.post(f"{BASE}/work-orders/{work_order.pk}/release/", {}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert response["Content-Type"] == "application/problem+json"
+    assert body["errors"][0]["attr"] == "materials"
+    assert [(s["item"], s["required"], s["available"]) for s in body["shortages"]] == [
+        ("BOLT-M8", "20", "5"), ("STEEL-BAR", "16.5", "0")]
+    work_order.refresh_from_db()
+    assert work_order.status == "draft"
+    response = api.post(f"{BASE}/work-orders/{work_order.pk}/release/", {"allow_shortage": True}, format="json")
+    assert response.json()["status"] == "released"
+
+
+def test_work_orders_of_another_company_answer_404(api, other_company):
+    theirs = WorkOrderFactory(company=other_company)
+    assert api.get(f"{BASE}/work-orders/{theirs.pk}/").status_code == 404
+    assert api.post(f"{BASE}/work-orders/{theirs.pk}/release/", {}, format="json").status_code == 404
+    assert WorkOrder.objects.get(pk=theirs.pk).status == "draft"
+
+
+def test_a_role_without_mes_change_cannot_start_operations(company, make_user, api_for, user):
+    plant = build_plant(company, user)
+    from apps.mes.services.workorders import work_order_create, work_order_release
+
+    work_order = work_order_release(work_order=work_order_create(
+        company=company, actor=user, item=plant.product, revision=plant.revision, quantity=Decimal(1),
+        due_date=datetime.date(2030, 3, 15)), actor=user)
+    operation = work_order.operations.first()
+    client = api_for(make_user(company, "Sales"))
+    assert client.get(f"{BASE}/operations/{operation.pk}/").status_code == 200
+    assert client.post(f"{BASE}/operations/{operation.pk}/start/", {}, format="json").status_code == 403
+    operation.refresh_from_db()
+    assert operation.status == "pending"
+
+
+def test_genealogy_endpoint(api, company, other_company):
+    link = GenealogyLinkFactory(company=company)
+    GenealogyLinkFactory(company=company, parent_lot=link.child_lot)
+    response = api.get(f"{BASE}/genealogy/", {"lot": link.child_lot.code})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["lot"]["code"] == link.child_lot.code
+    assert [n["lot"] for n in body["forward"]] == [link.parent_lot.code]
+    assert len(body["backward"]) == 1
+    assert api.get(f"{BASE}/genealogy/").status_code == 400
+    assert api.get(f"{BASE}/genealogy/", {"lot": "NOPE"}).status_code == 404
+    theirs = GenealogyLinkFactory(company=other_company)
+    assert api.get(f"{BASE}/genealogy/", {"lot": theirs.parent_lot.code}).status_code == 404

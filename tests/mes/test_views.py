@@ -1,0 +1,158 @@
+"""MES production screens: resources, operator screen (dispatch, buttons, scan), traveler PDF, genealogy."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from apps.mes.choices import OperationStatus
+from apps.mes.models import Operation
+from apps.mes.services.workorders import work_order_create, work_order_release
+from tests.mes.factories import (
+    GenealogyLinkFactory,
+    MakeItemFactory,
+    WorkCenterFactory,
+    WorkOrderFactory,
+)
+from tests.mes.plant import build_plant
+from tests.mixins import UIResourceTests
+
+pytestmark = pytest.mark.urls("tests.mes.urls")
+
+
+class TestWorkCenterUI(UIResourceTests):
+    url_prefix = "mes:workcenter"
+    factory = WorkCenterFactory
+    allowed_role, denied_role = "Production", "Sales"
+    inline_prefixes = ["shifts", "equipment"]
+    create_form_data = {"code": "PRESS", "name": "Press line", "hourly_rate": "50", "machine_hourly_rate": "20",
+                        "capacity_hours_per_day": "16", "status": "idle", "is_active": "on",
+                        "shifts-TOTAL_FORMS": "1", "shifts-INITIAL_FORMS": "0", "shifts-0-weekday": "0",
+                        "shifts-0-start_time": "06:00", "shifts-0-hours": "8"}
+    update_form_data = {"code": "PRESS2", "name": "Press line 2", "hourly_rate": "50", "machine_hourly_rate": "20",
+                        "capacity_hours_per_day": "16", "status": "down", "is_active": "on"}
+
+
+class TestWorkOrderUI(UIResourceTests):
+    url_prefix = "mes:workorder"
+    factory = WorkOrderFactory
+    allowed_role, denied_role = "Production", "Sales"
+
+    @staticmethod
+    def create_form_data(company):
+        from tests.mes.factories import ReleasedRevisionFactory
+
+        revision = ReleasedRevisionFactory(company=company, item=MakeItemFactory(company=company))
+        return {"item": revision.item_id, "revision": revision.pk, "quantity": "5", "due_date": "2030-03-15",
+                "priority": "3", "source": "manual", "over_completion_percent": "10"}
+
+    @staticmethod
+    def update_form_data(company):
+        return {"quantity": "7", "due_date": "2030-04-01", "priority": "2", "source": "sales_order",
+                "source_reference": "SO-1", "over_completion_percent": "5"}
+
+    def test_edit_form_saves_and_redirects(self, allowed_web, company):
+        obj = self.row(company)
+        data = {"item": obj.item_id, "revision": obj.revision_id, **self.update_form_data(company)}
+        response = allowed_web.post(self.url("update", obj.pk), data)
+        assert response.status_code == 302, response.context and response.context["form"].errors
+        obj.refresh_from_db()
+        assert (obj.quantity, obj.source_reference) == (Decimal(7), "SO-1")
+
+
+@pytest.fixture
+def floor(company, user):
+    plant = build_plant(company, user)
+    orders = []
+    for due in (datetime.date(2030, 3, 20), datetime.date(2030, 3, 15)):
+        work_order = work_order_create(company=company, actor=user, item=plant.product, revision=plant.revision,
+                                       quantity=Decimal(2), due_date=due)
+        orders.append(work_order_release(work_order=work_order, actor=user))
+    return plant, orders
+
+
+def test_work_order_detail_shows_operations_materials_and_reservations(web, floor):
+    _plant, (work_order, _other) = floor
+    response = web.get(reverse("mes:workorder_detail", args=[work_order.pk]))
+    assert response.status_code == 200
+    labels = [section["label"] for section in response.context["related"]]
+    assert labels[:4] == ["Operations", "Materials", "Reservations", "Time logs"]
+    assert len(response.context["related"][2]["rows"]) == 2  # bolts and one steel lot
+    assert b'data-testid="traveler"' in response.content
+
+
+def test_release_button_shows_the_shortage_message(web, company, user):
+    plant = build_plant(company, user, stock_bolts="1", steel_lots=())
+    work_order = work_order_create(company=company, actor=user, item=plant.product, revision=plant.revision,
+                                   quantity=Decimal(2), due_date=datetime.date(2030, 3, 15))
+    response = web.post(reverse("mes:workorder_action", args=[work_order.pk, "release"]), follow=True)
+    text = response.content.decode()
+    assert "BOLT-M8: required 4, available 1" in text
+    work_order.refresh_from_db()
+    assert work_order.status == "draft"
+
+
+def test_operator_screen_lists_the_dispatch_in_due_date_order_with_big_buttons(web, floor):
+    plant, (later, sooner) = floor
+    response = web.get(reverse("mes:operator_screen", args=[plant.cutting.pk]))
+    assert response.status_code == 200
+    assert [o.work_order for o in response.context["dispatch"]] == [sooner, later]
+    content = response.content.decode()
+    assert 'autofocus' in content
+    assert 'data-testid="scan"' in content
+    assert 'data-testid="start"' in content
+
+
+def test_operator_buttons_start_pause_and_finish(web, floor, user):
+    _plant, (_later, sooner) = floor
+    operation = sooner.operations.get(sequence=10)
+    url = lambda verb: reverse("mes:operator_action", args=[operation.pk, verb])  # noqa: E731
+    assert web.post(url("start")).status_code == 302
+    assert web.post(url("pause")).status_code == 302
+    response = web.post(url("finish"), {"quantity_good": "2", "quantity_scrap": "0"})
+    assert response.status_code == 302
+    operation.refresh_from_db()
+    assert (operation.status, operation.quantity_good) == (OperationStatus.DONE, Decimal(2))
+    assert operation.time_logs.get().operator == user
+    response = web.post(reverse("mes:operator_action", args=[sooner.operations.get(sequence=20).pk, "finish"]),
+                        {"quantity_good": "1"}, follow=True)
+    assert any(m.level_tag == "error" for m in response.context["messages"])
+    assert Operation.objects.get(work_order=sooner, sequence=20).status == OperationStatus.PENDING
+
+
+def test_scan_jumps_to_the_work_order_or_the_lot(web, floor):
+    plant, (_later, sooner) = floor
+    scan = reverse("mes:operator_scan", args=[plant.cutting.pk])
+    response = web.get(scan, {"code": sooner.number.lower()})
+    operation = sooner.operations.get(sequence=10)
+    assert response["Location"].endswith(f"?operation={operation.pk}")
+    response = web.get(scan, {"code": "s-1"})
+    assert response["Location"].startswith(reverse("mes:genealogy"))
+    response = web.get(scan, {"code": "NOTHING"}, follow=True)
+    assert "No work order or lot" in response.content.decode()
+
+
+def test_traveler_is_a_pdf(web, floor):
+    _plant, (work_order, _other) = floor
+    response = web.get(reverse("mes:workorder_traveler", args=[work_order.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_genealogy_page_traces_both_ways(web, company):
+    link = GenealogyLinkFactory(company=company)
+    response = web.get(reverse("mes:genealogy"), {"lot": link.child_lot.code})
+    assert response.status_code == 200
+    assert [n["lot"] for n in response.context["result"]["forward"]] == [link.parent_lot.code]
+
+
+def test_other_companys_pages_answer_404(web, other_company):
+    center = WorkCenterFactory(company=other_company)
+    work_order = WorkOrderFactory(company=other_company)
+    assert web.get(reverse("mes:operator_screen", args=[center.pk])).status_code == 404
+    assert web.get(reverse("mes:workorder_traveler", args=[work_order.pk])).status_code == 404
+    link = GenealogyLinkFactory(company=other_company)
+    response = web.get(reverse("mes:genealogy"), {"lot": link.parent_lot.code})
+    assert response.context["result"] is None

@@ -1,0 +1,108 @@
+"""Factories of PLM's models (built through the ORM; services are what the tests exercise)."""
+
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+
+from apps.core.models import UnitOfMeasure
+from apps.plm.models import (
+    BomLine,
+    ChangeApproval,
+    ChangeApprovalRule,
+    ChangeOrder,
+    ChangeRequest,
+    Document,
+    Item,
+    ItemCategory,
+    Revision,
+)
+
+
+def unit(code: str = "ea") -> UnitOfMeasure:
+    return UnitOfMeasure.objects.get(code=code)
+
+
+class ItemCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ItemCategory
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class ItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Item
+
+    number = factory.Sequence(lambda n: f"P-{n:05d}")
+    name = factory.LazyAttribute(lambda o: f"Part {o.number}")
+    item_type = "buy"
+    uom = factory.LazyFunction(unit)
+    standard_cost = Decimal("1.00")
+
+
+class RevisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Revision
+
+    item = factory.SubFactory(ItemFactory)
+    company = factory.LazyAttribute(lambda o: o.item.company)
+    code = "A"
+
+
+class BomLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BomLine
+
+    revision = factory.SubFactory(RevisionFactory)
+    component = factory.SubFactory(ItemFactory, company=factory.SelfAttribute("..revision.company"))
+    quantity = Decimal("1")
+    uom = factory.LazyAttribute(lambda o: o.component.uom)
+    position = factory.Sequence(lambda n: (n + 1) * 10)
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Document
+
+    item = factory.SubFactory(ItemFactory)
+    company = factory.LazyAttribute(lambda o: o.item.company)
+    title = factory.Sequence(lambda n: f"Drawing {n}")
+    version = "1"
+    file = factory.LazyFunction(lambda: ContentFile(b"drawing", name="drawing.pdf"))
+    checksum = "0" * 64
+
+
+class ChangeRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChangeRequest
+
+    number = factory.Sequence(lambda n: f"ECR-T-{n:05d}")
+    title = "Bracket cracks"
+    problem = "Cracks at the weld."
+
+
+class ChangeOrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChangeOrder
+
+    number = factory.Sequence(lambda n: f"ECO-T-{n:05d}")
+    title = "Change"
+
+
+class ChangeApprovalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChangeApproval
+
+    round = 1
+    decision = "approved"
+    role = factory.LazyFunction(lambda: Group.objects.get(name="Engineering"))
+
+
+class ChangeApprovalRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChangeApprovalRule
+
+    role = factory.LazyFunction(lambda: Group.objects.get(name="Engineering"))
+    required_count = 1

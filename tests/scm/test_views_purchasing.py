@@ -1,0 +1,111 @@
+"""Browser screens of purchasing and shipments: lists, forms with inline lines, buttons, picking, replenishment."""
+
+from decimal import Decimal
+
+import pytest
+
+from apps.scm.choices import LocationKind, PurchaseOrderStatus, ShipmentStatus
+from apps.scm.models import PurchaseOrder, PurchaseRequisition
+from apps.scm.services.locations import virtual_location
+from apps.scm.services.purchasing import purchase_order_create
+from apps.scm.services.shipments import shipment_create, shipment_reserve
+from apps.scm.services.stock import stock_move_post
+from tests.scm.factories import ReorderRuleFactory, purchasing_world
+
+D = Decimal
+
+
+@pytest.fixture
+def world(company):
+    return purchasing_world(company)
+
+
+def po(world, user, quantity="40"):
+    return purchase_order_create(company=world.company, actor=user, supplier=world.supplier,
+                                 warehouse=world.warehouse, lines=[{"item": world.item, "quantity": D(quantity)}])
+
+
+def test_purchase_order_form_with_inline_lines_defaults_price(web, world):
+    response = web.post("/scm/purchase-orders/new/", {
+        "supplier": world.supplier.pk, "currency": world.company.currency_id, "order_date": "2026-03-01",
+        "warehouse": world.warehouse.pk, "notes": "",
+        "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-item": world.item.pk, "lines-0-quantity": "100", "lines-0-unit_price": "", "lines-0-due_date": "",
+    })
+    order = PurchaseOrder.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/scm/purchase-orders/{order.pk}/"
+    assert (order.number, order.total) == ("PO-2026-00001", D("200.00"))
+
+
+def test_purchase_order_form_shows_service_errors_on_the_line(web, world):
+    world.supplier_item.minimum_order_quantity = D(50)
+    world.supplier_item.save()
+    response = web.post("/scm/purchase-orders/new/", {
+        "supplier": world.supplier.pk, "currency": world.company.currency_id, "order_date": "2026-03-01",
+        "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-item": world.item.pk, "lines-0-quantity": "5",
+    })
+    assert response.status_code == 400
+    assert "minimum order quantity" in response.content.decode()
+    assert not PurchaseOrder.objects.exists()
+
+
+def test_detail_shows_buttons_and_send_works(web, world, user):
+    order = po(world, user)
+    page = web.get(f"/scm/purchase-orders/{order.pk}/").content.decode()
+    for verb in ("approve", "send", "cancel"):
+        assert f'value="{verb}"' in page
+    assert f"/scm/purchase-orders/{order.pk}/pdf/" in page
+    web.post(f"/scm/purchase-orders/{order.pk}/do/send/")
+    order.refresh_from_db()
+    assert order.status == PurchaseOrderStatus.SENT
+    assert web.get(f"/scm/purchase-orders/{order.pk}/pdf/")["Content-Type"] == "application/pdf"
+
+
+def test_lists_render(web, world, user):
+    po(world, user)
+    for url in ("/scm/purchase-orders/", "/scm/receipts/", "/scm/requisitions/", "/scm/supplier-items/",
+                "/scm/reorder-rules/", "/scm/shipments/", "/scm/supplier-performance/", "/scm/replenishment/",
+                "/scm/receipts/new/", "/scm/shipments/new/", "/scm/supplier-items/new/"):
+        assert web.get(url).status_code == 200, url
+
+
+def test_other_company_purchase_order_answers_404(web, other_company, other_user):
+    other = purchasing_world(other_company)
+    foreign = po(other, other_user)
+    assert web.get(f"/scm/purchase-orders/{foreign.pk}/").status_code == 404
+    assert web.get(f"/scm/purchase-orders/{foreign.pk}/pdf/").status_code == 404
+    assert web.post(f"/scm/purchase-orders/{foreign.pk}/do/send/").status_code == 404
+
+
+def test_replenishment_page_runs_and_lists_proposals(web, world):
+    ReorderRuleFactory(company=world.company, item=world.item, warehouse=world.warehouse, min_quantity=D(5),
+                       max_quantity=D(20), multiple=D(1))
+    response = web.post("/scm/replenishment/")
+    assert response.status_code == 302
+    proposal = PurchaseRequisition.objects.get()
+    assert proposal.quantity == D(20)
+    assert proposal.number in web.get("/scm/replenishment/").content.decode()
+
+
+def test_picking_screen_scans_location_then_item(web, world, user):
+    stock_move_post(company=world.company, item=world.item, quantity=D(10),
+                    from_location=virtual_location(company=world.company, kind=LocationKind.SUPPLIER),
+                    to_location=world.stock, unit_cost=D(2), actor=user)
+    shipment = shipment_reserve(shipment=shipment_create(
+        company=world.company, actor=user, customer=world.customer, warehouse=world.warehouse,
+        lines=[{"item": world.item, "quantity": D(4)}]), actor=user)
+    url = f"/scm/shipments/{shipment.pk}/pick/"
+    page = web.get(url).content.decode()
+    assert 'name="scan"' in page
+    assert "autofocus" in page
+    response = web.post(url, {"scan": world.stock.barcode, "quantity": "1"})
+    assert response["Location"] == f"{url}?location={world.stock.pk}"
+    web.post(url, {"scan": world.item.number, "quantity": "3", "location": world.stock.pk})
+    shipment.refresh_from_db()
+    assert shipment.status == ShipmentStatus.PICKING
+    allocation = shipment.lines.get().allocations.get()
+    assert allocation.quantity_picked == D(3)
+    web.post(url, {"scan": "NO-SUCH-CODE", "quantity": "1", "location": world.stock.pk})
+    assert shipment.lines.get().allocations.get().quantity_picked == D(3)
