@@ -194,3 +194,19 @@ def test_change_request_from_event_once_per_event(company, user, new_item):
     assert (first.source, first.reference, first.status) == ("crm_feedback", "FB-7", "open")
     assert list(first.affected_items.values_list("number", flat=True)) == ["BK-1"]
     assert "Unknown item numbers: NOPE-9" in first.problem
+
+
+def test_demo_seed_is_idempotent(company, other_company, make_user):
+    from apps.plm import demo
+    from apps.plm.models import ChangeOrder, Item
+    from apps.plm.selectors import bom_explode
+
+    users = {"engineer": make_user(company, "Engineering"), "quality": make_user(company, "Quality"),
+             "other": make_user(other_company, "Admin")}
+    demo.seed(company=company, other_company=other_company, users=users)
+    demo.seed(company=company, other_company=other_company, users=users)
+    assert Item.objects.filter(company=company).count() == 10
+    assert list(ChangeOrder.objects.filter(company=company).order_by("id").values_list("status", flat=True)) == [
+        "released", "draft"]
+    rows = bom_explode(item=Item.objects.get(company=company, number="TR-100"))
+    assert max(r.level for r in rows) == 3
