@@ -29,6 +29,18 @@ def ensure_reference_data() -> None:
     sync_roles(apps)
 
 
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Every database test starts with the seeded roles, currencies and units (a flush removes them)."""
+    if request.node.get_closest_marker("django_db") is None and not DB_FIXTURES & set(request.fixturenames):
+        return
+    request.getfixturevalue("_django_db_helper")
+    ensure_reference_data()
+
+
 @pytest.fixture
 def eur(db):
     ensure_reference_data()
