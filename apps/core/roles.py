@@ -9,20 +9,27 @@ from fnmatch import fnmatch
 CHATTER = ["core.add_note", "core.view_note", "core.add_attachment", "core.view_attachment"]
 READ_ALL = ["core.view_*", "plm.view_*", "scm.view_*", "crm.view_*", "mes.view_*", "erp.view_*"]
 PARTIES = ["core.add_party", "core.change_party", "core.*_partyaddress", "core.*_contactperson"]
+# storekeepers: stock, locations, lots, reservations, counts, receipts and shipments; purchasing is read-only
+# (READ_ALL) and `scm.approve_purchaseorder` is never theirs
+WAREHOUSE_SCM = ["scm.*_warehouse", "scm.*_location", "scm.*_lot", "scm.*_stockmove", "scm.*_reservation",
+                 "scm.*_cyclecount", "scm.*_cyclecountline", "scm.*_goodsreceipt", "scm.*_goodsreceiptline",
+                 "scm.*_shipment", "scm.*_shipmentline", "scm.*_shipmentallocation"]
+# every CRUD permission of SCM, but no custom ones (no approval above the threshold)
+SCM_CRUD = ["scm.add_*", "scm.change_*", "scm.delete_*", "scm.view_*"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     "Sales": [*READ_ALL, *CHATTER, *PARTIES, "crm.*", "erp.*_salesorder*"],
     "Engineering": [*READ_ALL, *CHATTER, "plm.*"],
     "Purchasing": [*READ_ALL, *CHATTER, *PARTIES, "scm.add_purchase*", "scm.change_purchase*", "scm.delete_purchase*",
                    "scm.*_supplier*", "scm.*_receipt*", "scm.*_goodsreceipt*", "scm.*_reorderrule"],
-    "Warehouse": [*READ_ALL, *CHATTER, "scm.*"],
+    "Warehouse": [*READ_ALL, *CHATTER, *WAREHOUSE_SCM],
     "Production": [*READ_ALL, *CHATTER, "mes.*"],
     "Quality": [*READ_ALL, *CHATTER, "mes.*", "plm.add_changerequest", "plm.change_changerequest",
                 "plm.approve_changeorder"],
     "Finance": [*READ_ALL, *CHATTER, "erp.*", "core.*_currency", "core.*_exchangerate"],
     "Manager": [*READ_ALL, *CHATTER, "core.*_event", "plm.approve_changeorder", "scm.approve_purchaseorder",
                 "scm.change_purchaseorder"],
-    "Integrator": [*READ_ALL, *CHATTER, *PARTIES, "plm.*", "scm.*", "crm.*", "mes.*", "erp.*"],
+    "Integrator": [*READ_ALL, *CHATTER, *PARTIES, "plm.*", *SCM_CRUD, "crm.*", "mes.*", "erp.*"],
     "Admin": ["core.*", "plm.*", "scm.*", "crm.*", "mes.*", "erp.*", "auth.*", "authtoken.*"],
 }
 

@@ -35,7 +35,7 @@ class RoutingResource(Resource):
     inlines = [Inline("operations", ["sequence", "work_center", "name", "setup_minutes", "run_minutes_per_unit",
                                      "instructions", "required_checks"], extra=2,
                       widgets={"instructions": forms.Textarea(attrs={"rows": 2}),
-                               "required_checks": forms.Textarea(attrs={"rows": 2})})]
+                               "required_checks": forms.SelectMultiple(attrs={"size": 3})})]
     services = {"create": masterdata.routing_create, "update": masterdata.routing_update}
     select_related = ["item"]
 
@@ -55,18 +55,6 @@ class ReleaseForm(forms.Form):
     location = forms.ModelChoiceField(queryset=Location.objects.filter(kind="internal"), required=False,
                                       empty_label="Default location")
     allow_shortage = forms.BooleanField(required=False, label="Release with shortages")
-
-
-class CompleteForm(forms.Form):
-    quantity_good = forms.DecimalField(max_digits=18, decimal_places=4, min_value=Decimal("0.0001"),
-                                       widget=forms.NumberInput(attrs={"placeholder": "Good", "step": "any"}))
-    quantity_scrap = forms.DecimalField(max_digits=18, decimal_places=4, min_value=Decimal(0), required=False,
-                                        initial=0, widget=forms.NumberInput(attrs={"placeholder": "Scrap",
-                                                                                   "step": "any"}))
-    lot_code = forms.CharField(max_length=60, required=False, widget=forms.TextInput(attrs={"placeholder": "Lot"}))
-
-    def clean_quantity_scrap(self):
-        return self.cleaned_data.get("quantity_scrap") or Decimal(0)
 
 
 class FinishForm(forms.Form):
@@ -113,12 +101,12 @@ class WorkOrderResource(Resource):
     actions = {
         "release": Action(workorders.work_order_release, form_class=ReleaseForm),
         "start": Action(workorders.work_order_start),
-        "complete": Action(workorders.work_order_complete, form_class=CompleteForm, style="success"),
         "close": Action(workorders.work_order_close, style="secondary"),
         "cancel": Action(workorders.work_order_cancel, style="outline-danger",
                          confirm="Cancel this work order and give back its reservations?"),
     }
     select_related = ["item", "revision"]
+    # completing is the form on the detail page (mes/_completion_form.html): it lets the operator pick lots
     detail_template = "mes/workorder_detail.html"
 
 
@@ -129,10 +117,13 @@ class OperationResource(Resource):
     filter_fields = ["status", "work_center", "quality_blocked"]
     search_fields = ["work_order__number", "name"]
     detail_fields = ["work_order", "sequence", "work_center", "name", "status", "setup_minutes",
-                     "run_minutes_per_unit", "instructions", "required_checks", "planned_start", "planned_end",
+                     "run_minutes_per_unit", "instructions", "planned_start", "planned_end",
                      "actual_start", "actual_end", "quantity_good", "quantity_scrap", "scrap_reason",
                      "quality_blocked"]
-    related = [Related("Time logs", "time_logs", ["operator", "kind", "started_at", "ended_at"])]
+    related = [Related("Required checks", "required_checks", ["name", "item", "operation_sequence", "work_center"]),
+               Related("Quality checks", "quality_checks", ["checked_at", "name", "result", "measured_value",
+                                                            "inspector"]),
+               Related("Time logs", "time_logs", ["operator", "kind", "started_at", "ended_at"])]
     actions = {
         "start": Action(operations.operation_start),
         "pause": Action(operations.operation_pause, style="warning"),

@@ -25,69 +25,92 @@ def dispatch_list(*, work_center: WorkCenter) -> QuerySet[Operation]:
 
 # The tree walk: `start` is the lot traced; each row is one edge reached at `depth` (1 = direct).
 # Backward follows parent → child (what a lot was made of); forward child → parent (what it went into).
-# UNION (not UNION ALL) and the depth bound keep a malformed cyclic graph from looping.
+# The recursion carries the link's own columns only: UNION (not UNION ALL) drops a repeated row and the
+# depth bound keeps a malformed cyclic graph from looping. Lot/item/work order details are joined once
+# per edge afterwards, documents looked up once per distinct lot (by the moves' lot index), and the leaf
+# flag comes from the walk itself (a hash anti-join) instead of a subquery per row.
 _WALK = {
     "backward": ("parent_lot_id", "child_lot_id"),
     "forward": ("child_lot_id", "parent_lot_id"),
 }
 
-# Documents of one lot `n.lot_id` (by the stock moves of that lot from a supplier / to a customer).
-_RECEIPTS = """
-    SELECT json_agg(json_build_object(
+# Documents of stock moves `m` of a lot (from a supplier / to a customer): (JSON object, joins).
+_RECEIPT_OBJECT = """json_build_object(
         'move_id', m.id, 'quantity', m.quantity::text, 'date', m.done_at, 'reference', m.reference,
         'receipt', gr.number, 'receipt_id', gr.id, 'purchase_order', po.number,
-        'supplier', sp.name, 'supplier_id', sp.id)) AS documents
-    FROM scm_stockmove m
+        'supplier', sp.name, 'supplier_id', sp.id)"""
+_RECEIPT_JOINS = """
     JOIN scm_location fl ON fl.id = m.from_location_id AND fl.kind = 'supplier'
     LEFT JOIN scm_goodsreceiptline grl ON grl.stock_move_id = m.id
     LEFT JOIN scm_goodsreceipt gr ON gr.id = grl.receipt_id
     LEFT JOIN scm_purchaseorder po ON po.id = gr.purchase_order_id
-    LEFT JOIN core_party sp ON sp.id = po.supplier_id
-    WHERE m.lot_id = n.lot_id AND m.status = 'done'
-"""
+    LEFT JOIN core_party sp ON sp.id = po.supplier_id"""
 
-_SHIPMENTS = """
-    SELECT json_agg(json_build_object(
+_SHIPMENT_OBJECT = """json_build_object(
         'move_id', m.id, 'quantity', m.quantity::text, 'date', m.done_at, 'reference', m.reference,
         'shipment', s.number, 'shipment_id', s.id, 'sales_order', s.sales_order_number,
-        'customer', c.name, 'customer_id', c.id)) AS documents
-    FROM scm_stockmove m
+        'customer', c.name, 'customer_id', c.id)"""
+_SHIPMENT_JOINS = """
     JOIN scm_location tl ON tl.id = m.to_location_id AND tl.kind = 'customer'
     LEFT JOIN scm_shipmentallocation sa ON sa.stock_move_id = m.id
     LEFT JOIN scm_shipmentline sl ON sl.id = sa.line_id
     LEFT JOIN scm_shipment s ON s.id = sl.shipment_id
-    LEFT JOIN core_party c ON c.id = s.customer_id
+    LEFT JOIN core_party c ON c.id = s.customer_id"""
+
+# Documents of one lot `n.lot_id` (used for the root lot of a trace).
+_RECEIPTS = f"""
+    SELECT json_agg({_RECEIPT_OBJECT} ORDER BY m.id) AS documents
+    FROM scm_stockmove m {_RECEIPT_JOINS}
+    WHERE m.lot_id = n.lot_id AND m.status = 'done'
+"""
+
+_SHIPMENTS = f"""
+    SELECT json_agg({_SHIPMENT_OBJECT} ORDER BY m.id) AS documents
+    FROM scm_stockmove m {_SHIPMENT_JOINS}
     WHERE m.lot_id = n.lot_id AND m.status = 'done'
 """
 
 
 def _trace_sql(direction: str) -> str:
     here, there = _WALK[direction]
-    documents = _RECEIPTS if direction == "backward" else _SHIPMENTS
+    document, joins = (_RECEIPT_OBJECT, _RECEIPT_JOINS) if direction == "backward" else (
+        _SHIPMENT_OBJECT, _SHIPMENT_JOINS)
     key = "receipts" if direction == "backward" else "shipments"
     return f"""
-        WITH RECURSIVE tree(from_lot_id, lot_id, quantity, work_order_id, depth) AS (
-            SELECT g.{here}, g.{there}, g.quantity, g.work_order_id, 1
+        WITH RECURSIVE tree(link_id, from_lot_id, lot_id, quantity, work_order_id, depth) AS (
+            SELECT g.id, g.{here}, g.{there}, g.quantity, g.work_order_id, 1
               FROM mes_genealogylink g WHERE g.{here} = %(lot)s AND g.company_id = %(company)s
             UNION
-            SELECT g.{here}, g.{there}, g.quantity, g.work_order_id, t.depth + 1
-              FROM mes_genealogylink g JOIN tree t ON g.{here} = t.lot_id
+            SELECT g.id, g.{here}, g.{there}, g.quantity, g.work_order_id, t.depth + 1
+              FROM tree t JOIN mes_genealogylink g ON g.{here} = t.lot_id
              WHERE t.depth < %(max_depth)s
         ), n AS MATERIALIZED (
-            SELECT DISTINCT ON (lot_id, from_lot_id) * FROM tree ORDER BY lot_id, from_lot_id, depth
+            SELECT DISTINCT ON (from_lot_id, lot_id) from_lot_id, lot_id, quantity, work_order_id, depth
+              FROM tree ORDER BY from_lot_id, lot_id, depth, link_id
+        ), inner_lots AS MATERIALIZED (
+            SELECT DISTINCT from_lot_id AS lot_id FROM n
+        ), docs AS MATERIALIZED (
+            SELECT lots.lot_id, d.documents FROM (SELECT DISTINCT lot_id FROM n) lots
+             CROSS JOIN LATERAL (
+                SELECT json_agg({document} ORDER BY m.id) AS documents
+                  FROM scm_stockmove m {joins}
+                 WHERE m.lot_id = lots.lot_id AND m.status = 'done') d
         )
         SELECT COALESCE(json_agg(json_build_object(
                'depth', n.depth, 'from_lot_id', n.from_lot_id, 'lot_id', n.lot_id, 'lot', l.code,
                'is_serial', l.is_serial, 'item_id', i.id, 'item', i.number, 'item_name', i.name,
                'quantity', n.quantity::text, 'work_order', wo.number,
-               'is_leaf', NOT EXISTS (SELECT 1 FROM mes_genealogylink e WHERE e.{here} = n.lot_id),
+               'is_leaf', CASE WHEN p.lot_id IS NOT NULL THEN false
+                               WHEN n.depth < %(max_depth)s THEN true  -- its links were followed: none
+                               ELSE NOT EXISTS (SELECT 1 FROM mes_genealogylink e WHERE e.{here} = n.lot_id) END,
                '{key}', COALESCE(docs.documents, '[]'::json))
                ORDER BY n.depth, n.from_lot_id, l.code), '[]'::json)::text
           FROM n
           JOIN scm_lot l ON l.id = n.lot_id
           JOIN plm_item i ON i.id = l.item_id
           LEFT JOIN mes_workorder wo ON wo.id = n.work_order_id
-          LEFT JOIN LATERAL ({documents}) docs ON true
+          LEFT JOIN inner_lots p ON p.lot_id = n.lot_id
+          LEFT JOIN docs ON docs.lot_id = n.lot_id
     """
 
 

@@ -54,7 +54,8 @@ def traveler_pdf(work_order) -> bytes:
     pdf.ln(3)
     pdf.set_font("Helvetica", "B", 13)
     pdf.cell(0, 8, "Operations", new_x="LMARGIN", new_y="NEXT")
-    for operation in work_order.operations.select_related("work_center").order_by("sequence"):
+    operations = work_order.operations.select_related("work_center").prefetch_related("required_checks")
+    for operation in operations.order_by("sequence"):
         if pdf.get_y() > 240:
             pdf.add_page()
         pdf.set_font("Helvetica", "B", 11)
@@ -65,8 +66,9 @@ def traveler_pdf(work_order) -> bytes:
         pdf.multi_cell(0, 5, _latin1(f"Setup {operation.setup_minutes.normalize():f} min, run "
                                      f"{operation.run_minutes_per_unit.normalize():f} min/unit. "
                                      f"{operation.instructions}"), new_x="LMARGIN", new_y="NEXT")
-        if operation.required_checks:
-            pdf.multi_cell(0, 5, _latin1("Checks: " + ", ".join(operation.required_checks.split())),
+        checks = [plan.name for plan in operation.required_checks.all()]
+        if checks:
+            pdf.multi_cell(0, 5, _latin1("Checks: " + ", ".join(checks)),
                            new_x="LMARGIN", new_y="NEXT")
         code = _barcode_text(f"{work_order.number}")
         pdf.code39(f"*{code}*", x=pdf.l_margin, y=pdf.get_y() + 1, w=0.5, h=8)

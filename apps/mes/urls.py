@@ -14,9 +14,11 @@ urlpatterns = [
     *resources.WorkOrderResource.urls("work-orders/"),
     *resources.OperationResource.urls("operations/"),
     path("work-orders/<int:pk>/traveler.pdf", views.work_order_traveler, name="workorder_traveler"),
+    path("work-orders/<int:pk>/complete-with-lots/", views.work_order_complete_view, name="workorder_complete"),
     path("operator/", views.operator_home, name="operator_home"),
     path("operator/<int:pk>/", views.operator_screen, name="operator_screen"),
     path("operator/<int:pk>/scan/", views.operator_scan, name="operator_scan"),
+    path("operator/operations/<int:pk>/check/", views.operator_check_record, name="operator_check"),
     path("operator/operations/<int:pk>/<str:verb>/", views.operator_operation_action, name="operator_action"),
     path("genealogy/", views.genealogy, name="genealogy"),
     # ---- quality

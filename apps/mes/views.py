@@ -11,13 +11,17 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import DomainError
 from apps.core.scoping import scope_queryset
 from apps.mes import selectors
-from apps.mes.models import Operation, WorkCenter, WorkOrder
+from apps.mes.models import CheckDefinition, Operation, WorkCenter, WorkOrder
+from apps.mes.selectors_completion import work_order_completion_lots
 from apps.mes.services import operations
+from apps.mes.services.quality import quality_check_record
+from apps.mes.services.workorders import work_order_complete
 from apps.scm.models import Lot
 
 
@@ -63,11 +67,83 @@ def operator_screen(request, pk: int):
         selected = next((o for o in dispatch if str(o.work_order_id) == request.GET["work_order"]), None)
     if selected is None and not wanted:
         selected = next((o for o in dispatch if o.status != "pending"), dispatch[0] if dispatch else None)
+    last = selected is not None and not selected.work_order.operations.filter(sequence__gt=selected.sequence).exists()
     return render(request, "mes/operator_screen.html", {
         "title": f"Operator · {work_center.code}", "work_center": work_center, "dispatch": dispatch,
         "selected": selected, "check_url": quality_check_url(selected) if selected else None,
+        "missing_checks": operations.operation_missing_checks(selected) if selected else [],
         "can_change": request.user.has_perm("mes.change_operation"),
+        # the last operation reports the finished units: the completion form with the lots to consume
+        "completion_lots": work_order_completion_lots(work_order=selected.work_order) if last else None,
+        "can_complete": last and request.user.has_perm("mes.change_workorder")
+        and selected.work_order.status in ("released", "in_progress"),
+        "back_url": request.get_full_path(),
     })
+
+
+@login_required
+@require_POST
+def operator_check_record(request, pk: int):
+    """Record the result of one check of a required inspection plan from the operator screen."""
+    _require(request, "mes.add_qualitycheck")
+    operation = get_object_or_404(_scoped(request, Operation.objects.select_related("work_order")), pk=pk)
+    definition = get_object_or_404(_scoped(request, CheckDefinition.objects.select_related("plan")),
+                                   pk=request.POST.get("check_definition") or 0)
+    verdict = request.POST.get("passed")
+    measured = (request.POST.get("measured_value") or "").strip()
+    try:
+        with transaction.atomic():
+            check = quality_check_record(
+                company=operation.work_order.company, actor=request.user, check_definition=definition,
+                operation=operation, passed=None if verdict in (None, "") else verdict == "pass",
+                measured_value=_decimal(measured, "measured_value") if measured else None)
+    except DomainError as error:
+        for field, _code, message in error.errors:
+            messages.error(request, f"{field}: {message}" if field else message)
+    else:
+        messages.success(request, f"{check.name}: {check.get_result_display()}.")
+    return redirect(f"{reverse('mes:operator_screen', args=[operation.work_center_id])}?operation={operation.pk}")
+
+
+def _consumed_lots(request, work_order) -> list[dict]:
+    """The operator's lots from `lot-<component id>-<lot id>` = quantity fields (blank: FEFO default)."""
+    rows = []
+    for key, value in request.POST.items():
+        parts = key.split("-")
+        if len(parts) != 3 or parts[0] != "lot" or not (parts[1].isdigit() and parts[2].isdigit()):
+            continue
+        quantity = _decimal(value, key) if (value or "").strip() else Decimal(0)
+        if quantity == 0:
+            continue
+        lot = _scoped(request, Lot.objects.filter(pk=int(parts[2]), item_id=int(parts[1]))).first()
+        if lot is None:
+            raise DomainError(key, "Unknown lot of that component.")
+        rows.append({"component": int(parts[1]), "lot": lot, "quantity": quantity})
+    return rows
+
+
+@login_required
+@require_POST
+def work_order_complete_view(request, pk: int):
+    """Report finished units of a work order with the lots the operator chose per component."""
+    _require(request, "mes.change_workorder")
+    work_order = get_object_or_404(_scoped(request, WorkOrder.objects.all()), pk=pk)
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = ""
+    try:
+        data = {"quantity_good": _decimal(request.POST.get("quantity_good"), "quantity_good"),
+                "quantity_scrap": _decimal(request.POST.get("quantity_scrap"), "quantity_scrap"),
+                "lot_code": (request.POST.get("lot_code") or "").strip() or None,
+                "consumed_lots": _consumed_lots(request, work_order) or None}
+        with transaction.atomic():
+            work_order = work_order_complete(work_order=work_order, actor=request.user, **data)
+    except DomainError as error:
+        for field, _code, message in error.errors:
+            messages.error(request, f"{field}: {message}" if field else message)
+    else:
+        messages.success(request, f"{work_order.number}: {data['quantity_good'].normalize():f} completed.")
+    return redirect(target or work_order.get_absolute_url())
 
 
 @login_required

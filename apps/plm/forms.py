@@ -31,6 +31,14 @@ class DocumentForm(forms.ModelForm):
         self.fields["file"].required = True
 
 
+class DocumentReplaceForm(forms.Form):
+    """A new version of a document: the file, and the version (and title) it is known by."""
+
+    file = forms.FileField()
+    version = forms.CharField(max_length=20)
+    title = forms.CharField(max_length=200)
+
+
 class ItemImportForm(forms.Form):
     """Step 1 of the item import: the file."""
 

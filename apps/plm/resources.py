@@ -51,8 +51,7 @@ class RevisionResource(Resource):
     detail_fields = ["item", "code", "status", "effective_from", "released_at", "copied_from", "notes"]
     inlines = [Inline("bom_lines", ["position", "component", "quantity", "uom", "scrap_percent",
                                     "reference_designators"], label="BOM lines", extra=3)]
-    related = [Related("Documents", "documents", ["title", "version", "file_name", "checksum"]),
-               Related("Change orders", "change_orders", ["number", "title", "status"])]
+    related = [Related("Change orders", "change_orders", ["number", "title", "status"])]  # documents: own card
     services = {"update": items.revision_update}
     actions = {"revise": Action(items.revision_revise, label="Revise (new revision)", style="outline-primary")}
     can_create = False
@@ -78,9 +77,13 @@ class DocumentResource(Resource):
                      "created_at"]
     form_class = DocumentForm
     services = {"create": documents.document_add}
-    can_edit = False
+    can_edit = False  # a new version: the replace screen (plm:document_replace); removal: plm:document_delete
     select_related = ["item", "revision"]
     detail_template = "plm/document_detail.html"
+
+    @classmethod
+    def detail_context(cls, obj) -> dict:
+        return {"frozen_reason": documents.document_frozen_reason(obj)}
 
 
 class ChangeRequestResource(Resource):

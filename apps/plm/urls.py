@@ -10,6 +10,8 @@ urlpatterns = [
     path("items/import/", views.item_import_view, name="item_import"),
     path("compare/", views.bom_compare_view, name="bom_compare"),
     path("documents/<int:pk>/download/", views.document_download, name="document_download"),
+    path("documents/<int:pk>/replace/", views.document_replace_view, name="document_replace"),
+    path("documents/<int:pk>/delete/", views.document_delete_view, name="document_delete"),
     *resources.ItemResource.urls("items/"),
     *resources.RevisionResource.urls("revisions/"),
     *resources.DocumentResource.urls("documents/"),

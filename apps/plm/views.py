@@ -8,12 +8,13 @@ from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from apps.core.errors import DomainError
+from apps.core.errors import ConflictError, DomainError
 from apps.core.models import Company
 from apps.core.scoping import scope_queryset
-from apps.plm.forms import CompareForm, ItemImportForm
+from apps.plm.forms import CompareForm, DocumentReplaceForm, ItemImportForm
 from apps.plm.models import Document, Revision
 from apps.plm.selectors import bom_compare
+from apps.plm.services.documents import document_delete, document_frozen_reason, document_update
 from apps.plm.services.imports import items_import, read_dataset
 
 IMPORT_SESSION_KEY = "plm_item_import"
@@ -88,3 +89,63 @@ def document_download(request, pk: int):
     document = get_object_or_404(scope_queryset(Document.objects.all(), request.user), pk=pk)
     return FileResponse(document.file.open("rb"), as_attachment=True,
                         filename=document.file_name or document.file.name.rsplit("/", 1)[-1])
+
+
+def _scoped_document(request, pk: int) -> Document:
+    return get_object_or_404(scope_queryset(Document.objects.select_related("item", "revision"), request.user,
+                                            [request.company_id]), pk=pk)
+
+
+def next_version(version: str) -> str:
+    """The version a replacement is proposed under: "3" → "4"; anything else is left for the user to change."""
+    return str(int(version) + 1) if version.isdigit() else version
+
+
+def _refuse(request, document: Document, reason: str):
+    messages.error(request, reason)
+    return HttpResponseRedirect(document.get_absolute_url())
+
+
+@login_required
+@permission_required("plm.change_document", raise_exception=True)
+def document_replace_view(request, pk: int):
+    """Upload a new version of a document's file (item documents and draft revisions only)."""
+    document = _scoped_document(request, pk)
+    reason = document_frozen_reason(document)
+    if reason:
+        return _refuse(request, document, reason)
+    form = DocumentReplaceForm(request.POST or None, request.FILES or None,
+                               initial={"version": next_version(document.version), "title": document.title})
+    if request.method == "POST" and form.is_valid():
+        try:
+            document_update(instance=document, actor=request.user, file=form.cleaned_data["file"],
+                            version=form.cleaned_data["version"], title=form.cleaned_data["title"])
+        except ConflictError as error:
+            return _refuse(request, document, error.message)
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, f"{document.title}: version {form.cleaned_data['version']} uploaded.")
+            return HttpResponseRedirect(document.get_absolute_url())
+    status = 400 if request.method == "POST" else 200
+    return render(request, "plm/document_replace.html",
+                  {"title": f"Replace {document}", "document": document, "form": form}, status=status)
+
+
+@login_required
+@permission_required("plm.delete_document", raise_exception=True)
+def document_delete_view(request, pk: int):
+    """Confirm, then remove a document (audited); a released revision's documents stay."""
+    document = _scoped_document(request, pk)
+    reason = document_frozen_reason(document)
+    if reason:
+        return _refuse(request, document, reason)
+    if request.method == "POST":
+        owner = document.revision or document.item
+        try:
+            document_delete(instance=document, actor=request.user)
+        except ConflictError as error:
+            return _refuse(request, document, error.message)
+        messages.success(request, f"Document {document} deleted.")
+        return HttpResponseRedirect(owner.get_absolute_url())
+    return render(request, "plm/document_confirm_delete.html", {"title": f"Delete {document}", "document": document})

@@ -3,6 +3,7 @@
 from apps.core.navigation import register
 
 register("SCM", "Stock", "scm:stock_overview", "scm.view_stockquant")
+register("SCM", "Scan", "scm:scan", "scm.view_stockquant")
 register("SCM", "Stock moves", "scm:stockmove_list", "scm.view_stockmove")
 register("SCM", "Transfer", "scm:stock_transfer", "scm.add_stockmove")
 register("SCM", "Adjustment", "scm:stock_adjust", "scm.add_stockmove")

@@ -1,6 +1,7 @@
 """Browser screens of purchasing, receipts, replenishment and shipments, declared as Resources."""
 
 from django import forms
+from django.urls import path
 
 from apps.core.ui.resource import Action, Inline, Related, Resource
 from apps.scm.models import (
@@ -100,6 +101,18 @@ class GoodsReceiptResource(Resource):
     actions = {"post": Action(receipts.goods_receipt_post, label="Post", style="success"),
                "cancel": Action(receipts.goods_receipt_cancel, style="outline-danger")}
     select_related = ["purchase_order"]
+
+    @classmethod
+    def urls(cls, prefix: str | None = None) -> list:
+        """The generic screens, with forms that know the receipt's purchase order (see GoodsReceiptFormMixin)."""
+        from django.urls import URLPattern
+
+        from apps.scm.views_purchasing import GoodsReceiptCreateView, GoodsReceiptUpdateView
+
+        views = {f"{cls.get_name()}_create": GoodsReceiptCreateView, f"{cls.get_name()}_update": GoodsReceiptUpdateView}
+        patterns = super().urls(prefix)
+        return [path(str(p.pattern), views[p.name].as_view(resource=cls), name=p.name)
+                if isinstance(p, URLPattern) and p.name in views else p for p in patterns]
 
 
 class ReorderRuleResource(Resource):

@@ -13,6 +13,7 @@ urlpatterns = []
 # ---- stock ----
 urlpatterns += [
     path("stock/", views_stock.StockOverviewView.as_view(), name="stock_overview"),
+    path("scan/", views_stock.ScanView.as_view(), name="scan"),
     path("stock/card/<int:item_id>/", views_stock.StockCardView.as_view(), name="stock_card"),
     path("stock/transfer/", views_stock.StockFormView.as_view(), name="stock_transfer"),
     path("stock/adjust/", views_stock.AdjustmentView.as_view(), name="stock_adjust"),

@@ -4,7 +4,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -14,13 +13,15 @@ from django.views.decorators.http import require_http_methods
 from apps.core.errors import DomainError
 from apps.core.models import Company, Party
 from apps.core.scoping import scope_queryset
-from apps.plm.models import Item
+from apps.core.ui.views import ResourceCreateView, ResourceUpdateView, scope_form
+from apps.plm.choices import Tracking
 from apps.scm.choices import RequisitionSource, RequisitionStatus, ShipmentStatus
-from apps.scm.models import Location, Lot, PurchaseOrder, PurchaseRequisition, Shipment
+from apps.scm.models import Location, PurchaseOrder, PurchaseOrderLine, PurchaseRequisition, Shipment
 from apps.scm.pdf import delivery_note_pdf, purchase_order_pdf
-from apps.scm.selectors_purchasing import supplier_performance
+from apps.scm.selectors_purchasing import receiving_location, supplier_performance
 from apps.scm.services.replenishment import replenishment_run
 from apps.scm.services.shipments import shipment_pick
+from apps.scm.views_scan import resolve_scan
 
 
 def _scoped(request, queryset):
@@ -47,20 +48,6 @@ def delivery_note_view(request, pk: int):
     return _pdf(delivery_note_pdf(shipment), f"{shipment.number}.pdf")
 
 
-def _resolve_scan(request, code: str):
-    """A scanned barcode: a location (barcode or code), a lot/serial, or an item number of the active company."""
-    location = _scoped(request, Location.objects.filter(Q(barcode=code) | Q(code=code))).first()
-    if location is not None:
-        return "location", location
-    lot = _scoped(request, Lot.objects.filter(code=code).select_related("item")).first()
-    if lot is not None:
-        return "lot", lot
-    item = _scoped(request, Item.objects.filter(number=code)).first()
-    if item is not None:
-        return "item", item
-    return None, None
-
-
 @login_required
 @permission_required("scm.change_shipment", raise_exception=True)
 @require_http_methods(["GET", "POST"])
@@ -72,7 +59,7 @@ def shipment_picking_view(request, pk: int):
     current = _scoped(request, Location.objects.all()).filter(pk=location_id).first() if location_id else None
     if request.method == "POST":
         code = request.POST.get("scan", "").strip()
-        kind, found = _resolve_scan(request, code)
+        kind, found = resolve_scan(request, code)
         if kind is None:
             messages.error(request, f"Unknown barcode '{code}'.")
         elif kind == "location":
@@ -128,3 +115,76 @@ def supplier_performance_view(request):
     rows = [supplier_performance(supplier=s, date_from=date_from, date_to=date_to) for s in suppliers]
     return render(request, "scm/purchasing/supplier_performance.html", {
         "rows": rows, "date_from": date_from, "date_to": date_to, "title": "Supplier performance"})
+
+
+class GoodsReceiptFormMixin:
+    """The receipt form of one purchase order: its PO-line choices are that order's lines only, and a new
+    receipt opened from the order (`?purchase_order=<pk>`, the order's Receive button) starts with one
+    row per open line: the remaining quantity, the default destination, a lot field where the item is
+    lot- or serial-tracked."""
+
+    def purchase_order(self, data):
+        if self.object is not None:
+            return self.object.purchase_order
+        pk = (data or {}).get("purchase_order") or self.request.GET.get("purchase_order")
+        if not str(pk or "").isdigit():
+            return None
+        return _scoped(self.request, PurchaseOrder.objects.select_related("warehouse")).filter(pk=pk).first()
+
+    def initial_rows(self, order) -> list[dict]:
+        location = receiving_location(warehouse=order.warehouse)
+        return [{"purchase_order_line": line.pk, "quantity": line.quantity_open,
+                 "location": location.pk if location else None}
+                for line in order.lines.select_related("item").order_by("line_number") if line.quantity_open > 0]
+
+    def build(self, data=None, files=None):
+        form = self.resource.get_form_class()(data=data, files=files, instance=self.object)
+        scope_form(form, self.request)
+        order = self.purchase_order(data)
+        if order is not None and data is None and self.object is None:
+            form.initial["purchase_order"] = order.pk
+        lines = PurchaseOrderLine.objects.filter(purchase_order=order).select_related("item") if order else \
+            PurchaseOrderLine.objects.none()
+        tracked = {line.pk: line.item.tracking for line in lines}
+        request = self.request
+        formsets = []
+        for inline, formset_class in self.resource.get_formset_classes():
+            kwargs = {}
+            if inline.related_name == "lines":
+                if order is not None and data is None and self.object is None:
+                    kwargs["initial"] = self.initial_rows(order)
+
+                class ReceiptLineForm(formset_class.form):
+                    # limited in __init__, so the "Add row" template (formset.empty_form) offers the same lines
+                    def __init__(self, *args, **form_kwargs):
+                        super().__init__(*args, **form_kwargs)
+                        self.fields["purchase_order_line"].queryset = lines
+                        chosen = self.initial.get("purchase_order_line") or self.instance.purchase_order_line_id
+                        if chosen in tracked:
+                            _mark_lot_fields(self, tracked[chosen])
+
+                formset_class = type(formset_class.__name__, (formset_class,), {"form": ReceiptLineForm})
+            formset = formset_class(data=data, files=files, instance=self.object or self.resource.model(),
+                                    prefix=inline.related_name, form_kwargs={"request": request}, **kwargs)
+            if kwargs.get("initial"):
+                formset.extra = len(kwargs["initial"])
+            formsets.append((inline, formset))
+        return form, formsets
+
+
+def _mark_lot_fields(form, tracking: str) -> None:
+    """Ask for the lot where the item is tracked; grey the lot fields out where it is not."""
+    if tracking == Tracking.NONE:
+        for name in ("lot_code", "expires_on"):
+            form.fields[name].widget.attrs.update(disabled=True, title="Not lot-tracked")
+        return
+    form.fields["lot_code"].widget.attrs.update(
+        required=True, placeholder="Serial number" if tracking == Tracking.SERIAL else "Lot number")
+
+
+class GoodsReceiptCreateView(GoodsReceiptFormMixin, ResourceCreateView):
+    pass
+
+
+class GoodsReceiptUpdateView(GoodsReceiptFormMixin, ResourceUpdateView):
+    pass

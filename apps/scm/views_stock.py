@@ -6,9 +6,11 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.generic import TemplateView
 
 from apps.core.errors import DomainError
@@ -19,8 +21,10 @@ from apps.plm.models import Item
 from apps.scm.choices import LocationKind
 from apps.scm.models import CycleCount, Location, Lot
 from apps.scm.selectors import stock_card, stock_quants, stock_totals
+from apps.scm.selectors_locations import location_subtree_ids, stock_totals_by_location_tree
 from apps.scm.services.locations import virtual_location
 from apps.scm.services.stock import cycle_count_record, stock_move_post
+from apps.scm.views_scan import resolve_scan
 
 
 class StockViewMixin(LoginRequiredMixin):
@@ -50,14 +54,45 @@ class StockOverviewView(StockViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         by = self.request.GET.get("by", "item")
         by = by if by in ("item", "location", "lot") else "item"
+        children = self.request.GET.get("children") == "1"
         quants = stock_quants(company_ids=[self.request.company_id])
         term = self.request.GET.get("q", "").strip()
+        location = None
+        if self.request.GET.get("location", "").isdigit():
+            location = get_object_or_404(self.scoped(Location.objects.all()), pk=self.request.GET["location"])
+            quants = quants.filter(location_id__in=location_subtree_ids(location=location) if children
+                                   else [location.pk])
         if term:
-            quants = quants.filter(item__number__icontains=term) | quants.filter(location__code__icontains=term)
+            quants = quants.filter(Q(item__number__icontains=term) | Q(location__code__icontains=term))
         if by == "lot":
             quants = quants.filter(lot__isnull=False)
-        context.update(title="Stock", by=by, q=term, rows=list(stock_totals(quants=quants, by=by)[:500]))
+        if by == "location" and children and location is None:
+            rows = stock_totals_by_location_tree(company_ids=[self.request.company_id], term=term)
+        else:
+            rows = list(stock_totals(quants=quants, by=by)[:500])
+        context.update(title="Stock", by=by, q=term, children=children, location=location, rows=rows)
         return context
+
+
+class ScanView(StockViewMixin, TemplateView):
+    """Scan a location barcode, a lot/serial or an item number (a focused field; the scanner's Enter submits)
+    and land on its stock: the location's stock (with its bins), the lot's stock, or the item's stock card."""
+
+    template_name = "scm/scan.html"
+
+    def get(self, request, *args, **kwargs):
+        code = request.GET.get("code", "").strip()
+        if not code:
+            return self.render_to_response(self.get_context_data(title="Scan", code=""))
+        kind, found = resolve_scan(request, code)
+        if kind == "location":
+            query = urlencode({"by": "item", "location": found.pk, "children": "1"})
+            return HttpResponseRedirect(f"{reverse('scm:stock_overview')}?{query}")
+        if kind == "lot":
+            return HttpResponseRedirect(reverse("scm:lot_detail", args=[found.pk]))
+        if kind == "item":
+            return HttpResponseRedirect(reverse("scm:stock_card", args=[found.pk]))
+        return self.render_to_response(self.get_context_data(title="Scan", code=code, not_found=True), status=404)
 
 
 class StockCardView(StockViewMixin, TemplateView):

@@ -13,14 +13,21 @@ from rest_framework.test import APIClient
 from apps.core.choices import DeliveryStatus
 from apps.core.models import AuditRecord, IdempotencyRecord, Party, UomCategory
 from tests.core.factories import (
+    ContactPersonFactory,
     CurrencyFactory,
     EventDeliveryFactory,
     EventFactory,
     ExchangeRateFactory,
+    PartyAddressFactory,
     PartyFactory,
     UnitOfMeasureFactory,
 )
-from tests.mixins import APIResourceTests
+from tests.mixins import (
+    CompanyOwnedAPIResourceTests,
+    DeletableAPIResourceTests,
+    FilterableAPIResourceTests,
+    SharedAPIResourceTests,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +50,7 @@ def assert_problem(response, status: int) -> dict:
 
 # ---- the generic resource tests ---------------------------------------------------------------------------
 
-class TestPartyAPI(APIResourceTests):
+class TestPartyAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests, FilterableAPIResourceTests):
     list_url = PARTIES
     factory = PartyFactory
     create_payload = {"name": "Ferro AG", "is_customer": True, "email": "info@ferro.example", "kind": "organization",
@@ -51,6 +58,7 @@ class TestPartyAPI(APIResourceTests):
                                      "postal_code": "28195", "country": "DE"}]}
     update_payload = {"name": "Ferro GmbH", "is_supplier": True}
     allowed_role, denied_role, delete_role = "Sales", "Engineering", "Admin"
+    child_factories = [(PartyAddressFactory, "party"), (ContactPersonFactory, "party")]
     filter_cases = [
         ({"is_supplier": "true"}, {"is_supplier": True}, {"is_supplier": False}),
         ({"kind": "person"}, {"kind": "person"}, {"kind": "organization"}),
@@ -60,7 +68,7 @@ class TestPartyAPI(APIResourceTests):
     max_list_queries = 8
 
 
-class TestCurrencyAPI(APIResourceTests):
+class TestCurrencyAPI(DeletableAPIResourceTests, SharedAPIResourceTests, FilterableAPIResourceTests):
     list_url = "/api/v1/core/currencies/"
     factory = CurrencyFactory
     create_payload = {"code": "NOK", "name": "Norwegian krone", "decimals": 2}
@@ -70,7 +78,7 @@ class TestCurrencyAPI(APIResourceTests):
     max_list_queries = 5
 
 
-class TestUnitOfMeasureAPI(APIResourceTests):
+class TestUnitOfMeasureAPI(DeletableAPIResourceTests, SharedAPIResourceTests, FilterableAPIResourceTests):
     list_url = "/api/v1/core/uoms/"
     factory = UnitOfMeasureFactory
     allowed_role, denied_role = "Admin", "Finance"
@@ -84,7 +92,7 @@ class TestUnitOfMeasureAPI(APIResourceTests):
                 "factor": "1000000.0000000000"}
 
 
-class TestExchangeRateAPI(APIResourceTests):
+class TestExchangeRateAPI(DeletableAPIResourceTests, SharedAPIResourceTests, FilterableAPIResourceTests):
     list_url = "/api/v1/core/exchange-rates/"
     factory = ExchangeRateFactory
     allowed_role, denied_role = "Finance", "Sales"

@@ -2,13 +2,13 @@
 
 New modules' routes are covered as soon as they are mounted: each API list route under /api/v1/
 and each UI Resource list/detail. Rows of the other company are built with the module's factory
-(`tests/<app>/factories.py`, the factory whose model matches) when there is one; the assertion that
-the list shows no row of another company is made for every route either way.
+(`tests/<app>/factories.py`, the factory whose model matches) when there is one, and the other company's
+detail must answer 404; a factory that cannot build a row from the company alone fails the test. The
+assertion that the list shows no row of another company is made for every route either way.
 """
 
 import importlib
 import inspect
-import warnings
 
 import factory
 import pytest
@@ -99,9 +99,10 @@ def test_discovery_finds_the_core_routes():
 
 
 def build_pair(row_factory, company, other_company):
-    """A row of each company, or (None, None) when there is no factory or it cannot build one on its own.
+    """A row of each company, or (None, None) when the app has no factory for the model.
 
-    A factory that needs more than `company` is reported as a warning; the list is still checked.
+    A factory that cannot build a row from `company` alone fails the test: the 404 check of the detail
+    would otherwise be dropped without anyone noticing.
     """
     if row_factory is None:
         return None, None
@@ -109,10 +110,9 @@ def build_pair(row_factory, company, other_company):
         with transaction.atomic():
             return make_row(row_factory, company), make_row(row_factory, other_company)
     except (DatabaseError, TypeError, ValueError, AssertionError) as exc:
-        warnings.warn(f"{row_factory.__module__}.{row_factory.__name__} cannot build a row from company alone "
-                      f"({type(exc).__name__}: {str(exc).splitlines()[0]}); isolation checked on the list only",
-                      stacklevel=2)
-        return None, None
+        pytest.fail(f"{row_factory.__module__}.{row_factory.__name__} cannot build a row from company alone "
+                    f"({type(exc).__name__}: {str(exc).splitlines()[0]}); fix the factory so the detail's 404 "
+                    "is checked")
 
 
 def _rows_outside(model, ids, company) -> list:

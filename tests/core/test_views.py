@@ -16,6 +16,7 @@ from apps.core.choices import DeliveryStatus
 from apps.core.models import Attachment, AuditRecord, Membership, Note, Party, PartyAddress, UomCategory
 from apps.core.services.parties import party_create
 from tests.core.factories import (
+    ContactPersonFactory,
     CurrencyFactory,
     EventDeliveryFactory,
     EventFactory,
@@ -24,7 +25,12 @@ from tests.core.factories import (
     PartyFactory,
     UnitOfMeasureFactory,
 )
-from tests.mixins import UIResourceTests
+from tests.mixins import (
+    CompanyOwnedUIResourceTests,
+    CreatableUIResourceTests,
+    EditableUIResourceTests,
+    SharedUIResourceTests,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,16 +48,17 @@ def party_form(**overrides) -> dict:
 
 # ---- the generic resource tests ---------------------------------------------------------------------------
 
-class TestPartyUI(UIResourceTests):
+class TestPartyUI(CreatableUIResourceTests, EditableUIResourceTests, CompanyOwnedUIResourceTests):
     url_prefix = "core:party"
     factory = PartyFactory
     inline_prefixes = ["addresses", "contacts"]
+    child_factories = [(PartyAddressFactory, "party"), (ContactPersonFactory, "party")]
     create_form_data = party_form()
     update_form_data = party_form(name="Ferro GmbH", is_supplier="on")
     allowed_role, denied_role = "Sales", "Engineering"
 
 
-class TestCurrencyUI(UIResourceTests):
+class TestCurrencyUI(CreatableUIResourceTests, EditableUIResourceTests, SharedUIResourceTests):
     url_prefix = "core:currency"
     factory = CurrencyFactory
     create_form_data = {"code": "NOK", "name": "Norwegian krone", "decimals": "2"}
@@ -59,7 +66,7 @@ class TestCurrencyUI(UIResourceTests):
     allowed_role, denied_role = "Finance", "Sales"
 
 
-class TestUnitOfMeasureUI(UIResourceTests):
+class TestUnitOfMeasureUI(CreatableUIResourceTests, EditableUIResourceTests, SharedUIResourceTests):
     url_prefix = "core:uom"
     factory = UnitOfMeasureFactory
     allowed_role, denied_role = "Admin", "Finance"
@@ -75,7 +82,7 @@ class TestUnitOfMeasureUI(UIResourceTests):
                 "factor": "1000000"}
 
 
-class TestExchangeRateUI(UIResourceTests):
+class TestExchangeRateUI(CreatableUIResourceTests, EditableUIResourceTests, SharedUIResourceTests):
     url_prefix = "core:exchangerate"
     factory = ExchangeRateFactory
     allowed_role, denied_role = "Finance", "Sales"

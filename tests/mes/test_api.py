@@ -14,13 +14,13 @@ from tests.mes.factories import (
     WorkOrderFactory,
 )
 from tests.mes.plant import build_plant
-from tests.mixins import APIResourceTests
+from tests.mixins import CompanyOwnedAPIResourceTests, DeletableAPIResourceTests, FilterableAPIResourceTests
 
 pytestmark = pytest.mark.urls("tests.mes.urls")
 BASE = "/api/v1/mes"
 
 
-class TestWorkCenterAPI(APIResourceTests):
+class TestWorkCenterAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests, FilterableAPIResourceTests):
     list_url = f"{BASE}/work-centers/"
     factory = WorkCenterFactory
     create_payload = {"code": "MILL", "name": "Milling", "hourly_rate": "55.00", "capacity_hours_per_day": "16.00",
@@ -30,7 +30,7 @@ class TestWorkCenterAPI(APIResourceTests):
     filter_cases = [({"status": "down"}, {"status": "down"}, {"status": "idle"})]
 
 
-class TestRoutingAPI(APIResourceTests):
+class TestRoutingAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests):
     list_url = f"{BASE}/routings/"
     factory = RoutingFactory
     allowed_role, denied_role = "Production", "Sales"

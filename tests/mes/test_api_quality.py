@@ -25,7 +25,7 @@ from tests.mes.quality_helpers import held_receipt
 from tests.mes.test_oee import MONDAY, TUESDAY
 from tests.mes.test_oee import example as example  # the hand-computed OEE fixture
 from tests.mes.test_oee import lathe as lathe
-from tests.mixins import APIResourceTests
+from tests.mixins import CompanyOwnedAPIResourceTests, DeletableAPIResourceTests, FilterableAPIResourceTests
 
 pytestmark = pytest.mark.urls("tests.mes.urls")
 API = "/api/v1/mes"
@@ -43,7 +43,7 @@ def attrs(body: dict) -> list:
 
 
 # ---- generic CRUD of the master data ---------------------------------------------------------------------------
-class TestInspectionPlanAPI(APIResourceTests):
+class TestInspectionPlanAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests, FilterableAPIResourceTests):
     list_url = f"{API}/inspection-plans/"
     factory = InspectionPlanFactory
     allowed_role, denied_role = "Quality", "Sales"
@@ -57,7 +57,7 @@ class TestInspectionPlanAPI(APIResourceTests):
                             "lower_tolerance": "0.100000", "upper_tolerance": "0.200000", "unit": "mm"}]}
 
 
-class TestDowntimeReasonAPI(APIResourceTests):
+class TestDowntimeReasonAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests, FilterableAPIResourceTests):
     list_url = f"{API}/downtime-reasons/"
     factory = DowntimeReasonFactory
     allowed_role, denied_role = "Production", "Sales"
@@ -66,7 +66,7 @@ class TestDowntimeReasonAPI(APIResourceTests):
     filter_cases = [({"kind": "planned"}, {"kind": "planned"}, {"kind": "unplanned"})]
 
 
-class TestDowntimeAPI(APIResourceTests):
+class TestDowntimeAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests, FilterableAPIResourceTests):
     list_url = f"{API}/downtime/"
     factory = DowntimeEventFactory
     allowed_role, denied_role = "Production", "Sales"

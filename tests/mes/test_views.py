@@ -16,12 +16,12 @@ from tests.mes.factories import (
     WorkOrderFactory,
 )
 from tests.mes.plant import build_plant
-from tests.mixins import UIResourceTests
+from tests.mixins import CompanyOwnedUIResourceTests, CreatableUIResourceTests, EditableUIResourceTests
 
 pytestmark = pytest.mark.urls("tests.mes.urls")
 
 
-class TestWorkCenterUI(UIResourceTests):
+class TestWorkCenterUI(CreatableUIResourceTests, EditableUIResourceTests, CompanyOwnedUIResourceTests):
     url_prefix = "mes:workcenter"
     factory = WorkCenterFactory
     allowed_role, denied_role = "Production", "Sales"
@@ -34,7 +34,7 @@ class TestWorkCenterUI(UIResourceTests):
                         "capacity_hours_per_day": "16", "status": "down", "is_active": "on"}
 
 
-class TestWorkOrderUI(UIResourceTests):
+class TestWorkOrderUI(CreatableUIResourceTests, EditableUIResourceTests, CompanyOwnedUIResourceTests):
     url_prefix = "mes:workorder"
     factory = WorkOrderFactory
     allowed_role, denied_role = "Production", "Sales"

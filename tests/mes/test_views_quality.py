@@ -24,12 +24,12 @@ from tests.mes.quality_helpers import held_receipt
 from tests.mes.test_oee import MONDAY, TUESDAY
 from tests.mes.test_oee import example as example  # the hand-computed OEE fixture
 from tests.mes.test_oee import lathe as lathe
-from tests.mixins import UIResourceTests
+from tests.mixins import CompanyOwnedUIResourceTests, CreatableUIResourceTests, EditableUIResourceTests
 
 pytestmark = pytest.mark.urls("tests.mes.urls")
 
 
-class TestNonConformanceUI(UIResourceTests):
+class TestNonConformanceUI(CreatableUIResourceTests, CompanyOwnedUIResourceTests):
     url_prefix = "mes:nonconformance"
     factory = NonConformanceFactory
     allowed_role, denied_role = "Quality", "Sales"
@@ -40,7 +40,7 @@ class TestNonConformanceUI(UIResourceTests):
         return {"item": MakeItemFactory(company=company).pk, "description": "Burrs", "quantity": "3"}
 
 
-class TestInspectionPlanUI(UIResourceTests):
+class TestInspectionPlanUI(CreatableUIResourceTests, EditableUIResourceTests, CompanyOwnedUIResourceTests):
     url_prefix = "mes:inspectionplan"
     factory = InspectionPlanFactory
     allowed_role, denied_role = "Quality", "Sales"
@@ -59,7 +59,7 @@ class TestInspectionPlanUI(UIResourceTests):
         return {"item": MakeItemFactory(company=company).pk, "name": "Renamed", "is_active": "on"}
 
 
-class TestDowntimeReasonUI(UIResourceTests):
+class TestDowntimeReasonUI(CreatableUIResourceTests, EditableUIResourceTests, CompanyOwnedUIResourceTests):
     url_prefix = "mes:downtimereason"
     factory = DowntimeReasonFactory
     allowed_role, denied_role = "Production", "Sales"
@@ -67,7 +67,7 @@ class TestDowntimeReasonUI(UIResourceTests):
     update_form_data = {"code": "MAT", "name": "Material missing", "kind": "unplanned"}
 
 
-class TestDowntimeUI(UIResourceTests):
+class TestDowntimeUI(CreatableUIResourceTests, EditableUIResourceTests, CompanyOwnedUIResourceTests):
     url_prefix = "mes:downtimeevent"
     factory = DowntimeEventFactory
     allowed_role, denied_role = "Production", "Sales"
@@ -85,7 +85,7 @@ class TestDowntimeUI(UIResourceTests):
                 "start": "2027-02-02T08:00", "end": "2027-02-02T09:00", "notes": "Fixed"}
 
 
-class TestQualityCheckUI(UIResourceTests):
+class TestQualityCheckUI(CreatableUIResourceTests, CompanyOwnedUIResourceTests):
     url_prefix = "mes:qualitycheck"
     factory = QualityCheckFactory
     allowed_role, denied_role = "Quality", "Sales"

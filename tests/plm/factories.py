@@ -1,5 +1,6 @@
 """Factories of PLM's models (built through the ORM; services are what the tests exercise)."""
 
+import hashlib
 from decimal import Decimal
 
 import factory
@@ -18,6 +19,7 @@ from apps.plm.models import (
     ItemCategory,
     Revision,
 )
+from tests.core.factories import UserFactory
 
 
 def unit(code: str = "ea") -> UnitOfMeasure:
@@ -71,7 +73,10 @@ class DocumentFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Drawing {n}")
     version = "1"
     file = factory.LazyFunction(lambda: ContentFile(b"drawing", name="drawing.pdf"))
-    checksum = "0" * 64
+    file_name = "drawing.pdf"
+    size = len(b"drawing")
+    checksum = hashlib.sha256(b"drawing").hexdigest()
+    uploaded_by = factory.SubFactory(UserFactory)
 
 
 class ChangeRequestFactory(factory.django.DjangoModelFactory):
@@ -101,8 +106,10 @@ class ChangeApprovalFactory(factory.django.DjangoModelFactory):
 
 
 class ChangeApprovalRuleFactory(factory.django.DjangoModelFactory):
+    """A rule for a role of its own (one rule per role and company), unless `role=` is given."""
+
     class Meta:
         model = ChangeApprovalRule
 
-    role = factory.LazyFunction(lambda: Group.objects.get(name="Engineering"))
+    role = factory.Sequence(lambda n: Group.objects.get_or_create(name=f"Approvers {n}")[0])
     required_count = 1

@@ -4,14 +4,143 @@ import hashlib
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.plm.models import BomLine, ChangeOrder, Item
+from tests.mixins import (
+    CompanyOwnedAPIResourceTests,
+    DeletableAPIResourceTests,
+    FilterableAPIResourceTests,
+)
 from tests.plm.conftest import draft
-from tests.plm.factories import unit
+from tests.plm.factories import (
+    BomLineFactory,
+    ChangeApprovalRuleFactory,
+    ChangeOrderFactory,
+    ChangeRequestFactory,
+    DocumentFactory,
+    ItemCategoryFactory,
+    ItemFactory,
+    RevisionFactory,
+    unit,
+)
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/plm"
+
+
+# ---- the generic resource tests (CRUD, audit, isolation 404, 403 per role, filters, no N+1) ----------------
+
+
+class TestItemCategoryAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests, FilterableAPIResourceTests):
+    list_url = f"{BASE}/categories/"
+    factory = ItemCategoryFactory
+    allowed_role, denied_role = "Engineering", "Sales"
+    create_payload = {"name": "Fasteners"}
+    update_payload = {"name": "Fasteners (metric)"}
+    filter_cases = [({"search": "weld"}, {"name": "Weldments"}, {"name": "Castings"})]
+
+
+class TestItemAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests, FilterableAPIResourceTests):
+    list_url = f"{BASE}/items/"
+    factory = ItemFactory
+    allowed_role, denied_role = "Engineering", "Quality"
+    update_payload = {"name": "Bracket, welded", "standard_cost": "3.2500"}
+    filter_cases = [({"item_type": "make"}, {"item_type": "make"}, {"item_type": "buy"}),
+                    ({"search": "flange"}, {"name": "Flange DN50"}, {"name": "Shaft"})]
+    max_list_queries = 6
+
+    @staticmethod
+    def create_payload(company):
+        return {"number": "BK-9", "name": "Bracket", "uom": unit("ea").pk, "item_type": "make",
+                "tracking": "none", "standard_cost": "2.5000", "category": ItemCategoryFactory(company=company).pk}
+
+
+class TestRevisionAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests, FilterableAPIResourceTests):
+    list_url = f"{BASE}/revisions/"
+    factory = RevisionFactory
+    allowed_role, denied_role = "Engineering", "Quality"
+    update_payload = {"notes": "Thicker plate", "effective_from": "2027-03-01"}
+    filter_cases = [({"status": "draft"}, {"status": "draft"}, {"status": "released"}),
+                    ({"code": "C"}, {"code": "C"}, {"code": "D"})]
+    child_factories = [(BomLineFactory, "revision")]
+    max_list_queries = 8
+
+    @staticmethod
+    def create_payload(company):
+        return {"item": ItemFactory(company=company).pk, "notes": "First issue"}
+
+
+class TestBomLineAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests):
+    list_url = f"{BASE}/bom-lines/"
+    factory = BomLineFactory
+    allowed_role, denied_role = "Engineering", "Quality"
+    update_payload = {"quantity": "3.5000", "reference_designators": "R1 R2"}
+    max_list_queries = 6
+
+    @staticmethod
+    def create_payload(company):
+        return {"revision": RevisionFactory(item__company=company).pk, "component": ItemFactory(company=company).pk,
+                "quantity": "2.0000", "position": 10}
+
+
+class TestDocumentAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests, FilterableAPIResourceTests):
+    list_url = f"{BASE}/documents/"
+    factory = DocumentFactory
+    allowed_role, denied_role = "Engineering", "Quality"
+    update_payload = {"title": "Assembly drawing", "version": "2"}
+    filter_cases = [({"search": "wiring"}, {"title": "Wiring diagram"}, {"title": "Frame drawing"})]
+    max_list_queries = 6
+
+    @staticmethod
+    def create_payload(company):
+        return {"item": ItemFactory(company=company).pk, "title": "Drawing", "version": "1",
+                "file": SimpleUploadedFile("bk.pdf", b"%PDF bracket")}
+
+
+class TestChangeRequestAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests, FilterableAPIResourceTests):
+    list_url = f"{BASE}/change-requests/"
+    factory = ChangeRequestFactory
+    allowed_role, denied_role = "Engineering", "Sales"
+    create_payload = {"title": "Bracket cracks", "problem": "Cracks at the weld seam."}
+    update_payload = {"title": "Bracket cracks under load", "reference": "NC-7"}
+    filter_cases = [({"status": "accepted"}, {"status": "accepted"}, {"status": "open"}),
+                    ({"search": "hinge"}, {"title": "Hinge squeaks"}, {"title": "Paint flakes"})]
+    max_list_queries = 7
+
+    def add_children(self, row):
+        row.affected_items.add(ItemFactory(company=row.company), ItemFactory(company=row.company))
+
+
+class TestChangeOrderAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests, FilterableAPIResourceTests):
+    list_url = f"{BASE}/change-orders/"
+    factory = ChangeOrderFactory
+    allowed_role, denied_role = "Engineering", "Quality"
+    update_payload = {"title": "Thicker bracket", "reason": "Cracks"}
+    filter_cases = [({"status": "submitted"}, {"status": "submitted"}, {"status": "draft"})]
+    max_list_queries = 10
+
+    @staticmethod
+    def create_payload(company):
+        return {"title": "Release BK-9", "reason": "New part",
+                "revisions": [RevisionFactory(item__company=company).pk]}
+
+    def add_children(self, row):
+        """Two revisions to release."""
+        row.revisions.add(*(RevisionFactory(item__company=row.company) for _ in range(2)))
+
+
+class TestChangeApprovalRuleAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests):
+    list_url = f"{BASE}/approval-rules/"
+    factory = ChangeApprovalRuleFactory
+    allowed_role, denied_role = "Engineering", "Quality"
+    update_payload = {"required_count": 2}
+    max_list_queries = 6
+
+    @staticmethod
+    def create_payload(company):
+        return {"role": Group.objects.get(name="Quality").pk, "required_count": 2}
 
 
 def test_item_crud(api):
@@ -212,3 +341,24 @@ def test_other_company_records_answer_404(api, other_company, new_item, make_use
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "component"
     assert ChangeOrder.objects.count() == 0
+
+
+def test_document_new_version_on_draft_and_409_once_released(api, new_item, release):
+    item = new_item("BK-1")
+    created = api.post(f"{BASE}/documents/", {"file": SimpleUploadedFile("a.pdf", b"rev A"), "revision": draft(item).pk,
+                                              "title": "Drawing"}, format="multipart").json()
+    url = f"{BASE}/documents/{created['id']}/"
+    replaced = api.patch(url, {"file": SimpleUploadedFile("a2.pdf", b"rev A2"), "version": "2"}, format="multipart")
+    assert replaced.status_code == 200, replaced.json()
+    assert (replaced.json()["version"], replaced.json()["checksum"], replaced.json()["file_name"]) == (
+        "2", hashlib.sha256(b"rev A2").hexdigest(), "a2.pdf")
+    release(item)
+    frozen = api.patch(url, {"file": SimpleUploadedFile("a3.pdf", b"rev A3"), "version": "3"}, format="multipart")
+    assert frozen.status_code == 409
+    assert frozen["Content-Type"] == "application/problem+json"
+    assert frozen.json()["errors"][0]["attr"] == "revision"
+    assert "is released; its documents are frozen" in frozen.json()["detail"]
+    deleted = api.delete(url)
+    assert deleted.status_code == 409
+    kept = api.get(url).json()
+    assert (kept["version"], kept["checksum"]) == ("2", hashlib.sha256(b"rev A2").hexdigest())

@@ -8,14 +8,14 @@ from apps.core.models import AuditRecord
 from apps.scm.models import Reservation, StockMove, StockQuant
 from apps.scm.services.locations import virtual_location
 from apps.scm.services.stock import lot_get_or_create, stock_move_post, stock_reserve
-from tests.mixins import APIResourceTests
+from tests.mixins import CompanyOwnedAPIResourceTests, DeletableAPIResourceTests, FilterableAPIResourceTests
 from tests.scm.factories import ItemFactory, LocationFactory, LotFactory, WarehouseFactory
 
 D = Decimal
 BASE = "/api/v1/scm/"
 
 
-class TestWarehouseAPI(APIResourceTests):
+class TestWarehouseAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests, FilterableAPIResourceTests):
     list_url = f"{BASE}warehouses/"
     factory = WarehouseFactory
     create_payload = {"code": "MAIN", "name": "Main warehouse"}
@@ -24,7 +24,7 @@ class TestWarehouseAPI(APIResourceTests):
     filter_cases = [({"code": "X1"}, {"code": "X1"}, {"code": "X2"})]
 
 
-class TestLocationAPI(APIResourceTests):
+class TestLocationAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests, FilterableAPIResourceTests):
     list_url = f"{BASE}locations/"
     factory = LocationFactory
     update_payload = {"name": "Renamed bin", "barcode": "9900123"}
@@ -36,7 +36,7 @@ class TestLocationAPI(APIResourceTests):
                 "kind": "internal", "barcode": "4711"}
 
 
-class TestLotAPI(APIResourceTests):
+class TestLotAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests):
     list_url = f"{BASE}lots/"
     factory = LotFactory
     update_payload = {"expires_on": "2030-01-31"}

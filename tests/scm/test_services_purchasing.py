@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 
 from apps.core.errors import ConflictError, DomainError, PermissionDeniedError
-from apps.core.models import Event
+from apps.core.models import Currency, Event, ExchangeRate
 from apps.plm.choices import Tracking
 from apps.scm.choices import LocationKind, PurchaseOrderStatus, ReceiptStatus, RequisitionStatus
-from apps.scm.models import StockMove, StockQuant
+from apps.scm.models import PurchaseOrder, StockMove, StockQuant
 from apps.scm.selectors_purchasing import supplier_performance
 from apps.scm.services.purchasing import (
     purchase_order_approve,
@@ -364,3 +364,53 @@ def test_requisition_without_any_supplier_cannot_be_ordered(world, buyer):
     assert error.value.field == "supplier"
     requisition.refresh_from_db()
     assert requisition.status == RequisitionStatus.OPEN
+
+
+# ---- foreign currency --------------------------------------------------------------------------
+def test_foreign_currency_order_is_valued_in_company_currency(world, buyer):
+    usd = Currency.objects.get(code="USD")
+    today = timezone.localdate()
+    ExchangeRate.objects.create(base=usd, quote=world.company.currency, date=today - datetime.timedelta(days=3),
+                                rate=D("0.80000000"))
+    ExchangeRate.objects.create(base=usd, quote=world.company.currency, date=today - datetime.timedelta(days=1),
+                                rate=D("0.90000000"))  # the latest rate on or before the order date wins
+    order = purchase_order_create(company=world.company, actor=buyer, supplier=world.supplier, currency=usd,
+                                  warehouse=world.warehouse, order_date=today,
+                                  lines=[{"item": world.item, "quantity": D(40), "unit_price": D("2.5000")}])
+    assert (order.total, order.exchange_rate, order.total_company_currency) == (
+        D("100.00"), D("0.90000000"), D("90.00"))
+    order = purchase_order_send(purchase_order=order, actor=buyer)
+    receipt = goods_receipt_create(company=world.company, actor=buyer, purchase_order=order,
+                                   lines=[{"purchase_order_line": order.lines.get(), "quantity": D(40),
+                                           "location": world.stock}])
+    goods_receipt_post(receipt=receipt, actor=buyer)
+    move = StockMove.objects.get(source_type="scm.goodsreceiptline")
+    assert (move.quantity, move.unit_cost, move.value) == (D(40), D("2.250000"), D("90.00"))
+    payload = Event.objects.get(name="scm.goods_receipt.posted").payload
+    assert (payload["currency"], payload["total_value"]) == ("EUR", "90.00")  # values for the books: company currency
+    performance = supplier_performance(supplier=world.supplier)
+    assert (performance["receipts"], performance["quantity_received"]) == (1, D(40))
+
+
+def test_foreign_currency_order_without_exchange_rate_names_currency(world, buyer):
+    gbp = Currency.objects.get(code="GBP")
+    with pytest.raises(DomainError) as error:
+        purchase_order_create(company=world.company, actor=buyer, supplier=world.supplier, currency=gbp,
+                              warehouse=world.warehouse,
+                              lines=[{"item": world.item, "quantity": D(40), "unit_price": D("2.5000")}])
+    assert error.value.field == "currency"
+    assert error.value.code == "no_exchange_rate"
+    assert "No exchange rate from GBP to EUR" in error.value.message
+    assert not PurchaseOrder.objects.exists()
+
+
+def test_receipt_line_of_another_order_names_the_line_field(world, buyer):
+    order, other = sent_po(world, buyer, "40"), sent_po(world, buyer, "10")
+    with pytest.raises(DomainError) as error:
+        goods_receipt_create(company=world.company, actor=buyer, purchase_order=order, lines=[
+            {"purchase_order_line": order.lines.get(), "quantity": D(5)},
+            {"purchase_order_line": other.lines.get(), "quantity": D(5)}])
+    assert error.value.field == "lines.1.purchase_order_line"
+    assert error.value.message == f"Not a line of {order.number}."
+    assert not order.receipts.exists()
+    assert not StockMove.objects.exists()

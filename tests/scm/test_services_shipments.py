@@ -196,3 +196,82 @@ def test_sales_order_event_with_unknown_item_names_the_payload_field(world):
         shipment_create_from_sales_order(event=event)
     assert error.value.field == "payload.lines.0.item_id"
     assert not Shipment.objects.exists()
+
+
+# ---- picking another lot than the reserved one -------------------------------------------------
+@pytest.fixture
+def two_lots(company, user):
+    """A lot-tracked item with lots EARLY (reserved first, FEFO) and LATE, 10 each, at the stock bin."""
+    world = purchasing_world(company)
+    world.item.tracking = Tracking.LOT
+    world.item.save()
+    supplier_location = virtual_location(company=company, kind=LocationKind.SUPPLIER)
+    world.early = lot_get_or_create(company=company, item=world.item, code="EARLY",
+                                    expires_on=datetime.date(2030, 1, 1))
+    world.late = lot_get_or_create(company=company, item=world.item, code="LATE", expires_on=datetime.date(2031, 1, 1))
+    for lot in (world.early, world.late):
+        stock_move_post(company=company, item=world.item, quantity=D(10), from_location=supplier_location,
+                        to_location=world.stock, lot=lot, unit_cost=D(1), actor=user)
+    return world
+
+
+def lot_quant(world, lot):
+    return StockQuant.objects.get(item=world.item, location=world.stock, lot=lot)
+
+
+def test_scanning_an_unreserved_lot_swaps_the_reservation_to_it(two_lots, user):
+    world = two_lots
+    shipment = reserved_shipment(world, user, "4")
+    [early_allocation] = shipment.lines.get().allocations.all()
+    assert (early_allocation.lot, early_allocation.quantity) == (world.early, D(4))
+    shipment = shipment_pick(shipment=shipment, actor=user, lot=world.late, location=world.stock, quantity=D(4))
+    assert shipment.status == ShipmentStatus.PICKING
+    assert [(a.lot.code, a.quantity, a.quantity_picked) for a in shipment.lines.get().allocations.all()] == [
+        ("LATE", D(4), D(4))]
+    old = Reservation.objects.get(pk=early_allocation.reservation_id)
+    assert (old.status, old.open_quantity) == (ReservationStatus.RELEASED, D(0))
+    new = Reservation.objects.get(lot=world.late)
+    assert (new.status, new.open_quantity, new.reference) == (ReservationStatus.ACTIVE, D(4), shipment.number)
+    assert (lot_quant(world, world.early).reserved, lot_quant(world, world.late).reserved) == (D(0), D(4))
+    shipment_ship(shipment=shipment, actor=user)
+    move = StockMove.objects.get(to_location__kind=LocationKind.CUSTOMER)
+    assert (move.lot, move.quantity) == (world.late, D(4))
+    assert (lot_quant(world, world.early).on_hand, lot_quant(world, world.late).on_hand) == (D(10), D(6))
+    assert not Shipment.objects.filter(backorder_of=shipment).exists()
+
+
+def test_partial_swap_keeps_the_rest_on_the_reserved_lot(two_lots, user):
+    world = two_lots
+    shipment = reserved_shipment(world, user, "6")
+    shipment_pick(shipment=shipment, actor=user, lot=world.late, location=world.stock, quantity=D(2))
+    assert sorted((a.lot.code, a.quantity, a.quantity_picked) for a in shipment.lines.get().allocations.all()) == [
+        ("EARLY", D(4), D(0)), ("LATE", D(2), D(2))]
+    assert (lot_quant(world, world.early).reserved, lot_quant(world, world.late).reserved) == (D(4), D(2))
+
+
+def test_swap_to_a_lot_short_at_the_location_changes_nothing(two_lots, user):
+    world = two_lots
+    shipment = reserved_shipment(world, user, "4")  # EARLY 4
+    reserved_shipment(world, user, "13")  # another order: EARLY 6 + LATE 7, so LATE has 3 free
+    with pytest.raises(ConflictError) as error:
+        shipment_pick(shipment=shipment, actor=user, lot=world.late, location=world.stock, quantity=D(4))
+    assert error.value.field == "quantity"
+    assert error.value.code == "insufficient_stock"
+    assert [(a.lot.code, a.quantity, a.quantity_picked) for a in shipment.lines.get().allocations.all()] == [
+        ("EARLY", D(4), D(0))]
+    assert Reservation.objects.get(pk=shipment.lines.get().allocations.get().reservation_id).open_quantity == D(4)
+    assert (lot_quant(world, world.early).reserved, lot_quant(world, world.late).reserved) == (D(10), D(7))
+    shipment.refresh_from_db()
+    assert shipment.status == ShipmentStatus.RESERVED
+
+
+def test_line_asking_for_a_lot_is_not_swapped(two_lots, user):
+    world = two_lots
+    shipment = shipment_reserve(shipment=shipment_create(
+        company=world.company, actor=user, customer=world.customer, warehouse=world.warehouse,
+        lines=[{"item": world.item, "quantity": D(4), "lot": world.early}]), actor=user)
+    with pytest.raises(DomainError) as error:
+        shipment_pick(shipment=shipment, actor=user, lot=world.late, location=world.stock, quantity=D(4))
+    assert (error.value.field, error.value.code) == ("lot", "not_reserved_here")
+    assert (lot_quant(world, world.early).reserved, lot_quant(world, world.late).reserved) == (D(4), D(0))
+    assert Reservation.objects.filter(lot=world.late).count() == 0

@@ -109,3 +109,71 @@ def test_picking_screen_scans_location_then_item(web, world, user):
     assert allocation.quantity_picked == D(3)
     web.post(url, {"scan": "NO-SUCH-CODE", "quantity": "1", "location": world.stock.pk})
     assert shipment.lines.get().allocations.get().quantity_picked == D(3)
+
+
+# ---- receiving from the order ------------------------------------------------------------------
+def test_receive_button_opens_the_receipt_prefilled_with_the_open_lines(web, world, user):
+    from apps.plm.choices import Tracking
+    from apps.scm.services.purchasing import purchase_order_send
+    from apps.scm.services.receipts import goods_receipt_create, goods_receipt_post
+    from tests.scm.factories import ItemFactory
+
+    lot_item = ItemFactory(company=world.company, number="RESIN-LOT", tracking=Tracking.LOT)
+    order = purchase_order_create(company=world.company, actor=user, supplier=world.supplier,
+                                  warehouse=world.warehouse, lines=[
+                                      {"item": world.item, "quantity": D(40)},
+                                      {"item": lot_item, "quantity": D(10), "unit_price": D(3)}])
+    order = purchase_order_send(purchase_order=order, actor=user)
+    bolts, resin = order.lines.order_by("line_number")
+    goods_receipt_post(receipt=goods_receipt_create(company=world.company, actor=user, purchase_order=order,
+                                                    lines=[{"purchase_order_line": bolts, "quantity": D(15)}]),
+                       actor=user)
+    other = purchase_order_send(purchase_order=po(world, user, "5"), actor=user)
+    detail = web.get(f"/scm/purchase-orders/{order.pk}/").content.decode()
+    assert f'href="/scm/receipts/new/?purchase_order={order.pk}"' in detail
+    response = web.get("/scm/receipts/new/", {"purchase_order": order.pk})
+    assert response.status_code == 200
+    assert response.context["form"].initial["purchase_order"] == order.pk
+    [(_inline, formset)] = response.context["formsets"]
+    assert [f.initial for f in formset.forms] == [
+        {"purchase_order_line": bolts.pk, "quantity": D(25), "location": world.stock.pk},
+        {"purchase_order_line": resin.pk, "quantity": D(10), "location": world.stock.pk}]
+    for f in [*formset.forms, formset.empty_form]:
+        assert list(f.fields["purchase_order_line"].queryset) == [bolts, resin]  # not the other order's line
+    bolt_form, resin_form = formset.forms
+    assert bolt_form.fields["lot_code"].widget.attrs.get("disabled") is True
+    assert resin_form.fields["lot_code"].widget.attrs.get("required") is True
+    assert "disabled" not in resin_form.fields["lot_code"].widget.attrs
+    # the same page posted as it came (plus the lot) makes the receipt
+    response = web.post("/scm/receipts/new/", {
+        "purchase_order": order.pk, "received_on": "2026-03-02", "delivery_note": "DN-1", "notes": "",
+        "lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-purchase_order_line": bolts.pk, "lines-0-quantity": "25", "lines-0-location": world.stock.pk,
+        "lines-1-purchase_order_line": resin.pk, "lines-1-quantity": "10", "lines-1-location": world.stock.pk,
+        "lines-1-lot_code": "R-001"})
+    assert response.status_code == 302
+    receipt = order.receipts.get(delivery_note="DN-1")
+    assert [(line.purchase_order_line_id, line.quantity, line.lot_code) for line in receipt.lines.order_by("id")] == [
+        (bolts.pk, D(25), ""), (resin.pk, D(10), "R-001")]
+    # a line of another order is not a choice of this receipt's form
+    response = web.post("/scm/receipts/new/", {
+        "purchase_order": order.pk, "received_on": "2026-03-02", "delivery_note": "DN-2", "notes": "",
+        "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-purchase_order_line": other.lines.get().pk, "lines-0-quantity": "1"})
+    assert response.status_code == 400
+    assert "purchase_order_line" in response.context["formsets"][0][1].forms[0].errors
+    assert not order.receipts.filter(delivery_note="DN-2").exists()
+
+
+def test_edit_receipt_offers_only_its_order_lines(web, world, user):
+    from apps.scm.services.purchasing import purchase_order_send
+    from apps.scm.services.receipts import goods_receipt_create
+
+    order = purchase_order_send(purchase_order=po(world, user, "40"), actor=user)
+    purchase_order_send(purchase_order=po(world, user, "5"), actor=user)
+    receipt = goods_receipt_create(company=world.company, actor=user, purchase_order=order,
+                                   lines=[{"purchase_order_line": order.lines.get(), "quantity": D(1)}])
+    response = web.get(f"/scm/receipts/{receipt.pk}/edit/")
+    assert response.status_code == 200
+    [(_inline, formset)] = response.context["formsets"]
+    assert list(formset.forms[0].fields["purchase_order_line"].queryset) == [order.lines.get()]

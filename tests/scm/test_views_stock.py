@@ -8,13 +8,13 @@ from django.urls import reverse
 from apps.scm.models import CycleCount, StockMove, StockQuant
 from apps.scm.services.locations import virtual_location
 from apps.scm.services.stock import cycle_count_create, stock_move_post
-from tests.mixins import UIResourceTests
+from tests.mixins import CompanyOwnedUIResourceTests, CreatableUIResourceTests, EditableUIResourceTests
 from tests.scm.factories import ItemFactory, LocationFactory, LotFactory, WarehouseFactory
 
 D = Decimal
 
 
-class TestWarehouseUI(UIResourceTests):
+class TestWarehouseUI(CreatableUIResourceTests, EditableUIResourceTests, CompanyOwnedUIResourceTests):
     url_prefix = "scm:warehouse"
     factory = WarehouseFactory
     create_form_data = {"code": "UIWH", "name": "UI warehouse", "is_active": "on"}
@@ -22,7 +22,7 @@ class TestWarehouseUI(UIResourceTests):
     allowed_role, denied_role = "Warehouse", "Sales"
 
 
-class TestLocationUI(UIResourceTests):
+class TestLocationUI(CreatableUIResourceTests, EditableUIResourceTests, CompanyOwnedUIResourceTests):
     url_prefix = "scm:location"
     factory = LocationFactory
     allowed_role, denied_role = "Warehouse", "Sales"
@@ -36,7 +36,7 @@ class TestLocationUI(UIResourceTests):
                 "kind": "internal", "is_active": "on"}
 
 
-class TestLotUI(UIResourceTests):
+class TestLotUI(CreatableUIResourceTests, EditableUIResourceTests, CompanyOwnedUIResourceTests):
     url_prefix = "scm:lot"
     factory = LotFactory
     allowed_role, denied_role = "Warehouse", "Sales"

@@ -2,30 +2,49 @@
 
 from django.db import models
 from django.urls import NoReverseMatch
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from apps.core.ui.resource import _label
 
 
+def _url_of(record) -> str | None:
+    if not hasattr(record, "get_absolute_url"):
+        return None
+    try:
+        return record.get_absolute_url()
+    except NoReverseMatch:
+        return None
+
+
+def linked_list(records) -> SafeString:
+    """Records as a comma-separated list, each a link to its page where it has one (escaped)."""
+    return format_html_join(", ", "{}", ((format_html('<a href="{}">{}</a>', url, record) if (url := _url_of(record))
+                                          else format_html("{}", record),) for record in records))
+
+
 def display_value(obj, name: str):
-    """The human value of a field (choices by label, related records by their text and link)."""
+    """The human value of a field (choices by label, related records by their text and link).
+
+    A to-many relation (a many-to-many field, a reverse FK) shows its records as a comma-separated list of
+    links, already HTML; the link of the pair is then None.
+    """
     value = obj
     for part in name.split("__"):
         if value is None:
             return None, None
         display = getattr(value, f"get_{part}_display", None)
         value = display() if callable(display) else getattr(value, part, None)
+    # a related manager is callable too (`manager(manager="...")`), so it is handled before plain callables
+    if isinstance(value, models.Manager):
+        return linked_list(value.all()), None
     if callable(value) and not isinstance(value, models.Model):
         value = value()
     link = None
-    if isinstance(value, models.Model) and hasattr(value, "get_absolute_url"):
-        try:
-            link = value.get_absolute_url()
-        except NoReverseMatch:
-            link = None
+    if isinstance(value, models.Model):
+        link = _url_of(value)
     if isinstance(value, models.fields.files.FieldFile):
         value = value.name if value else ""
-    if isinstance(value, models.Manager):
-        value = ", ".join(str(v) for v in value.all())
     return value, link
 
 

@@ -23,6 +23,7 @@ from django import forms
 from django.db.models import Q
 from django.urls import path, reverse
 
+from apps.core.ui.forms import ScopedInlineForm
 from apps.core.workflow import allowed_transitions
 
 
@@ -180,7 +181,7 @@ class Resource:
             relation = cls.model._meta.get_field(inline.related_name)
             formset = forms.inlineformset_factory(
                 cls.model, relation.related_model, fk_name=relation.field.name, fields=inline.fields,
-                extra=inline.extra, can_delete=True, widgets=inline.widgets,
+                extra=inline.extra, can_delete=True, widgets=inline.widgets, form=ScopedInlineForm,
             )
             inline.label = inline.label or str(relation.related_model._meta.verbose_name_plural).capitalize()
             result.append((inline, formset))
@@ -189,6 +190,11 @@ class Resource:
     @classmethod
     def get_detail_fields(cls) -> list[str]:
         return cls.detail_fields or cls.form_fields or cls.list_fields
+
+    @classmethod
+    def detail_context(cls, obj) -> dict:
+        """Extra template context of the detail page (for a resource's own detail template)."""
+        return {}
 
     @classmethod
     def visible_actions(cls, obj, user) -> list[tuple[str, Action]]:

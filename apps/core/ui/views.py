@@ -19,6 +19,7 @@ from apps.core.errors import DomainError, from_validation_error
 from apps.core.models import Company
 from apps.core.scoping import scope_queryset
 from apps.core.ui.display import display_fields, related_rows
+from apps.core.ui.forms import scope_form
 
 
 class CompanyScopedViewMixin(LoginRequiredMixin):
@@ -78,14 +79,6 @@ class ResourceListView(CompanyScopedViewMixin, ExportMixin, SingleTableMixin, Fi
         return {"exclude": ()}
 
 
-def scope_form(form, request) -> None:
-    """Limit every related-record choice of a form to the active company."""
-    for bound in form.fields.values():
-        queryset = getattr(bound, "queryset", None)
-        if queryset is not None and getattr(queryset.model, "company_path", None):
-            bound.queryset = scope_queryset(queryset, request.user, [request.company_id])
-
-
 def apply_domain_error(error: DomainError, form, formsets) -> None:
     """Show a service's DomainError on the form field (or inline row field) it names."""
     by_name = {inline.related_name: fs for inline, fs in formsets}
@@ -129,15 +122,16 @@ class ResourceFormView(CompanyScopedViewMixin, TemplateView):
     def get_template_names(self):
         return [self.resource.form_template]
 
+    def get_initial(self) -> dict:
+        return {}
+
     def build(self, data=None, files=None):
-        form = self.resource.get_form_class()(data=data, files=files, instance=self.object)
+        form = self.resource.get_form_class()(data=data, files=files, instance=self.object, initial=self.get_initial())
         scope_form(form, self.request)
         formsets = []
         for inline, formset_class in self.resource.get_formset_classes():
             formset = formset_class(data=data, files=files, instance=self.object or self.resource.model(),
-                                    prefix=inline.related_name)
-            for f in [*formset.forms, formset.empty_form]:
-                scope_form(f, self.request)
+                                    prefix=inline.related_name, form_kwargs={"request": self.request})
             formsets.append((inline, formset))
         return form, formsets
 
@@ -169,7 +163,13 @@ class ResourceFormView(CompanyScopedViewMixin, TemplateView):
 
 
 class ResourceCreateView(ResourceFormView):
+    """`?<field>=<value>` pre-fills the form (an "Upload" link on an item pre-selects the item)."""
+
     required_action = "add"
+
+    def get_initial(self) -> dict:
+        fields = self.resource.get_form_class().base_fields
+        return {name: value for name, value in self.request.GET.items() if name in fields}
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and request.company_id is None:
@@ -224,6 +224,7 @@ class ResourceDetailView(CompanyScopedViewMixin, TemplateView):
             can_edit=resource.can_edit and self.request.user.has_perm(resource.perm("change"))
             and not getattr(obj, "is_locked", False),
         )
+        context.update(resource.detail_context(obj))
         return context
 
 

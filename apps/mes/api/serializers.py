@@ -7,6 +7,7 @@ from rest_framework import serializers
 from apps.core.api.serializers import SuiteModelSerializer, WorkflowFieldsMixin
 from apps.mes.models import (
     Equipment,
+    InspectionPlan,
     ManufacturingDefinition,
     ManufacturingDefinitionLine,
     Operation,
@@ -54,6 +55,11 @@ class WorkCenterSerializer(SuiteModelSerializer):
 
 # ---- routings -------------------------------------------------------------------------------------
 class RoutingOperationSerializer(ChildSerializer):
+    required_checks = ChildSerializer.serializer_related_field(
+        many=True, required=False, queryset=InspectionPlan.objects.all(),
+        help_text="Ids of the inspection plans (of the routing's item) that must pass before the operation "
+                  "finishes.")
+
     class Meta:
         model = RoutingOperation
         fields = ["sequence", "work_center", "name", "setup_minutes", "run_minutes_per_unit", "instructions",

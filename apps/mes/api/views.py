@@ -32,7 +32,7 @@ class WorkCenterViewSet(SuiteModelViewSet):
 class RoutingViewSet(SuiteModelViewSet):
     """Routings: per item, ordered operations at work centers."""
 
-    queryset = Routing.objects.select_related("item").prefetch_related("operations")
+    queryset = Routing.objects.select_related("item").prefetch_related("operations__required_checks")
     serializer_class = s.RoutingSerializer
     filterset_class = filters.RoutingFilterSet
     search_fields = ["item__number", "name"]
@@ -79,7 +79,7 @@ class OperationViewSet(SuiteReadOnlyViewSet):
     """Work order operations on the floor; actions `start`, `pause`, `resume`, `finish`."""
 
     queryset = Operation.objects.select_related("work_order").prefetch_related(
-        Prefetch("time_logs", queryset=OperationTimeLog.objects.order_by("started_at")))
+        Prefetch("time_logs", queryset=OperationTimeLog.objects.order_by("started_at")), "required_checks")
     serializer_class = s.OperationSerializer
     filterset_class = filters.OperationFilterSet
     search_fields = ["work_order__number", "name"]

@@ -130,7 +130,9 @@ class RoutingOperation(models.Model):
     setup_minutes = models.DecimalField(**MINUTES, default=ZERO, validators=[MinValueValidator(ZERO)])
     run_minutes_per_unit = models.DecimalField(**MINUTES, validators=[MinValueValidator(Decimal("0.01"))])
     instructions = models.TextField(blank=True)
-    required_checks = models.TextField(blank=True, help_text="Names of the inspection plans to pass, one per line.")
+    required_checks = models.ManyToManyField(
+        "mes.InspectionPlan", blank=True, related_name="routing_operations",
+        help_text="Inspection plans that must pass before the operation can finish; copied to work orders.")
 
     company_path = "routing__company"
 
@@ -265,7 +267,9 @@ class Operation(models.Model):
     setup_minutes = models.DecimalField(**MINUTES, default=ZERO)
     run_minutes_per_unit = models.DecimalField(**MINUTES, default=ZERO)
     instructions = models.TextField(blank=True)
-    required_checks = models.TextField(blank=True)
+    required_checks = models.ManyToManyField(
+        "mes.InspectionPlan", blank=True, related_name="operations",
+        help_text="Inspection plans that must pass (a passing result of each of their checks) before finish.")
     status = models.CharField(max_length=12, choices=OperationStatus.choices, default=OperationStatus.PENDING)
     planned_start = models.DateTimeField(null=True, blank=True)
     planned_end = models.DateTimeField(null=True, blank=True)

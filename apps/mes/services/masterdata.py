@@ -6,7 +6,7 @@ from django.db import transaction
 
 from apps.core.errors import DomainError
 from apps.core.services.records import record_create, record_update
-from apps.mes.models import Routing, WorkCenter
+from apps.mes.models import InspectionPlan, Routing, WorkCenter
 
 
 def _check_shifts(shifts: list[dict] | None) -> None:
@@ -67,15 +67,40 @@ def _check_operations(company, operations: list[dict] | None) -> None:
             raise DomainError(f"{prefix}run_minutes_per_unit", "Run time per unit must be greater than zero.")
 
 
+def _pop_required_checks(company, item, operations: list[dict] | None) -> dict[int, list[InspectionPlan]]:
+    """Take the plans out of the operation rows (set after the rows exist): {sequence: [plan, ...]}."""
+    checks: dict[int, list[InspectionPlan]] = {}
+    for index, operation in enumerate(operations or []):
+        plans = list(operation.pop("required_checks", None) or [])
+        for plan in plans:
+            if not isinstance(plan, InspectionPlan) or plan.company_id != company.pk:
+                raise DomainError(f"operations.{index}.required_checks", "Unknown inspection plan: it belongs to "
+                                                                         "another company.", code="does_not_exist")
+            if plan.item_id != item.pk:
+                raise DomainError(f"operations.{index}.required_checks",
+                                  f"Inspection plan {plan.name} is for another item than {item.number}.")
+        checks[int(operation.get("sequence") or 0)] = plans
+    return checks
+
+
+def _set_required_checks(routing: Routing, checks: dict[int, list[InspectionPlan]]) -> None:
+    for operation in routing.operations.all():
+        operation.required_checks.set(checks.get(operation.sequence, []))
+
+
 @transaction.atomic
 def routing_create(*, company, actor, item, operations: list[dict], **fields) -> Routing:
-    """Create the routing of an item: ordered operations at work centers of the same company."""
+    """Create the routing of an item: ordered operations at work centers of the same company, each with the
+    inspection plans (of the item) it requires."""
     if item.company_id != company.pk:
         raise DomainError("item", "Belongs to another company.")
     if Routing.objects.filter(item=item).exists():
         raise DomainError("item", f"Item {item.number} already has a routing: edit it.", code="unique")
     _check_operations(company, operations)
-    return record_create(model=Routing, actor=actor, company=company, item=item, operations=operations, **fields)
+    checks = _pop_required_checks(company, item, operations)
+    routing = record_create(model=Routing, actor=actor, company=company, item=item, operations=operations, **fields)
+    _set_required_checks(routing, checks)
+    return routing
 
 
 @transaction.atomic
@@ -84,4 +109,9 @@ def routing_update(*, instance: Routing, actor, **fields) -> Routing:
     if "item" in fields and fields["item"].pk != instance.item_id:
         raise DomainError("item", "The item of a routing cannot change.")
     _check_operations(instance.company, fields.get("operations"))
-    return record_update(instance=instance, actor=actor, **fields)
+    operations = fields.get("operations")
+    checks = _pop_required_checks(instance.company, instance.item, operations) if operations is not None else None
+    routing = record_update(instance=instance, actor=actor, **fields)
+    if checks is not None:
+        _set_required_checks(routing, checks)
+    return routing

@@ -8,8 +8,8 @@ from django.utils import timezone
 from apps.core.audit import record_change, snapshot
 from apps.core.errors import ConflictError, DomainError
 from apps.core.workflow import transition
-from apps.mes.choices import OperationStatus, TimeLogKind, WorkOrderStatus
-from apps.mes.models import Operation, OperationTimeLog, WorkOrder
+from apps.mes.choices import CheckResult, OperationStatus, TimeLogKind, WorkOrderStatus
+from apps.mes.models import InspectionPlan, Operation, OperationTimeLog, QualityCheck, WorkOrder
 
 ZERO = Decimal(0)
 
@@ -17,6 +17,26 @@ ZERO = Decimal(0)
 def operation_blocked(operation: Operation) -> bool:
     """True when a failed quality check blocks the operation (the quality half sets `quality_blocked`)."""
     return bool(operation.quality_blocked)
+
+
+def operation_missing_checks(operation: Operation) -> list[InspectionPlan]:
+    """The required inspection plans not yet passed on this operation.
+
+    A plan is passed when each of its checks has a passing result recorded on the operation (a plan without
+    checks: a passing check named like the plan)."""
+    plans = list(operation.required_checks.prefetch_related("checks").order_by("name"))
+    if not plans:
+        return []
+    passed = QualityCheck.objects.filter(operation=operation, result=CheckResult.PASS)
+    passed_definitions = set(passed.exclude(check_definition=None).values_list("check_definition_id", flat=True))
+    passed_names = set(passed.values_list("name", flat=True))
+    missing = []
+    for plan in plans:
+        definitions = {check.pk for check in plan.checks.all()}
+        done = definitions <= passed_definitions if definitions else plan.name in passed_names
+        if not done:
+            missing.append(plan)
+    return missing
 
 
 def _lock(operation: Operation) -> Operation:
@@ -96,7 +116,7 @@ def operation_resume(*, operation: Operation, actor, kind: str = TimeLogKind.RUN
 def operation_finish(*, operation: Operation, actor, quantity_good: Decimal, quantity_scrap: Decimal = ZERO,
                      scrap_reason: str = "") -> Operation:
     """Finish an operation with the good and scrapped quantities; no more good units than the previous
-    operation passed, and not while a failed quality check blocks it."""
+    operation passed, not while a failed quality check blocks it, and only once its required checks passed."""
     operation = _lock(operation)
     before = snapshot(operation)
     transition(operation, verb="finish")
@@ -110,6 +130,11 @@ def operation_finish(*, operation: Operation, actor, quantity_good: Decimal, qua
     if operation_blocked(operation):
         raise ConflictError("quality_blocked", f"Operation {operation} is blocked by a failed quality check.",
                             code="quality_blocked")
+    missing = operation_missing_checks(operation)
+    if missing:
+        raise DomainError("required_checks", f"Operation {operation} needs passing quality checks first: "
+                                             f"{', '.join(plan.name for plan in missing)}.", code="checks_missing",
+                          extra={"missing": [{"id": plan.pk, "name": plan.name} for plan in missing]})
     previous = (Operation.objects.filter(work_order_id=operation.work_order_id, sequence__lt=operation.sequence)
                 .order_by("-sequence").first())
     work_order = operation.work_order

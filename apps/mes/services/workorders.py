@@ -190,6 +190,45 @@ def _reserve(material: WorkOrderMaterial, work_order: WorkOrder, actor) -> tuple
     return reserved, reserved
 
 
+PHANTOM_DEPTH = 20
+
+
+def _definition_lines(definition: ManufacturingDefinition) -> list:
+    return list(definition.lines.select_related("component", "component__uom", "uom").order_by("position", "id"))
+
+
+def _explode(definition: ManufacturingDefinition) -> list[tuple]:
+    """The materials of a definition per unit of its item: [(component, quantity_per, scrap_percent, position)],
+    sorted by component (the lock order), phantom assemblies replaced by the components of their latest stored
+    manufacturing definition (recursively, quantities and scrap allowances multiplied)."""
+    merged: dict[tuple, list] = {}
+
+    def walk(lines, factor: Decimal, scrap_factor: Decimal, position: int | None, path: tuple) -> None:
+        for line in lines:
+            component = line.component
+            quantity = convert_quantity(line.quantity, line.uom, component.uom, field="uom") * factor
+            scrap = scrap_factor * (1 + line.scrap_percent / 100)
+            if component.item_type == ItemType.PHANTOM:
+                if component.pk in path or len(path) > PHANTOM_DEPTH:
+                    raise DomainError("materials", f"Phantom {component.number} contains itself.", code="cycle")
+                inner = (ManufacturingDefinition.objects.filter(item=component, company_id=definition.company_id)
+                         .order_by("-revision__released_at", "-id").first())
+                if inner is None:
+                    raise DomainError("materials", f"Phantom {component.number} has no manufacturing definition: "
+                                                   "release its BOM in PLM first.", code="no_definition")
+                walk(_definition_lines(inner), quantity, scrap, position or line.position, (*path, component.pk))
+                continue
+            scrap_percent = ((scrap - 1) * 100).quantize(QTY, rounding=ROUND_HALF_UP)
+            key = (component.pk, scrap_percent)
+            if key in merged:  # the same component directly and through a phantom: one material
+                merged[key][1] += quantity
+            else:
+                merged[key] = [component, quantity, scrap_percent, position or line.position]
+
+    walk(_definition_lines(definition), Decimal(1), Decimal(1), None, (definition.item_id,))
+    return sorted(((c, _qty(q), s, p) for c, q, s, p in merged.values()), key=lambda m: (m[0].pk, m[3]))
+
+
 @transaction.atomic
 def work_order_release(*, work_order: WorkOrder, actor, location: Location | None = None,
                        allow_shortage: bool = False) -> WorkOrder:
@@ -220,26 +259,25 @@ def work_order_release(*, work_order: WorkOrder, actor, location: Location | Non
     routing = Routing.objects.filter(item_id=work_order.item_id, is_active=True).first()
     operations = []
     if routing is not None:
+        steps = list(routing.operations.select_related("work_center").prefetch_related("required_checks")
+                     .order_by("sequence"))
         operations = [Operation(
             work_order=work_order, sequence=step.sequence, work_center=step.work_center, name=step.name,
             setup_minutes=step.setup_minutes, run_minutes_per_unit=step.run_minutes_per_unit,
-            instructions=step.instructions, required_checks=step.required_checks,
-        ) for step in routing.operations.select_related("work_center").order_by("sequence")]
+            instructions=step.instructions,
+        ) for step in steps]
         operations_schedule(operations=operations, due_date=work_order.due_date, quantity=work_order.quantity)
         Operation.objects.bulk_create(operations)
+        Operation.required_checks.through.objects.bulk_create([
+            Operation.required_checks.through(operation_id=operation.pk, inspectionplan_id=plan.pk)
+            for operation, step in zip(operations, steps, strict=True) for plan in step.required_checks.all()])
 
     shortages = []
-    lines = sorted(definition.lines.select_related("component", "component__uom", "uom"),
-                   key=lambda line: (line.component_id, line.position))
-    for line in lines:
-        component = line.component
-        if component.item_type == ItemType.PHANTOM:
-            continue  # phantom assemblies are built in line; their own components are not exploded here
-        quantity_per = convert_quantity(line.quantity, line.uom, component.uom, field="uom")
+    for component, quantity_per, scrap_percent, position in _explode(definition):
         material = WorkOrderMaterial.objects.create(
-            work_order=work_order, component=component, position=line.position, quantity_per=quantity_per,
-            scrap_percent=line.scrap_percent, location=location,
-            quantity_required=material_requirement(quantity_per=quantity_per, scrap_percent=line.scrap_percent,
+            work_order=work_order, component=component, position=position, quantity_per=quantity_per,
+            scrap_percent=scrap_percent, location=location,
+            quantity_required=material_requirement(quantity_per=quantity_per, scrap_percent=scrap_percent,
                                                    quantity=work_order.quantity))
         reserved, available = _reserve(material, work_order, actor)
         if reserved < material.quantity_required:
@@ -348,16 +386,27 @@ def _consume(*, work_order, material, need: Decimal, production, actor, chosen: 
             if sum((q for _l, q in picks), ZERO) < need:
                 picks = []
         if not picks:
-            available = stock_available(item=component, location=location)
-            raise DomainError("quantity_good", f"Not enough {component.number} at {location.code} to complete: "
-                                               f"{_text(need)} more needed, {_text(available)} available.",
-                              code="shortage", extra={"shortages": [{
-                                  "item": component.number, "item_id": component.pk,
-                                  "required": _text(need), "available": _text(available)}]})
+            _raise_shortage(component, location, need)
         specs = [MoveSpec(item=component, quantity=q, from_location=location, to_location=production, lot=lot,
                           reference=work_order.number, source=material) for lot, q in picks]
-        moves += stock_moves_post(company=work_order.company, moves=specs, actor=actor)
+        try:
+            moves += stock_moves_post(company=work_order.company, moves=specs, actor=actor)
+        except ConflictError as error:
+            # another completion took the free stock between our read and SCM's locked check (item, then
+            # location): answer with the same shortage as if we had seen it first
+            if error.code != "insufficient_stock":
+                raise
+            _raise_shortage(component, location, need)
     return moves
+
+
+def _raise_shortage(component, location, need: Decimal):
+    available = stock_available(item=component, location=location)
+    raise DomainError("quantity_good", f"Not enough {component.number} at {location.code} to complete: "
+                                       f"{_text(need)} more needed, {_text(available)} available.",
+                      code="shortage", extra={"shortages": [{
+                          "item": component.number, "item_id": component.pk,
+                          "required": _text(need), "available": _text(available)}]})
 
 
 def _parse_chosen(work_order, consumed_lots: list[dict] | None) -> dict[int, list[tuple]]:

@@ -123,11 +123,15 @@ class ChangeOrderSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_transitions(self, obj) -> list[str]:
         request = self.context.get("request")
-        return change_order_verbs(obj, request.user) if request else []
+        return change_order_verbs(obj, request.user, cache=self._approval_cache()) if request else []
 
     @extend_schema_field(ApprovalStatusSerializer(many=True))
     def get_approval_status(self, obj) -> list[dict]:
-        return approval_status(obj)
+        return approval_status(obj, cache=self._approval_cache())
+
+    def _approval_cache(self) -> dict:
+        """Rules and roles looked up once per response, not once per order of a list."""
+        return self.context.setdefault("approval_cache", {})
 
 
 class ChangeRequestSerializer(WorkflowFieldsMixin, SuiteModelSerializer):

@@ -201,7 +201,8 @@ class ChangeOrderViewSet(SuiteModelViewSet):
 
     permission_classes = [ApproverPermissions]
 
-    queryset = ChangeOrder.objects.prefetch_related("revisions", "approvals__approver", "approvals__role")
+    queryset = ChangeOrder.objects.select_related("company").prefetch_related("revisions", "approvals__approver",
+                                                                              "approvals__role")
     serializer_class = s.ChangeOrderSerializer
     filterset_class = filters.ChangeOrderFilterSet
     search_fields = ["number", "title"]

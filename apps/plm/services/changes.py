@@ -136,12 +136,29 @@ def required_roles(company: Company) -> dict[Group, int]:
             for group in Group.objects.filter(name__in=DEFAULT_APPROVAL_RULES)}
 
 
-def approval_status(change_order: ChangeOrder) -> list[dict]:
+def _cached(cache: dict | None, key: tuple, compute):
+    """`compute()` once per key when the caller keeps a cache (a list serializes many orders of one company)."""
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def _current_approvals(change_order: ChangeOrder) -> list[ChangeApproval]:
+    if "approvals" in getattr(change_order, "_prefetched_objects_cache", {}):
+        return [a for a in change_order.approvals.all()
+                if a.round == change_order.round and a.decision == ApprovalDecision.APPROVED]
+    return list(change_order.approvals.filter(round=change_order.round, decision=ApprovalDecision.APPROVED)
+                .select_related("approver"))
+
+
+def approval_status(change_order: ChangeOrder, *, cache: dict | None = None) -> list[dict]:
     """Per required role: how many approvals it needs and who has approved in the current round."""
-    approvals = list(change_order.approvals.filter(round=change_order.round, decision=ApprovalDecision.APPROVED)
-                     .select_related("approver"))
+    approvals = _current_approvals(change_order)
+    rules = _cached(cache, ("rules", change_order.company_id), lambda: required_roles(change_order.company))
     result = []
-    for role, required in sorted(required_roles(change_order.company).items(), key=lambda kv: kv[0].name):
+    for role, required in sorted(rules.items(), key=lambda kv: kv[0].name):
         approvers = [a.approver.username for a in approvals if a.role_id == role.pk]
         result.append({"role": role.name, "role_id": role.pk, "required": required, "approved": len(approvers),
                        "approvers": approvers, "satisfied": len(approvers) >= required})
@@ -153,12 +170,12 @@ def _role_of(user, company: Company) -> Group | None:
     return membership.role if membership else None
 
 
-def approval_refusal(change_order: ChangeOrder, user) -> str | None:
+def approval_refusal(change_order: ChangeOrder, user, *, cache: dict | None = None) -> str | None:
     """Why `user` may not approve this ECO now (None: they may)."""
     if change_order.status != ChangeOrderStatus.SUBMITTED:
         return f"{change_order.number} is {change_order.status}, not submitted."
-    role = _role_of(user, change_order.company)
-    status = {s["role_id"]: s for s in approval_status(change_order)}
+    role = _cached(cache, ("role", user.pk, change_order.company_id), lambda: _role_of(user, change_order.company))
+    status = {s["role_id"]: s for s in approval_status(change_order, cache=cache)}
     if role is None or role.pk not in status:
         needed = ", ".join(s["role"] for s in status.values())
         return f"Your role ({role or 'none'}) is not among the approving roles ({needed})."
@@ -169,14 +186,20 @@ def approval_refusal(change_order: ChangeOrder, user) -> str | None:
     return None
 
 
-def change_order_verbs(change_order: ChangeOrder, user) -> list[str]:
-    """The workflow steps `user` may take on this ECO now (status, permissions and approval rules)."""
+def change_order_verbs(change_order: ChangeOrder, user, *, cache: dict | None = None) -> list[str]:
+    """The workflow steps `user` may take on this ECO now (status, permissions and approval rules).
+
+    `cache` (a dict the caller keeps for one request) shares the company's rules and the user's role between
+    the orders of a list.
+    """
     verbs = allowed_transitions(change_order, user)
-    if "approve" in verbs and approval_refusal(change_order, user) is not None:
+    if "approve" in verbs and approval_refusal(change_order, user, cache=cache) is not None:
         verbs.remove("approve")
     if "reject" in verbs:
-        role = _role_of(user, change_order.company)
-        if role is None or role not in required_roles(change_order.company):
+        role = _cached(cache, ("role", user.pk, change_order.company_id),
+                       lambda: _role_of(user, change_order.company))
+        rules = _cached(cache, ("rules", change_order.company_id), lambda: required_roles(change_order.company))
+        if role is None or role not in rules:
             verbs.remove("reject")
     return verbs
 

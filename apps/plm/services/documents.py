@@ -25,12 +25,25 @@ def _check_file(file: UploadedFile | None, checksum: str | None) -> str:
     return digest
 
 
-def _check_frozen(revision: Revision | None, item: Item) -> None:
+def _frozen(revision: Revision | None, item: Item) -> tuple[str, str] | None:
     if revision is not None and revision.is_locked:
-        raise ConflictError("revision", f"Revision {revision} is {revision.get_status_display().lower()}; its "
-                                        "documents are frozen. Start a new revision.")
+        return "revision", (f"Revision {revision} is {revision.get_status_display().lower()}; its documents are "
+                            "frozen. Start a new revision.")
     if revision is None and item.lifecycle_state == LifecycleState.OBSOLETE:
-        raise ConflictError("item", f"{item.number} is obsolete.")
+        return "item", f"{item.number} is obsolete."
+    return None
+
+
+def _check_frozen(revision: Revision | None, item: Item) -> None:
+    frozen = _frozen(revision, item)
+    if frozen:
+        raise ConflictError(*frozen)
+
+
+def document_frozen_reason(document: Document) -> str | None:
+    """Why the document can no longer be replaced or deleted (its revision left draft), or None."""
+    frozen = _frozen(document.revision, document.item)
+    return frozen[1] if frozen else None
 
 
 @transaction.atomic

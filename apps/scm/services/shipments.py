@@ -176,6 +176,11 @@ def shipment_pick(*, shipment: Shipment, actor, quantity: Decimal, item: Item | 
     if lot is not None:
         allocations = allocations.filter(lot=lot)
     allocations = list(allocations)
+    swapped = None
+    if not allocations and lot is not None:
+        allocation, swapped = _swap_to_lot(shipment, item=item, lot=lot, location=location, quantity=quantity,
+                                           actor=actor)
+        allocations = [allocation] if allocation is not None else []
     open_quantity = sum((a.quantity - a.quantity_picked for a in allocations), ZERO)
     if not allocations:
         where = f" at {location.code}" if location is not None else ""
@@ -199,8 +204,64 @@ def shipment_pick(*, shipment: Shipment, actor, quantity: Decimal, item: Item | 
     record_change(shipment, actor=actor, action="pick", before=before,
                   after={**snapshot(shipment), "picked": {"item": item.number, "quantity": str(quantity),
                                                           "location": getattr(location, "code", None),
-                                                          "lot": getattr(lot, "code", None)}})
+                                                          "lot": getattr(lot, "code", None)},
+                         **({"swapped_from": swapped} if swapped else {})})
     return shipment
+
+
+def _swap_to_lot(shipment: Shipment, *, item: Item, lot: Lot, location, quantity: Decimal,
+                 actor) -> tuple[ShipmentAllocation | None, list[dict]]:
+    """The picker scanned a lot nothing is reserved from: move `quantity` of the item's unpicked reservations
+    (other lots, on lines that do not ask for a lot) to that lot, if it has the stock free at the location.
+
+    Returns the new allocation and what was released; (None, []) when there is nothing to swap, so the
+    caller answers "not reserved here". A shortage of the scanned lot raises (409) and changes nothing.
+    """
+    if quantity is None or quantity <= 0 or lot.item_id != item.pk:
+        return None, []
+    candidates = list(ShipmentAllocation.objects.select_for_update(of=("self",))
+                      .filter(line__shipment=shipment, line__item=item, line__lot__isnull=True,
+                              quantity_picked__lt=F("quantity"))
+                      .exclude(lot=lot).select_related("line", "reservation", "location", "lot")
+                      .order_by("line__line_number", "id"))
+    if location is not None:  # free what is reserved where the picker stands first
+        candidates.sort(key=lambda a: a.location_id != location.pk)
+    # one line takes the whole scan, so no line ends up holding more than it asks for
+    by_line: dict[int, list[ShipmentAllocation]] = {}
+    for allocation in candidates:
+        by_line.setdefault(allocation.line_id, []).append(allocation)
+    candidates = next((group for group in by_line.values()
+                       if sum((a.quantity - a.quantity_picked for a in group), ZERO) >= quantity), None)
+    if candidates is None:
+        return None, []
+    if location is None:
+        quant = (StockQuant.objects.filter(item=item, lot=lot, location__warehouse=shipment.warehouse,
+                                           location__kind=LocationKind.INTERNAL, location__is_quality_hold=False)
+                 .annotate(free=F("on_hand") - F("reserved")).filter(free__gte=quantity)
+                 .select_related("location").order_by("location__code").first())
+        if quant is None:
+            return None, []
+        location = quant.location
+    released, remaining, line = [], quantity, candidates[0].line
+    for allocation in candidates:
+        if remaining <= 0:
+            break
+        take = min(allocation.quantity - allocation.quantity_picked, remaining)
+        reservation_release(reservation=allocation.reservation, actor=actor, quantity=take)
+        released.append({"lot": getattr(allocation.lot, "code", None), "location": allocation.location.code,
+                         "quantity": str(take)})
+        allocation.quantity -= take
+        if allocation.quantity == 0:
+            allocation.delete()
+        else:
+            allocation.save(update_fields=["quantity"])
+        remaining -= take
+    # a shortage of the scanned lot raises here and rolls the releases back with the pick
+    reservation = stock_reserve(company=shipment.company, item=item, location=location, lot=lot, quantity=quantity,
+                                reference=shipment.number, source=line, actor=actor)
+    allocation = ShipmentAllocation.objects.create(line=line, reservation=reservation, location=location, lot=lot,
+                                                   quantity=quantity)
+    return allocation, released
 
 
 @transaction.atomic

@@ -1,0 +1,23 @@
+"""Forms of the generic UI: company scoping of every related-record choice."""
+
+from django import forms
+
+from apps.core.scoping import scope_queryset
+
+
+def scope_form(form, request) -> None:
+    """Limit every related-record choice of a form to the active company."""
+    for bound in form.fields.values():
+        queryset = getattr(bound, "queryset", None)
+        if queryset is not None and getattr(queryset.model, "company_path", None):
+            bound.queryset = scope_queryset(queryset, request.user, [request.company_id])
+
+
+class ScopedInlineForm(forms.ModelForm):
+    """An inline row form scoped in __init__, so the formset's `empty_form` (built anew on every
+    access, it renders the "Add row" template) offers the same choices as the rows."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if request is not None:
+            scope_form(self, request)
