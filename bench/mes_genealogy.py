@@ -18,18 +18,10 @@ forward_ratio=<ours/baseline>`.
 
 import argparse
 import io
-import os
 import random
-import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suite.settings")
-os.environ["TEST_DATABASE_NAME"] = "bench_mes"
-os.environ.setdefault("DB_POOL", "false")
+from common import configure, interleaved, throwaway_database
 
 BASELINE = {
     "backward": ("parent_lot_id", "child_lot_id"),
@@ -183,20 +175,6 @@ def build(total_lots: int, levels: int, fanout: int, seed: int = 7):
     return company, ids
 
 
-def timed_pair(ours, baseline, runs: int) -> tuple[float, float, object, object]:
-    """Medians of `runs` interleaved calls (so load from other processes hits both alike), after a warm-up."""
-    ours_result, base_result = ours(), baseline()
-    ours_samples, base_samples = [], []
-    for _ in range(runs):
-        start = time.perf_counter()
-        ours_result = ours()
-        ours_samples.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        base_result = baseline()
-        base_samples.append(time.perf_counter() - start)
-    return statistics.median(ours_samples), statistics.median(base_samples), ours_result, base_result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lots", type=int, default=200_000)
@@ -205,18 +183,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
-    from django.db import connection
-
+    configure("bench_mes")
     from apps.mes.selectors import lot_trace
 
-    creation = connection.creation
-    old_name = connection.settings_dict["NAME"]
-    print("creating and migrating database bench_mes ...", flush=True)
-    creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
+    with throwaway_database() as connection:
         start = time.perf_counter()
         company, ids = build(args.lots, args.levels, args.fanout)
         with connection.cursor() as cursor:
@@ -236,9 +206,9 @@ def main() -> None:
                     return cursor.fetchall()
             return run
 
-        back, back_base, back_rows, back_base_rows = timed_pair(ours(serial, "backward"), base(serial, "backward"),
+        back, back_base, back_rows, back_base_rows = interleaved(ours(serial, "backward"), base(serial, "backward"),
                                                                 args.runs)
-        fwd, fwd_base, fwd_rows, fwd_base_rows = timed_pair(ours(raw, "forward"), base(raw, "forward"), args.runs)
+        fwd, fwd_base, fwd_rows, fwd_base_rows = interleaved(ours(raw, "forward"), base(raw, "forward"), args.runs)
         if not (same_answer(back_rows, back_base_rows, "backward") and same_answer(fwd_rows, fwd_base_rows,
                                                                                       "forward")):
             raise SystemExit("the selector and the baseline query disagree")
@@ -250,7 +220,7 @@ def main() -> None:
         print(f"forward from raw lot: {len(fwd_rows)} edges, {customers} shipments to customers; ours "
               f"{fwd * 1000:.1f} ms, hand-written SQL (same answer) {fwd_base * 1000:.1f} ms "
               f"({len(fwd_base_rows)} rows)")
-        bare = [timed_pair(ours(lot, d), base(lot, d, ids_only_sql), args.runs)[1]
+        bare = [interleaved(ours(lot, d), base(lot, d, ids_only_sql), args.runs)[1]
                 for lot, d in ((serial, "backward"), (raw, "forward"))]
         print(f"for reference, the bare recursive walk (ids and codes only, less work): backward "
               f"{bare[0] * 1000:.1f} ms, forward {bare[1] * 1000:.1f} ms")
@@ -258,9 +228,6 @@ def main() -> None:
               f"{'OK' if max(back / back_base, fwd / fwd_base) <= 2 else 'MISSED'}")
         print(f"RESULT mes_genealogy={back:.4f} baseline={back_base:.4f} ratio={back / back_base:.2f} "
               f"forward={fwd:.4f} forward_baseline={fwd_base:.4f} forward_ratio={fwd / fwd_base:.2f}")
-    finally:
-        connection.close()
-        creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

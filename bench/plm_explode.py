@@ -14,20 +14,13 @@ and drops the database. The last line is:
 Run: .venv/bin/python bench/plm_explode.py
 """
 
-import os
 import random
-import statistics
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suite.settings")
+from common import configure, interleaved, throwaway_database
 
-import django
-
-django.setup()
+configure("bench_plm")
 
 from django.db import connection  # noqa: E402
 
@@ -107,34 +100,8 @@ def build() -> tuple:
     return company, by_level[0][0][0], leaves[0], len(items), len(lines)
 
 
-def timed(func, runs: int = RUNS) -> tuple[float, object]:
-    results, durations = None, []
-    for _ in range(runs):
-        began = time.perf_counter()
-        results = func()
-        durations.append(time.perf_counter() - began)
-    return statistics.median(durations), results
-
-
-def compare(ours, baseline, runs: int = RUNS) -> tuple[float, float, object, object]:
-    """Median times of both, run alternately so that both see the same server load (it is shared)."""
-    ours(), baseline()  # warm caches and plans
-    ours_times, base_times, ours_result, base_result = [], [], None, None
-    for _ in range(runs):
-        t, ours_result = timed(ours, 1)
-        ours_times.append(t)
-        t, base_result = timed(baseline, 1)
-        base_times.append(t)
-    return statistics.median(ours_times), statistics.median(base_times), ours_result, base_result
-
-
 def main() -> None:
-    connection.settings_dict["TEST"]["NAME"] = "bench_plm"
-    creation = connection.creation
-    old_name = connection.settings_dict["NAME"]
-    print("creating and migrating database bench_plm …", flush=True)
-    creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with throwaway_database():
         from apps.plm.selectors import bom_explode, where_used
 
         began = time.perf_counter()
@@ -146,7 +113,8 @@ def main() -> None:
                 cursor.execute(BASELINE_EXPLODE, {"q": Decimal(10), "rev": top.current_revision_id})
                 return cursor.fetchall()
 
-        ours, base, rows, base_rows = compare(lambda: bom_explode(item=top, quantity=Decimal(10)), baseline_explode)
+        ours, base, rows, base_rows = interleaved(lambda: bom_explode(item=top, quantity=Decimal(10)),
+                                                  baseline_explode, RUNS)
         depth = max(r.level for r in rows)
         assert len(base_rows) == len(rows), (len(base_rows), len(rows))
         assert [r.number for r in rows] == [r[2] for r in base_rows]
@@ -158,16 +126,14 @@ def main() -> None:
                 cursor.execute(BASELINE_WHERE_USED, {"item": leaf.pk})
                 return cursor.fetchall()
 
-        used_time, used_base, used, used_base_rows = compare(lambda: where_used(item=leaf), baseline_where_used)
+        used_time, used_base, used, used_base_rows = interleaved(lambda: where_used(item=leaf), baseline_where_used,
+                                                                 RUNS)
         assert len(used) == len(used_base_rows), (len(used), len(used_base_rows))
         print(f"where-used {leaf.number}: {len(used)} rows: selector {used_time:.4f} s, "
               f"hand-written SQL {used_base:.4f} s")
         print(f"RESULT plm_explode={ours:.4f} baseline={base:.4f} ratio={ours / base:.2f} "
               f"where_used={used_time:.4f} where_used_baseline={used_base:.4f} "
               f"where_used_ratio={used_time / used_base:.2f}")
-    finally:
-        connection.close()
-        creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

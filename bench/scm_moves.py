@@ -14,19 +14,12 @@ The last line is `RESULT scm_moves=<moves/s> baseline=<floor moves/s> ratio=<our
 """
 
 import argparse
-import os
 import random
 import statistics
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suite.settings")
-os.environ["TEST_DATABASE_NAME"] = "bench_scm"
-os.environ.setdefault("DB_POOL", "false")
+from common import configure, throwaway_database
 
 ITEMS = 1000
 LOCATIONS = 50
@@ -218,19 +211,12 @@ def main() -> None:
                         help="moves in the database (topped up with set-based SQL) for the latency measurements")
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
+    configure("bench_scm")
     from django.contrib.auth.models import User
-    from django.db import connection
 
     from apps.scm.selectors import stock_ledger_differences
 
-    creation = connection.creation
-    old_name = connection.settings_dict["NAME"]
-    print("creating and migrating database bench_scm ...", flush=True)
-    creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
+    with throwaway_database():
         user = User.objects.create_user("bench")
         results = []
         for index, total in enumerate(args.moves):
@@ -258,9 +244,6 @@ def main() -> None:
         print(f"check: quants vs done moves differences = {len(differences)}")
         total, ours, floor = results[-1]
         print(f"RESULT scm_moves={ours:.0f} baseline={floor:.0f} ratio={ours / floor:.2f}")
-    finally:
-        connection.close()
-        creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":
