@@ -12,6 +12,7 @@ from apps.scm.choices import LocationKind, PurchaseOrderStatus, ReceiptStatus
 from apps.scm.models import (
     GoodsReceiptLine,
     Location,
+    PurchaseOrder,
     PurchaseOrderLine,
     PurchasingPolicy,
     ReorderRule,
@@ -24,6 +25,8 @@ ZERO = Decimal(0)
 # purchase orders whose open quantity is still expected (a draft is counted: its requisitions are ordered)
 INCOMING_STATUSES = [PurchaseOrderStatus.DRAFT, PurchaseOrderStatus.APPROVED, PurchaseOrderStatus.SENT,
                      PurchaseOrderStatus.PARTIALLY_RECEIVED]
+# purchase orders goods may be received against
+RECEIVABLE_STATUSES = [PurchaseOrderStatus.SENT, PurchaseOrderStatus.PARTIALLY_RECEIVED]
 
 
 def _sum(queryset, expression) -> Decimal:
@@ -35,6 +38,11 @@ def _sum(queryset, expression) -> Decimal:
 def purchasing_policy(*, company: Company) -> PurchasingPolicy:
     """The company's policy, or the defaults (threshold 10000.00, no over-receipt) when none is saved."""
     return PurchasingPolicy.objects.filter(company=company).first() or PurchasingPolicy(company=company)
+
+
+def receivable_purchase_orders(*, company_id: int):
+    """The company's purchase orders goods can be received against (sent or partially received)."""
+    return PurchaseOrder.objects.filter(company_id=company_id, status__in=RECEIVABLE_STATUSES)
 
 
 def supplier_item_for(*, supplier: Party, item) -> SupplierItem | None:

@@ -18,7 +18,7 @@ from apps.plm.choices import Tracking
 from apps.scm.choices import RequisitionSource, RequisitionStatus, ShipmentStatus
 from apps.scm.models import Location, PurchaseOrder, PurchaseOrderLine, PurchaseRequisition, Shipment
 from apps.scm.pdf import delivery_note_pdf, purchase_order_pdf
-from apps.scm.selectors_purchasing import receiving_location, supplier_performance
+from apps.scm.selectors_purchasing import receivable_purchase_orders, receiving_location, supplier_performance
 from apps.scm.services.replenishment import replenishment_run
 from apps.scm.services.shipments import shipment_pick
 from apps.scm.views_scan import resolve_scan
@@ -123,13 +123,17 @@ class GoodsReceiptFormMixin:
     row per open line: the remaining quantity, the default destination, a lot field where the item is
     lot- or serial-tracked."""
 
+    def receivable_orders(self):
+        """The orders a new receipt may be recorded against: the active company's sent or partially received."""
+        return _scoped(self.request, receivable_purchase_orders(company_id=self.request.company_id))
+
     def purchase_order(self, data):
         if self.object is not None:
             return self.object.purchase_order
         pk = (data or {}).get("purchase_order") or self.request.GET.get("purchase_order")
         if not str(pk or "").isdigit():
             return None
-        return _scoped(self.request, PurchaseOrder.objects.select_related("warehouse")).filter(pk=pk).first()
+        return self.receivable_orders().select_related("warehouse").filter(pk=pk).first()
 
     def initial_rows(self, order) -> list[dict]:
         location = receiving_location(warehouse=order.warehouse)
@@ -140,6 +144,8 @@ class GoodsReceiptFormMixin:
     def build(self, data=None, files=None):
         form = self.resource.get_form_class()(data=data, files=files, instance=self.object)
         scope_form(form, self.request)
+        if self.object is None:
+            form.fields["purchase_order"].queryset = self.receivable_orders()
         order = self.purchase_order(data)
         if order is not None and data is None and self.object is None:
             form.initial["purchase_order"] = order.pk

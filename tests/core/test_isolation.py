@@ -1,10 +1,11 @@
 """Company isolation of EVERY list and detail, API and UI, discovered from the URL conf.
 
 New modules' routes are covered as soon as they are mounted: each API list route under /api/v1/
-and each UI Resource list/detail. Rows of the other company are built with the module's factory
-(`tests/<app>/factories.py`, the factory whose model matches) when there is one, and the other company's
-detail must answer 404; a factory that cannot build a row from the company alone fails the test. The
-assertion that the list shows no row of another company is made for every route either way.
+and each UI Resource list/detail. A row of each company is built with the module's factory
+(`tests/<app>/factories.py`, the factory whose model matches): the list must not show the other company's
+row and the other company's detail must answer 404. A company-owned model behind a route without such a
+factory, or with a factory that cannot build a row from the company alone, fails the test (so the 404
+check of a route can never be dropped silently).
 """
 
 import importlib
@@ -98,14 +99,17 @@ def test_discovery_finds_the_core_routes():
         name for name, _detail, _resource in UI_RESOURCES}
 
 
-def build_pair(row_factory, company, other_company):
-    """A row of each company, or (None, None) when the app has no factory for the model.
+def build_pair(model, company, other_company):
+    """A row of each company, built with the app's factory of the company-owned `model`.
 
-    A factory that cannot build a row from `company` alone fails the test: the 404 check of the detail
-    would otherwise be dropped without anyone noticing.
+    A missing factory, or one that cannot build a row from `company` alone, fails the test: the 404 check
+    of the detail would otherwise be dropped without anyone noticing.
     """
+    row_factory = factory_for(model)
     if row_factory is None:
-        return None, None
+        pytest.fail(f"{model._meta.label} is company-owned and behind a route but tests.{model._meta.app_label}"
+                    f".factories has no factory for it; add one (building its parents in the same company) so "
+                    "the detail's 404 is checked")
     try:
         with transaction.atomic():
             return make_row(row_factory, company), make_row(row_factory, other_company)
@@ -124,7 +128,7 @@ def _rows_outside(model, ids, company) -> list:
 @pytest.mark.parametrize(("url", "viewset"), COMPANY_ROUTES, ids=[url for url, _cls in COMPANY_ROUTES])
 def test_api_list_and_detail_show_only_the_users_companies(url, viewset, company, other_company, make_user):
     model = model_of(viewset)
-    mine, theirs = build_pair(factory_for(model), company, other_company)
+    mine, theirs = build_pair(model, company, other_company)
     client = token_client(make_user(company, "Admin"))
     response = client.get(url, {"page_size": 500})
     assert response.status_code == 200, response.content
@@ -132,11 +136,10 @@ def test_api_list_and_detail_show_only_the_users_companies(url, viewset, company
     results = body["results"] if isinstance(body, dict) and "results" in body else body
     ids = [row["id"] for row in results]
     assert _rows_outside(model, ids, company) == [], f"{url} shows another company's rows"
-    if theirs is not None:
-        assert mine.pk != theirs.pk
-        assert theirs.pk not in ids
-        detail = client.get(f"{url}{theirs.pk}/")
-        assert detail.status_code == 404, detail.content
+    assert mine.pk != theirs.pk
+    assert theirs.pk not in ids
+    detail = client.get(f"{url}{theirs.pk}/")
+    assert detail.status_code == 404, detail.content
 
 
 @pytest.mark.parametrize(("list_name", "detail_name", "resource"), UI_RESOURCES,
@@ -145,7 +148,7 @@ def test_ui_list_and_detail_show_only_the_active_company(list_name, detail_name,
                                                          other_company, make_user):
     model = resource.model
     owned = is_company_owned(model)
-    _mine, theirs = build_pair(factory_for(model), company, other_company) if owned else (None, None)
+    _mine, theirs = build_pair(model, company, other_company) if owned else (None, None)
     client.force_login(make_user(company, "Admin"))
     response = client.get(reverse(list_name), {"per_page": 500})
     assert response.status_code == 200

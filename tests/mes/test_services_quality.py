@@ -474,14 +474,23 @@ def test_plan_update_with_the_same_checks_keeps_them(company, user, operation, b
 
 def test_demo_seed_is_idempotent(company, other_company, user):
     from apps.mes.demo_quality import seed_quality
-    from apps.mes.models import DowntimeEvent, DowntimeReason
-    from tests.mes.factories import WorkCenterFactory
+    from apps.mes.models import DowntimeEvent, DowntimeReason, RoutingOperation
+    from tests.mes.factories import RoutingFactory, RoutingOperationFactory, WorkCenterFactory
 
-    WorkCenterFactory(company=company)
-    MakeItemFactory(company=company)
+    center = WorkCenterFactory(company=company)
+    item = MakeItemFactory(company=company)
+    routing = RoutingFactory(company=company, item=item)
+    for sequence in (10, 20, 30):
+        RoutingOperationFactory(routing=routing, sequence=sequence, work_center=center)
     for _ in range(2):
         seed_quality(company=company, other_company=other_company, users={"quality": user})
     assert DowntimeReason.objects.filter(company=company).count() == 4
     assert DowntimeEvent.objects.filter(company=company).count() == 5
-    assert InspectionPlan.objects.get(company=company).checks.count() == 2
+    plan = InspectionPlan.objects.get(company=company)
+    assert plan.checks.count() == 2
     assert NonConformance.objects.filter(company=company).count() == 1
+    # the routing (seeded before the plan) requires it at the plan's operation, set once through the service
+    required = {op.sequence: list(op.required_checks.all()) for op in RoutingOperation.objects.filter(routing=routing)}
+    assert required == {10: [], 20: [plan], 30: []}
+    assert list(AuditRecord.objects.filter(object_id=str(routing.pk), action="update")
+                .values_list("content_type__model", flat=True)) == ["routing"]

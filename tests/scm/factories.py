@@ -6,14 +6,28 @@ import factory
 
 from apps.core.models import UnitOfMeasure
 from apps.plm.models import Item
-from apps.scm.choices import LocationKind, MoveStatus
+from apps.scm.choices import (
+    LocationKind,
+    MoveStatus,
+    PurchaseOrderStatus,
+    ReceiptStatus,
+    RequisitionStatus,
+    ShipmentStatus,
+)
 from apps.scm.models import (
     CycleCount,
     CycleCountLine,
+    GoodsReceipt,
+    GoodsReceiptLine,
     ItemValuation,
     Location,
     Lot,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseRequisition,
     Reservation,
+    Shipment,
+    ShipmentLine,
     StockMove,
     StockQuant,
     Warehouse,
@@ -165,6 +179,92 @@ class PurchasingPolicyFactory(factory.django.DjangoModelFactory):
     company = factory.SubFactory(CompanyFactory)
     approval_threshold = Decimal("1000.00")
     over_receipt_tolerance_percent = Decimal("10")
+
+
+class PurchaseRequisitionFactory(factory.django.DjangoModelFactory):
+    """An open manual requisition (use `requisition_create` for numbered, audited ones)."""
+
+    class Meta:
+        model = PurchaseRequisition
+
+    company = factory.SubFactory(CompanyFactory)
+    number = factory.Sequence(lambda n: f"PR-T-{n:05d}")
+    status = RequisitionStatus.OPEN
+    item = factory.SubFactory(ItemFactory, company=factory.SelfAttribute("..company"))
+    quantity = Decimal("5")
+
+
+class PurchaseOrderFactory(factory.django.DjangoModelFactory):
+    """A bare draft order without lines (use `purchase_order_create` for priced, numbered ones)."""
+
+    class Meta:
+        model = PurchaseOrder
+
+    company = factory.SubFactory(CompanyFactory)
+    number = factory.Sequence(lambda n: f"PO-T-{n:05d}")
+    supplier = factory.SubFactory("tests.core.factories.PartyFactory", company=factory.SelfAttribute("..company"),
+                                  is_supplier=True, is_customer=False)
+    currency = factory.LazyAttribute(lambda o: o.company.currency)
+    warehouse = factory.SubFactory(WarehouseFactory, company=factory.SelfAttribute("..company"))
+    status = PurchaseOrderStatus.DRAFT
+
+
+class PurchaseOrderLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PurchaseOrderLine
+
+    purchase_order = factory.SubFactory(PurchaseOrderFactory)
+    line_number = factory.Sequence(lambda n: n + 1)
+    item = factory.SubFactory(ItemFactory, company=factory.SelfAttribute("..purchase_order.company"))
+    quantity = Decimal("10")
+    unit_price = Decimal("2.5000")
+
+
+class GoodsReceiptFactory(factory.django.DjangoModelFactory):
+    """A draft receipt against a sent order of the same company (post it with `receipt_post`)."""
+
+    class Meta:
+        model = GoodsReceipt
+
+    company = factory.SubFactory(CompanyFactory)
+    number = factory.Sequence(lambda n: f"GR-T-{n:05d}")
+    purchase_order = factory.SubFactory(PurchaseOrderFactory, company=factory.SelfAttribute("..company"),
+                                        status=PurchaseOrderStatus.SENT)
+    status = ReceiptStatus.DRAFT
+
+
+class GoodsReceiptLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GoodsReceiptLine
+
+    receipt = factory.SubFactory(GoodsReceiptFactory)
+    purchase_order_line = factory.SubFactory(PurchaseOrderLineFactory,
+                                             purchase_order=factory.SelfAttribute("..receipt.purchase_order"))
+    quantity = Decimal("1")
+
+
+class ShipmentFactory(factory.django.DjangoModelFactory):
+    """A bare draft shipment to a customer of the same company (use `shipment_create` for numbered ones)."""
+
+    class Meta:
+        model = Shipment
+
+    company = factory.SubFactory(CompanyFactory)
+    number = factory.Sequence(lambda n: f"SH-T-{n:05d}")
+    customer = factory.SubFactory("tests.core.factories.PartyFactory", company=factory.SelfAttribute("..company"),
+                                  is_customer=True, is_supplier=False)
+    warehouse = factory.SubFactory(WarehouseFactory, company=factory.SelfAttribute("..company"))
+    status = ShipmentStatus.DRAFT
+
+
+class ShipmentLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShipmentLine
+
+    shipment = factory.SubFactory(ShipmentFactory)
+    line_number = factory.Sequence(lambda n: n + 1)
+    item = factory.SubFactory(ItemFactory, company=factory.SelfAttribute("..shipment.company"))
+    quantity = Decimal("1")
 
 
 def purchasing_world(company):

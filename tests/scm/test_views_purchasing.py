@@ -177,3 +177,38 @@ def test_edit_receipt_offers_only_its_order_lines(web, world, user):
     assert response.status_code == 200
     [(_inline, formset)] = response.context["formsets"]
     assert list(formset.forms[0].fields["purchase_order_line"].queryset) == [order.lines.get()]
+
+
+def test_new_receipt_offers_only_the_active_companys_receivable_orders(web, user, company, other_company):
+    from django.contrib.auth.models import Group
+    from django.urls import reverse
+
+    from apps.core.services.companies import membership_set
+    from tests.scm.factories import PurchaseOrderFactory
+
+    # the user belongs to both companies; the active one is `company`
+    membership_set(company=other_company, user=user, role=Group.objects.get(name="Admin"), actor=None)
+    assert web.post(reverse("core:switch_company"), {"company": company.pk}).status_code == 302
+    orders = {status: PurchaseOrderFactory(company=company, status=status) for status in PurchaseOrderStatus.values}
+    foreign = PurchaseOrderFactory(company=other_company, status=PurchaseOrderStatus.SENT)
+    receivable = [orders[PurchaseOrderStatus.SENT], orders[PurchaseOrderStatus.PARTIALLY_RECEIVED]]
+
+    response = web.get("/scm/receipts/new/")
+    assert response.status_code == 200
+    assert set(response.context["form"].fields["purchase_order"].queryset) == set(receivable)
+    page = response.content.decode()
+    for order in receivable:
+        assert f'value="{order.pk}"' in page
+    for order in [foreign, *(o for o in orders.values() if o not in receivable)]:
+        assert f">{order.number}<" not in page
+    # an order that is not receivable is neither preselected nor accepted
+    draft = orders[PurchaseOrderStatus.DRAFT]
+    response = web.get("/scm/receipts/new/", {"purchase_order": draft.pk})
+    assert "purchase_order" not in response.context["form"].initial
+    response = web.post("/scm/receipts/new/", {
+        "purchase_order": draft.pk, "received_on": "2026-03-02", "delivery_note": "DN-X", "notes": "",
+        "lines-TOTAL_FORMS": "0", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000"})
+    assert response.status_code == 400
+    assert "purchase_order" in response.context["form"].errors
+    assert not draft.receipts.exists()

@@ -13,15 +13,20 @@ from apps.core.numbering import next_number
 from apps.core.outbox import emit
 from apps.core.workflow import transition
 from apps.plm.choices import Tracking
-from apps.scm.choices import LocationKind, PurchaseOrderStatus, ReceiptStatus
+from apps.scm.choices import LocationKind, ReceiptStatus
 from apps.scm.events import GOODS_RECEIPT_POSTED, goods_receipt_posted_payload
 from apps.scm.models import GoodsReceipt, GoodsReceiptLine, PurchaseOrder, PurchaseOrderLine
-from apps.scm.selectors_purchasing import purchasing_policy, quality_hold_location, receiving_location
+from apps.scm.selectors_purchasing import (
+    RECEIVABLE_STATUSES,
+    purchasing_policy,
+    quality_hold_location,
+    receiving_location,
+)
 from apps.scm.services.locations import virtual_location
 from apps.scm.services.stock import MoveSpec, lot_get_or_create, stock_moves_post
 
 ZERO = Decimal(0)
-RECEIVABLE = [PurchaseOrderStatus.SENT, PurchaseOrderStatus.PARTIALLY_RECEIVED]
+RECEIVABLE = RECEIVABLE_STATUSES
 COST_PLACES = Decimal("0.000001")
 
 
