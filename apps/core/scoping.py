@@ -28,3 +28,8 @@ def scope_queryset(queryset: QuerySet, user, company_ids: list[int] | None = Non
     if company_ids is not None:
         allowed = [c for c in allowed if c in company_ids]
     return queryset.filter(**{f"{path}__in": allowed})
+
+
+def scope_to_active_company(queryset: QuerySet, request) -> QuerySet:
+    """The browser's view of a queryset: rows of the session's active company only (others answer 404)."""
+    return scope_queryset(queryset, request.user, [request.company_id])

@@ -13,7 +13,7 @@ from apps.core.choices import DeliveryStatus
 from apps.core.errors import DomainError
 from apps.core.middleware import SESSION_KEY
 from apps.core.models import Attachment, Event, EventDelivery
-from apps.core.scoping import scope_queryset, user_company_ids
+from apps.core.scoping import scope_queryset, scope_to_active_company, user_company_ids
 from apps.core.services.chatter import attachment_add, note_add
 from apps.core.templatetags.suite import chatter_context
 
@@ -21,7 +21,7 @@ from apps.core.templatetags.suite import chatter_context
 @login_required
 def home(request):
     """The dashboard: flows at a glance and each module's record counts."""
-    events = scope_queryset(Event.objects.all(), request.user, [request.company_id])
+    events = scope_to_active_company(Event.objects.all(), request)
     deliveries = EventDelivery.objects.filter(event__in=events)
     delivery_counts = deliveries.aggregate(
         pending=Count("id", filter=Q(status=DeliveryStatus.PENDING)),
@@ -58,7 +58,7 @@ def _target(request, content_type_id: int, object_id: str):
     model = content_type.model_class()
     if model is None or not request.user.has_perm(f"{content_type.app_label}.view_{content_type.model}"):
         raise PermissionDenied
-    queryset = scope_queryset(model._default_manager.all(), request.user, [request.company_id])
+    queryset = scope_to_active_company(model._default_manager.all(), request)
     return get_object_or_404(queryset, pk=object_id)
 
 

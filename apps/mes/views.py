@@ -5,17 +5,18 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import DomainError
-from apps.core.scoping import scope_queryset
+from apps.core.http import pdf_response
+from apps.core.scoping import scope_to_active_company
+from apps.core.ui.views import require_permission
 from apps.mes import selectors
 from apps.mes.models import CheckDefinition, Operation, WorkCenter, WorkOrder
 from apps.mes.selectors_completion import work_order_completion_lots
@@ -23,15 +24,6 @@ from apps.mes.services import operations
 from apps.mes.services.quality import quality_check_record
 from apps.mes.services.workorders import work_order_complete
 from apps.scm.models import Lot
-
-
-def _scoped(request, queryset):
-    return scope_queryset(queryset, request.user, [request.company_id])
-
-
-def _require(request, permission: str) -> None:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
 
 
 def quality_check_url(operation: Operation) -> str | None:
@@ -48,16 +40,16 @@ def quality_check_url(operation: Operation) -> str | None:
 @login_required
 def operator_home(request):
     """Pick a work center for the operator screen."""
-    _require(request, "mes.view_operation")
-    centers = _scoped(request, WorkCenter.objects.filter(is_active=True)).order_by("code")
+    require_permission(request, "mes.view_operation")
+    centers = scope_to_active_company(WorkCenter.objects.filter(is_active=True), request).order_by("code")
     return render(request, "mes/operator_home.html", {"title": "Operator screen", "work_centers": centers})
 
 
 @login_required
 def operator_screen(request, pk: int):
     """Tablet page of one work center: scan field, dispatch list, big buttons, quantity and check entry."""
-    _require(request, "mes.view_operation")
-    work_center = get_object_or_404(_scoped(request, WorkCenter.objects.all()), pk=pk)
+    require_permission(request, "mes.view_operation")
+    work_center = get_object_or_404(scope_to_active_company(WorkCenter.objects.all(), request), pk=pk)
     dispatch = list(selectors.dispatch_list(work_center=work_center))
     selected = None
     wanted = request.GET.get("operation") or request.GET.get("work_order")
@@ -85,9 +77,10 @@ def operator_screen(request, pk: int):
 @require_POST
 def operator_check_record(request, pk: int):
     """Record the result of one check of a required inspection plan from the operator screen."""
-    _require(request, "mes.add_qualitycheck")
-    operation = get_object_or_404(_scoped(request, Operation.objects.select_related("work_order")), pk=pk)
-    definition = get_object_or_404(_scoped(request, CheckDefinition.objects.select_related("plan")),
+    require_permission(request, "mes.add_qualitycheck")
+    operation = get_object_or_404(scope_to_active_company(Operation.objects.select_related("work_order"), request),
+                                  pk=pk)
+    definition = get_object_or_404(scope_to_active_company(CheckDefinition.objects.select_related("plan"), request),
                                    pk=request.POST.get("check_definition") or 0)
     verdict = request.POST.get("passed")
     measured = (request.POST.get("measured_value") or "").strip()
@@ -115,7 +108,7 @@ def _consumed_lots(request, work_order) -> list[dict]:
         quantity = _decimal(value, key) if (value or "").strip() else Decimal(0)
         if quantity == 0:
             continue
-        lot = _scoped(request, Lot.objects.filter(pk=int(parts[2]), item_id=int(parts[1]))).first()
+        lot = scope_to_active_company(Lot.objects.filter(pk=int(parts[2]), item_id=int(parts[1])), request).first()
         if lot is None:
             raise DomainError(key, "Unknown lot of that component.")
         rows.append({"component": int(parts[1]), "lot": lot, "quantity": quantity})
@@ -126,8 +119,8 @@ def _consumed_lots(request, work_order) -> list[dict]:
 @require_POST
 def work_order_complete_view(request, pk: int):
     """Report finished units of a work order with the lots the operator chose per component."""
-    _require(request, "mes.change_workorder")
-    work_order = get_object_or_404(_scoped(request, WorkOrder.objects.all()), pk=pk)
+    require_permission(request, "mes.change_workorder")
+    work_order = get_object_or_404(scope_to_active_company(WorkOrder.objects.all(), request), pk=pk)
     target = request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = ""
@@ -149,20 +142,20 @@ def work_order_complete_view(request, pk: int):
 @login_required
 def operator_scan(request, pk: int):
     """A scanner types a work order number or a lot code and Enter: jump to it."""
-    _require(request, "mes.view_operation")
-    work_center = get_object_or_404(_scoped(request, WorkCenter.objects.all()), pk=pk)
+    require_permission(request, "mes.view_operation")
+    work_center = get_object_or_404(scope_to_active_company(WorkCenter.objects.all(), request), pk=pk)
     code = (request.GET.get("code") or request.POST.get("code") or "").strip()
     screen = reverse("mes:operator_screen", args=[work_center.pk])
     if not code:
         return redirect(screen)
-    work_order = _scoped(request, WorkOrder.objects.filter(number__iexact=code)).first()
+    work_order = scope_to_active_company(WorkOrder.objects.filter(number__iexact=code), request).first()
     if work_order is not None:
         operation = selectors.dispatch_list(work_center=work_center).filter(work_order=work_order).first()
         if operation is not None:
             return redirect(f"{screen}?operation={operation.pk}")
         messages.info(request, f"{work_order.number} has no open operation at {work_center.code}.")
         return redirect(work_order.get_absolute_url())
-    lots = list(_scoped(request, Lot.objects.filter(code__iexact=code)).select_related("item")[:2])
+    lots = list(scope_to_active_company(Lot.objects.filter(code__iexact=code), request).select_related("item")[:2])
     if lots:
         return redirect(f"{reverse('mes:genealogy')}?lot={lots[0].code}&item={lots[0].item_id}")
     messages.error(request, f"No work order or lot '{code}'.")
@@ -188,8 +181,9 @@ def _decimal(value, field: str) -> Decimal:
 @require_POST
 def operator_operation_action(request, pk: int, verb: str):
     """A big button of the operator screen: start, pause, resume or finish (with quantities)."""
-    _require(request, "mes.change_operation")
-    operation = get_object_or_404(_scoped(request, Operation.objects.select_related("work_center")), pk=pk)
+    require_permission(request, "mes.change_operation")
+    operation = get_object_or_404(scope_to_active_company(Operation.objects.select_related("work_center"), request),
+                                  pk=pk)
     service = _OPERATOR_SERVICES.get(verb)
     if service is None:
         raise Http404("No such action.")
@@ -213,23 +207,23 @@ def operator_operation_action(request, pk: int, verb: str):
 @login_required
 def work_order_traveler(request, pk: int):
     """The shop-floor traveler of a work order as PDF, with Code 39 barcodes of the order and operations."""
-    _require(request, "mes.view_workorder")
-    work_order = get_object_or_404(_scoped(request, WorkOrder.objects.select_related("item", "revision")), pk=pk)
+    require_permission(request, "mes.view_workorder")
+    work_order = get_object_or_404(
+        scope_to_active_company(WorkOrder.objects.select_related("item", "revision"), request), pk=pk)
     from apps.mes.traveler import traveler_pdf
 
-    response = HttpResponse(traveler_pdf(work_order), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{work_order.number}-traveler.pdf"'
-    return response
+    return pdf_response(traveler_pdf(work_order), f"{work_order.number}-traveler.pdf")
 
 
 @login_required
 def genealogy(request):
     """Trace a lot or serial both ways (what it was made of, what it went into), all levels."""
-    _require(request, "mes.view_genealogylink")
+    require_permission(request, "mes.view_genealogylink")
     code = (request.GET.get("lot") or "").strip()
     context = {"title": "Genealogy", "code": code, "result": None, "candidates": []}
     if code:
-        lots = _scoped(request, Lot.objects.filter(Q(code=code) | Q(code__iexact=code))).select_related("item")
+        lots = scope_to_active_company(Lot.objects.filter(Q(code=code) | Q(code__iexact=code)), request)
+        lots = lots.select_related("item")
         item = request.GET.get("item")
         if item and item.isdigit():
             lots = lots.filter(item_id=int(item))

@@ -6,7 +6,6 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -15,7 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import DomainError
-from apps.core.scoping import scope_queryset
+from apps.core.scoping import scope_to_active_company
+from apps.core.ui.views import require_permission
 from apps.mes.choices import RejectDestination
 from apps.mes.models import WorkCenter
 from apps.mes.selectors_oee import OeeFigures, work_center_oee
@@ -29,14 +29,6 @@ BAR_WIDTH = 28
 BAR_GAP = 12
 CHART_LEFT = 40
 
-
-def _require(request, permission: str) -> None:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
-
-
-def _active(request, queryset):
-    return scope_queryset(queryset, request.user, [request.company_id])
 
 
 # ---- OEE --------------------------------------------------------------------------------------------------------
@@ -80,11 +72,11 @@ def oee_chart(days: list[OeeFigures]) -> dict:
 @login_required
 def oee_overview(request):
     """Every active work center with its OEE over the last 7 days, linking to its dashboard."""
-    _require(request, "mes.view_workcenter")
+    require_permission(request, "mes.view_workcenter")
     today = timezone.localdate()
     start = today - datetime.timedelta(days=6)
     rows = [(wc, work_center_oee(work_center=wc, date_from=start, date_to=today).total)
-            for wc in _active(request, WorkCenter.objects.filter(is_active=True)).order_by("code")]
+            for wc in scope_to_active_company(WorkCenter.objects.filter(is_active=True), request).order_by("code")]
     return render(request, "mes/oee_overview.html", {"title": "OEE", "rows": rows, "date_from": start,
                                                       "date_to": today})
 
@@ -92,8 +84,8 @@ def oee_overview(request):
 @login_required
 def oee_dashboard(request, pk: int):
     """A work center's OEE per day (bar chart) and its components, for a date range (default: 14 days)."""
-    _require(request, "mes.view_workcenter")
-    work_center = get_object_or_404(_active(request, WorkCenter.objects.all()), pk=pk)
+    require_permission(request, "mes.view_workcenter")
+    work_center = get_object_or_404(scope_to_active_company(WorkCenter.objects.all(), request), pk=pk)
     today = timezone.localdate()
     form = OeeRangeForm(request.GET or {"date_from": today - datetime.timedelta(days=13), "date_to": today})
     report = None
@@ -119,14 +111,14 @@ class RejectForm(forms.Form):
 
 
 def _release_locations(request):
-    return _active(request, Location.objects.filter(kind=LocationKind.INTERNAL, is_quality_hold=False,
-                                                    is_active=True)).order_by("code")
+    locations = Location.objects.filter(kind=LocationKind.INTERNAL, is_quality_hold=False, is_active=True)
+    return scope_to_active_company(locations, request).order_by("code")
 
 
 @login_required
 def incoming_inspection(request):
     """Stock on quality hold (from receipts put on hold): release it into stock or reject it."""
-    _require(request, "mes.view_qualitycheck")
+    require_permission(request, "mes.view_qualitycheck")
     quants = list(held_stock(company_ids=[request.company_id] if request.company_id else []))
     rows = [(q, held_stock_receipt_line(item=q.item, location=q.location, lot=q.lot)) for q in quants]
     return render(request, "mes/quality_incoming.html", {
@@ -137,7 +129,7 @@ def incoming_inspection(request):
 
 
 def _held_quant(request, pk: int):
-    _require(request, "mes.add_qualitycheck")
+    require_permission(request, "mes.add_qualitycheck")
     return get_object_or_404(held_stock(company_ids=[request.company_id] if request.company_id else []), pk=pk)
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from apps.core.errors import ConflictError, DomainError
 from apps.core.models import Company
-from apps.core.scoping import scope_queryset
+from apps.core.scoping import scope_queryset, scope_to_active_company
 from apps.plm.forms import CompareForm, DocumentReplaceForm, ItemImportForm
 from apps.plm.models import Document, Revision
 from apps.plm.selectors import bom_compare
@@ -25,7 +25,7 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 @permission_required("plm.view_revision", raise_exception=True)
 def bom_compare_view(request):
     """Pick two revisions and see the lines added, removed and changed between them."""
-    revisions = scope_queryset(Revision.objects.select_related("item"), request.user, [request.company_id])
+    revisions = scope_to_active_company(Revision.objects.select_related("item"), request)
     form = CompareForm(request.GET or None, revisions=revisions)
     result = None
     if form.is_valid():
@@ -92,8 +92,8 @@ def document_download(request, pk: int):
 
 
 def _scoped_document(request, pk: int) -> Document:
-    return get_object_or_404(scope_queryset(Document.objects.select_related("item", "revision"), request.user,
-                                            [request.company_id]), pk=pk)
+    documents = Document.objects.select_related("item", "revision")
+    return get_object_or_404(scope_to_active_company(documents, request), pk=pk)
 
 
 def next_version(version: str) -> str:

@@ -11,8 +11,9 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_http_methods
 
 from apps.core.errors import DomainError
+from apps.core.http import pdf_response
 from apps.core.models import Company, Party
-from apps.core.scoping import scope_queryset
+from apps.core.scoping import scope_to_active_company
 from apps.core.ui.views import ResourceCreateView, ResourceUpdateView, scope_form
 from apps.plm.choices import Tracking
 from apps.scm.choices import RequisitionSource, RequisitionStatus, ShipmentStatus
@@ -24,28 +25,18 @@ from apps.scm.services.shipments import shipment_pick
 from apps.scm.views_scan import resolve_scan
 
 
-def _scoped(request, queryset):
-    return scope_queryset(queryset, request.user, [request.company_id])
-
-
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
 @login_required
 @permission_required("scm.view_purchaseorder", raise_exception=True)
 def purchase_order_pdf_view(request, pk: int):
-    order = get_object_or_404(_scoped(request, PurchaseOrder.objects.all()), pk=pk)
-    return _pdf(purchase_order_pdf(order), f"{order.number}.pdf")
+    order = get_object_or_404(scope_to_active_company(PurchaseOrder.objects.all(), request), pk=pk)
+    return pdf_response(purchase_order_pdf(order), f"{order.number}.pdf")
 
 
 @login_required
 @permission_required("scm.view_shipment", raise_exception=True)
 def delivery_note_view(request, pk: int):
-    shipment = get_object_or_404(_scoped(request, Shipment.objects.all()), pk=pk)
-    return _pdf(delivery_note_pdf(shipment), f"{shipment.number}.pdf")
+    shipment = get_object_or_404(scope_to_active_company(Shipment.objects.all(), request), pk=pk)
+    return pdf_response(delivery_note_pdf(shipment), f"{shipment.number}.pdf")
 
 
 @login_required
@@ -54,9 +45,10 @@ def delivery_note_view(request, pk: int):
 def shipment_picking_view(request, pk: int):
     """The picking screen: a focused scan field; Enter confirms. A location scan sets where you are,
     an item or lot scan picks the quantity there."""
-    shipment = get_object_or_404(_scoped(request, Shipment.objects.select_related("customer")), pk=pk)
+    shipment = get_object_or_404(scope_to_active_company(Shipment.objects.select_related("customer"), request), pk=pk)
     location_id = request.POST.get("location") or request.GET.get("location")
-    current = _scoped(request, Location.objects.all()).filter(pk=location_id).first() if location_id else None
+    locations = scope_to_active_company(Location.objects.all(), request)
+    current = locations.filter(pk=location_id).first() if location_id else None
     if request.method == "POST":
         code = request.POST.get("scan", "").strip()
         kind, found = resolve_scan(request, code)
@@ -99,9 +91,9 @@ def replenishment_proposals_view(request):
         proposed = replenishment_run(company=Company.objects.get(pk=request.company_id), actor=request.user)
         messages.success(request, f"Replenishment ran: {len(proposed)} new proposal(s).")
         return HttpResponseRedirect(reverse("scm:replenishment_proposals"))
-    proposals = _scoped(request, PurchaseRequisition.objects.filter(
+    proposals = scope_to_active_company(PurchaseRequisition.objects.filter(
         source=RequisitionSource.REPLENISHMENT, status=RequisitionStatus.OPEN).select_related(
-        "item", "warehouse", "supplier").order_by("item__number"))
+        "item", "warehouse", "supplier").order_by("item__number"), request)
     return render(request, "scm/replenishment/proposals.html",
                   {"proposals": proposals, "can_run": can_run, "title": "Replenishment proposals"})
 
@@ -111,7 +103,7 @@ def replenishment_proposals_view(request):
 def supplier_performance_view(request):
     """On-time %, average lead time and rejected % per supplier, from posted receipts."""
     date_from, date_to = parse_date(request.GET.get("date_from", "")), parse_date(request.GET.get("date_to", ""))
-    suppliers = _scoped(request, Party.objects.filter(is_supplier=True)).order_by("name")
+    suppliers = scope_to_active_company(Party.objects.filter(is_supplier=True), request).order_by("name")
     rows = [supplier_performance(supplier=s, date_from=date_from, date_to=date_to) for s in suppliers]
     return render(request, "scm/purchasing/supplier_performance.html", {
         "rows": rows, "date_from": date_from, "date_to": date_to, "title": "Supplier performance"})
@@ -125,7 +117,7 @@ class GoodsReceiptFormMixin:
 
     def receivable_orders(self):
         """The orders a new receipt may be recorded against: the active company's sent or partially received."""
-        return _scoped(self.request, receivable_purchase_orders(company_id=self.request.company_id))
+        return scope_to_active_company(receivable_purchase_orders(company_id=self.request.company_id), self.request)
 
     def purchase_order(self, data):
         if self.object is not None:

@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 
 from apps.core.errors import DomainError
 from apps.core.models import Company
-from apps.core.scoping import scope_queryset
+from apps.core.scoping import scope_to_active_company
 from apps.core.ui.views import scope_form
 from apps.plm.models import Item
 from apps.scm.choices import LocationKind
@@ -38,7 +38,7 @@ class StockViewMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
     def scoped(self, queryset):
-        return scope_queryset(queryset, self.request.user, [self.request.company_id])
+        return scope_to_active_company(queryset, self.request)
 
     @property
     def company(self) -> Company:

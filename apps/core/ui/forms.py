@@ -2,7 +2,7 @@
 
 from django import forms
 
-from apps.core.scoping import scope_queryset
+from apps.core.scoping import scope_to_active_company
 
 
 def scope_form(form, request) -> None:
@@ -10,7 +10,7 @@ def scope_form(form, request) -> None:
     for bound in form.fields.values():
         queryset = getattr(bound, "queryset", None)
         if queryset is not None and getattr(queryset.model, "company_path", None):
-            bound.queryset = scope_queryset(queryset, request.user, [request.company_id])
+            bound.queryset = scope_to_active_company(queryset, request)
 
 
 class ScopedInlineForm(forms.ModelForm):

@@ -17,9 +17,15 @@ from django_tables2.export import ExportMixin
 
 from apps.core.errors import DomainError, from_validation_error
 from apps.core.models import Company
-from apps.core.scoping import scope_queryset
+from apps.core.scoping import scope_to_active_company
 from apps.core.ui.display import display_fields, related_rows
 from apps.core.ui.forms import scope_form
+
+
+def require_permission(request, permission: str) -> None:
+    """For function views: 403 unless the user's role grants the permission."""
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
 
 
 class CompanyScopedViewMixin(LoginRequiredMixin):
@@ -34,7 +40,7 @@ class CompanyScopedViewMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
     def scoped(self, queryset):
-        return scope_queryset(queryset, self.request.user, [self.request.company_id])
+        return scope_to_active_company(queryset, self.request)
 
     def get_queryset(self):
         return self.scoped(self.resource.base_queryset(self.request))

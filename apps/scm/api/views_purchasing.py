@@ -1,12 +1,12 @@
 """API of purchasing, receipts, replenishment and shipments (API.md: scm/purchase-orders/ …)."""
 
-from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.core.api.serializers import CommentSerializer
 from apps.core.api.viewsets import IDEMPOTENCY_HEADER, SuiteModelViewSet, workflow_action
+from apps.core.http import pdf_response
 from apps.core.models import Party
 from apps.scm.api import filters_purchasing as filters
 from apps.scm.api import serializers_purchasing as s
@@ -78,9 +78,7 @@ class PurchaseOrderViewSet(SuiteModelViewSet):
     @action(detail=True, methods=["get"], url_path="pdf")
     def pdf(self, request, pk=None):
         order = self.get_object()
-        response = HttpResponse(purchase_order_pdf(order), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{order.number}.pdf"'
-        return response
+        return pdf_response(purchase_order_pdf(order), f"{order.number}.pdf")
 
 
 class GoodsReceiptViewSet(SuiteModelViewSet):
@@ -146,6 +144,4 @@ class ShipmentViewSet(SuiteModelViewSet):
     @action(detail=True, methods=["get"], url_path="delivery-note")
     def delivery_note(self, request, pk=None):
         shipment = self.get_object()
-        response = HttpResponse(delivery_note_pdf(shipment), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{shipment.number}.pdf"'
-        return response
+        return pdf_response(delivery_note_pdf(shipment), f"{shipment.number}.pdf")
