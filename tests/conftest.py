@@ -43,7 +43,6 @@ def _reference_data(request):
 
 @pytest.fixture
 def eur(db):
-    ensure_reference_data()
     return Currency.objects.get(code="EUR")
 
 
@@ -63,7 +62,6 @@ def make_user(db):
     counter = {"n": 0}
 
     def make(company, role: str = "Admin", username: str | None = None, **extra) -> User:
-        ensure_reference_data()
         counter["n"] += 1
         user = User.objects.create_user(username=username or f"{role.lower()}{counter['n']}-{company.code.lower()}",
                                         password="pw-secret-123", **extra)

@@ -1,11 +1,9 @@
 """The sidebar: each app registers its module's screens in its AppConfig.ready()."""
 
-import logging
 from dataclasses import dataclass, field
 
+from django.core import checks
 from django.urls import NoReverseMatch, reverse
-
-logger = logging.getLogger(__name__)
 
 MODULE_ORDER = ["CRM", "PLM", "SCM", "MES", "ERP", "Flows", "Admin"]
 
@@ -25,7 +23,6 @@ class Module:
 
 
 _modules: dict[str, Module] = {name: Module(name) for name in MODULE_ORDER}
-_unresolved: set[str] = set()
 
 
 def register(module: str, label: str, url_name: str, permission: str | None = None) -> None:
@@ -39,22 +36,26 @@ def menu_for(user) -> list[Module]:
     """The sidebar sections with the entries this user may open (empty sections hidden)."""
     result = []
     for module in _modules.values():
-        entries = []
-        for entry in module.entries:
-            if entry.permission and not user.has_perm(entry.permission):
-                continue
-            try:
-                url = reverse(entry.url_name)
-            except NoReverseMatch:
-                # a module registered a screen whose URLs are not mounted (yet): leave it out, never break every page
-                if entry.url_name not in _unresolved:
-                    _unresolved.add(entry.url_name)
-                    logger.warning("sidebar entry %s: no URL named %s", entry.label, entry.url_name)
-                continue
-            entries.append(MenuEntry(entry.label, entry.url_name, entry.permission, url))
+        entries = [MenuEntry(e.label, e.url_name, e.permission, reverse(e.url_name)) for e in module.entries
+                   if not e.permission or user.has_perm(e.permission)]
         if entries:
             result.append(Module(module.name, entries))
     return result
+
+
+@checks.register(checks.Tags.urls)
+def check_menu_urls(app_configs=None, **kwargs) -> list[checks.Error]:
+    """`manage.py check` (and CI) fails when a module registers a sidebar screen whose URL is not mounted."""
+    errors = []
+    for module in _modules.values():
+        for entry in module.entries:
+            try:
+                reverse(entry.url_name)
+            except NoReverseMatch:
+                errors.append(checks.Error(
+                    f"Sidebar entry '{module.name} / {entry.label}' names the URL '{entry.url_name}', which is not "
+                    "mounted.", hint="Include the app's urls.py in suite/urls.py or fix the name.", id="core.E001"))
+    return errors
 
 
 register("CRM", "Customers", "core:customer_list", "core.view_party")

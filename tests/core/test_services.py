@@ -265,3 +265,18 @@ def test_record_change_finds_the_company_through_company_path(company, user):
     record = record_change(address, actor=user, action="update", before={"city": "A"})
     assert (record.company_id, record.content_type.model, record.object_id) == (company.pk, "partyaddress",
                                                                                  str(address.pk))
+
+
+# ---- navigation ---------------------------------------------------------------------------------------------
+
+def test_every_sidebar_entry_resolves_and_a_broken_one_fails_the_system_check():
+    from apps.core import navigation
+
+    assert navigation.check_menu_urls() == []
+    navigation.register("PLM", "Broken screen", "plm:no_such_screen")
+    try:
+        errors = navigation.check_menu_urls()
+        assert [(e.id, "plm:no_such_screen" in e.msg) for e in errors] == [("core.E001", True)]
+    finally:
+        entries = navigation._modules["PLM"].entries
+        entries[:] = [e for e in entries if e.url_name != "plm:no_such_screen"]
