@@ -60,7 +60,7 @@ def test_party_update_is_audited_with_before_and_after(company, user):
     party_update(instance=party, actor=user, name="Ferro GmbH", number="HACKED", is_supplier=True)
     party.refresh_from_db()
     assert (party.name, party.number, party.is_supplier) == ("Ferro GmbH", "P-00001", True)
-    record = AuditRecord.objects.filter(object_id=str(party.pk), action="update").get()
+    record = AuditRecord.objects.filter(content_type__model="party", object_id=str(party.pk), action="update").get()
     assert (record.before["name"], record.after["name"]) == ("Ferro AG", "Ferro GmbH")
     assert dict((f, (b, a)) for f, b, a in record.changes) == {"name": ("Ferro AG", "Ferro GmbH"),
                                                                "is_supplier": (False, True)}
@@ -109,7 +109,8 @@ def test_membership_set_syncs_the_users_groups(company, other_company):
     membership = membership_set(company=company, user=bob, role=finance, actor=None)
     assert set(bob.groups.values_list("name", flat=True)) == {"Finance"}
     assert Membership.objects.filter(user=bob).count() == 2
-    record = AuditRecord.objects.filter(object_id=str(membership.pk), action="update").get()
+    record = AuditRecord.objects.filter(content_type__model="membership", object_id=str(membership.pk),
+                                        action="update").get()
     assert (record.before["role"], record.after["role"]) == (sales.pk, finance.pk)
     membership_remove(membership=Membership.objects.get(user=bob, company=other_company), actor=None)
     assert set(bob.groups.values_list("name", flat=True)) == {"Finance"}

@@ -203,7 +203,8 @@ def test_create_form_with_inline_address(web, company):
     assert response["Location"] == reverse("core:party_detail", args=[party.pk])
     assert (party.number, party.name, party.company_id) == ("P-00001", "Ferro AG", company.pk)
     assert list(party.addresses.values_list("street", "city", "country")) == [("Hafenstr. 1", "Bremen", "DE")]
-    assert AuditRecord.objects.filter(object_id=str(party.pk), action="create").count() == 1
+    assert AuditRecord.objects.filter(content_type__model="party", object_id=str(party.pk),
+                                      action="create").count() == 1
 
 
 def test_invalid_create_form_answers_400_with_the_error_and_writes_nothing(web):
@@ -250,7 +251,7 @@ def test_edit_form_keeps_unchanged_address_rows(web, company):
     party.refresh_from_db()
     assert party.name == "Ferro GmbH"
     assert list(party.addresses.values_list("street", "city")) == [("Hafenstr. 1", "Bremen")]
-    record = AuditRecord.objects.filter(object_id=str(party.pk), action="update").get()
+    record = AuditRecord.objects.filter(content_type__model="party", object_id=str(party.pk), action="update").get()
     assert ("name", "Ferro AG", "Ferro GmbH") in record.changes
 
 

@@ -181,7 +181,8 @@ def test_replace_uploads_a_new_version_of_a_draft_revisions_document(web, drawin
         "2", "bk-a2.pdf", 22, hashlib.sha256(b"%PDF rev A, hole moved").hexdigest())
     download = web.get(reverse("plm:document_download", args=[drawing.pk]))
     assert b"".join(download.streaming_content) == b"%PDF rev A, hole moved"
-    record = AuditRecord.objects.filter(object_id=str(drawing.pk), action="update").get()
+    record = AuditRecord.objects.filter(content_type__model="document", object_id=str(drawing.pk),
+                                        action="update").get()
     assert {field for field, _old, _new in record.changes} >= {"version", "checksum", "file_name", "size"}
 
 
@@ -203,7 +204,8 @@ def test_delete_asks_then_removes_the_document_and_audits_it(web, drawing):
     assert response.status_code == 302
     assert response["Location"] == reverse("plm:revision_detail", args=[drawing.revision_id])
     assert not Document.objects.filter(pk=drawing.pk).exists()
-    record = AuditRecord.objects.filter(object_id=str(drawing.pk), action="delete").get()
+    record = AuditRecord.objects.filter(content_type__model="document", object_id=str(drawing.pk),
+                                        action="delete").get()
     assert (record.actor.username, record.changes != []) == ("alice", True)
 
 
