@@ -41,6 +41,13 @@ def _workflow(obj) -> Workflow:
     return workflow
 
 
+def step_permission(model, verb: str) -> str | None:
+    """The permission a workflow step declares for itself (then it, not `change_<model>`, is required)."""
+    workflow = getattr(model, "workflow", None)
+    step = workflow.transitions.get(verb) if workflow else None
+    return step.permission if step else None
+
+
 def allowed_transitions(obj, user=None) -> list[str]:
     """The verbs allowed from the object's current status (and, given a user, by their permissions)."""
     workflow = _workflow(obj)

@@ -1,9 +1,7 @@
 """The PLM screens, declared as Resources (list, detail, forms, workflow buttons)."""
 
-from django.urls import path
 
 from apps.core.ui.resource import Action, Inline, Related, Resource
-from apps.core.ui.views import ResourceActionView
 from apps.plm.forms import CommentForm, DocumentForm, RequiredCommentForm
 from apps.plm.models import ChangeApprovalRule, ChangeOrder, ChangeRequest, Document, Item, ItemCategory, Revision
 from apps.plm.services import changes, documents, items
@@ -103,12 +101,6 @@ class ChangeRequestResource(Resource):
                "close": Action(changes.change_request_close, style="secondary")}
 
 
-class ChangeOrderActionView(ResourceActionView):
-    """Workflow steps of an ECO: approvers (Quality) may act without the right to edit the order."""
-
-    required_action = "view"
-
-
 class ChangeOrderResource(Resource):
     model = ChangeOrder
     namespace = "plm"
@@ -135,14 +127,6 @@ class ChangeOrderResource(Resource):
     def visible_actions(cls, obj, user):
         verbs = changes.change_order_verbs(obj, user)
         return [(verb, action) for verb, action in cls.actions.items() if verb in verbs]
-
-    @classmethod
-    def urls(cls, prefix: str | None = None) -> list:
-        patterns = super().urls(prefix)
-        prefix = prefix if prefix is not None else f"{cls.get_name()}s/"
-        action = path(f"{prefix}<int:pk>/do/<str:verb>/", ChangeOrderActionView.as_view(resource=cls),
-                      name=f"{cls.get_name()}_action")
-        return [action, *[p for p in patterns if p.name != f"{cls.get_name()}_action"]]
 
 
 class ChangeApprovalRuleResource(Resource):

@@ -1,6 +1,8 @@
-"""Model permissions for the API: reads need `view_`, custom actions need `change_`."""
+"""Model permissions for the API: reads need `view_`, custom actions `change_` (or the step's own permission)."""
 
 from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
+
+from apps.core.workflow import step_permission
 
 
 class SuiteModelPermissions(DjangoModelPermissions):
@@ -22,5 +24,7 @@ class SuiteModelPermissions(DjangoModelPermissions):
             None, "create", "update", "partial_update", "destroy"
         ):
             model = view.get_queryset().model
-            return request.user.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}")
+            # a step with its own permission (approve by Quality) needs only access here; the action checks it
+            action = "view" if step_permission(model, view.action) else "change"
+            return request.user.has_perm(f"{model._meta.app_label}.{action}_{model._meta.model_name}")
         return super().has_permission(request, view)

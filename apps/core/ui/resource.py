@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.urls import path, reverse
 
 from apps.core.ui.forms import ScopedInlineForm
-from apps.core.workflow import allowed_transitions
+from apps.core.workflow import allowed_transitions, step_permission
 
 
 @dataclass
@@ -198,13 +198,18 @@ class Resource:
 
     @classmethod
     def visible_actions(cls, obj, user) -> list[tuple[str, Action]]:
-        """Workflow buttons allowed now by the object's status and the user's permissions."""
-        if not cls.actions or not user.has_perm(cls.perm("change")):
-            return []
+        """Workflow buttons allowed now by the object's status and the user's permissions: a step that declares
+        its own permission needs that one, any other step needs the model's change permission."""
         if getattr(type(obj), "workflow", None) is None:
-            return list(cls.actions.items())
+            return [(verb, a) for verb, a in cls.actions.items() if cls.may_take(type(obj), verb, user)]
         allowed = set(allowed_transitions(obj, user))
-        return [(verb, a) for verb, a in cls.actions.items() if verb in allowed]
+        return [(verb, a) for verb, a in cls.actions.items()
+                if verb in allowed and cls.may_take(type(obj), verb, user)]
+
+    @classmethod
+    def may_take(cls, model, verb: str, user) -> bool:
+        """Whether the user's role allows this step at all: its own permission, else the change permission."""
+        return user.has_perm(step_permission(model, verb) or cls.perm("change"))
 
 
 def _label(model, name: str) -> str:

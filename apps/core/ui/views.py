@@ -235,15 +235,20 @@ class ResourceDetailView(CompanyScopedViewMixin, TemplateView):
 
 
 class ResourceActionView(CompanyScopedViewMixin, View):
-    """POST a workflow step: calls the action's service; errors come back as messages."""
+    """POST a workflow step: calls the action's service; errors come back as messages.
 
-    required_action = "change"
+    Opening the record needs `view`; which steps the user may take is `visible_actions` (change or step permission).
+    """
 
     def post(self, request, pk: int, verb: str):
         obj = self.get_object()
         action = self.resource.actions.get(verb)
-        if action is None or verb not in dict(self.resource.visible_actions(obj, request.user)):
+        if action is None:
             raise Http404("No such action here.")
+        if verb not in dict(self.resource.visible_actions(obj, request.user)):
+            if not self.resource.may_take(type(obj), verb, request.user):
+                raise PermissionDenied
+            raise Http404("This step is not available now.")
         data = {}
         if action.form_class is not None:
             form = action.form_class(request.POST, request.FILES)

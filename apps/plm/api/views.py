@@ -10,7 +10,6 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from apps.core.api.permissions import SuiteModelPermissions
 from apps.core.api.serializers import CommentSerializer
 from apps.core.api.viewsets import SuiteModelViewSet, workflow_action
 from apps.core.errors import DomainError
@@ -186,20 +185,8 @@ class ChangeRequestViewSet(SuiteModelViewSet):
     close = workflow_action("close", changes.change_request_close, input_serializer=CommentSerializer)
 
 
-class ApproverPermissions(SuiteModelPermissions):
-    """Approving or rejecting an ECO needs `view` here; the step's own permission and role rules apply after."""
-
-    def has_permission(self, request, view):
-        if getattr(view, "action", None) in ("approve", "reject"):
-            return bool(request.user and request.user.is_authenticated and request.user.has_perm(
-                "plm.view_changeorder"))
-        return super().has_permission(request, view)
-
-
 class ChangeOrderViewSet(SuiteModelViewSet):
     """Engineering change orders (ECO): submit, approve by role, reject, release, cancel."""
-
-    permission_classes = [ApproverPermissions]
 
     queryset = ChangeOrder.objects.select_related("company").prefetch_related("revisions", "approvals__approver",
                                                                               "approvals__role")
