@@ -1,6 +1,5 @@
 """Top-level URLs: UI per app, /api/v1/<app>/, schema and docs, admin, health."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -34,12 +33,6 @@ urlpatterns = [
     path("health/", HealthCheckView.as_view(checks=["health_check.checks.Database", "apps.core.health.Broker"]),
          name="health"),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
 
 def handler404(request, exception=None):
     if request.path.startswith("/api/"):

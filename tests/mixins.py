@@ -16,8 +16,14 @@ mixins that apply to it; a test that does not apply is never generated (never sk
 API: `ReadOnlyAPIResourceTests` or `WritableAPIResourceTests` (+ `DeletableAPIResourceTests`), and exactly one
 of `CompanyOwnedAPIResourceTests` / `SharedAPIResourceTests`; `FilterableAPIResourceTests` with `filter_cases`.
 UI: `UIResourceTests` (+ `CreatableUIResourceTests`, `EditableUIResourceTests`), and exactly one of
-`CompanyOwnedUIResourceTests` / `SharedUIResourceTests`. A class that misses a required declaration, or
-whose model's scoping disagrees with its mixins, fails at import (so a gap cannot go unnoticed).
+`CompanyOwnedUIResourceTests` / `SharedUIResourceTests`.
+
+Rights per company come for free: a company-owned writable resource is tested with a user who holds the
+denied role in one company and the allowed role in another (the object's company decides, API and UI); shared
+reference data is written by superusers only, and even a company's Admin role gets 403.
+
+A class that misses a required declaration, or whose model's scoping disagrees with its mixins, fails at import
+(so a gap cannot go unnoticed).
 
 `create_payload`/`update_payload` (and the UI's form data) may also be methods taking the company,
 for payloads that refer to other rows. Company-owned rows are built with `make_row(factory, company)`,
@@ -100,6 +106,19 @@ def token_client(user) -> APIClient:
     return client
 
 
+def add_membership(user, company, role: str) -> None:
+    """Give an existing user a role in another company (as that company's system set-up would)."""
+    from apps.core.services.companies import membership_set
+
+    membership_set(company=company, user=user, role=Group.objects.get(name=role), actor=None)
+
+
+def switch_company(client, company) -> None:
+    """The browser's company switcher."""
+    response = client.post(reverse("core:switch_company"), {"company": company.pk, "next": "/"})
+    assert response.status_code == 302, response.content
+
+
 def _value(spec, company):
     return spec(company) if callable(spec) else dict(spec)
 
@@ -147,6 +166,10 @@ class _ResourceBase:
             for _ in range(self.children_per_row):
                 child_factory(**{fk_name: row})
 
+    def member(self, company, role: str, make_user):
+        """A user with `role` in `company`; writing shared reference data also needs the platform operator."""
+        return make_user(company, role, is_superuser=self.shared)
+
     def row_with_children(self, company) -> Model:
         row = self.row(company)
         self.add_children(row)
@@ -184,7 +207,7 @@ class APIResourceTests(_ResourceBase):
     @pytest.fixture
     def allowed_api(self, company, make_user):
         """Token-authenticated like an integrator: every request loads the user, so query counts are honest."""
-        return token_client(make_user(company, self.allowed_role))
+        return token_client(self.member(company, self.allowed_role, make_user))
 
     def test_list_shows_the_companys_rows(self, allowed_api, company):
         rows = [self.row(company), self.row(company)]
@@ -245,8 +268,12 @@ class WritableAPIResourceTests(APIResourceTests):
 
     create_payload: dict | Callable = {}
     update_payload: dict | Callable = {}
-    denied_role: str = ""  # a role that may read but not write
+    denied_role: str = ""  # a role that may read but not write (shared reference data: every company role)
     required = ("factory", "list_url", "create_payload", "update_payload", "denied_role")
+
+    @property
+    def write_denied_role(self) -> str:
+        return "Admin" if self.shared else self.denied_role
 
     def test_create_writes_one_audited_row(self, allowed_api, company):
         payload = _value(self.create_payload, company)
@@ -279,7 +306,7 @@ class WritableAPIResourceTests(APIResourceTests):
         assert changed, "the audit record shows what changed"
 
     def test_role_without_write_permission_gets_403(self, company, make_user, api_for):
-        client = api_for(make_user(company, self.denied_role))
+        client = api_for(make_user(company, self.write_denied_role))
         obj = self.row(company)
         count = self.model._default_manager.count()
         assert client.get(self.list_url).status_code == 200  # reading stays allowed
@@ -304,7 +331,7 @@ class DeletableAPIResourceTests(WritableAPIResourceTests):
 
     def test_delete_removes_the_row(self, company, make_user):
         obj = self.row(company)
-        response = token_client(make_user(company, self.delete_role or self.allowed_role)).delete(
+        response = token_client(self.member(company, self.delete_role or self.allowed_role, make_user)).delete(
             self.detail_url(obj))
         assert response.status_code == 204, response.content
         assert not self.model._default_manager.filter(pk=obj.pk).exists()
@@ -331,6 +358,33 @@ class CompanyOwnedAPIResourceTests(_CompanyOwned):
             theirs.refresh_from_db()
             assert {f.attname: getattr(theirs, f.attname) for f in self.model._meta.concrete_fields} == snapshot
             assert self.audit_actions(theirs) == []
+
+
+    def test_rights_follow_the_company_of_the_object(self, company, other_company, make_user):
+        """Denied role in `company`, allowed role in `other_company`: each write is judged by its object's company,
+        never by the union of the user's roles."""
+        if not isinstance(self, WritableAPIResourceTests):
+            return
+        user = make_user(company, self.denied_role)
+        add_membership(user, other_company, self.allowed_role)
+        client = token_client(user)
+        mine, theirs = self.row(company), self.row(other_company)
+        update = _value(self.update_payload, company)
+        assert client.patch(self.detail_url(mine), update, format=self.request_format(update)).status_code == 403
+        assert self.audit_actions(mine) == []
+        update = _value(self.update_payload, other_company)
+        response = client.patch(self.detail_url(theirs), update, format=self.request_format(update))
+        assert response.status_code == 200, response.content
+        count = self.model._default_manager.count()
+        create = {**_value(self.create_payload, company), "company": company.pk}
+        assert client.post(self.list_url, create, format=self.request_format(create)).status_code == 403
+        assert self.model._default_manager.count() == count
+        create = {**_value(self.create_payload, other_company), "company": other_company.pk}
+        response = client.post(self.list_url, create, format=self.request_format(create))
+        assert response.status_code == 201, response.content
+        if isinstance(self, DeletableAPIResourceTests) and not self.delete_role:
+            assert client.delete(self.detail_url(mine)).status_code == 403
+            assert client.delete(self.detail_url(theirs)).status_code == 204
 
 
 class SharedAPIResourceTests(_Shared):
@@ -388,7 +442,7 @@ class UIResourceTests(_ResourceBase):
 
     @pytest.fixture
     def allowed_web(self, client, company, make_user):
-        client.force_login(make_user(company, self.allowed_role))
+        client.force_login(self.member(company, self.allowed_role, make_user))
         return client
 
     def test_list_shows_the_companys_rows_only(self, allowed_web, company, other_company,
@@ -442,7 +496,7 @@ class CreatableUIResourceTests(UIResourceTests):
             assert obj.company_id == company.pk
 
     def test_role_without_add_permission_gets_403(self, client, company, make_user):
-        client.force_login(make_user(company, self.denied_role))
+        client.force_login(make_user(company, "Admin" if self.shared else self.denied_role))
         count = self.model._default_manager.count()
         assert client.get(self.url("create")).status_code == 403
         assert client.post(self.url("create"), self.form_data(self.create_form_data, company)).status_code == 403
@@ -466,7 +520,7 @@ class EditableUIResourceTests(UIResourceTests):
         assert self.audit_actions(obj)[-1] == "update"
 
     def test_role_without_change_permission_gets_403(self, client, company, make_user):
-        client.force_login(make_user(company, self.denied_role))
+        client.force_login(make_user(company, "Admin" if self.shared else self.denied_role))
         obj = self.row(company)
         count = self.model._default_manager.count()
         assert client.get(self.url("update", obj.pk)).status_code == 403
@@ -487,6 +541,27 @@ class CompanyOwnedUIResourceTests(_CompanyOwned):
             response = allowed_web.post(self.url("update", theirs.pk), self.form_data(self.update_form_data, company))
             assert response.status_code == 404
         assert self.audit_actions(theirs) == []
+
+
+    def test_rights_follow_the_active_company(self, client, company, other_company, make_user):
+        """Denied role in `company`, allowed role in `other_company`: the forms open only where the role allows."""
+        if not isinstance(self, CreatableUIResourceTests | EditableUIResourceTests):
+            return
+        user = make_user(company, self.denied_role)
+        add_membership(user, other_company, self.allowed_role)
+        client.force_login(user)
+        mine, theirs = self.row(company), self.row(other_company)
+        url = self.url("create") if isinstance(self, CreatableUIResourceTests) else None
+        switch_company(client, company)
+        if url:
+            assert client.get(url).status_code == 403
+        if isinstance(self, EditableUIResourceTests):
+            assert client.get(self.url("update", mine.pk)).status_code == 403
+        switch_company(client, other_company)
+        if url:
+            assert client.get(url).status_code == 200
+        if isinstance(self, EditableUIResourceTests):
+            assert client.get(self.url("update", theirs.pk)).status_code == 200
 
 
 class SharedUIResourceTests(_Shared):

@@ -35,6 +35,13 @@ class TransitionNotAllowed(ConflictError):
     code = "transition_not_allowed"
 
 
+class PayloadTooLargeError(DomainError):
+    """An upload or body larger than the suite accepts (answers 413)."""
+
+    status_code = 413
+    code = "too_large"
+
+
 class PermissionDeniedError(DomainError):
     """The actor's role does not allow this step (answers 403)."""
 

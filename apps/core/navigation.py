@@ -32,12 +32,14 @@ def register(module: str, label: str, url_name: str, permission: str | None = No
         entries.append(MenuEntry(label, url_name, permission))
 
 
-def menu_for(user) -> list[Module]:
-    """The sidebar sections with the entries this user may open (empty sections hidden)."""
+def menu_for(user, company_id: int | None) -> list[Module]:
+    """The sidebar sections with the entries this user's role in the company may open (empty sections hidden)."""
+    from apps.core.permissions import has_company_perm
+
     result = []
     for module in _modules.values():
         entries = [MenuEntry(e.label, e.url_name, e.permission, reverse(e.url_name)) for e in module.entries
-                   if not e.permission or user.has_perm(e.permission)]
+                   if not e.permission or has_company_perm(user, e.permission, company_id)]
         if entries:
             result.append(Module(module.name, entries))
     return result

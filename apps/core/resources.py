@@ -5,7 +5,8 @@ from django.contrib.auth.models import Group
 
 from apps.core.choices import DeliveryStatus
 from apps.core.models import Company, Currency, Event, ExchangeRate, Membership, Party, UnitOfMeasure
-from apps.core.services.companies import user_invite
+from apps.core.permissions import has_company_perm
+from apps.core.services.companies import membership_add, membership_remove, membership_update
 from apps.core.services.events import event_replay
 from apps.core.services.parties import party_create, party_update
 from apps.core.ui.resource import Action, Inline, Related, Resource
@@ -104,7 +105,7 @@ class EventResource(Resource):
 
     @classmethod
     def visible_actions(cls, obj, user):
-        if not user.has_perm("core.change_event"):
+        if not has_company_perm(user, "core.change_event", obj):
             return []
         if obj.deliveries.exclude(status=DeliveryStatus.DONE).exists():
             return list(cls.actions.items())
@@ -112,19 +113,35 @@ class EventResource(Resource):
 
 
 class MembershipForm(forms.ModelForm):
-    """Invite a user to the active company (new account) with a role."""
+    """Add a user to the active company with a role: an existing account by name, or a new one with a password."""
 
-    username = forms.CharField(max_length=150)
-    email = forms.EmailField(required=False)
-    password = forms.CharField(widget=forms.PasswordInput, min_length=8)
-    role = forms.ModelChoiceField(queryset=Group.objects.all())
+    username = forms.CharField(max_length=150, help_text="An existing user's name, or the new account's.")
+    email = forms.EmailField(required=False, help_text="For a new account.")
+    password = forms.CharField(widget=forms.PasswordInput, min_length=8, required=False,
+                               help_text="Only for a new account (at least 8 characters).")
+    role = forms.ModelChoiceField(queryset=Group.objects.order_by("name"))
 
     class Meta:
         model = Membership
         fields = ["role"]
 
 
+class MembershipRoleForm(forms.ModelForm):
+    """Change a member's role in the active company."""
+
+    class Meta:
+        model = Membership
+        fields = ["role"]
+
+
+def _membership_create(*, actor, company, username: str, role, password: str = "", email: str = "") -> Membership:
+    return membership_add(company=company, username=username, role=role, actor=actor, password=password,
+                          email=email)
+
+
 class MembershipResource(Resource):
+    """Users and roles of the active company; only its Admin role adds, changes or removes members."""
+
     model = Membership
     title_plural = "Users and roles"
     list_fields = ["user", "role", "created_at"]
@@ -132,7 +149,16 @@ class MembershipResource(Resource):
     search_fields = ["user__username", "user__email"]
     detail_fields = ["user", "company", "role", "created_at"]
     form_class = MembershipForm
-    can_edit = False
     select_related = ["user", "role"]
+    services = {"create": _membership_create, "update": membership_update}
+    actions = {"remove": Action(membership_remove, label="Remove from company", style="outline-danger",
+                                permission="core.delete_membership",
+                                confirm="Remove this user from the company? Their role here ends now.")}
 
-    services = {"create": user_invite}
+    @classmethod
+    def get_form_class(cls):
+        return MembershipForm
+
+    @classmethod
+    def edit_form_class(cls):
+        return MembershipRoleForm

@@ -7,7 +7,7 @@ migration and again by each domain app's migration once its models (and permissi
 from fnmatch import fnmatch
 
 CHATTER = ["core.add_note", "core.view_note", "core.add_attachment", "core.view_attachment"]
-READ_ALL = ["core.view_*", "plm.view_*", "scm.view_*", "crm.view_*", "mes.view_*", "erp.view_*"]
+READ_ALL = ["core.view_*", "plm.view_*", "scm.view_*", "crm.view_*", "mes.view_*", "erp.view_*", "auth.view_group"]
 PARTIES = ["core.add_party", "core.change_party", "core.*_partyaddress", "core.*_contactperson"]
 # storekeepers: stock, locations, lots, reservations, counts, receipts and shipments; purchasing is read-only
 # (READ_ALL) and `scm.approve_purchaseorder` is never theirs
@@ -26,18 +26,24 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     "Production": [*READ_ALL, *CHATTER, "mes.*"],
     "Quality": [*READ_ALL, *CHATTER, "mes.*", "plm.add_changerequest", "plm.change_changerequest",
                 "plm.approve_changeorder"],
-    "Finance": [*READ_ALL, *CHATTER, "erp.*", "core.*_currency", "core.*_exchangerate"],
+    "Finance": [*READ_ALL, *CHATTER, "erp.*", "core.*_exchangerate"],
     "Manager": [*READ_ALL, *CHATTER, "core.*_event", "plm.approve_changeorder", "scm.approve_purchaseorder",
                 "scm.change_purchaseorder"],
     "Integrator": [*READ_ALL, *CHATTER, *PARTIES, "plm.*", *SCM_CRUD, "crm.*", "mes.*", "erp.*"],
-    "Admin": ["core.*", "plm.*", "scm.*", "crm.*", "mes.*", "erp.*", "auth.*", "authtoken.*"],
+    # no `auth.*`/`authtoken.*`: a company Admin manages its members through memberships, never other accounts
+    # or tokens (that would reach into other companies and up to superuser); reference data is superusers' only
+    "Admin": ["core.*", "plm.*", "scm.*", "crm.*", "mes.*", "erp.*"],
 }
+# platform reference data: only superusers change it, whatever a role's patterns say
+PLATFORM_ONLY = ["core.add_currency", "core.change_currency", "core.delete_currency", "core.add_unitofmeasure",
+                 "core.change_unitofmeasure", "core.delete_unitofmeasure", "core.add_uomcategory",
+                 "core.change_uomcategory", "core.delete_uomcategory"]
 
 
 def permissions_for(role: str, codes: list[str]) -> list[str]:
     """The `app_label.codename` strings of `codes` that the role's patterns grant."""
     patterns = ROLE_PERMISSIONS[role]
-    return [code for code in codes if any(fnmatch(code, p) for p in patterns)]
+    return [code for code in codes if code not in PLATFORM_ONLY and any(fnmatch(code, p) for p in patterns)]
 
 
 def sync_roles(apps, schema_editor=None) -> None:

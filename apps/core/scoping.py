@@ -33,3 +33,17 @@ def scope_queryset(queryset: QuerySet, user, company_ids: list[int] | None = Non
 def scope_to_active_company(queryset: QuerySet, request) -> QuerySet:
     """The browser's view of a queryset: rows of the session's active company only (others answer 404)."""
     return scope_queryset(queryset, request.user, [request.company_id])
+
+
+def scope_filterset(filterset, user, company_ids: list[int] | None = None):
+    """Limit every record choice of a django-filter FilterSet (its form's `<option>`s and the ids it accepts) to
+    the user's companies (or the given subset): used for every list filter, API and UI."""
+    for flt in filterset.filters.values():
+        queryset = getattr(flt, "queryset", None)
+        if queryset is None:
+            continue
+        if callable(queryset):
+            flt.queryset = lambda request, source=queryset: scope_queryset(source(request), user, company_ids)
+        else:
+            flt.queryset = scope_queryset(queryset, user, company_ids)
+    return filterset

@@ -4,15 +4,17 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import FileResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from apps.core.choices import DeliveryStatus
 from apps.core.errors import DomainError
+from apps.core.files import download_response
 from apps.core.middleware import SESSION_KEY
 from apps.core.models import Attachment, Event, EventDelivery
+from apps.core.permissions import companies_with_perm, has_company_perm
 from apps.core.scoping import scope_queryset, scope_to_active_company, user_company_ids
 from apps.core.services.chatter import attachment_add, note_add
 from apps.core.templatetags.suite import chatter_context
@@ -56,7 +58,8 @@ def _back(request):
 def _target(request, content_type_id: int, object_id: str):
     content_type = get_object_or_404(ContentType, pk=content_type_id)
     model = content_type.model_class()
-    if model is None or not request.user.has_perm(f"{content_type.app_label}.view_{content_type.model}"):
+    if model is None or not has_company_perm(request.user, f"{content_type.app_label}.view_{content_type.model}",
+                                             request.company_id):
         raise PermissionDenied
     queryset = scope_to_active_company(model._default_manager.all(), request)
     return get_object_or_404(queryset, pk=object_id)
@@ -75,7 +78,7 @@ def _panel_or_back(request, target, error: str | None = None):
 def chatter_note(request, content_type_id: int, object_id: str):
     """Add a note to any record the user can see."""
     target = _target(request, content_type_id, object_id)
-    if not request.user.has_perm("core.add_note"):
+    if not has_company_perm(request.user, "core.add_note", target):
         raise PermissionDenied
     try:
         note_add(target=target, body=request.POST.get("body", ""), actor=request.user)
@@ -89,7 +92,7 @@ def chatter_note(request, content_type_id: int, object_id: str):
 def chatter_attachment(request, content_type_id: int, object_id: str):
     """Attach a file to any record the user can see."""
     target = _target(request, content_type_id, object_id)
-    if not request.user.has_perm("core.add_attachment"):
+    if not has_company_perm(request.user, "core.add_attachment", target):
         raise PermissionDenied
     upload = request.FILES.get("file")
     if upload is None:
@@ -103,6 +106,7 @@ def chatter_attachment(request, content_type_id: int, object_id: str):
 
 @login_required
 def attachment_download(request, pk: int):
-    """Download an attachment of a record in one of the user's companies."""
-    attachment = get_object_or_404(scope_queryset(Attachment.objects.all(), request.user), pk=pk)
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+    """Download an attachment of a record in a company whose role lets the user read attachments (else 404)."""
+    readable = companies_with_perm(request.user, "core.view_attachment")
+    attachment = get_object_or_404(scope_queryset(Attachment.objects.all(), request.user, readable), pk=pk)
+    return download_response(attachment.file, attachment.name)

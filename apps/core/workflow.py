@@ -14,13 +14,19 @@ from apps.core.errors import TransitionNotAllowed
 
 @dataclass(frozen=True)
 class Transition:
-    """A step from any of `sources` to `target`, optionally needing a permission."""
+    """A step from any of `sources` to `target`, optionally needing a permission.
+
+    `guard` names a method of the model, `guard(user) -> bool`, for a rule beyond status and role that
+    decides whether this user may take the step now (an approval threshold); the service enforces the same
+    rule, the guard only keeps the step out of `allowed_transitions` and the buttons.
+    """
 
     sources: tuple[str, ...] | list[str]
     target: str
     permission: str | None = None
     label: str | None = None
     style: str = "primary"
+    guard: str | None = None
 
 
 @dataclass
@@ -48,14 +54,26 @@ def step_permission(model, verb: str) -> str | None:
     return step.permission if step else None
 
 
+def may_take_step(obj, verb: str, user) -> bool:
+    """Whether the user's role in the object's company allows the step (its own permission, else
+    `change_<model>`) and its guard, if any, lets this user take it now. Status is not looked at."""
+    from apps.core.permissions import has_company_perm, model_perm
+
+    step = _workflow(obj).transitions.get(verb)
+    if step is None:
+        return False
+    if not has_company_perm(user, step.permission or model_perm(type(obj), "change"), obj):
+        return False
+    return step.guard is None or bool(getattr(obj, step.guard)(user))
+
+
 def allowed_transitions(obj, user=None) -> list[str]:
-    """The verbs allowed from the object's current status (and, given a user, by their permissions)."""
+    """The verbs allowed from the object's current status (and, given a user, by their role and the guards)."""
     workflow = _workflow(obj)
     status = getattr(obj, workflow.field)
     verbs = workflow.verbs_from(status)
     if user is not None:
-        verbs = [v for v in verbs if not workflow.transitions[v].permission or user.has_perm(
-            workflow.transitions[v].permission)]
+        verbs = [v for v in verbs if may_take_step(obj, v, user)]
     return verbs
 
 

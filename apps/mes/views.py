@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from apps.core.errors import DomainError
 from apps.core.http import pdf_response
 from apps.core.scoping import scope_to_active_company
-from apps.core.ui.views import require_permission
+from apps.core.ui.views import can, require_permission
 from apps.mes import selectors
 from apps.mes.models import CheckDefinition, Operation, WorkCenter, WorkOrder
 from apps.mes.selectors_completion import work_order_completion_lots
@@ -64,10 +64,10 @@ def operator_screen(request, pk: int):
         "title": f"Operator · {work_center.code}", "work_center": work_center, "dispatch": dispatch,
         "selected": selected, "check_url": quality_check_url(selected) if selected else None,
         "missing_checks": operations.operation_missing_checks(selected) if selected else [],
-        "can_change": request.user.has_perm("mes.change_operation"),
+        "can_change": can(request, "mes.change_operation"),
         # the last operation reports the finished units: the completion form with the lots to consume
         "completion_lots": work_order_completion_lots(work_order=selected.work_order) if last else None,
-        "can_complete": last and request.user.has_perm("mes.change_workorder")
+        "can_complete": last and can(request, "mes.change_workorder")
         and selected.work_order.status in ("released", "in_progress"),
         "back_url": request.get_full_path(),
     })

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import DomainError
 from apps.core.scoping import scope_to_active_company
-from apps.core.ui.views import require_permission
+from apps.core.ui.views import can, require_permission
 from apps.mes.choices import RejectDestination
 from apps.mes.models import WorkCenter
 from apps.mes.selectors_oee import OeeFigures, work_center_oee
@@ -124,7 +124,7 @@ def incoming_inspection(request):
     return render(request, "mes/quality_incoming.html", {
         "title": "Incoming inspection", "rows": rows, "locations": _release_locations(request),
         "destinations": RejectDestination.choices,
-        "can_decide": request.user.has_perm("mes.add_qualitycheck"),
+        "can_decide": can(request, "mes.add_qualitycheck"),
     })
 
 

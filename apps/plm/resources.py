@@ -1,6 +1,7 @@
 """The PLM screens, declared as Resources (list, detail, forms, workflow buttons)."""
 
 
+from apps.core.permissions import has_company_perm
 from apps.core.ui.resource import Action, Inline, Related, Resource
 from apps.plm.forms import CommentForm, DocumentForm, RequiredCommentForm
 from apps.plm.models import ChangeApprovalRule, ChangeOrder, ChangeRequest, Document, Item, ItemCategory, Revision
@@ -29,7 +30,7 @@ class ItemResource(Resource):
 
     @classmethod
     def visible_actions(cls, obj, user):
-        if not user.has_perm("plm.change_item") or obj.lifecycle_state == "obsolete":
+        if not has_company_perm(user, "plm.change_item", obj) or obj.lifecycle_state == "obsolete":
             return []
         verbs = ["obsolete"]
         if not obj.revisions.filter(status__in=["draft", "in_review"]).exists():
@@ -58,7 +59,7 @@ class RevisionResource(Resource):
 
     @classmethod
     def visible_actions(cls, obj, user):
-        if not user.has_perm("plm.add_revision") or obj.item.lifecycle_state == "obsolete":
+        if not has_company_perm(user, "plm.add_revision", obj) or obj.item.lifecycle_state == "obsolete":
             return []
         if obj.item.revisions.filter(status__in=["draft", "in_review"]).exists():
             return []

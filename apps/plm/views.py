@@ -3,14 +3,17 @@
 import base64
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
-from django.http import FileResponse, HttpResponseRedirect
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from apps.core.errors import ConflictError, DomainError
+from apps.core.files import download_response
 from apps.core.models import Company
+from apps.core.permissions import companies_with_perm
 from apps.core.scoping import scope_queryset, scope_to_active_company
+from apps.core.ui.views import role_required
 from apps.plm.forms import CompareForm, DocumentReplaceForm, ItemImportForm
 from apps.plm.models import Document, Revision
 from apps.plm.selectors import bom_compare
@@ -21,8 +24,7 @@ IMPORT_SESSION_KEY = "plm_item_import"
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
-@login_required
-@permission_required("plm.view_revision", raise_exception=True)
+@role_required("plm.view_revision")
 def bom_compare_view(request):
     """Pick two revisions and see the lines added, removed and changed between them."""
     revisions = scope_to_active_company(Revision.objects.select_related("item"), request)
@@ -33,8 +35,7 @@ def bom_compare_view(request):
     return render(request, "plm/compare.html", {"title": "Compare BOMs", "form": form, "result": result})
 
 
-@login_required
-@permission_required("plm.add_item", raise_exception=True)
+@role_required("plm.add_item")
 def item_import_view(request):
     """Upload → preview (dry run, per-row errors) → confirm; nothing is written before the confirmation."""
     company = get_object_or_404(Company, pk=request.company_id)
@@ -83,12 +84,11 @@ def item_import_view(request):
 
 
 @login_required
-@permission_required("plm.view_document", raise_exception=True)
 def document_download(request, pk: int):
-    """Download a document's file (company-scoped: another company's answers 404)."""
-    document = get_object_or_404(scope_queryset(Document.objects.all(), request.user), pk=pk)
-    return FileResponse(document.file.open("rb"), as_attachment=True,
-                        filename=document.file_name or document.file.name.rsplit("/", 1)[-1])
+    """Download a document's file (a company whose role may not read documents answers 404, like another's)."""
+    readable = companies_with_perm(request.user, "plm.view_document")
+    document = get_object_or_404(scope_queryset(Document.objects.all(), request.user, readable), pk=pk)
+    return download_response(document.file, document.download_name)
 
 
 def _scoped_document(request, pk: int) -> Document:
@@ -106,8 +106,7 @@ def _refuse(request, document: Document, reason: str):
     return HttpResponseRedirect(document.get_absolute_url())
 
 
-@login_required
-@permission_required("plm.change_document", raise_exception=True)
+@role_required("plm.change_document")
 def document_replace_view(request, pk: int):
     """Upload a new version of a document's file (item documents and draft revisions only)."""
     document = _scoped_document(request, pk)
@@ -132,8 +131,7 @@ def document_replace_view(request, pk: int):
                   {"title": f"Replace {document}", "document": document, "form": form}, status=status)
 
 
-@login_required
-@permission_required("plm.delete_document", raise_exception=True)
+@role_required("plm.delete_document")
 def document_delete_view(request, pk: int):
     """Confirm, then remove a document (audited); a released revision's documents stay."""
     document = _scoped_document(request, pk)

@@ -6,8 +6,7 @@ from decimal import Decimal
 from django.db.models import DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
-from apps.core.errors import DomainError
-from apps.core.models import Company, Currency, ExchangeRate, Party
+from apps.core.models import Company, Party
 from apps.scm.choices import LocationKind, PurchaseOrderStatus, ReceiptStatus
 from apps.scm.models import (
     GoodsReceiptLine,
@@ -40,6 +39,13 @@ def purchasing_policy(*, company: Company) -> PurchasingPolicy:
     return PurchasingPolicy.objects.filter(company=company).first() or PurchasingPolicy(company=company)
 
 
+def needs_manager_approval(order: PurchaseOrder) -> bool:
+    """True when the order's company-currency total (at the company's own rate) is above its approval threshold."""
+    if order.total_company_currency is None:
+        return False  # no rate yet: approving asks for it first
+    return order.total_company_currency > purchasing_policy(company=order.company).approval_threshold
+
+
 def receivable_purchase_orders(*, company_id: int):
     """The company's purchase orders goods can be received against (sent or partially received)."""
     return PurchaseOrder.objects.filter(company_id=company_id, status__in=RECEIVABLE_STATUSES)
@@ -53,20 +59,6 @@ def preferred_supplier_item(*, item) -> SupplierItem | None:
     """The item's preferred supplier item, else the one with the shortest lead time."""
     return (SupplierItem.objects.filter(item=item).select_related("supplier").prefetch_related("price_breaks")
             .order_by("-is_preferred", "lead_time_days", "id").first())
-
-
-def exchange_rate(*, company: Company, currency: Currency, date: datetime.date) -> Decimal:
-    """Company-currency units per unit of `currency`, from the latest rate on or before `date`."""
-    if currency.pk == company.currency_id:
-        return Decimal(1)
-    direct = ExchangeRate.objects.filter(base=currency, quote_id=company.currency_id, date__lte=date).first()
-    if direct is not None:
-        return direct.rate
-    inverse = ExchangeRate.objects.filter(base_id=company.currency_id, quote=currency, date__lte=date).first()
-    if inverse is not None:
-        return (Decimal(1) / inverse.rate).quantize(Decimal("0.00000001"))
-    raise DomainError("currency", f"No exchange rate from {currency.code} to {company.currency.code} on or before "
-                                  f"{date.isoformat()}.", code="no_exchange_rate")
 
 
 def receiving_location(*, warehouse: Warehouse | None) -> Location | None:

@@ -3,7 +3,6 @@
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -14,7 +13,7 @@ from apps.core.errors import DomainError
 from apps.core.http import pdf_response
 from apps.core.models import Company, Party
 from apps.core.scoping import scope_to_active_company
-from apps.core.ui.views import ResourceCreateView, ResourceUpdateView, scope_form
+from apps.core.ui.views import ResourceCreateView, ResourceUpdateView, can, role_required, scope_form
 from apps.plm.choices import Tracking
 from apps.scm.choices import RequisitionSource, RequisitionStatus, ShipmentStatus
 from apps.scm.models import Location, PurchaseOrder, PurchaseOrderLine, PurchaseRequisition, Shipment
@@ -25,22 +24,19 @@ from apps.scm.services.shipments import shipment_pick
 from apps.scm.views_scan import resolve_scan
 
 
-@login_required
-@permission_required("scm.view_purchaseorder", raise_exception=True)
+@role_required("scm.view_purchaseorder")
 def purchase_order_pdf_view(request, pk: int):
     order = get_object_or_404(scope_to_active_company(PurchaseOrder.objects.all(), request), pk=pk)
     return pdf_response(purchase_order_pdf(order), f"{order.number}.pdf")
 
 
-@login_required
-@permission_required("scm.view_shipment", raise_exception=True)
+@role_required("scm.view_shipment")
 def delivery_note_view(request, pk: int):
     shipment = get_object_or_404(scope_to_active_company(Shipment.objects.all(), request), pk=pk)
     return pdf_response(delivery_note_pdf(shipment), f"{shipment.number}.pdf")
 
 
-@login_required
-@permission_required("scm.change_shipment", raise_exception=True)
+@role_required("scm.change_shipment")
 @require_http_methods(["GET", "POST"])
 def shipment_picking_view(request, pk: int):
     """The picking screen: a focused scan field; Enter confirms. A location scan sets where you are,
@@ -79,12 +75,11 @@ def shipment_picking_view(request, pk: int):
     })
 
 
-@login_required
-@permission_required("scm.view_purchaserequisition", raise_exception=True)
+@role_required("scm.view_purchaserequisition")
 @require_http_methods(["GET", "POST"])
 def replenishment_proposals_view(request):
     """Open requisitions proposed by replenishment, and a button to run it now."""
-    can_run = request.user.has_perm("scm.add_purchaserequisition")
+    can_run = can(request, "scm.add_purchaserequisition")
     if request.method == "POST":
         if not can_run or request.company_id is None:
             return HttpResponse(status=403)
@@ -98,8 +93,7 @@ def replenishment_proposals_view(request):
                   {"proposals": proposals, "can_run": can_run, "title": "Replenishment proposals"})
 
 
-@login_required
-@permission_required("scm.view_goodsreceipt", raise_exception=True)
+@role_required("scm.view_goodsreceipt")
 def supplier_performance_view(request):
     """On-time %, average lead time and rejected % per supplier, from posted receipts."""
     date_from, date_to = parse_date(request.GET.get("date_from", "")), parse_date(request.GET.get("date_to", ""))

@@ -16,7 +16,7 @@ from django.views.generic import TemplateView
 from apps.core.errors import DomainError
 from apps.core.models import Company
 from apps.core.scoping import scope_to_active_company
-from apps.core.ui.views import scope_form
+from apps.core.ui.views import can, scope_form
 from apps.plm.models import Item
 from apps.scm.choices import LocationKind
 from apps.scm.models import CycleCount, Location, Lot
@@ -33,7 +33,7 @@ class StockViewMixin(LoginRequiredMixin):
     permission = "scm.view_stockquant"
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.has_perm(self.permission):
+        if request.user.is_authenticated and not can(request, self.permission):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

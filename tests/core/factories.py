@@ -129,6 +129,7 @@ class ExchangeRateFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ExchangeRate
 
+    company = factory.SubFactory(CompanyFactory)
     base = factory.LazyFunction(_eur)
     quote = factory.LazyFunction(lambda: Currency.objects.get(code="USD"))
     date = factory.Sequence(lambda n: datetime.date(2026, 1, 1) + datetime.timedelta(days=n))

@@ -73,7 +73,7 @@ class TestCurrencyAPI(DeletableAPIResourceTests, SharedAPIResourceTests, Filtera
     factory = CurrencyFactory
     create_payload = {"code": "NOK", "name": "Norwegian krone", "decimals": 2}
     update_payload = {"name": "Norwegian crown"}
-    allowed_role, denied_role = "Finance", "Sales"
+    allowed_role, denied_role = "Finance", "Admin"
     filter_cases = [({"search": "krone"}, {"code": "DKK", "name": "Danish krone"}, {"code": "PLN", "name": "Zloty"})]
     max_list_queries = 5
 
@@ -81,7 +81,7 @@ class TestCurrencyAPI(DeletableAPIResourceTests, SharedAPIResourceTests, Filtera
 class TestUnitOfMeasureAPI(DeletableAPIResourceTests, SharedAPIResourceTests, FilterableAPIResourceTests):
     list_url = "/api/v1/core/uoms/"
     factory = UnitOfMeasureFactory
-    allowed_role, denied_role = "Admin", "Finance"
+    allowed_role, denied_role = "Sales", "Admin"
     filter_cases = [({"search": "furlong"}, {"code": "fur", "name": "furlong"}, {"code": "ch", "name": "chain"})]
     update_payload = {"name": "kilotonne (metric)"}
     max_list_queries = 5
@@ -92,7 +92,7 @@ class TestUnitOfMeasureAPI(DeletableAPIResourceTests, SharedAPIResourceTests, Fi
                 "factor": "1000000.0000000000"}
 
 
-class TestExchangeRateAPI(DeletableAPIResourceTests, SharedAPIResourceTests, FilterableAPIResourceTests):
+class TestExchangeRateAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests, FilterableAPIResourceTests):
     list_url = "/api/v1/core/exchange-rates/"
     factory = ExchangeRateFactory
     allowed_role, denied_role = "Finance", "Sales"
@@ -256,8 +256,8 @@ def test_replay_needs_change_permission(company, make_user, api_for):
     assert event.deliveries.get().status == DeliveryStatus.DEAD
 
 
-def test_decimals_travel_as_strings(api):
-    rate = ExchangeRateFactory(rate=Decimal("1.23450000"))
+def test_decimals_travel_as_strings(api, company):
+    rate = ExchangeRateFactory(rate=Decimal("1.23450000"), company=company)
     assert api.get(f"/api/v1/core/exchange-rates/{rate.pk}/").json()["rate"] == "1.23450000"
 
 

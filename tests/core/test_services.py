@@ -10,14 +10,16 @@ from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
 
 from apps.core.audit import company_of, record_change, snapshot
-from apps.core.errors import ConflictError, DomainError, TransitionNotAllowed
+from apps.core.errors import ConflictError, DomainError, PermissionDeniedError, TransitionNotAllowed
 from apps.core.models import AuditRecord, Currency, Membership, Party, UnitOfMeasure
+from apps.core.permissions import companies_with_perm, has_company_perm
 from apps.core.services.companies import company_create, membership_remove, membership_set, user_invite
 from apps.core.services.parties import party_create, party_update
 from apps.core.services.records import record_delete, record_update
 from apps.core.units import convert_quantity, convertible
 from apps.core.workflow import Transition, Workflow, allowed_transitions, transition
 from tests.core.factories import AttachmentFactory, PartyAddressFactory, PartyFactory
+from tests.mixins import add_membership
 
 pytestmark = pytest.mark.django_db
 
@@ -100,23 +102,68 @@ def test_company_create_makes_the_creator_admin(user):
     assert Membership.objects.get(company=company, user=user).role.name == "Admin"
 
 
-def test_membership_set_syncs_the_users_groups(company, other_company):
+def test_rights_come_from_the_role_in_each_company_only(company, other_company):
     bob = User.objects.create_user("bob", password="pw-secret-123")
     sales, finance = Group.objects.get(name="Sales"), Group.objects.get(name="Finance")
     membership_set(company=company, user=bob, role=sales, actor=None)
     membership_set(company=other_company, user=bob, role=finance, actor=None)
-    assert set(bob.groups.values_list("name", flat=True)) == {"Sales", "Finance"}
+    assert not bob.groups.exists()  # roles are never merged into global groups
+    bob = User.objects.get(pk=bob.pk)
+    assert has_company_perm(bob, "core.add_party", company)
+    assert not has_company_perm(bob, "core.add_party", other_company)
+    assert has_company_perm(bob, "core.add_exchangerate", other_company)
+    assert not has_company_perm(bob, "core.add_exchangerate", company)
+    assert companies_with_perm(bob, "core.add_party") == [company.pk]
+    assert not bob.has_perm("core.add_party")  # no record and no active company: nothing
+    assert bob.has_perm("core.add_party", PartyFactory(company=company))
+    assert not bob.has_perm("core.add_party", PartyFactory(company=other_company))
     membership = membership_set(company=company, user=bob, role=finance, actor=None)
-    assert set(bob.groups.values_list("name", flat=True)) == {"Finance"}
+    assert not has_company_perm(bob, "core.add_party", company)  # the cache is dropped on change
     assert Membership.objects.filter(user=bob).count() == 2
     record = AuditRecord.objects.filter(content_type__model="membership", object_id=str(membership.pk),
                                         action="update").get()
     assert (record.before["role"], record.after["role"]) == (sales.pk, finance.pk)
     membership_remove(membership=Membership.objects.get(user=bob, company=other_company), actor=None)
-    assert set(bob.groups.values_list("name", flat=True)) == {"Finance"}
-    membership_remove(membership=membership, actor=None)
-    assert not bob.groups.exists()
-    assert not User.objects.get(pk=bob.pk).has_perm("core.view_party")
+    bob = User.objects.get(pk=bob.pk)  # the next request's user
+    assert has_company_perm(bob, "core.add_exchangerate", company)
+    assert not has_company_perm(bob, "core.add_exchangerate", other_company)
+
+
+def test_only_the_companys_admin_manages_its_memberships(company, other_company, make_user):
+    admin_elsewhere = make_user(other_company, "Admin")
+    add_membership(admin_elsewhere, company, "Sales")
+    admin_here = make_user(company, "Admin")
+    target = make_user(company, "Sales")
+    manager = Group.objects.get(name="Manager")
+    membership = Membership.objects.get(user=target, company=company)
+    with pytest.raises(PermissionDeniedError):
+        membership_set(company=company, user=target, role=manager, actor=admin_elsewhere)
+    with pytest.raises(PermissionDeniedError):
+        membership_remove(membership=membership, actor=admin_elsewhere)
+    membership.refresh_from_db()
+    assert membership.role.name == "Sales"
+    membership_set(company=company, user=target, role=manager, actor=admin_here)
+    assert Membership.objects.get(pk=membership.pk).role == manager
+    # granting a role here never widens the target's rights in another company
+    add_membership(target, other_company, "Sales")
+    membership_set(company=company, user=target, role=Group.objects.get(name="Admin"), actor=admin_here)
+    target = User.objects.get(pk=target.pk)
+    assert has_company_perm(target, "core.delete_membership", company)
+    assert not has_company_perm(target, "core.delete_membership", other_company)
+    assert not has_company_perm(target, "scm.approve_purchaseorder", other_company)
+
+
+def test_the_last_admin_of_a_company_stays(company, make_user):
+    admin = make_user(company, "Admin")
+    membership = Membership.objects.get(user=admin, company=company)
+    with pytest.raises(ConflictError) as caught:
+        membership_set(company=company, user=admin, role=Group.objects.get(name="Sales"), actor=admin)
+    assert caught.value.code == "last_admin"
+    with pytest.raises(ConflictError):
+        membership_remove(membership=membership, actor=admin)
+    make_user(company, "Admin")
+    membership_remove(membership=membership, actor=admin)
+    assert not Membership.objects.filter(pk=membership.pk).exists()
 
 
 def test_user_invite_creates_member_with_role(company, user):
@@ -126,7 +173,7 @@ def test_user_invite_creates_member_with_role(company, user):
     carol = User.objects.get(username="carol")
     assert (membership.company, membership.user, membership.role) == (company, carol, sales)
     assert carol.check_password("long-enough-1")
-    assert User.objects.get(pk=carol.pk).has_perm("core.add_party")
+    assert has_company_perm(User.objects.get(pk=carol.pk), "core.add_party", company)
 
 
 @pytest.mark.parametrize(("username", "password", "field"), [("alice", "long-enough-1", "username"),
@@ -165,9 +212,10 @@ def test_converting_mass_to_time_raises_naming_the_field():
 
 @dataclass
 class Order:
-    """A stand-in for a model with a status field and a transition table."""
+    """A stand-in for a model with a status field and a transition table (its change permission is a party's)."""
 
     status: str = "draft"
+    company_id: int | None = None
 
     workflow = Workflow("status", {
         "submit": Transition(sources=["draft"], target="submitted"),
@@ -177,6 +225,7 @@ class Order:
 
     class _meta:
         verbose_name = "order"
+        app_label, model_name = "core", "party"
 
 
 def test_transition_by_verb_and_by_target():
@@ -203,10 +252,13 @@ def test_illegal_transition_is_a_409_naming_the_states():
         transition(Order(), to="approved")
 
 
-def test_allowed_transitions_respect_the_users_permissions(company, make_user):
-    order = Order(status="submitted")
-    assert allowed_transitions(order, make_user(company, "Sales")) == ["cancel"]
-    assert allowed_transitions(order, make_user(company, "Manager")) == ["approve", "cancel"]
+def test_allowed_transitions_follow_the_role_in_the_records_company(company, other_company, make_user):
+    """Sales may change parties (cancel), a Manager may change events (approve): each only in its own company."""
+    user = make_user(company, "Sales")
+    add_membership(user, other_company, "Manager")
+    assert allowed_transitions(Order(status="submitted", company_id=company.pk), user) == ["cancel"]
+    assert allowed_transitions(Order(status="submitted", company_id=other_company.pk), user) == ["approve"]
+    assert allowed_transitions(Order(status="submitted", company_id=None), user) == []
 
 
 def test_object_without_workflow_is_a_type_error():
@@ -226,7 +278,7 @@ def test_record_delete_of_a_protected_row_is_a_409(company, user):
 
 
 def test_protected_delete_through_the_api_is_409_and_leaves_no_audit(company, make_user, api_for):
-    client = api_for(make_user(company, "Admin"))
+    client = api_for(make_user(company, "Admin", is_superuser=True))
     currency = Currency.objects.get(code="EUR")
     response = client.delete(f"/api/v1/core/currencies/{currency.pk}/")
     assert response.status_code == 409

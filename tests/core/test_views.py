@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from apps.core.choices import DeliveryStatus
-from apps.core.models import Attachment, AuditRecord, Membership, Note, Party, PartyAddress, UomCategory
+from apps.core.models import Attachment, AuditRecord, Company, Membership, Note, Party, PartyAddress, UomCategory
 from apps.core.services.parties import party_create
 from tests.core.factories import (
     ContactPersonFactory,
@@ -82,7 +82,7 @@ class TestUnitOfMeasureUI(CreatableUIResourceTests, EditableUIResourceTests, Sha
                 "factor": "1000000"}
 
 
-class TestExchangeRateUI(CreatableUIResourceTests, EditableUIResourceTests, SharedUIResourceTests):
+class TestExchangeRateUI(CreatableUIResourceTests, EditableUIResourceTests, CompanyOwnedUIResourceTests):
     url_prefix = "core:exchangerate"
     factory = ExchangeRateFactory
     allowed_role, denied_role = "Finance", "Sales"
@@ -406,20 +406,51 @@ def test_invite_a_user_with_a_role(web, company):
     assert (membership.company, membership.role) == (company, sales)
     bob = User.objects.get(username="bob")
     assert bob.check_password("long-enough-1")
-    assert list(bob.groups.all()) == [sales]
+    assert not bob.groups.exists()
     assert response["Location"] == reverse("core:membership_detail", args=[membership.pk])
     listing = web.get(reverse("core:membership_list"))
     assert "bob" in [str(row.record.user) for row in listing.context["table"].page.object_list]
 
 
-def test_invite_with_a_taken_username_shows_the_error(web, company, user):
+def test_adding_a_member_twice_shows_the_error(web, company, user):
     from django.contrib.auth.models import Group
 
     response = web.post(reverse("core:membership_create"), {"username": "alice", "password": "long-enough-1",
                                                            "role": Group.objects.get(name="Sales").pk})
     assert response.status_code == 400
-    assert response.context["form"].errors["username"] == ["The user name 'alice' is taken."]
+    assert response.context["form"].errors["username"] == [
+        "alice is already a member of ACME; change their role instead."]
     assert Membership.objects.count() == 1
+
+
+def test_an_existing_user_of_another_company_is_added_by_name(web, company, other_company, make_user):
+    from django.contrib.auth.models import Group
+
+    olga = make_user(other_company, "Admin", username="olga")
+    response = web.post(reverse("core:membership_create"), {"username": "olga", "role": Group.objects.get(
+        name="Sales").pk})
+    assert response.status_code == 302
+    assert Membership.objects.get(user=olga, company=company).role.name == "Sales"
+    assert Membership.objects.get(user=olga, company=other_company).role.name == "Admin"
+    missing = web.post(reverse("core:membership_create"), {"username": "nobody", "role": Group.objects.get(
+        name="Sales").pk})
+    assert missing.status_code == 400
+    assert "give a password" in missing.context["form"].errors["username"][0]
+
+
+def test_admin_changes_a_role_and_removes_a_member(web, company, make_user):
+    from django.contrib.auth.models import Group
+
+    bob = make_user(company, "Sales", username="bob")
+    membership = Membership.objects.get(user=bob)
+    response = web.post(reverse("core:membership_update", args=[membership.pk]),
+                        {"role": Group.objects.get(name="Manager").pk})
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert membership.role.name == "Manager"
+    response = web.post(reverse("core:membership_action", args=[membership.pk, "remove"]))
+    assert response.status_code == 302
+    assert not Membership.objects.filter(pk=membership.pk).exists()
 
 
 def test_role_without_permission_cannot_invite(client, company, make_user):
@@ -433,7 +464,7 @@ def test_role_without_permission_cannot_invite(client, company, make_user):
 
 
 def test_exchange_rate_date_is_a_date(web):
-    rate = ExchangeRateFactory(date=datetime.date(2026, 4, 1))
+    rate = ExchangeRateFactory(date=datetime.date(2026, 4, 1), company=Company.objects.get(code="ACME"))
     assert b"2026" in web.get(reverse("core:exchangerate_detail", args=[rate.pk])).content
 
 

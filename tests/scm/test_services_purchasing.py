@@ -10,7 +10,7 @@ from apps.core.errors import ConflictError, DomainError, PermissionDeniedError
 from apps.core.models import Currency, Event, ExchangeRate
 from apps.plm.choices import Tracking
 from apps.scm.choices import LocationKind, PurchaseOrderStatus, ReceiptStatus, RequisitionStatus
-from apps.scm.models import PurchaseOrder, StockMove, StockQuant
+from apps.scm.models import StockMove, StockQuant
 from apps.scm.selectors_purchasing import supplier_performance
 from apps.scm.services.purchasing import (
     purchase_order_approve,
@@ -23,7 +23,7 @@ from apps.scm.services.purchasing import (
 )
 from apps.scm.services.receipts import goods_receipt_create, goods_receipt_post
 from apps.scm.services.suppliers import supplier_item_create
-from tests.core.factories import PartyFactory
+from tests.core.factories import CompanyFactory, PartyFactory
 from tests.scm.factories import ItemFactory, purchasing_world
 
 D = Decimal
@@ -370,10 +370,13 @@ def test_requisition_without_any_supplier_cannot_be_ordered(world, buyer):
 def test_foreign_currency_order_is_valued_in_company_currency(world, buyer):
     usd = Currency.objects.get(code="USD")
     today = timezone.localdate()
-    ExchangeRate.objects.create(base=usd, quote=world.company.currency, date=today - datetime.timedelta(days=3),
-                                rate=D("0.80000000"))
-    ExchangeRate.objects.create(base=usd, quote=world.company.currency, date=today - datetime.timedelta(days=1),
-                                rate=D("0.90000000"))  # the latest rate on or before the order date wins
+    ExchangeRate.objects.create(company=world.company, base=usd, quote=world.company.currency,
+                                date=today - datetime.timedelta(days=3), rate=D("0.80000000"))
+    ExchangeRate.objects.create(company=world.company, base=usd, quote=world.company.currency,
+                                date=today - datetime.timedelta(days=1), rate=D("0.90000000"))  # the latest one wins
+    other = CompanyFactory(currency=world.company.currency)
+    ExchangeRate.objects.create(company=other, base=usd, quote=world.company.currency, date=today,
+                                rate=D("0.00000001"))  # another company's rate never reaches this one
     order = purchase_order_create(company=world.company, actor=buyer, supplier=world.supplier, currency=usd,
                                   warehouse=world.warehouse, order_date=today,
                                   lines=[{"item": world.item, "quantity": D(40), "unit_price": D("2.5000")}])
@@ -392,16 +395,28 @@ def test_foreign_currency_order_is_valued_in_company_currency(world, buyer):
     assert (performance["receipts"], performance["quantity_received"]) == (1, D(40))
 
 
-def test_foreign_currency_order_without_exchange_rate_names_currency(world, buyer):
+def test_foreign_currency_order_without_exchange_rate_cannot_be_approved_or_sent(world, buyer):
     gbp = Currency.objects.get(code="GBP")
-    with pytest.raises(DomainError) as error:
-        purchase_order_create(company=world.company, actor=buyer, supplier=world.supplier, currency=gbp,
-                              warehouse=world.warehouse,
-                              lines=[{"item": world.item, "quantity": D(40), "unit_price": D("2.5000")}])
-    assert error.value.field == "currency"
-    assert error.value.code == "no_exchange_rate"
-    assert "No exchange rate from GBP to EUR" in error.value.message
-    assert not PurchaseOrder.objects.exists()
+    ExchangeRate.objects.create(company=CompanyFactory(currency=world.company.currency), base=gbp,
+                                quote=world.company.currency, date=timezone.localdate(), rate=D("1.10000000"))
+    order = purchase_order_create(company=world.company, actor=buyer, supplier=world.supplier, currency=gbp,
+                                  warehouse=world.warehouse,
+                                  lines=[{"item": world.item, "quantity": D(40), "unit_price": D("2.5000")}])
+    assert (order.status, order.exchange_rate, order.total_company_currency) == ("draft", None, None)
+    for step in (purchase_order_approve, purchase_order_send):
+        with pytest.raises(DomainError) as error:
+            step(purchase_order=order, actor=buyer)
+        assert error.value.field == "currency"
+        assert error.value.code == "no_exchange_rate"
+        assert f"No exchange rate from GBP to EUR on or before {order.order_date.isoformat()} in company " \
+               f"{world.company.code}" in error.value.message
+        order.refresh_from_db()
+        assert (order.status, order.approved_by) == ("draft", None)
+    ExchangeRate.objects.create(company=world.company, base=world.company.currency, quote=gbp,
+                                date=order.order_date, rate=D("0.80000000"))  # the inverse rate serves too
+    order = purchase_order_approve(purchase_order=order, actor=buyer)
+    assert (order.status, order.exchange_rate, order.total_company_currency) == ("approved", D("1.25000000"),
+                                                                                  D("125.00"))
 
 
 def test_receipt_line_of_another_order_names_the_line_field(world, buyer):

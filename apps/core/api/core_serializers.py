@@ -1,9 +1,12 @@
 """Serializers of core's own resources."""
 
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.api.serializers import SuiteModelSerializer
+from apps.core.api.serializers import SuiteModelSerializer, download_url
 from apps.core.models import (
     Attachment,
     AuditRecord,
@@ -61,7 +64,7 @@ class CurrencySerializer(SuiteModelSerializer):
 class ExchangeRateSerializer(SuiteModelSerializer):
     class Meta:
         model = ExchangeRate
-        fields = ["id", "base", "quote", "date", "rate", "created_at", "updated_at"]
+        fields = ["id", "company", "base", "quote", "date", "rate", "created_at", "updated_at"]
 
 
 class UomCategorySerializer(SuiteModelSerializer):
@@ -92,12 +95,48 @@ class EventSerializer(SuiteModelSerializer):
 
 
 class MembershipSerializer(SuiteModelSerializer):
-    username = serializers.CharField(source="user.username", read_only=True)
+    """A user's role in a company. Create with an existing user's `username`, or a new one's with a `password`;
+    afterwards only the role changes."""
+
+    username = serializers.CharField(source="user.username", max_length=150,
+                                     help_text="An existing user's name, or the new account's.")
+    role = serializers.PrimaryKeyRelatedField(queryset=Group.objects.all(), help_text="The role's id (`core/roles/`).")
     role_name = serializers.CharField(source="role.name", read_only=True)
+    password = serializers.CharField(write_only=True, required=False, min_length=8, max_length=128,
+                                     style={"input_type": "password"},
+                                     help_text="Only to create a new account (at least 8 characters).")
+    email = serializers.EmailField(write_only=True, required=False, allow_blank=True)
 
     class Meta:
         model = Membership
-        fields = ["id", "company", "user", "username", "role", "role_name", "created_at", "updated_at"]
+        fields = ["id", "company", "user", "username", "role", "role_name", "password", "email", "created_at",
+                  "updated_at"]
+        read_only_fields = ["user"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None and not isinstance(self.instance, list | models.QuerySet):
+            fields["username"].read_only = True  # a membership never changes its user
+        return fields
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "user" in attrs:  # the write side of `username` (source user.username)
+            attrs["username"] = attrs.pop("user")["username"]
+        return attrs
+
+
+class RoleSerializer(serializers.ModelSerializer):
+    """A role (what a membership grants in its company) and the permissions it holds."""
+
+    permissions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Group
+        fields = ["id", "name", "permissions"]
+
+    def get_permissions(self, obj) -> list[str]:
+        return sorted(f"{p.content_type.app_label}.{p.codename}" for p in obj.permissions.all())
 
 
 class TargetField(serializers.CharField):
@@ -109,6 +148,10 @@ class ChatterSerializerMixin(serializers.Serializer):
     target_id = serializers.CharField(write_only=True)
 
     def validate(self, attrs):
+        """The target: a company record the user's role may read (anything else is "no such record")."""
+        from django.core.exceptions import ValidationError as DjangoValidationError
+
+        from apps.core.permissions import companies_with_perm, model_perm
         from apps.core.scoping import scope_queryset
 
         try:
@@ -116,8 +159,16 @@ class ChatterSerializerMixin(serializers.Serializer):
             content_type = ContentType.objects.get(app_label=app_label, model=model)
         except (ValueError, ContentType.DoesNotExist) as exc:
             raise serializers.ValidationError({"target_type": ["Unknown record type."]}) from exc
-        queryset = scope_queryset(content_type.model_class()._default_manager.all(), self.context["request"].user)
-        target = queryset.filter(pk=attrs.pop("target_id")).first()
+        model_class = content_type.model_class()
+        if model_class is None or not getattr(model_class, "company_path", None) or model_class in (Note, Attachment):
+            raise serializers.ValidationError({"target_type": ["Notes and attachments go on a company's records."]})
+        user = self.context["request"].user
+        queryset = scope_queryset(model_class._default_manager.all(), user,
+                                  companies_with_perm(user, model_perm(model_class, "view")))
+        try:
+            target = queryset.filter(pk=attrs.pop("target_id")).first()
+        except (ValueError, TypeError, DjangoValidationError):
+            target = None
         if target is None:
             raise serializers.ValidationError({"target_id": ["No such record."]})
         attrs["target"] = target
@@ -136,14 +187,22 @@ class NoteSerializer(ChatterSerializerMixin, serializers.ModelSerializer):
 
 
 class AttachmentSerializer(ChatterSerializerMixin, serializers.ModelSerializer):
+    """A file on a record; upload `file` (multipart), download through `download_url` (the stored path is
+    private)."""
+
     uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+    download_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Attachment
         fields = ["id", "target_type", "target_id", "object_id", "file", "name", "size", "sha256", "uploaded_by",
-                  "created_at", "updated_at"]
+                  "download_url", "created_at", "updated_at"]
         read_only_fields = ["object_id", "size", "sha256"]
-        extra_kwargs = {"name": {"required": False}}
+        extra_kwargs = {"name": {"required": False}, "file": {"write_only": True}}
+
+    @extend_schema_field(serializers.URLField())
+    def get_download_url(self, obj) -> str:
+        return download_url(self.context.get("request"), f"/api/v1/core/attachments/{obj.pk}/download/")
 
 
 class AuditRecordSerializer(serializers.ModelSerializer):

@@ -1,30 +1,60 @@
-"""Model permissions for the API: reads need `view_`, custom actions `change_` (or the step's own permission)."""
+"""API permissions per company: the action's permission must come from the role in the object's company.
 
-from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
+* Reads need `view_<model>`, creates `add_`, updates `change_`, deletes `delete_`; a workflow step needs its
+  own declared permission (approve by Quality) or else `change_<model>`.
+* Before the object is known (`has_permission`) the user must hold that permission in at least one company;
+  lists are then limited to those companies (`ScopedQuerysetMixin`), an object is checked against its own
+  company (`has_object_permission`), and a create against the company it is written to
+  (`SuiteModelViewSet.perform_create`).
+* Reference data (currencies, units) is read by every member and written by superusers only.
+"""
 
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from apps.core.permissions import companies_with_perm, has_company_perm, model_perm, platform_model
 from apps.core.workflow import step_permission
 
+METHOD_ACTIONS = {"POST": "add", "PUT": "change", "PATCH": "change", "DELETE": "delete"}
+STANDARD_ACTIONS = (None, "list", "retrieve", "create", "update", "partial_update", "destroy", "metadata")
 
-class SuiteModelPermissions(DjangoModelPermissions):
-    """Django model permissions (from the user's role groups), also for reads."""
 
-    perms_map = {
-        **DjangoModelPermissions.perms_map,
-        "GET": ["%(app_label)s.view_%(model_name)s"],
-        "HEAD": ["%(app_label)s.view_%(model_name)s"],
-        "OPTIONS": [],
-    }
+def view_model(view):
+    """The model a view serves, or None for a view without one (it then checks for itself)."""
+    queryset = getattr(view, "queryset", None)
+    if queryset is not None:
+        return queryset.model
+    serializer_class = getattr(view, "serializer_class", None)
+    meta = getattr(serializer_class, "Meta", None)
+    return getattr(meta, "model", None)
+
+
+def required_permission(request, view, model) -> str:
+    """The permission the request needs on `model` (see the module docstring)."""
+    if request.method in SAFE_METHODS:
+        return model_perm(model, "view")
+    action = getattr(view, "action", None)
+    if action not in STANDARD_ACTIONS:
+        return step_permission(model, action) or getattr(view, "action_permissions", {}).get(action) or model_perm(
+            model, "change")
+    return model_perm(model, METHOD_ACTIONS.get(request.method, "change"))
+
+
+class SuiteModelPermissions(BasePermission):
+    """The role in the object's company decides (see the module docstring)."""
+
+    message = "Your role in this company does not allow this."
 
     def has_permission(self, request, view):
-        if not request.user or not request.user.is_authenticated:
+        user = request.user
+        if not user or not user.is_authenticated:
             return False
-        if getattr(view, "queryset", None) is None and not hasattr(view, "get_queryset"):
-            return True  # a non-model view (reports, auth) declares its own checks
-        if request.method not in SAFE_METHODS and getattr(view, "action", None) not in (
-            None, "create", "update", "partial_update", "destroy"
-        ):
-            model = view.get_queryset().model
-            # a step with its own permission (approve by Quality) needs only access here; the action checks it
-            action = "view" if step_permission(model, view.action) else "change"
-            return request.user.has_perm(f"{model._meta.app_label}.{action}_{model._meta.model_name}")
-        return super().has_permission(request, view)
+        model = view_model(view)
+        if model is None:
+            return True  # a non-model view (auth, reports) checks per company itself
+        perm = required_permission(request, view, model)
+        if platform_model(perm):
+            return has_company_perm(user, perm)
+        return bool(companies_with_perm(user, perm))
+
+    def has_object_permission(self, request, view, obj):
+        return has_company_perm(request.user, required_permission(request, view, type(obj)), obj)

@@ -3,10 +3,13 @@
 from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.validators import UniqueTogetherValidator
 
 from apps.core.audit import company_of
+from apps.core.errors import DomainError
 from apps.core.models import Company
-from apps.core.scoping import scope_queryset, user_company_ids
+from apps.core.permissions import default_company, model_perm
+from apps.core.scoping import scope_queryset
 from apps.core.workflow import allowed_transitions
 
 
@@ -24,8 +27,8 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 class SuiteModelSerializer(serializers.ModelSerializer):
     """Base of every API serializer: id, company, timestamps; related ids scoped to the user's companies.
 
-    On create, `company` may be given; it defaults to the user's only company. Every related
-    record must belong to the same company as the record written.
+    On create, `company` may be given; it defaults to the only company in which the user's role may create
+    the record. Every related record must belong to the same company as the record written.
     """
 
     serializer_related_field = ScopedPrimaryKeyRelatedField
@@ -34,7 +37,7 @@ class SuiteModelSerializer(serializers.ModelSerializer):
     def get_fields(self):
         fields = super().get_fields()
         if "company" in fields:
-            help_text = "Company id; defaults to your only company."
+            help_text = "Company id; defaults to the only company in which your role may create this record."
             if self.instance is not None and not isinstance(self.instance, list | models.QuerySet):
                 # a record never moves between companies: read-only once it exists
                 fields["company"] = serializers.PrimaryKeyRelatedField(read_only=True, help_text=help_text)
@@ -45,6 +48,12 @@ class SuiteModelSerializer(serializers.ModelSerializer):
             if name in fields:
                 fields[name].read_only = True
         return fields
+
+    def get_validators(self):
+        # a uniqueness rule that includes `company` is checked by the service's full_clean once the company is
+        # resolved (DRF's validator would otherwise make `company` required, though it defaults)
+        return [v for v in super().get_validators()
+                if not (isinstance(v, UniqueTogetherValidator) and "company" in v.fields)]
 
     def resolve_company(self, attrs) -> Company | None:
         if "company" not in self.fields:
@@ -57,11 +66,10 @@ class SuiteModelSerializer(serializers.ModelSerializer):
         if parent is not None:
             return parent
         request = self.context.get("request")
-        ids = user_company_ids(request.user) if request else []
-        if len(ids) == 1:
-            return Company.objects.get(pk=ids[0])
-        raise serializers.ValidationError({"company": ["Required: you belong to several companies."]
-                                           if ids else ["You belong to no company."]})
+        try:
+            return default_company(request.user if request else None, model_perm(self.Meta.model, "add"))
+        except DomainError as error:
+            raise serializers.ValidationError({"company": [error.message]}) from error
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -93,8 +101,25 @@ class WorkflowFieldsMixin(serializers.Serializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_transitions(self, obj) -> list[str]:
+        """Only verbs this user may call now (status, role in the record's company, guards such as an approval
+        threshold) and that the API offers as `POST {id}/<verb>/`."""
         request = self.context.get("request")
-        return allowed_transitions(obj, request.user if request else None)
+        verbs = allowed_transitions(obj, request.user if request else None)
+        view = self.context.get("view")
+        if view is not None and type(obj) is view_model_of(view):
+            verbs = [verb for verb in verbs if hasattr(getattr(type(view), verb, None), "mapping")]
+        return verbs
+
+
+def view_model_of(view):
+    from apps.core.api.permissions import view_model
+
+    return view_model(view)
+
+
+def download_url(request, path: str) -> str:
+    """The absolute URL of an authenticated, company-checked download (never a `/media/` path)."""
+    return request.build_absolute_uri(path) if request else path
 
 
 class CommentSerializer(serializers.Serializer):

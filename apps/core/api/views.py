@@ -1,10 +1,17 @@
 """Core's API: companies, parties, reference data, the outbox monitor, notes, attachments, audit."""
 
+from django.contrib.auth.models import Group
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 
 from apps.core.api import core_filters as filters
 from apps.core.api import core_serializers as s
 from apps.core.api.viewsets import SuiteModelViewSet, SuiteReadOnlyViewSet, workflow_action
+from apps.core.errors import PermissionDeniedError
+from apps.core.files import download_response
 from apps.core.models import (
     Attachment,
     AuditRecord,
@@ -18,7 +25,9 @@ from apps.core.models import (
     UnitOfMeasure,
     UomCategory,
 )
+from apps.core.permissions import has_company_perm, model_perm
 from apps.core.services.chatter import attachment_add, note_add
+from apps.core.services.companies import membership_add, membership_remove, membership_update
 from apps.core.services.events import event_replay
 from apps.core.services.parties import party_create, party_update
 
@@ -86,14 +95,37 @@ class EventViewSet(SuiteReadOnlyViewSet):
     replay = workflow_action("replay", event_replay, summary="Replay the event's dead deliveries")
 
 
-class MembershipViewSet(SuiteReadOnlyViewSet):
+def membership_remove_instance(*, instance: Membership, actor) -> None:
+    membership_remove(membership=instance, actor=actor)
+
+
+class MembershipViewSet(SuiteModelViewSet):
+    """Users and their role per company; only the company's Admin role adds, changes or removes them."""
+
     queryset = Membership.objects.select_related("user", "role")
     serializer_class = s.MembershipSerializer
     filterset_fields = ["company", "role"]
+    search_fields = ["user__username", "user__email"]
+    services = {"create": membership_add, "update": membership_update, "delete": membership_remove_instance}
+
+
+class RoleViewSet(SuiteReadOnlyViewSet):
+    """The roles a membership can grant (platform reference data)."""
+
+    queryset = Group.objects.prefetch_related("permissions__content_type").order_by("name")
+    serializer_class = s.RoleSerializer
+    search_fields = ["name"]
+    ordering = ["name"]
+    pagination_class = None
 
 
 class ChatterViewSet(mixins.CreateModelMixin, SuiteReadOnlyViewSet):
-    """Base of notes and attachments: filter by `content_type` (app_label.model) and `object_id`."""
+    """Base of notes and attachments: filter by `content_type` (app_label.model) and `object_id`; adding one needs
+    the role's add permission in the company of the record it goes on."""
+
+    def check_target(self, target) -> None:
+        if not has_company_perm(self.request.user, model_perm(self.get_queryset().model, "add"), target):
+            raise PermissionDeniedError("target_id", "Your role in the record's company may not add this.")
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -109,16 +141,27 @@ class NoteViewSet(ChatterViewSet):
     filterset_fields = ["object_id"]
 
     def perform_create(self, serializer):
+        self.check_target(serializer.validated_data["target"])
         serializer.instance = note_add(actor=self.request.user, **serializer.validated_data)
 
 
 class AttachmentViewSet(ChatterViewSet):
+    """Files on records: multipart upload, download through `{id}/download/` (company-checked, an attachment)."""
+
     queryset = Attachment.objects.select_related("uploaded_by")
     serializer_class = s.AttachmentSerializer
     filterset_fields = ["object_id", "sha256"]
+    parser_classes = [MultiPartParser, FormParser]
 
     def perform_create(self, serializer):
+        self.check_target(serializer.validated_data["target"])
         serializer.instance = attachment_add(actor=self.request.user, **serializer.validated_data)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, summary="Download the file")
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        attachment = self.get_object()
+        return download_response(attachment.file, attachment.name)
 
 
 class AuditRecordViewSet(SuiteReadOnlyViewSet):

@@ -21,7 +21,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.core.api.idempotency import IdempotencyMixin
+from apps.core.api.permissions import view_model
 from apps.core.errors import PermissionDeniedError
+from apps.core.permissions import companies_with_perm, company_of_data, has_company_perm, model_perm
 from apps.core.scoping import scope_queryset
 from apps.core.services.records import record_create, record_delete, record_update
 
@@ -32,10 +34,13 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 
 
 class ScopedQuerysetMixin:
-    """Restricts every queryset of the view to the requesting user's companies."""
+    """Restricts every queryset of the view to the companies whose role lets the user read the model."""
 
     def get_queryset(self):
-        return scope_queryset(super().get_queryset(), self.request.user)
+        queryset = super().get_queryset()
+        model = view_model(self) or queryset.model
+        readable = companies_with_perm(self.request.user, model_perm(model, "view"))
+        return scope_queryset(queryset, self.request.user, readable)
 
 
 class SuiteReadOnlyViewSet(ScopedQuerysetMixin, IdempotencyMixin, viewsets.ReadOnlyModelViewSet):
@@ -71,6 +76,10 @@ class SuiteModelViewSet(ScopedQuerysetMixin, IdempotencyMixin, viewsets.ModelVie
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
+        model = self.get_queryset().model
+        company = company_of_data(model, serializer.validated_data)
+        if company is not None and not has_company_perm(self.request.user, model_perm(model, "add"), company):
+            raise PermissionDeniedError("company", "Your role in this company may not create this record.")
         serializer.instance = self._service("create")(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
@@ -86,16 +95,13 @@ def workflow_action(verb: str, service: Callable, *, input_serializer=None, summ
     """A `POST {id}/<verb>/` action that calls `service(<object>=..., actor=..., **input)`.
 
     The object's keyword is the service's first parameter; the transition's permission (if the
-    model's workflow declares one) is checked; the response is the updated detail.
+    model's workflow declares one, else `change_<model>`) is checked in the object's company by
+    `SuiteModelPermissions`; the response is the updated detail.
     """
     object_arg = next(iter(inspect.signature(service).parameters))
 
     def run(self, request, pk=None):
-        obj = self.get_object()
-        workflow = getattr(type(obj), "workflow", None)
-        step = workflow.transitions.get(verb) if workflow else None
-        if step and step.permission and not request.user.has_perm(step.permission):
-            raise PermissionDeniedError(None, f"Your role may not {verb.replace('_', ' ')} this record.")
+        obj = self.get_object()  # the step's permission in the object's company: SuiteModelPermissions
         data = {}
         if input_serializer is not None:
             incoming = input_serializer(data=request.data, context=self.get_serializer_context())

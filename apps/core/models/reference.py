@@ -1,46 +1,61 @@
-"""Reference data shared by every company: currencies, exchange rates, units of measure."""
+"""Reference data of the platform (currencies, units of measure) and each company's exchange rates.
+
+Currencies, units and unit categories are shared by every company and changed by superusers only
+(`apps.core.permissions.PLATFORM_MODELS`); exchange rates belong to a company, so no company can
+move another one's conversions.
+"""
 
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from apps.core.models.base import TimeStampedModel
+from apps.core.models.base import CompanyOwnedModel, TimeStampedModel
 
 
 class Currency(TimeStampedModel):
-    """An ISO 4217 currency."""
+    """An ISO 4217 currency (platform reference data)."""
 
     code = models.CharField(max_length=3, unique=True)
     name = models.CharField(max_length=100)
-    decimals = models.PositiveSmallIntegerField(default=2)
+    decimals = models.PositiveSmallIntegerField(default=2, validators=[MaxValueValidator(6)],
+                                                help_text="Digits after the decimal point, 0 to 6.")
 
     class Meta:
         ordering = ["code"]
         verbose_name_plural = "currencies"
+        constraints = [models.CheckConstraint(condition=models.Q(decimals__lte=6), name="core_currency_decimals_max")]
 
     def __str__(self) -> str:
         return self.code
 
 
-class ExchangeRate(TimeStampedModel):
-    """How many units of `quote` one unit of `base` buys on a date."""
+class ExchangeRate(CompanyOwnedModel):
+    """A company's rate: how many units of `quote` one unit of `base` buys from `date` on."""
 
     base = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="rates_as_base")
     quote = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="rates_as_quote")
     date = models.DateField()
-    rate = models.DecimalField(max_digits=18, decimal_places=8, validators=[MinValueValidator(Decimal("0.00000001"))])
+    rate = models.DecimalField(max_digits=18, decimal_places=8,
+                               validators=[MinValueValidator(Decimal("0.00000001"))],
+                               help_text="Units of the quote currency per unit of the base currency (up to 8 "
+                                         "decimals).")
 
     class Meta:
         ordering = ["-date", "base__code", "quote__code"]
         constraints = [
-            models.UniqueConstraint(fields=["base", "quote", "date"], name="core_exchangerate_unique"),
+            models.UniqueConstraint(fields=["company", "base", "quote", "date"], name="core_exchangerate_unique"),
             models.CheckConstraint(condition=models.Q(rate__gt=0), name="core_exchangerate_positive"),
             models.CheckConstraint(condition=~models.Q(base=models.F("quote")), name="core_exchangerate_distinct"),
         ]
 
     def __str__(self) -> str:
         return f"1 {self.base} = {self.rate} {self.quote} on {self.date}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("core:exchangerate_detail", args=[self.pk])
 
 
 class UomCategory(TimeStampedModel):

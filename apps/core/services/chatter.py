@@ -8,9 +8,8 @@ from django.db import models, transaction
 
 from apps.core.audit import company_of, record_change
 from apps.core.errors import DomainError
+from apps.core.files import check_upload
 from apps.core.models import Attachment, Note
-
-MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 
 
 def sha256_of(upload: UploadedFile) -> str:
@@ -38,10 +37,7 @@ def note_add(*, target: models.Model, body: str, actor) -> Note:
 @transaction.atomic
 def attachment_add(*, target: models.Model, file: UploadedFile, actor, name: str = "") -> Attachment:
     """Attach a file to a record, with its size and SHA-256 checksum."""
-    if file.size == 0:
-        raise DomainError("file", "The file is empty.")
-    if file.size > MAX_ATTACHMENT_BYTES:
-        raise DomainError("file", f"Files are limited to {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.")
+    check_upload(file)
     attachment = Attachment(
         company_id=company_of(target), content_type=ContentType.objects.get_for_model(target),
         object_id=str(target.pk), name=(name or file.name)[:200], size=file.size, sha256=sha256_of(file),

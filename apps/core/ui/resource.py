@@ -23,8 +23,9 @@ from django import forms
 from django.db.models import Q
 from django.urls import path, reverse
 
+from apps.core.permissions import has_company_perm
 from apps.core.ui.forms import ScopedInlineForm
-from apps.core.workflow import allowed_transitions, step_permission
+from apps.core.workflow import allowed_transitions, may_take_step
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Action:
     label: str | None = None
     style: str = "primary"
     confirm: str | None = None
+    permission: str | None = None  # for an action outside the model's workflow; default `change_<model>`
 
 
 class Resource:
@@ -175,6 +177,11 @@ class Resource:
         return forms.modelform_factory(cls.model, fields=cls.form_fields)
 
     @classmethod
+    def edit_form_class(cls):
+        """The form of the edit page; the create form unless a resource edits fewer fields than it creates."""
+        return cls.get_form_class()
+
+    @classmethod
     def get_formset_classes(cls) -> list[tuple[Inline, type]]:
         result = []
         for inline in cls.inlines:
@@ -198,18 +205,21 @@ class Resource:
 
     @classmethod
     def visible_actions(cls, obj, user) -> list[tuple[str, Action]]:
-        """Workflow buttons allowed now by the object's status and the user's permissions: a step that declares
-        its own permission needs that one, any other step needs the model's change permission."""
+        """Workflow buttons allowed now by the object's status, the user's role in its company and the step's
+        guard: a step that declares its own permission needs that one, any other the model's change permission."""
         if getattr(type(obj), "workflow", None) is None:
-            return [(verb, a) for verb, a in cls.actions.items() if cls.may_take(type(obj), verb, user)]
+            return [(verb, a) for verb, a in cls.actions.items() if cls.may_take(obj, verb, user)]
         allowed = set(allowed_transitions(obj, user))
-        return [(verb, a) for verb, a in cls.actions.items()
-                if verb in allowed and cls.may_take(type(obj), verb, user)]
+        return [(verb, a) for verb, a in cls.actions.items() if verb in allowed]
 
     @classmethod
-    def may_take(cls, model, verb: str, user) -> bool:
-        """Whether the user's role allows this step at all: its own permission, else the change permission."""
-        return user.has_perm(step_permission(model, verb) or cls.perm("change"))
+    def may_take(cls, obj, verb: str, user) -> bool:
+        """Whether the user's role in the record's company allows this step at all (status aside)."""
+        workflow = getattr(type(obj), "workflow", None)
+        if workflow is not None and verb in workflow.transitions:
+            return may_take_step(obj, verb, user)
+        action = cls.actions.get(verb)
+        return has_company_perm(user, (action and action.permission) or cls.perm("change"), obj)
 
 
 def _label(model, name: str) -> str:

@@ -1,8 +1,10 @@
 """The generic browser views every module reuses: list, detail, create/edit with inlines, workflow steps."""
 
 import inspect
+from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -17,15 +19,36 @@ from django_tables2.export import ExportMixin
 
 from apps.core.errors import DomainError, from_validation_error
 from apps.core.models import Company
-from apps.core.scoping import scope_to_active_company
+from apps.core.permissions import has_company_perm
+from apps.core.scoping import scope_filterset, scope_to_active_company
 from apps.core.ui.display import display_fields, related_rows
 from apps.core.ui.forms import scope_form
 
 
+def can(request, permission: str) -> bool:
+    """For function views and templates: whether the user's role in the active company grants the permission."""
+    return has_company_perm(request.user, permission, request.company_id)
+
+
 def require_permission(request, permission: str) -> None:
-    """For function views: 403 unless the user's role grants the permission."""
-    if not request.user.has_perm(permission):
+    """For function views: 403 unless the user's role in the active company grants the permission."""
+    if not can(request, permission):
         raise PermissionDenied
+
+
+def role_required(permission: str):
+    """Decorator of a function view: log in, then 403 unless the role in the active company grants `permission`
+    (Django's `permission_required` would let a superuser flag stand in for the company role)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            require_permission(request, permission)
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorate
 
 
 class CompanyScopedViewMixin(LoginRequiredMixin):
@@ -35,8 +58,8 @@ class CompanyScopedViewMixin(LoginRequiredMixin):
     required_action = "view"
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.has_perm(self.resource.perm(self.required_action)):
-            raise PermissionDenied
+        if request.user.is_authenticated:
+            require_permission(request, self.resource.perm(self.required_action))
         return super().dispatch(request, *args, **kwargs)
 
     def scoped(self, queryset):
@@ -54,7 +77,7 @@ class CompanyScopedViewMixin(LoginRequiredMixin):
         context["resource"] = resource
         context["title"] = resource.get_title_plural()
         context["urls"] = {view: resource.url_name(view) for view in ("list", "detail", "action", "update")}
-        if resource.can_create and self.request.user.has_perm(resource.perm("add")):
+        if resource.can_create and has_company_perm(self.request.user, resource.perm("add"), self.request.company_id):
             context["create_url"] = reverse(resource.url_name("create"))
         return context
 
@@ -70,6 +93,9 @@ class ResourceListView(CompanyScopedViewMixin, ExportMixin, SingleTableMixin, Fi
 
     def get_filterset_class(self):
         return self.resource.get_filterset_class()
+
+    def get_filterset(self, filterset_class):
+        return scope_filterset(super().get_filterset(filterset_class), self.request.user, [self.request.company_id])
 
     def get_table_class(self):
         return self.resource.get_table_class()
@@ -132,7 +158,8 @@ class ResourceFormView(CompanyScopedViewMixin, TemplateView):
         return {}
 
     def build(self, data=None, files=None):
-        form = self.resource.get_form_class()(data=data, files=files, instance=self.object, initial=self.get_initial())
+        form_class = self.resource.get_form_class() if self.object is None else self.resource.edit_form_class()
+        form = form_class(data=data, files=files, instance=self.object, initial=self.get_initial())
         scope_form(form, self.request)
         formsets = []
         for inline, formset_class in self.resource.get_formset_classes():
@@ -225,13 +252,22 @@ class ResourceDetailView(CompanyScopedViewMixin, TemplateView):
             title=f"{resource.get_title()} {obj}",
             fields=display_fields(obj, resource.get_detail_fields()),
             related=related_rows(obj, resource),
-            actions=[(verb, action, action.form_class() if action.form_class else None)
+            actions=[(verb, action, action_form(action, self.request))
                      for verb, action in resource.visible_actions(obj, self.request.user)],
-            can_edit=resource.can_edit and self.request.user.has_perm(resource.perm("change"))
+            can_edit=resource.can_edit and has_company_perm(self.request.user, resource.perm("change"), obj)
             and not getattr(obj, "is_locked", False),
         )
         context.update(resource.detail_context(obj))
         return context
+
+
+def action_form(action, request, data=None, files=None):
+    """A workflow step's form with every related-record choice scoped to the active company (or None)."""
+    if action.form_class is None:
+        return None
+    form = action.form_class(data, files)
+    scope_form(form, request)
+    return form
 
 
 class ResourceActionView(CompanyScopedViewMixin, View):
@@ -246,12 +282,12 @@ class ResourceActionView(CompanyScopedViewMixin, View):
         if action is None:
             raise Http404("No such action here.")
         if verb not in dict(self.resource.visible_actions(obj, request.user)):
-            if not self.resource.may_take(type(obj), verb, request.user):
+            if not self.resource.may_take(obj, verb, request.user):
                 raise PermissionDenied
             raise Http404("This step is not available now.")
         data = {}
         if action.form_class is not None:
-            form = action.form_class(request.POST, request.FILES)
+            form = action_form(action, request, request.POST, request.FILES)
             if not form.is_valid():
                 for field, errors in form.errors.items():
                     messages.error(request, f"{field}: {' '.join(errors)}")

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from apps.core.api.serializers import SuiteModelSerializer, WorkflowFieldsMixin
+from apps.core.api.serializers import ScopedPrimaryKeyRelatedField, SuiteModelSerializer, WorkflowFieldsMixin
 from apps.mes.models import (
     Equipment,
     InspectionPlan,
@@ -149,7 +149,7 @@ class WorkOrderSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
 class WorkOrderReleaseSerializer(serializers.Serializer):
     """Input of `release`: where to reserve the components, and whether shortages may be released."""
 
-    location = serializers.PrimaryKeyRelatedField(
+    location = ScopedPrimaryKeyRelatedField(
         queryset=WorkOrder._meta.get_field("location").related_model.objects.all(), required=False,
         allow_null=True, help_text="Internal location to reserve at; default: the order's or the first one.")
     allow_shortage = serializers.BooleanField(required=False, default=False)

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from apps.core.api.viewsets import SuiteModelViewSet, SuiteReadOnlyViewSet, workflow_action
 from apps.core.errors import DomainError
+from apps.core.permissions import companies_with_perm
 from apps.core.scoping import scope_queryset
 from apps.mes import selectors
 from apps.mes.api import filters
@@ -99,12 +100,13 @@ class GenealogyView(APIView):
         OpenApiParameter("item", int, required=False, description="Item id, when the code is used by several."),
     ], responses=s.GenealogySerializer)
     def get(self, request):
-        if not request.user.has_perm("mes.view_genealogylink"):
+        readable = companies_with_perm(request.user, "mes.view_genealogylink")
+        if not readable:
             raise PermissionDenied()
         code = (request.query_params.get("lot") or "").strip()
         if not code:
             raise DomainError("lot", "Give the lot or serial code: ?lot=<code>.", code="required")
-        lots = scope_queryset(Lot.objects.filter(code=code), request.user).select_related("item")
+        lots = scope_queryset(Lot.objects.filter(code=code), request.user, readable).select_related("item")
         item = request.query_params.get("item")
         if item:
             if not item.isdigit():

@@ -14,7 +14,7 @@ from apps.core.api.viewsets import (
     SuiteModelViewSet,
     workflow_action,
 )
-from apps.core.scoping import user_company_ids
+from apps.core.permissions import companies_with_perm, has_company_perm
 from apps.mes.api import filters_quality as filters
 from apps.mes.api import serializers_quality as s
 from apps.mes.models import DowntimeEvent, DowntimeReason, InspectionPlan, NonConformance, QualityCheck, WorkCenter
@@ -120,13 +120,18 @@ class WorkCenterOeeView(ScopedQuerysetMixin, generics.GenericAPIView):
 
 
 class HeldStockPermission(BasePermission):
-    """Reading held stock needs `mes.view_qualitycheck`; deciding on it needs `mes.add_qualitycheck`."""
+    """Reading held stock needs `mes.view_qualitycheck`; deciding on it needs `mes.add_qualitycheck`, each in the
+    company of the stock."""
+
+    @staticmethod
+    def needed(request) -> str:
+        return "mes.view_qualitycheck" if request.method in ("GET", "HEAD", "OPTIONS") else "mes.add_qualitycheck"
 
     def has_permission(self, request, view):
-        if not request.user or not request.user.is_authenticated:
-            return False
-        needed = "mes.view_qualitycheck" if request.method in ("GET", "HEAD", "OPTIONS") else "mes.add_qualitycheck"
-        return request.user.has_perm(needed)
+        return bool(companies_with_perm(request.user, self.needed(request)))
+
+    def has_object_permission(self, request, view, obj):
+        return has_company_perm(request.user, self.needed(request), obj)
 
 
 class HeldStockViewSet(ScopedQuerysetMixin, IdempotencyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -141,7 +146,7 @@ class HeldStockViewSet(ScopedQuerysetMixin, IdempotencyMixin, mixins.ListModelMi
     ordering = ["id"]
 
     def get_queryset(self):
-        return held_stock(company_ids=user_company_ids(self.request.user))
+        return held_stock(company_ids=companies_with_perm(self.request.user, "mes.view_qualitycheck"))
 
     @extend_schema(request=s.HeldStockReleaseSerializer, responses=s.HeldStockSerializer,
                    parameters=[IDEMPOTENCY_HEADER], summary="Release held stock into a normal internal location")

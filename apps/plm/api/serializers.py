@@ -3,8 +3,13 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.api.serializers import ScopedPrimaryKeyRelatedField, SuiteModelSerializer, WorkflowFieldsMixin
-from apps.core.models import UnitOfMeasure
+from apps.core.api.serializers import (
+    ScopedPrimaryKeyRelatedField,
+    SuiteModelSerializer,
+    WorkflowFieldsMixin,
+    download_url,
+)
+from apps.core.models import Company, UnitOfMeasure
 from apps.plm.models import (
     BomLine,
     ChangeApproval,
@@ -80,12 +85,11 @@ class DocumentSerializer(SuiteModelSerializer):
         fields = ["id", "company", "item", "revision", "title", "version", "file", "file_name", "size", "checksum",
                   "uploaded_by", "download_url", "created_at", "updated_at"]
         read_only_fields = ["file_name", "size", "uploaded_by"]
+        extra_kwargs = {"file": {"write_only": True}}  # the stored path is private: `download_url` serves it
 
     @extend_schema_field(serializers.URLField())
     def get_download_url(self, obj) -> str:
-        request = self.context.get("request")
-        path = f"/api/v1/plm/documents/{obj.pk}/download/"
-        return request.build_absolute_uri(path) if request else path
+        return download_url(self.context.get("request"), f"/api/v1/plm/documents/{obj.pk}/download/")
 
 
 class ChangeApprovalSerializer(serializers.ModelSerializer):
@@ -253,6 +257,9 @@ class ImpactSerializer(serializers.Serializer):
 
 
 class ItemImportInputSerializer(serializers.Serializer):
+    company = ScopedPrimaryKeyRelatedField(queryset=Company.objects.all(), required=False,
+                                           help_text="Company to import into; defaults to the only company in which "
+                                                     "your role may create items.")
     file = serializers.FileField(help_text="CSV or XLSX with columns number, name, description, item_type, uom, "
                                            "tracking, category, standard_cost.")
     dry_run = serializers.BooleanField(default=True, help_text="Only validate and preview (default).")

@@ -2,7 +2,6 @@
 
 from decimal import Decimal, InvalidOperation
 
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -12,9 +11,10 @@ from rest_framework.response import Response
 
 from apps.core.api.serializers import CommentSerializer
 from apps.core.api.viewsets import SuiteModelViewSet, workflow_action
-from apps.core.errors import DomainError
-from apps.core.models import Company
-from apps.core.scoping import scope_queryset, user_company_ids
+from apps.core.errors import DomainError, PermissionDeniedError
+from apps.core.files import download_response
+from apps.core.permissions import default_company, has_company_perm
+from apps.core.scoping import scope_queryset
 from apps.plm import selectors
 from apps.plm.api import filters
 from apps.plm.api import serializers as s
@@ -93,19 +93,14 @@ class ItemViewSet(SuiteModelViewSet):
                    responses={200: s.ItemImportResultSerializer}, summary="Import items from CSV/XLSX")
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
     def import_items(self, request):
-        if not request.user.has_perm("plm.add_item"):
-            from apps.core.errors import PermissionDeniedError
-
-            raise PermissionDeniedError(None, "Your role may not import items.")
-        incoming = s.ItemImportInputSerializer(data=request.data)
+        incoming = s.ItemImportInputSerializer(data=request.data, context=self.get_serializer_context())
         incoming.is_valid(raise_exception=True)
-        company_ids = user_company_ids(request.user)
-        company_id = request.data.get("company") or (company_ids[0] if len(company_ids) == 1 else None)
-        if company_id is None or int(company_id) not in company_ids:
-            raise DomainError("company", "Say which of your companies to import into.")
+        company = incoming.validated_data.get("company") or default_company(request.user, "plm.add_item")
+        if not has_company_perm(request.user, "plm.add_item", company):
+            raise PermissionDeniedError("company", "Your role in this company may not import items.")
         upload = incoming.validated_data["file"]
         dataset = imports.read_dataset(content=upload.read(), filename=upload.name)
-        result = imports.items_import(company=Company.objects.get(pk=company_id), dataset=dataset,
+        result = imports.items_import(company=company, dataset=dataset,
                                       actor=request.user, dry_run=incoming.validated_data["dry_run"])
         if result.has_errors and not result.dry_run:
             errors = [(f"rows.{r.line}.{f}", "invalid", m) for r in result.rows for f, m in r.errors.items()]
@@ -167,8 +162,7 @@ class DocumentViewSet(SuiteModelViewSet):
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         document = self.get_object()
-        return FileResponse(document.file.open("rb"), as_attachment=True,
-                            filename=document.file_name or document.file.name.rsplit("/", 1)[-1])
+        return download_response(document.file, document.download_name)
 
 
 class ChangeRequestViewSet(SuiteModelViewSet):

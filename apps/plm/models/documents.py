@@ -33,3 +33,8 @@ class Document(CompanyOwnedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("plm:document_detail", args=[self.pk])
+
+    @property
+    def download_name(self) -> str:
+        """The file name a download is saved as."""
+        return self.file_name or self.file.name.rsplit("/", 1)[-1]

@@ -14,6 +14,7 @@ from apps.core.errors import ConflictError, DomainError, PermissionDeniedError
 from apps.core.models import Company, Event, Membership
 from apps.core.numbering import next_number
 from apps.core.outbox import emit
+from apps.core.permissions import has_company_perm
 from apps.core.workflow import allowed_transitions, transition
 from apps.plm.choices import (
     OPEN_CHANGE_ORDER_STATUSES,
@@ -309,7 +310,7 @@ def change_order_approve(*, change_order: ChangeOrder, actor, comment: str = "")
     before = snapshot(order)
     if order.status != ChangeOrderStatus.SUBMITTED:
         transition(order, verb="approve")  # raises the 409 naming the current status
-    if not actor.has_perm("plm.approve_changeorder"):
+    if not has_company_perm(actor, "plm.approve_changeorder", order):
         raise PermissionDeniedError(None, "Your role may not approve change orders.")
     refusal = approval_refusal(order, actor)
     if refusal is not None:

@@ -5,19 +5,15 @@ from django.db import transaction
 
 from apps.core.audit import record_change, snapshot
 from apps.core.errors import ConflictError, DomainError
+from apps.core.files import check_upload
 from apps.core.models import Company
-from apps.core.services.chatter import MAX_ATTACHMENT_BYTES, sha256_of
+from apps.core.services.chatter import sha256_of
 from apps.plm.choices import LifecycleState
 from apps.plm.models import Document, Item, Revision
 
 
 def _check_file(file: UploadedFile | None, checksum: str | None) -> str:
-    if file is None:
-        raise DomainError("file", "Choose a file to upload.")
-    if file.size == 0:
-        raise DomainError("file", "The file is empty.")
-    if file.size > MAX_ATTACHMENT_BYTES:
-        raise DomainError("file", f"Files are limited to {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.")
+    check_upload(file)
     digest = sha256_of(file)
     if checksum and checksum.strip().lower() != digest:
         raise DomainError("checksum", f"The file's SHA-256 is {digest}, not the checksum given; the upload may be "

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.api.serializers import SuiteModelSerializer, WorkflowFieldsMixin
+from apps.core.api.serializers import ScopedPrimaryKeyRelatedField, SuiteModelSerializer, WorkflowFieldsMixin
 from apps.core.workflow import allowed_transitions
 from apps.scm.models import (
     GoodsReceipt,
@@ -194,10 +194,10 @@ class ShipmentSerializer(UserFacingTransitionsMixin, SuiteModelSerializer):
 class ShipmentPickSerializer(serializers.Serializer):
     """One scan confirmed: an item (or a lot, which names its item), from a location, a quantity."""
 
-    item = serializers.PrimaryKeyRelatedField(queryset=ShipmentLine._meta.get_field("item").related_model.objects,
-                                              required=False, allow_null=True)
-    location = serializers.PrimaryKeyRelatedField(queryset=LocationModel.objects, required=False, allow_null=True)
-    lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects, required=False, allow_null=True)
+    item = ScopedPrimaryKeyRelatedField(queryset=ShipmentLine._meta.get_field("item").related_model.objects,
+                                        required=False, allow_null=True)
+    location = ScopedPrimaryKeyRelatedField(queryset=LocationModel.objects, required=False, allow_null=True)
+    lot = ScopedPrimaryKeyRelatedField(queryset=Lot.objects, required=False, allow_null=True)
     quantity = serializers.DecimalField(max_digits=18, decimal_places=4)
 
     def get_fields(self):

@@ -112,10 +112,11 @@ class ReorderRuleViewSet(SuiteModelViewSet):
     @action(detail=False, methods=["post"], url_path="run")
     def run(self, request):
         from apps.core.models import Company
-        from apps.core.scoping import user_company_ids
+        from apps.core.permissions import companies_with_perm
 
         proposed = []
-        for company in Company.objects.filter(pk__in=user_company_ids(request.user)):
+        # in every company whose role lets the user change reorder rules (the permission this action needs)
+        for company in Company.objects.filter(pk__in=companies_with_perm(request.user, "scm.change_reorderrule")):
             proposed += replenishment.replenishment_run(company=company, actor=request.user)
         return Response({"proposed": s.PurchaseRequisitionSerializer(proposed, many=True,
                                                                      context=self.get_serializer_context()).data})

@@ -108,9 +108,10 @@ class PurchaseOrder(CompanyOwnedModel):
                                   help_text="Where the goods are expected.")
     status = models.CharField(max_length=20, choices=PurchaseOrderStatus.choices, default=PurchaseOrderStatus.DRAFT)
     total = models.DecimalField(**MONEY, default=ZERO, editable=False)
-    exchange_rate = models.DecimalField(max_digits=18, decimal_places=8, default=Decimal(1), editable=False,
-                                        help_text="Company-currency units per unit of the order's currency.")
-    total_company_currency = models.DecimalField(**MONEY, default=ZERO, editable=False)
+    exchange_rate = models.DecimalField(max_digits=18, decimal_places=8, null=True, blank=True, editable=False,
+                                        help_text="Company-currency units per unit of the order's currency, from the "
+                                                  "company's own rates (empty until the company has one).")
+    total_company_currency = models.DecimalField(**MONEY, null=True, blank=True, editable=False)
     notes = models.TextField(blank=True)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+", editable=False)
@@ -118,8 +119,8 @@ class PurchaseOrder(CompanyOwnedModel):
     sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     workflow = Workflow("status", {
-        "approve": Transition(sources=[S.DRAFT], target=S.APPROVED),
-        "send": Transition(sources=[S.DRAFT, S.APPROVED], target=S.SENT),
+        "approve": Transition(sources=[S.DRAFT], target=S.APPROVED, guard="may_approve"),
+        "send": Transition(sources=[S.DRAFT, S.APPROVED], target=S.SENT, guard="may_send"),
         "receive_partially": Transition(sources=[S.SENT, S.PARTIALLY_RECEIVED], target=S.PARTIALLY_RECEIVED),
         "receive_fully": Transition(sources=[S.SENT, S.PARTIALLY_RECEIVED], target=S.RECEIVED),
         "close": Transition(sources=[S.PARTIALLY_RECEIVED, S.RECEIVED], target=S.CLOSED, style="outline-secondary"),
@@ -138,6 +139,19 @@ class PurchaseOrder(CompanyOwnedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("scm:purchaseorder_detail", args=[self.pk])
+
+    def may_approve(self, user) -> bool:
+        """The threshold rule of `purchase_order_approve`: above it, only a role that approves purchase orders."""
+        from apps.core.permissions import has_company_perm
+        from apps.scm.selectors_purchasing import needs_manager_approval
+
+        return not needs_manager_approval(self) or has_company_perm(user, "scm.approve_purchaseorder", self)
+
+    def may_send(self, user) -> bool:
+        """A draft above the threshold is approved before it is sent (`purchase_order_send`)."""
+        from apps.scm.selectors_purchasing import needs_manager_approval
+
+        return self.status != PurchaseOrderStatus.DRAFT or not needs_manager_approval(self)
 
     @property
     def is_locked(self) -> bool:

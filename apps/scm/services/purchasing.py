@@ -1,9 +1,11 @@
 """Purchasing: requisitions, purchase orders and their approval, sending, closing and cancelling.
 
 Approval rule (per company, `PurchasingPolicy.approval_threshold`, compared with the order's total
-in company currency): at or below the threshold a buyer (anyone who may change purchase orders)
-may approve, and `send` approves a draft automatically; above it only a holder of
-`scm.approve_purchaseorder` (the Manager role) may approve, and a draft cannot be sent before.
+in company currency at the company's own exchange rate on the order date): at or below the threshold
+a buyer (anyone who may change purchase orders) may approve, and `send` approves a draft automatically;
+above it only a role with `scm.approve_purchaseorder` in the order's company (Manager) may approve,
+and a draft cannot be sent before. A draft may be written before its currency has a rate; approving or
+sending it needs the rate (the error names the missing one).
 """
 
 import datetime
@@ -16,12 +18,14 @@ from django.utils import timezone
 from apps.core.audit import record_change, snapshot
 from apps.core.errors import ConflictError, DomainError, PermissionDeniedError
 from apps.core.numbering import next_number
+from apps.core.permissions import has_company_perm
+from apps.core.selectors import exchange_rate, exchange_rate_or_none
 from apps.core.services.records import record_create, record_update
 from apps.core.workflow import transition
 from apps.scm.choices import PurchaseOrderStatus, ReceiptStatus, RequisitionSource, RequisitionStatus
 from apps.scm.models import GoodsReceipt, PurchaseOrder, PurchaseOrderLine, PurchaseRequisition, PurchasingPolicy
 from apps.scm.selectors_purchasing import (
-    exchange_rate,
+    needs_manager_approval,
     preferred_supplier_item,
     purchasing_policy,
     supplier_item_for,
@@ -92,8 +96,20 @@ def _write_lines(order: PurchaseOrder, lines: list[PurchaseOrderLine]) -> None:
         line.purchase_order = order
         line.save()
     order.total = sum((line.amount for line in lines), Decimal("0.00"))
-    order.total_company_currency = (order.total * order.exchange_rate).quantize(CENT)
+    _convert_total(order)
     order.save(update_fields=["total", "total_company_currency", "exchange_rate", "updated_at"])
+
+
+def _convert_total(order: PurchaseOrder) -> None:
+    """The company-currency total at the order's rate (both unknown while the company has no rate)."""
+    order.total_company_currency = (None if order.exchange_rate is None
+                                    else (order.total * order.exchange_rate).quantize(CENT))
+
+
+def _require_rate(order: PurchaseOrder) -> None:
+    """Approving or sending: the company's own rate on the order date, now, or a clear error naming it."""
+    order.exchange_rate = exchange_rate(company=order.company, currency=order.currency, date=order.order_date)
+    _convert_total(order)
 
 
 @transaction.atomic
@@ -109,7 +125,7 @@ def purchase_order_create(*, company, actor, supplier, lines: list[dict], curren
     order = PurchaseOrder.objects.create(
         company=company, number=next_number(company=company, doc_type="PO", date=order_date), supplier=supplier,
         currency=currency, order_date=order_date, warehouse=warehouse, notes=notes,
-        exchange_rate=exchange_rate(company=company, currency=currency, date=order_date),
+        exchange_rate=exchange_rate_or_none(company=company, currency=currency, date=order_date),
     )
     _write_lines(order, built)
     record_change(order, actor=actor, action="create")
@@ -134,7 +150,8 @@ def purchase_order_update(*, instance: PurchaseOrder, actor, **fields) -> Purcha
         if name in fields:
             setattr(order, name, fields[name])
     _check_supplier(order.supplier, order.company)
-    order.exchange_rate = exchange_rate(company=order.company, currency=order.currency, date=order.order_date)
+    order.exchange_rate = exchange_rate_or_none(company=order.company, currency=order.currency,
+                                                date=order.order_date)
     order.save()
     if lines is None:
         lines = [{"item": line.item, "quantity": line.quantity, "unit_price": line.unit_price,
@@ -158,13 +175,8 @@ def purchase_order_delete(*, instance: PurchaseOrder, actor) -> None:
     order.delete()
 
 
-def needs_manager_approval(order: PurchaseOrder) -> bool:
-    """True when the order's company-currency total is above the company's approval threshold."""
-    return order.total_company_currency > purchasing_policy(company=order.company).approval_threshold
-
-
 def _approve(order: PurchaseOrder, actor, *, automatic: bool) -> None:
-    if needs_manager_approval(order) and not (actor is not None and actor.has_perm(APPROVE_PERMISSION)):
+    if needs_manager_approval(order) and not has_company_perm(actor, APPROVE_PERMISSION, order):
         threshold = purchasing_policy(company=order.company).approval_threshold
         raise PermissionDeniedError(
             None, f"{order.number} totals {order.total_company_currency} {order.company.currency}, above the approval "
@@ -179,6 +191,7 @@ def purchase_order_approve(*, purchase_order: PurchaseOrder, actor, comment: str
     order = _lock(purchase_order)
     before = snapshot(order)
     transition(order, verb="approve")
+    _require_rate(order)
     _approve(order, actor, automatic=False)
     order.save()
     record_change(order, actor=actor, action="approve", before=before)
@@ -192,6 +205,7 @@ def purchase_order_send(*, purchase_order: PurchaseOrder, actor) -> PurchaseOrde
     before = snapshot(order)
     was = transition(order, verb="send")
     if was == PurchaseOrderStatus.DRAFT:
+        _require_rate(order)
         if needs_manager_approval(order):
             raise ConflictError("status", f"{order.number} is above the approval threshold: it must be approved "
                                           f"before it is sent.", code="approval_required",
