@@ -38,7 +38,8 @@ def main() -> int:
     ]
     print(f"\n  Millwright is starting on http://{host}:{port}/\n"
           f"  Logins (password = user name): admin, sales, engineer, buyer, storekeeper, operator, quality,\n"
-          f"  accountant, manager, integrator (company DEMO); other (company DEMO2).\n"
+          f"  accountant, manager, integrator (company DEMO); other (company DEMO2); multi (Sales in DEMO,\n"
+          f"  Manager in DEMO2).\n"
           f"  Admin: http://{host}:{port}/admin/   API docs: http://{host}:{port}/api/docs/\n"
           f"  Database: {'embedded PostgreSQL in .data/pg' if embedded else 'DATABASE_URL'};"
           f" broker: {'Redis' if os.environ.get('REDIS_URL') else 'filesystem (.data/broker)'}. Ctrl-C stops.\n",

@@ -1,10 +1,12 @@
 """Every core model in the Django admin; actions call services."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 
 from apps.core import models as m
 from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin
 from apps.core.errors import DomainError
+from apps.core.services.companies import membership_remove, membership_set
 from apps.core.services.events import event_replay
 
 
@@ -26,8 +28,30 @@ class CompanyAdmin(SuiteModelAdmin):
 
 @admin.register(m.Membership)
 class MembershipAdmin(SuiteModelAdmin):
+    """Memberships change only through the services: the company's Admin role decides, the last Admin stays."""
+
     list_display = ["user", "company", "role"]
     list_filter = ["company", "role"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "company"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        try:
+            saved = membership_set(company=obj.company, user=obj.user, role=obj.role, actor=request.user)
+        except DomainError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        try:
+            membership_remove(membership=obj, actor=request.user)
+        except DomainError as exc:
+            raise PermissionDenied(str(exc)) from exc
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset:
+            self.delete_model(request, membership)
 
 
 @admin.register(m.Party)
@@ -46,8 +70,8 @@ class CurrencyAdmin(SuiteModelAdmin):
 
 @admin.register(m.ExchangeRate)
 class ExchangeRateAdmin(SuiteModelAdmin):
-    list_display = ["date", "base", "quote", "rate"]
-    list_filter = ["base", "quote"]
+    list_display = ["date", "company", "base", "quote", "rate"]
+    list_filter = ["company", "base", "quote"]
 
 
 @admin.register(m.UomCategory)

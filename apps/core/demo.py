@@ -48,6 +48,12 @@ def seed() -> dict:
     if not other_user.memberships.filter(company=other).exists():
         membership_set(company=other, user=other_user, role=Group.objects.get(name="Admin"), actor=admin)
     users["other"] = other_user
+    # roles are per company: `multi` sells in DEMO and manages DEMO2, and may approve purchase orders only there
+    multi = _user("multi")
+    for company, role in ((demo, "Sales"), (other, "Manager")):
+        if not multi.memberships.filter(company=company).exists():
+            membership_set(company=company, user=multi, role=Group.objects.get(name=role), actor=admin)
+    users["multi"] = multi
     for name, flags in DEMO_PARTIES:
         if not Party.objects.filter(company=demo, name=name).exists():
             party_create(company=demo, actor=admin, name=name, **flags)

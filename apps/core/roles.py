@@ -32,7 +32,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     "Integrator": [*READ_ALL, *CHATTER, *PARTIES, "plm.*", *SCM_CRUD, "crm.*", "mes.*", "erp.*"],
     # no `auth.*`/`authtoken.*`: a company Admin manages its members through memberships, never other accounts
     # or tokens (that would reach into other companies and up to superuser); reference data is superusers' only
-    "Admin": ["core.*", "plm.*", "scm.*", "crm.*", "mes.*", "erp.*"],
+    "Admin": ["core.*", "plm.*", "scm.*", "crm.*", "mes.*", "erp.*", "auth.view_group"],
 }
 # platform reference data: only superusers change it, whatever a role's patterns say
 PLATFORM_ONLY = ["core.add_currency", "core.change_currency", "core.delete_currency", "core.add_unitofmeasure",

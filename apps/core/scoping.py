@@ -1,5 +1,6 @@
 """Company scoping, written once: the companies a user belongs to and the rows they may see."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from apps.core.models import Membership
@@ -19,14 +20,18 @@ def user_company_ids(user) -> list[int]:
 def scope_queryset(queryset: QuerySet, user, company_ids: list[int] | None = None) -> QuerySet:
     """Restrict `queryset` to rows of the user's companies (or the given subset of them).
 
-    Models without a `company_path` are reference data shared by all companies.
+    Models without a `company_path` are reference data shared by all companies; user accounts are the
+    members of those companies (a choice of users never lists another company's people).
     """
-    path = getattr(queryset.model, "company_path", None)
-    if not path:
+    model = queryset.model
+    path = getattr(model, "company_path", None)
+    if not path and model is not get_user_model():
         return queryset
     allowed = user_company_ids(user)
     if company_ids is not None:
         allowed = [c for c in allowed if c in company_ids]
+    if not path:
+        return queryset.filter(pk__in=Membership.objects.filter(company_id__in=allowed).values("user_id"))
     return queryset.filter(**{f"{path}__in": allowed})
 
 

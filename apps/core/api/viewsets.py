@@ -112,6 +112,7 @@ def workflow_action(verb: str, service: Callable, *, input_serializer=None, summ
 
     # named before decorating: the router maps POST to the viewset attribute named like the function
     run.__name__ = run.__qualname__ = verb
+    run.input_serializer = input_serializer
     run = action(detail=True, methods=["post"], url_path=verb.replace("_", "-"))(run)
     return extend_schema(request=input_serializer, summary=summary or f"{verb.replace('_', ' ').capitalize()}",
                          parameters=[IDEMPOTENCY_HEADER])(run)

@@ -9,7 +9,7 @@ def scope_form(form, request) -> None:
     """Limit every related-record choice of a form to the active company."""
     for bound in form.fields.values():
         queryset = getattr(bound, "queryset", None)
-        if queryset is not None and getattr(queryset.model, "company_path", None):
+        if queryset is not None:  # platform reference data passes through unchanged
             bound.queryset = scope_to_active_company(queryset, request)
 
 
