@@ -198,6 +198,7 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="millwright")
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweeper": {"task": "core.sweep_events", "schedule": timedelta(seconds=30)},
+    "outbox-purge": {"task": "core.purge_outbox", "schedule": timedelta(hours=1)},
     "scm-replenishment": {"task": "scm.propose_replenishment", "schedule": timedelta(hours=1)},
 }
 
@@ -205,6 +206,14 @@ CELERY_BEAT_SCHEDULE = {
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
 OUTBOX_BACKOFF_SECONDS = env.float("OUTBOX_BACKOFF_SECONDS", default=5.0)
 OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=30)
+OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=500)  # events re-sent per sweep, oldest first
+# Purge (core.purge_outbox, hourly): events whose deliveries are all done, older than this, with their
+# deliveries and attempts; idempotency records older than IDEMPOTENCY_RETENTION_HOURS. Deleted in batches.
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)
+OUTBOX_PURGE_BATCH = env.int("OUTBOX_PURGE_BATCH", default=1000)
+IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=24)
+# An Idempotency-Key claim whose request died (no response stored) may be taken over after this long.
+IDEMPOTENCY_CLAIM_TTL_SECONDS = env.int("IDEMPOTENCY_CLAIM_TTL_SECONDS", default=60)
 
 LOGGING = {
     "version": 1,

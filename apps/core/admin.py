@@ -89,6 +89,7 @@ class DeliveryInline(admin.TabularInline):
     model = m.EventDelivery
     extra = 0
     can_delete = False
+    show_change_link = True  # the delivery's page lists its attempts
     readonly_fields = ["handler", "status", "attempts", "last_error", "next_attempt_at", "delivered_at"]
 
     def has_add_permission(self, request, obj=None):
@@ -114,10 +115,31 @@ class EventAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"{event}: replayed.", messages.SUCCESS)
 
 
+class AttemptInline(admin.TabularInline):
+    model = m.DeliveryAttempt
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["number", "started_at", "finished_at", "duration_ms", "outcome", "error"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(m.EventDelivery)
 class EventDeliveryAdmin(ReadOnlyAdmin):
     list_display = ["event", "handler", "status", "attempts", "delivered_at"]
     list_filter = ["status", "handler"]
+    inlines = [AttemptInline]
+
+
+@admin.register(m.DeliveryAttempt)
+class DeliveryAttemptAdmin(ReadOnlyAdmin):
+    list_display = ["started_at", "delivery", "number", "outcome", "duration_ms"]
+    list_filter = ["outcome"]
+    list_select_related = ["delivery__event"]
 
 
 @admin.register(m.AuditRecord)

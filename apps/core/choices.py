@@ -18,3 +18,11 @@ class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     DONE = "done", "Done"
     DEAD = "dead", "Dead"
+
+
+class AttemptOutcome(models.TextChoices):
+    """How one run of a delivery's handler ended: done, failed (retried later), or dead (no more retries)."""
+
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    DEAD = "dead", "Dead"

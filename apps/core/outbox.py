@@ -2,15 +2,20 @@
 
 * `emit()` writes a `core.Event` and one pending `core.EventDelivery` per subscribed handler,
   inside the caller's transaction, and enqueues `core.dispatch_event` on commit.
-* `deliver()` locks the delivery row, runs the handler in the same transaction and marks
-  the delivery done: the handler's effects and the mark commit together, so a redelivered
-  event is a no-op.
+* `deliver()` claims the delivery row with `SELECT ... FOR UPDATE SKIP LOCKED`: a delivery another
+  worker is running is skipped, never waited on, so duplicate messages (a countdown retry and a
+  sweep) cannot pile up behind a slow handler. After the lock it re-checks that the delivery is
+  still pending and due, runs the handler in the same transaction and marks the delivery done:
+  the handler's effects, the mark and the attempt's `core.DeliveryAttempt` row commit together,
+  so a redelivered event is a no-op.
 * Failures are retried with exponential backoff; after `OUTBOX_MAX_ATTEMPTS` the delivery is
-  `dead` until replayed. The periodic sweeper re-enqueues what a broker outage or a killed
-  worker left pending.
+  `dead` until replayed. A failed attempt's row is written after the handler's savepoint rolled
+  back, so it survives. The periodic sweeper re-enqueues, oldest first and at most
+  `OUTBOX_SWEEP_BATCH` events per run, what a broker outage or a killed worker left pending.
 """
 
 import logging
+import time
 import traceback
 from collections.abc import Callable
 from datetime import timedelta
@@ -19,8 +24,8 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from apps.core.choices import DeliveryStatus
-from apps.core.models import Event, EventDelivery
+from apps.core.choices import AttemptOutcome, DeliveryStatus
+from apps.core.models import DeliveryAttempt, Event, EventDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +49,11 @@ def subscriber(event_name: str) -> Callable[[Handler], Handler]:
 
 def subscribers_of(event_name: str) -> dict[str, Handler]:
     return dict(_subscribers.get(event_name, {}))
+
+
+def events_subscribed_by(handler: str) -> list[str]:
+    """The event names a handler (its dotted name, as `@subscriber` registered it) is subscribed to."""
+    return sorted(name for name, handlers in _subscribers.items() if handler in handlers)
 
 
 def unsubscribe(event_name: str, func: Handler) -> None:
@@ -77,12 +87,13 @@ def enqueue_dispatch(event_id: int, countdown: float = 0) -> None:
         logger.warning("could not enqueue event %s; the sweeper will retry", event_id, exc_info=True)
 
 
+def _due() -> models.Q:
+    return models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=timezone.now())
+
+
 def dispatch(event_id: int) -> list[str]:
     """Deliver every due pending delivery of an event; returns the handlers that ran to completion."""
-    now = timezone.now()
-    due = EventDelivery.objects.filter(
-        event_id=event_id, status=DeliveryStatus.PENDING
-    ).filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now))
+    due = EventDelivery.objects.filter(event_id=event_id, status=DeliveryStatus.PENDING).filter(_due())
     return [d.handler for d in due.only("id", "handler") if deliver(d.pk)]
 
 
@@ -90,54 +101,81 @@ def backoff_seconds(attempts: int) -> float:
     return settings.OUTBOX_BACKOFF_SECONDS * (2 ** max(attempts - 1, 0))
 
 
+def _error_text(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(exc)).strip()[:4000]
+
+
 def deliver(delivery_id: int) -> bool:
-    """Run one delivery exactly once: lock it, run the handler, mark it done, all in one transaction."""
+    """Run one delivery exactly once: lock it, run the handler, mark it done, all in one transaction.
+
+    Returns False without running anything when another worker holds the delivery (skipped, not
+    waited on), or when it is no longer pending or not due yet: whoever selected it as due may have
+    read it before another attempt failed and pushed `next_attempt_at` back.
+    """
     retry_in: float | None = None
     with transaction.atomic():
-        delivery = EventDelivery.objects.select_for_update().select_related("event").get(pk=delivery_id)
+        # of=("self",): lock the delivery alone; locking the joined event too would make the deliveries of
+        # one event to different handlers skip each other
+        delivery = (EventDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("event").filter(pk=delivery_id).first())
+        if delivery is None:
+            return False  # another worker is running it right now (or it was purged)
         if delivery.status != DeliveryStatus.PENDING:
             return False  # another worker delivered it, or it is dead
+        if delivery.next_attempt_at is not None and delivery.next_attempt_at > timezone.now():
+            return False  # a retry is scheduled for later: the backoff has not passed
         handler = subscribers_of(delivery.event.name).get(delivery.handler)
         delivery.attempts += 1
+        started_at, started = timezone.now(), time.monotonic()
         try:
             if handler is None:
                 raise LookupError(f"No subscriber registered under {delivery.handler}")
             with transaction.atomic():  # a savepoint: a failing handler leaves no partial effect
                 handler(delivery.event)
         except Exception as exc:
-            delivery.last_error = "".join(traceback.format_exception_only(exc)).strip()[:4000]
+            delivery.last_error = _error_text(exc)
             if delivery.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
                 delivery.status = DeliveryStatus.DEAD
                 delivery.next_attempt_at = None
+                outcome = AttemptOutcome.DEAD
                 logger.error("delivery %s is dead after %s attempts: %s", delivery, delivery.attempts, exc)
             else:
                 retry_in = backoff_seconds(delivery.attempts)
                 delivery.next_attempt_at = timezone.now() + timedelta(seconds=retry_in)
+                outcome = AttemptOutcome.FAILED
             delivery.save(update_fields=["attempts", "last_error", "status", "next_attempt_at", "updated_at"])
         else:
             delivery.status = DeliveryStatus.DONE
             delivery.delivered_at = timezone.now()
             delivery.last_error = ""
             delivery.save(update_fields=["attempts", "last_error", "status", "delivered_at", "updated_at"])
-            return True
+            outcome = AttemptOutcome.DONE
+        DeliveryAttempt.objects.create(
+            delivery=delivery, number=delivery.attempts, started_at=started_at, finished_at=timezone.now(),
+            outcome=outcome, error=delivery.last_error, duration_ms=round((time.monotonic() - started) * 1000),
+        )
     if retry_in is not None:
         enqueue_dispatch(delivery.event_id, countdown=retry_in)
-    return False
+    return outcome == AttemptOutcome.DONE
 
 
-def sweep(older_than_seconds: float | None = None) -> list[int]:
-    """Re-enqueue events with deliveries still pending and due; returns the event ids sent."""
+def sweep(older_than_seconds: float | None = None, batch: int | None = None) -> list[int]:
+    """Re-enqueue the oldest events with deliveries still pending and due, at most `OUTBOX_SWEEP_BATCH`.
+
+    Returns the event ids sent. The cap keeps one run from flooding the broker after an outage;
+    the next runs send the rest.
+    """
     grace = settings.OUTBOX_SWEEP_AFTER_SECONDS if older_than_seconds is None else older_than_seconds
-    now = timezone.now()
+    limit = settings.OUTBOX_SWEEP_BATCH if batch is None else batch
     event_ids = list(
         EventDelivery.objects.filter(
             status=DeliveryStatus.PENDING,
-            event__created_at__lte=now - timedelta(seconds=grace),
+            event__created_at__lte=timezone.now() - timedelta(seconds=grace),
         )
-        .filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now))
-        .order_by("event_id")  # the model's ordering by id would make DISTINCT return an event once per delivery
+        .filter(_due())
+        .order_by("event_id")  # oldest first; the model's ordering by id would make DISTINCT repeat an event
         .values_list("event_id", flat=True)
-        .distinct()
+        .distinct()[:limit]
     )
     for event_id in event_ids:
         enqueue_dispatch(event_id)

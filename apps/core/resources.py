@@ -91,11 +91,14 @@ class EventResource(Resource):
     list_fields = ["id", "name", "subject_type", "subject_id", "created_at"]
     search_fields = ["name", "subject_id"]
     detail_fields = ["name", "subject_type", "subject_id", "payload", "created_at"]
-    related = [Related("Deliveries", "deliveries",
-                       ["handler", "status", "attempts", "last_error", "next_attempt_at", "delivered_at"])]
     actions = {"replay": Action(event_replay, label="Replay", style="warning")}
     can_create = can_edit = False
     list_template = "core/events/list.html"
+    detail_template = "core/events/detail.html"  # per delivery, its status and every attempt
+
+    @classmethod
+    def detail_context(cls, obj) -> dict:
+        return {"deliveries": obj.deliveries.prefetch_related("attempts_log")}
 
     @classmethod
     def get_filterset_class(cls):

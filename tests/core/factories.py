@@ -7,14 +7,16 @@ import factory
 from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
-from apps.core.choices import DeliveryStatus, PartyKind
+from apps.core.choices import AttemptOutcome, DeliveryStatus, PartyKind
 from apps.core.models import (
     Attachment,
     AuditRecord,
     Company,
     ContactPerson,
     Currency,
+    DeliveryAttempt,
     Event,
     EventDelivery,
     ExchangeRate,
@@ -156,6 +158,21 @@ class EventDeliveryFactory(factory.django.DjangoModelFactory):
     event = factory.SubFactory(EventFactory)
     handler = factory.Sequence(lambda n: f"tests.handlers.handler_{n}")
     status = DeliveryStatus.PENDING
+
+
+class DeliveryAttemptFactory(factory.django.DjangoModelFactory):
+    """A failed first attempt of a delivery, 12 ms long."""
+
+    class Meta:
+        model = DeliveryAttempt
+
+    delivery = factory.SubFactory(EventDeliveryFactory)
+    number = 1
+    started_at = factory.LazyFunction(timezone.now)
+    finished_at = factory.LazyAttribute(lambda a: a.started_at + datetime.timedelta(milliseconds=12))
+    outcome = AttemptOutcome.FAILED
+    error = "RuntimeError: boom"
+    duration_ms = 12
 
 
 class _TargetedFactory(factory.django.DjangoModelFactory):

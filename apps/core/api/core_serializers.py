@@ -13,6 +13,7 @@ from apps.core.models import (
     Company,
     ContactPerson,
     Currency,
+    DeliveryAttempt,
     Event,
     EventDelivery,
     ExchangeRate,
@@ -79,10 +80,19 @@ class UnitOfMeasureSerializer(SuiteModelSerializer):
         fields = ["id", "code", "name", "category", "factor", "created_at", "updated_at"]
 
 
+class DeliveryAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeliveryAttempt
+        fields = ["number", "started_at", "finished_at", "outcome", "error", "duration_ms"]
+
+
 class EventDeliverySerializer(serializers.ModelSerializer):
+    attempts_log = DeliveryAttemptSerializer(many=True, read_only=True)
+
     class Meta:
         model = EventDelivery
-        fields = ["id", "handler", "status", "attempts", "last_error", "next_attempt_at", "delivered_at"]
+        fields = ["id", "handler", "status", "attempts", "last_error", "next_attempt_at", "delivered_at",
+                  "attempts_log"]
 
 
 class EventSerializer(SuiteModelSerializer):

@@ -86,7 +86,7 @@ class UnitOfMeasureViewSet(SuiteModelViewSet):
 class EventViewSet(SuiteReadOnlyViewSet):
     """The flow monitor: events and their deliveries per handler; `replay` re-sends dead ones."""
 
-    queryset = Event.objects.prefetch_related("deliveries")
+    queryset = Event.objects.prefetch_related("deliveries__attempts_log")
     serializer_class = s.EventSerializer
     filterset_class = filters.EventFilterSet
     search_fields = ["name", "subject_id"]

@@ -3,7 +3,7 @@
 from apps.core.models.audit import Attachment, AuditRecord, Note
 from apps.core.models.base import CompanyOwnedModel, CompanyScopedQuerySet, TimeStampedModel
 from apps.core.models.companies import Company, Membership
-from apps.core.models.outbox import Event, EventDelivery, IdempotencyRecord
+from apps.core.models.outbox import DeliveryAttempt, Event, EventDelivery, IdempotencyRecord
 from apps.core.models.parties import ContactPerson, Party, PartyAddress
 from apps.core.models.reference import Currency, ExchangeRate, UnitOfMeasure, UomCategory
 
@@ -15,6 +15,7 @@ __all__ = [
     "CompanyScopedQuerySet",
     "ContactPerson",
     "Currency",
+    "DeliveryAttempt",
     "Event",
     "EventDelivery",
     "ExchangeRate",

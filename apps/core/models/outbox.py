@@ -2,8 +2,9 @@
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 
-from apps.core.choices import DeliveryStatus
+from apps.core.choices import AttemptOutcome, DeliveryStatus
 
 
 class Event(models.Model):
@@ -52,6 +53,30 @@ class EventDelivery(models.Model):
         return f"{self.event} -> {self.handler} ({self.status})"
 
 
+class DeliveryAttempt(models.Model):
+    """One run of a delivery's handler: when it started and ended, how it ended, and the error if it failed.
+
+    A done attempt commits with the handler's effects; a failed one is written after the handler's
+    savepoint rolled back, so the log keeps every attempt that reached an end.
+    """
+
+    delivery = models.ForeignKey(EventDelivery, on_delete=models.CASCADE, related_name="attempts_log")
+    number = models.PositiveIntegerField(help_text="1 for the first attempt, counted since the last replay.")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    outcome = models.CharField(max_length=10, choices=AttemptOutcome.choices)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField()
+
+    company_path = "delivery__event__company"
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery.handler} attempt {self.number} ({self.outcome})"
+
+
 class IdempotencyRecord(models.Model):
     """The first response to a POST with an `Idempotency-Key`, replayed for a retry with the same body."""
 
@@ -63,6 +88,9 @@ class IdempotencyRecord(models.Model):
     status_code = models.PositiveSmallIntegerField()
     response_body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # when the request now running under this key claimed it: a claim older than
+    # IDEMPOTENCY_CLAIM_TTL_SECONDS whose request no longer holds the row may be taken over
+    claimed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="core_idempotency_unique")]
