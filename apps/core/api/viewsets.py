@@ -29,7 +29,9 @@ from apps.core.services.records import record_create, record_delete, record_upda
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-    description="Retry-safe POST: the same key and body replay the first response; another body answers 422.",
+    description="Retry-safe POST: the same key and body (JSON compared canonically) replay the first response "
+                "(header `Idempotent-Replayed: true`); another body answers 422; a request still running with the key "
+                "answers 409 (a claim older than IDEMPOTENCY_CLAIM_TTL_SECONDS is taken over).",
 )
 
 

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     """One row per delivery attempt (flow monitor), idempotency claim expiry; roles get the new model's view."""
 
     dependencies = [
-        ('core', '0002_roles_and_reference_data'),
+        ('core', '0004_roles_per_company'),
     ]
 
     operations = [
