@@ -5,8 +5,21 @@
             "submit": Transition(sources=["draft"], target="submitted"),
             "approve": Transition(sources=["submitted"], target="approved", permission="plm.approve_changeorder"),
         })
+
+A step may also depend on more than the status (`guard`): a done stock move may be reversed once, and
+not when it is itself a reversal. The guard names why the step is refused; `allowed_transitions` leaves
+the step out and `transition()` answers 409 with that reason.
+
+Services take a workflow step with `step()`: lock the row, snapshot it, transition, (the service's own
+work), save, audit:
+
+    with step(order, verb="cancel", actor=actor, lock=_lock) as order:
+        ...  # checks and writes of this step; raising here leaves nothing saved or audited
+    return order
 """
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from apps.core.errors import TransitionNotAllowed
@@ -14,13 +27,19 @@ from apps.core.errors import TransitionNotAllowed
 
 @dataclass(frozen=True)
 class Transition:
-    """A step from any of `sources` to `target`, optionally needing a permission."""
+    """A step from any of `sources` to `target`, optionally needing a permission.
+
+    `guard(obj)` returns why the step is not possible now (a sentence), or None when it is."""
 
     sources: tuple[str, ...] | list[str]
     target: str
     permission: str | None = None
     label: str | None = None
     style: str = "primary"
+    guard: Callable[[object], str | None] | None = None
+
+    def refusal(self, obj) -> str | None:
+        return self.guard(obj) if self.guard is not None else None
 
 
 @dataclass
@@ -32,6 +51,11 @@ class Workflow:
 
     def verbs_from(self, status: str) -> list[str]:
         return [verb for verb, t in self.transitions.items() if status in t.sources]
+
+    def verbs_for(self, obj) -> list[str]:
+        """The verbs allowed from the object's status whose guard (if any) lets it through."""
+        return [verb for verb in self.verbs_from(getattr(obj, self.field))
+                if self.transitions[verb].refusal(obj) is None]
 
 
 def _workflow(obj) -> Workflow:
@@ -51,8 +75,7 @@ def step_permission(model, verb: str) -> str | None:
 def allowed_transitions(obj, user=None) -> list[str]:
     """The verbs allowed from the object's current status (and, given a user, by their permissions)."""
     workflow = _workflow(obj)
-    status = getattr(obj, workflow.field)
-    verbs = workflow.verbs_from(status)
+    verbs = workflow.verbs_for(obj)
     if user is not None:
         verbs = [v for v in verbs if not workflow.transitions[v].permission or user.has_perm(
             workflow.transitions[v].permission)]
@@ -66,19 +89,50 @@ def transition(obj, *, to: str | None = None, verb: str | None = None) -> str:
     """
     workflow = _workflow(obj)
     current = getattr(obj, workflow.field)
+    name = type(obj)._meta.verbose_name
     if verb is not None:
         step = workflow.transitions.get(verb)
         if step is None:
             raise TransitionNotAllowed(workflow.field, f"Unknown action '{verb}'.")
         to = step.target
         allowed = current in step.sources
+        refusal = step.refusal(obj) if allowed else None
     else:
-        allowed = any(current in t.sources and t.target == to for t in workflow.transitions.values())
+        steps = [t for t in workflow.transitions.values() if current in t.sources and t.target == to]
+        allowed = bool(steps)
+        refusals = [t.refusal(obj) for t in steps]
+        refusal = None if any(r is None for r in refusals) else (refusals[0] if refusals else None)
+    extra = {"current": current, "requested": to, "allowed_transitions": workflow.verbs_for(obj)}
     if not allowed:
-        raise TransitionNotAllowed(
-            workflow.field,
-            f"Cannot change {type(obj)._meta.verbose_name} from '{current}' to '{to}'.",
-            extra={"current": current, "requested": to, "allowed_transitions": workflow.verbs_from(current)},
-        )
+        # a repeated step (a second cancel, a second disposition) says so instead of naming two equal states
+        message = (f"{str(name).capitalize()} {obj} is already {current}." if current == to
+                   else f"Cannot change {name} from '{current}' to '{to}'.")
+        raise TransitionNotAllowed(workflow.field, message, extra=extra)
+    if refusal is not None:
+        raise TransitionNotAllowed(workflow.field, refusal, extra=extra)
     setattr(obj, workflow.field, to)
     return current
+
+
+@contextmanager
+def step(obj, *, verb: str, actor, action: str | None = None, lock: Callable | None = None,
+         fields: list[str] | None = None, note: dict | None = None) -> Iterator:
+    """Take workflow step `verb` on `obj` inside the caller's transaction.
+
+    Locks the row (`lock(obj)`, default `select_for_update`), snapshots it, transitions it (409 when the table or
+    a guard refuses) and yields the locked instance; when the block ends it saves it (`fields`: the columns to
+    write, `updated_at` added; default all) and records the change as `action` (default the verb), with `note`
+    (a comment, a reason) added to the recorded after-state."""
+    from apps.core.audit import record_change, snapshot  # audit needs the models, which import this module
+
+    locked = lock(obj) if lock is not None else type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    before = snapshot(locked)
+    transition(locked, verb=verb)
+    yield locked
+    if fields is None:
+        locked.save()
+    else:
+        updated = [*fields, "updated_at"] if hasattr(locked, "updated_at") else list(fields)
+        locked.save(update_fields=list(dict.fromkeys([_workflow(locked).field, *updated])))
+    record_change(locked, actor=actor, action=action or verb, before=before,
+                  after={**snapshot(locked), **note} if note else None)

@@ -26,6 +26,7 @@ from apps.mes.choices import (
     OperationStatus,
     RejectDestination,
 )
+from apps.mes.events import NONCONFORMANCE_RAISED, nonconformance_raised_payload
 from apps.mes.models import CheckDefinition, InspectionPlan, NonConformance, Operation, QualityCheck
 from apps.scm.choices import LocationKind, ReceiptStatus
 from apps.scm.models import GoodsReceiptLine, Location, Lot, StockMove, StockQuant
@@ -33,7 +34,6 @@ from apps.scm.services.locations import virtual_location
 from apps.scm.services.stock import stock_move_post
 
 QTY_PLACES = Decimal("0.0001")
-RAISED_EVENT = "mes.nonconformance.raised"
 
 
 # ---- helpers -----------------------------------------------------------------------------------------
@@ -245,15 +245,7 @@ def _raise(*, company, item, description: str, quantity: Decimal, reference: str
         blocks_operation=blocks_operation, raised_by=actor if getattr(actor, "pk", None) else None,
     )
     record_change(nc, actor=actor, action="raise")
-    emit(RAISED_EVENT, company=company, subject=nc, payload={
-        "number": nc.number,
-        "item_numbers": [item.number],
-        "description": nc.description,
-        "reference": nc.reference or nc.number,
-        "quantity": _text(nc.quantity),
-        "disposition": nc.disposition,
-        "customer_facing": nc.customer_facing,
-    })
+    emit(NONCONFORMANCE_RAISED, company=company, subject=nc, payload=nonconformance_raised_payload(nc))
     return nc
 
 

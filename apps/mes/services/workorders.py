@@ -26,6 +26,12 @@ from apps.core.services.records import record_create, record_update
 from apps.core.units import convert_quantity
 from apps.core.workflow import transition
 from apps.mes.choices import TimeLogKind, WorkOrderSource, WorkOrderStatus
+from apps.mes.events import (
+    WORK_ORDER_COMPLETED,
+    WORK_ORDER_RELEASED,
+    work_order_completed_payload,
+    work_order_released_payload,
+)
 from apps.mes.models import (
     GenealogyLink,
     ManufacturingDefinition,
@@ -44,6 +50,7 @@ from apps.scm.selectors import fefo_lots, stock_available
 from apps.scm.services.locations import virtual_location
 from apps.scm.services.stock import (
     MoveSpec,
+    lock_stock,
     lot_get_or_create,
     reservation_consume,
     reservation_release,
@@ -273,7 +280,10 @@ def work_order_release(*, work_order: WorkOrder, actor, location: Location | Non
             for operation, step in zip(operations, steps, strict=True) for plan in step.required_checks.all()])
 
     shortages = []
-    for component, quantity_per, scrap_percent, position in _explode(definition):
+    materials = _explode(definition)
+    # every component's valuation, then its quants at the location, before the first reservation
+    lock_stock(company=company, quant_keys=[(component.pk, location.pk) for component, *_rest in materials])
+    for component, quantity_per, scrap_percent, position in materials:
         material = WorkOrderMaterial.objects.create(
             work_order=work_order, component=component, position=position, quantity_per=quantity_per,
             scrap_percent=scrap_percent, location=location,
@@ -290,10 +300,8 @@ def work_order_release(*, work_order: WorkOrder, actor, location: Location | Non
     work_order.released_at = timezone.now()
     work_order.save()
     record_change(work_order, actor=actor, action="release", before=before)
-    emit("mes.work_order.released", company=company, subject=work_order, payload={
-        "number": work_order.number, "item": work_order.item.number, "item_id": work_order.item_id,
-        "revision": work_order.revision.code, "quantity": _text(work_order.quantity),
-        "due_date": work_order.due_date.isoformat(), "shortages": shortages})
+    emit(WORK_ORDER_RELEASED, company=company, subject=work_order,
+         payload=work_order_released_payload(work_order, shortages))
     return work_order
 
 
@@ -318,7 +326,9 @@ def _open_reservations(work_order: WorkOrder):
 
 
 def _release_reservations(work_order: WorkOrder, actor) -> None:
-    for reservation in _open_reservations(work_order):
+    reservations = list(_open_reservations(work_order))
+    lock_stock(company=work_order.company, reservations=reservations)
+    for reservation in reservations:
         reservation_release(reservation=reservation, actor=actor)
 
 
@@ -491,12 +501,19 @@ def work_order_complete(*, work_order: WorkOrder, quantity_good: Decimal, quanti
     production = virtual_location(company=company, kind=LocationKind.PRODUCTION)
     chosen = _parse_chosen(work_order, consumed_lots)
 
+    materials = list(work_order.materials.select_related("component", "location").order_by("component_id", "id"))
+    # the product's valuation is locked with the components', in item order, before any quant: completions
+    # of orders whose products and components cross each other never wait for each other in a circle
+    lock_stock(company=company, reservations=_open_reservations(work_order),
+               items=[work_order.item_id, *(m.component_id for m in materials)],
+               quant_keys=[(m.component_id, m.location_id) for m in materials])
+
     completion = WorkOrderCompletion.objects.create(work_order=work_order, quantity_good=quantity_good,
                                                     quantity_scrap=quantity_scrap, completed_by=actor
                                                     if getattr(actor, "pk", None) else None)
     consumed = []  # (lot or None, quantity, value)
     units = quantity_good + quantity_scrap
-    for material in work_order.materials.select_related("component", "location").order_by("component_id", "id"):
+    for material in materials:
         need = material_requirement(quantity_per=material.quantity_per, scrap_percent=material.scrap_percent,
                                     quantity=units)
         moves = _consume(work_order=work_order, material=material, need=need, production=production, actor=actor,
@@ -558,15 +575,6 @@ def work_order_complete(*, work_order: WorkOrder, quantity_good: Decimal, quanti
         work_order.status = W.IN_PROGRESS  # partial completion: still being worked on
     work_order.save()
     record_change(work_order, actor=actor, action="complete" if final else "complete_partial", before=before)
-    lot_text = ", ".join(lot.code for lot, _q in finished if lot is not None) or None
-    emit("mes.work_order.completed", company=company, subject=work_order, payload={
-        "number": work_order.number, "item": work_order.item.number, "item_id": work_order.item_id,
-        "revision": work_order.revision.code, "quantity_good": _text(quantity_good),
-        "quantity_scrap": _text(quantity_scrap), "lot": lot_text,
-        "serials": [lot.code for lot, _q in finished if lot is not None and lot.is_serial],
-        "material_cost": str(material_cost), "labour_cost": str(labour_cost), "machine_cost": str(machine_cost),
-        "total_cost": str(total_cost), "unit_cost": str(unit_cost),
-        "finished_location_id": (work_order.finished_location_id or work_order.location_id),
-        "completion_id": completion.pk, "is_final": final,
-    })
+    emit(WORK_ORDER_COMPLETED, company=company, subject=work_order,
+         payload=work_order_completed_payload(work_order, completion, finished, final=final))
     return work_order

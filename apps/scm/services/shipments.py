@@ -22,7 +22,7 @@ from apps.scm.choices import LocationKind, ReservationStatus, ShipmentStatus
 from apps.scm.events import SHIPMENT_SHIPPED, shipment_shipped_payload
 from apps.scm.models import Lot, Shipment, ShipmentAllocation, ShipmentLine, StockQuant, Warehouse
 from apps.scm.services.locations import virtual_location
-from apps.scm.services.stock import reservation_consume, reservation_release, stock_reserve
+from apps.scm.services.stock import lock_stock, reservation_consume, reservation_release, stock_reserve
 
 ZERO = Decimal(0)
 
@@ -135,13 +135,24 @@ def _allocate(shipment: Shipment, line: ShipmentLine, actor) -> Decimal:
     return reserved
 
 
+def _lock_warehouse_stock(shipment: Shipment, lines: list[ShipmentLine]) -> None:
+    """Lock the valuations of the lines' items, then their quants in the shipment's warehouse (the suite's
+    lock order), before any line reserves: lines name items in any order."""
+    keys = StockQuant.objects.filter(item__in=[line.item_id for line in lines],
+                                     location__warehouse=shipment.warehouse).values_list("item_id", "location_id",
+                                                                                         "lot_id")
+    lock_stock(company=shipment.company, items=[line.item_id for line in lines], quant_keys=list(keys))
+
+
 @transaction.atomic
 def shipment_reserve(*, shipment: Shipment, actor) -> Shipment:
     """Reserve stock for every line from the shipment's warehouse; a shortage stays open (partly reserved)."""
     shipment = _lock(shipment)
     before = snapshot(shipment)
     transition(shipment, verb="reserve")
-    for line in shipment.lines.select_related("item", "lot").order_by("line_number"):
+    lines = list(shipment.lines.select_related("item", "lot").order_by("line_number"))
+    _lock_warehouse_stock(shipment, lines)
+    for line in lines:
         _allocate(shipment, line, actor)
     shipment.save()
     record_change(shipment, actor=actor, action="reserve", before=before)
@@ -287,6 +298,19 @@ def _release_open(allocations, actor) -> None:
             reservation_release(reservation=reservation, actor=actor)
 
 
+def _lock_allocations(shipment: Shipment) -> list[ShipmentAllocation]:
+    """The shipment's allocations, locked with their reservations; then the valuations and quants they touch,
+    all in the suite's lock order (by item, location, lot; not in line order)."""
+    allocations = list(ShipmentAllocation.objects.select_for_update(of=("self",))
+                       .filter(line__shipment=shipment).select_related("line", "line__item", "reservation", "lot")
+                       .order_by("line__line_number", "id"))
+    if allocations:  # every item of the shipment: a backorder reserves those that were short
+        lock_stock(company=shipment.company, reservations=[a.reservation_id for a in allocations],
+                   items=list(shipment.lines.values_list("item_id", flat=True)),
+                   quant_keys=[(a.line.item_id, a.location_id, a.lot_id) for a in allocations])
+    return allocations
+
+
 @transaction.atomic
 def shipment_ship(*, shipment: Shipment, actor, carrier: str = "", tracking_number: str = "") -> Shipment:
     """Ship what is picked (everything reserved when nothing was picked): stock moves to the customer
@@ -294,14 +318,28 @@ def shipment_ship(*, shipment: Shipment, actor, carrier: str = "", tracking_numb
     shipment = _lock(shipment)
     before = snapshot(shipment)
     transition(shipment, verb="ship")
-    allocations = list(ShipmentAllocation.objects.select_for_update(of=("self",))
-                       .filter(line__shipment=shipment).select_related("line", "line__item", "reservation", "lot")
-                       .order_by("line__line_number", "id"))
+    allocations = list(ShipmentAllocation.objects.filter(line__shipment=shipment).order_by("line__line_number", "id"))
     anything_picked = any(a.quantity_picked > 0 for a in allocations)
+    to_ship = {a.pk: a.quantity_picked if anything_picked else a.quantity for a in allocations}
+    lines = list(shipment.lines.select_related("item", "lot").order_by("line_number"))
+    shipping = {line.pk: ZERO for line in lines}
+    for allocation in allocations:
+        shipping[allocation.line_id] += max(to_ship[allocation.pk], ZERO)
+    rest = [{"item": line.item, "quantity": line.quantity - line.quantity_shipped - shipping[line.pk], "lot": line.lot,
+             "due_date": line.due_date} for line in lines if line.quantity > line.quantity_shipped + shipping[line.pk]]
+    backorder = None
+    if rest and any(shipping.values()):
+        # the backorder's number is drawn before any stock is locked (the suite's lock order)
+        backorder = shipment_create(company=shipment.company, actor=actor, customer=shipment.customer,
+                                    warehouse=shipment.warehouse, lines=rest,
+                                    sales_order_number=shipment.sales_order_number,
+                                    planned_date=shipment.planned_date, notes=f"Backorder of {shipment.number}",
+                                    backorder_of=shipment)
+    allocations = _lock_allocations(shipment)
     customer_location = virtual_location(company=shipment.company, kind=LocationKind.CUSTOMER)
     shipped = []
     for allocation in allocations:
-        quantity = allocation.quantity_picked if anything_picked else allocation.quantity
+        quantity = to_ship[allocation.pk]
         if quantity <= 0:
             continue
         move = reservation_consume(reservation=allocation.reservation, to_location=customer_location, actor=actor,
@@ -320,16 +358,7 @@ def shipment_ship(*, shipment: Shipment, actor, carrier: str = "", tracking_numb
     shipment.carrier = carrier or shipment.carrier
     shipment.tracking_number = tracking_number or shipment.tracking_number
     shipment.save()
-    rest = [{"item": line.item, "quantity": line.quantity - line.quantity_shipped, "lot": line.lot,
-             "due_date": line.due_date}
-            for line in shipment.lines.select_related("item", "lot").order_by("line_number")
-            if line.quantity > line.quantity_shipped]
-    if rest:
-        backorder = shipment_create(company=shipment.company, actor=actor, customer=shipment.customer,
-                                    warehouse=shipment.warehouse, lines=rest,
-                                    sales_order_number=shipment.sales_order_number,
-                                    planned_date=shipment.planned_date, notes=f"Backorder of {shipment.number}",
-                                    backorder_of=shipment)
+    if backorder is not None:
         shipment_reserve(shipment=backorder, actor=actor)
     record_change(shipment, actor=actor, action="ship", before=before)
     emit(SHIPMENT_SHIPPED, company=shipment.company, subject=shipment,
@@ -343,7 +372,7 @@ def shipment_cancel(*, shipment: Shipment, actor) -> Shipment:
     shipment = _lock(shipment)
     before = snapshot(shipment)
     transition(shipment, verb="cancel")
-    _release_open(ShipmentAllocation.objects.filter(line__shipment=shipment).select_related("reservation"), actor)
+    _release_open(_lock_allocations(shipment), actor)
     shipment.save()
     record_change(shipment, actor=actor, action="cancel", before=before)
     return shipment
