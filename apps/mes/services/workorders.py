@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError
 from apps.core.numbering import next_number
 from apps.core.outbox import emit
@@ -78,14 +79,9 @@ def _lock(work_order: WorkOrder) -> WorkOrder:
             .get(pk=work_order.pk))
 
 
-def _check_company(company, field: str, obj) -> None:
-    if obj is not None and getattr(obj, "company_id", company.pk) != company.pk:
-        raise DomainError(field, "Belongs to another company.")
-
-
 def _check_locations(company, location, finished_location) -> None:
     for field, value in (("location", location), ("finished_location", finished_location)):
-        _check_company(company, field, value)
+        require_same_company(company, **{field: value})
         if value is not None and value.kind != LocationKind.INTERNAL:
             raise DomainError(field, "Choose an internal (stock) location.")
 
@@ -96,8 +92,7 @@ def _check_locations(company, location, finished_location) -> None:
 def work_order_create(*, company, actor, item, revision, quantity: Decimal, due_date: datetime.date,
                       source: str = WorkOrderSource.MANUAL, source_reference: str = "", **fields) -> WorkOrder:
     """Create a draft work order (`WO-2026-00001`) for a released revision of a made item."""
-    _check_company(company, "item", item)
-    _check_company(company, "revision", revision)
+    require_same_company(company, item=item, revision=revision)
     if revision.item_id != item.pk:
         raise DomainError("revision", f"Revision {revision.code} is not a revision of {item.number}.")
     if revision.status != RevisionStatus.RELEASED:
@@ -128,7 +123,7 @@ def work_order_update(*, instance: WorkOrder, actor, **fields) -> WorkOrder:
         raise DomainError("item", "The item of a work order cannot change; cancel it and create another.")
     revision = fields.get("revision", work_order.revision)
     if revision.pk != work_order.revision_id:
-        _check_company(work_order.company, "revision", revision)
+        require_same_company(work_order.company, revision=revision)
         if revision.item_id != item.pk:
             raise DomainError("revision", f"Revision {revision.code} is not a revision of {item.number}.")
         if revision.status != RevisionStatus.RELEASED:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError, PermissionDeniedError
 from apps.core.models import Company, Event, Membership
 from apps.core.numbering import next_number
@@ -34,8 +35,8 @@ DEFAULT_APPROVAL_RULES = {"Engineering": 1, "Quality": 1}
 
 def _check_items(items, company: Company, field: str = "affected_items") -> list[Item]:
     items = list(items or [])
-    if any(i.company_id != company.pk for i in items):
-        raise DomainError(field, "An affected item belongs to another company.")
+    for item in items:
+        require_same_company(company, **{field: item})
     return items
 
 
@@ -210,8 +211,7 @@ def _check_revisions(revisions, company: Company, exclude_order: ChangeOrder | N
     revisions = list(revisions or [])
     items = set()
     for revision in revisions:
-        if revision.company_id != company.pk:
-            raise DomainError("revisions", "A revision belongs to another company.")
+        require_same_company(company, revisions=revision)
         if revision.status != RevisionStatus.DRAFT:
             raise DomainError("revisions", f"Revision {revision} is {revision.status}; an order releases new "
                                            "draft revisions only.")
@@ -232,8 +232,7 @@ def change_order_create(*, company: Company, title: str, actor, reason: str = ""
     """Draft an ECO for a set of new draft revisions."""
     if not (title or "").strip():
         raise DomainError("title", "Give the change order a title.")
-    if change_request is not None and change_request.company_id != company.pk:
-        raise DomainError("change_request", "The change request belongs to another company.")
+    require_same_company(company, change_request=change_request)
     revisions = _check_revisions(revisions, company)
     order = ChangeOrder.objects.create(company=company, number=next_number(company=company, doc_type="ECO"),
                                        title=title.strip(), reason=reason or "", change_request=change_request)
@@ -256,8 +255,8 @@ def change_order_update(*, instance: ChangeOrder, actor, **changes) -> ChangeOrd
     for name, value in changes.items():
         if name not in ("title", "reason", "change_request"):
             raise DomainError(name, f"'{name}' cannot be changed here.")
-        if name == "change_request" and value is not None and value.company_id != order.company_id:
-            raise DomainError("change_request", "The change request belongs to another company.")
+        if name == "change_request":
+            require_same_company(order.company_id, change_request=value)
         setattr(order, name, value)
     order.save()
     if revisions is not None:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.dependents import dependents_of
 from apps.core.errors import ConflictError, DomainError, from_validation_error
 from apps.core.models import Company, UnitOfMeasure
@@ -34,8 +35,7 @@ def _clean(obj, *, exclude: list[str] | None = None, prefix: str = "") -> None:
 
 
 def _check_category(category: ItemCategory | None, company: Company) -> None:
-    if category is not None and category.company_id != company.pk:
-        raise DomainError("category", "The category belongs to another company.")
+    require_same_company(company, category=category)
 
 
 @transaction.atomic
@@ -189,8 +189,8 @@ def revision_create(*, item: Item, actor, effective_from=None, notes: str = "", 
                     copy_from: Revision | None = None) -> Revision:
     """Start the next revision of an item, copied (BOM lines, documents) from its released revision."""
     item = Item.objects.select_for_update().get(pk=item.pk)
-    if company is not None and company.pk != item.company_id:
-        raise DomainError("item", "The item belongs to another company.")
+    if company is not None:
+        require_same_company(company, item=item)
     if item.lifecycle_state == LifecycleState.OBSOLETE:
         raise ConflictError("item", f"{item.number} is obsolete; it gets no new revisions.")
     if (existing := _open_revision(item)) is not None:

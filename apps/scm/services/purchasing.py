@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError, PermissionDeniedError
 from apps.core.numbering import next_number
 from apps.core.services.records import record_create, record_update
@@ -43,8 +44,7 @@ def purchasing_policy_set(*, company, actor, **fields) -> PurchasingPolicy:
 
 # ---- purchase orders ---------------------------------------------------------------------------
 def _check_supplier(supplier, company) -> None:
-    if supplier.company_id != company.pk:
-        raise DomainError("supplier", "Belongs to another company.")
+    require_same_company(company, supplier=supplier)
     if not supplier.is_supplier:
         raise DomainError("supplier", f"{supplier} is not a supplier.", code="not_a_supplier")
 
@@ -58,8 +58,7 @@ def _build_lines(*, company, supplier, currency, lines: list[dict]) -> list[Purc
         item, quantity = row.get("item"), row.get("quantity")
         if item is None:
             raise DomainError(f"lines.{index}.item", "This field is required.", code="required")
-        if item.company_id != company.pk:
-            raise DomainError(f"lines.{index}.item", "Belongs to another company.")
+        require_same_company(company, **{f"lines.{index}.item": item})
         if quantity is None or Decimal(quantity) <= 0:
             raise DomainError(f"lines.{index}.quantity", "The quantity must be positive.", code="min_value")
         supplier_item = supplier_item_for(supplier=supplier, item=item)
@@ -101,8 +100,7 @@ def purchase_order_create(*, company, actor, supplier, lines: list[dict], curren
                           order_date: datetime.date | None = None, warehouse=None, notes: str = "") -> PurchaseOrder:
     """Create a draft purchase order (number `PO-2026-00001`) with its lines and totals."""
     _check_supplier(supplier, company)
-    if warehouse is not None and warehouse.company_id != company.pk:
-        raise DomainError("warehouse", "Belongs to another company.")
+    require_same_company(company, warehouse=warehouse)
     currency = currency or supplier.currency or company.currency
     order_date = order_date or timezone.localdate()
     built = _build_lines(company=company, supplier=supplier, currency=currency, lines=lines)
@@ -238,8 +236,7 @@ def purchase_order_close(*, purchase_order: PurchaseOrder, actor) -> PurchaseOrd
 def requisition_create(*, company, actor, item, quantity: Decimal, source: str = RequisitionSource.MANUAL,
                        **fields) -> PurchaseRequisition:
     """Ask for an item to be bought (number `PR-2026-00001`)."""
-    if item.company_id != company.pk:
-        raise DomainError("item", "Belongs to another company.")
+    require_same_company(company, item=item)
     if quantity is None or quantity <= 0:
         raise DomainError("quantity", "The quantity must be positive.", code="min_value")
     supplier = fields.get("supplier")

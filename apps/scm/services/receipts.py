@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError
 from apps.core.numbering import next_number
 from apps.core.outbox import emit
@@ -77,8 +78,7 @@ def _validated_lines(order: PurchaseOrder, rows: list[dict], *, tolerance: Decim
         location = row.get("location") or receiving_location(warehouse=order.warehouse)
         if location is None:
             raise DomainError(f"{prefix}location", "Choose the destination location.", code="required")
-        if location.company_id != order.company_id:
-            raise DomainError(f"{prefix}location", "Belongs to another company.")
+        require_same_company(order.company_id, **{f"{prefix}location": location})
         if location.kind != LocationKind.INTERNAL:
             raise DomainError(f"{prefix}location", f"{location.code} is not a warehouse location.",
                               code="not_internal")
@@ -110,8 +110,7 @@ def goods_receipt_create(*, company, actor, purchase_order: PurchaseOrder, lines
                          received_on: datetime.date | None = None, delivery_note: str = "",
                          notes: str = "") -> GoodsReceipt:
     """Record a draft receipt (number `GR-2026-00001`) against a sent purchase order."""
-    if purchase_order.company_id != company.pk:
-        raise DomainError("purchase_order", "Belongs to another company.")
+    require_same_company(company, purchase_order=purchase_order)
     order = PurchaseOrder.objects.select_related("company").get(pk=purchase_order.pk)
     _check_receivable(order)
     built = _validated_lines(order, lines, tolerance=purchasing_policy(company=company).over_receipt_tolerance_percent)

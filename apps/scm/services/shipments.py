@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError
 from apps.core.models import Event, Party
 from apps.core.numbering import next_number
@@ -39,8 +40,7 @@ def _build_lines(company, rows: list[dict]) -> list[ShipmentLine]:
         item, quantity, lot = row.get("item"), row.get("quantity"), row.get("lot")
         if item is None:
             raise DomainError(f"lines.{index}.item", "This field is required.", code="required")
-        if item.company_id != company.pk:
-            raise DomainError(f"lines.{index}.item", "Belongs to another company.")
+        require_same_company(company, **{f"lines.{index}.item": item})
         if quantity is None or Decimal(quantity) <= 0:
             raise DomainError(f"lines.{index}.quantity", "The quantity must be positive.", code="min_value")
         if lot is not None and lot.item_id != item.pk:
@@ -56,16 +56,14 @@ def shipment_create(*, company, actor, customer: Party, lines: list[dict], wareh
                     tracking_number: str = "", notes: str = "", source_event: Event | None = None,
                     backorder_of: Shipment | None = None) -> Shipment:
     """Create a draft shipment (number `SH-2026-00001`) of items to a customer from a warehouse."""
-    if customer.company_id != company.pk:
-        raise DomainError("customer", "Belongs to another company.")
+    require_same_company(company, customer=customer)
     if not customer.is_customer:
         raise DomainError("customer", f"{customer} is not a customer.", code="not_a_customer")
     if warehouse is None:
         warehouse = Warehouse.objects.filter(company=company, is_active=True).order_by("code").first()
         if warehouse is None:
             raise DomainError("warehouse", "The company has no warehouse to ship from.", code="required")
-    if warehouse.company_id != company.pk:
-        raise DomainError("warehouse", "Belongs to another company.")
+    require_same_company(company, warehouse=warehouse)
     built = _build_lines(company, lines)
     shipment = Shipment.objects.create(
         company=company, number=next_number(company=company, doc_type="SH"), customer=customer, warehouse=warehouse,

@@ -28,6 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError, TransitionNotAllowed
 from apps.core.numbering import next_number
 from apps.core.outbox import emit
@@ -80,11 +81,8 @@ def _quantity(value, field: str) -> Decimal:
 def _validate(company, spec: MoveSpec, prefix: str) -> Decimal:
     quantity = _quantity(spec.quantity, f"{prefix}quantity")
     item = spec.item
-    if item.company_id != company.pk:
-        raise DomainError(f"{prefix}item", "Belongs to another company.")
-    for name in ("from_location", "to_location"):
-        if getattr(spec, name).company_id != company.pk:
-            raise DomainError(f"{prefix}{name}", "Belongs to another company.")
+    require_same_company(company, **{f"{prefix}item": item, f"{prefix}from_location": spec.from_location,
+                                     f"{prefix}to_location": spec.to_location})
     if spec.from_location.pk == spec.to_location.pk:
         raise DomainError(f"{prefix}to_location", "The destination must differ from the source location.")
     lot = spec.lot
@@ -533,8 +531,7 @@ def lot_get_or_create(*, company, item, code: str, expires_on=None, actor=None) 
     code = (code or "").strip()
     if not code:
         raise DomainError("lot", "Enter a lot or serial number.", code="required")
-    if item.company_id != company.pk:
-        raise DomainError("item", "Belongs to another company.")
+    require_same_company(company, item=item)
     if item.tracking == Tracking.NONE:
         raise DomainError("lot", f"Item {item.number} is not tracked by lot or serial.")
     lot, created = Lot.objects.get_or_create(
@@ -570,10 +567,7 @@ def stock_reserve(*, company, item, location, quantity, lot=None, reference: str
                   actor) -> Reservation:
     """Hold `quantity` of an item (lot) at a location for a document; 409 with `available` if short."""
     quantity = _quantity(quantity, "quantity")
-    if item.company_id != company.pk:
-        raise DomainError("item", "Belongs to another company.")
-    if location.company_id != company.pk:
-        raise DomainError("location", "Belongs to another company.")
+    require_same_company(company, item=item, location=location)
     if not location.is_internal:
         raise DomainError("location", "Stock can only be reserved at an internal location.")
     if location.is_quality_hold:
@@ -657,8 +651,7 @@ def reservation_consume(*, reservation: Reservation, to_location, actor, quantit
 def cycle_count_create(*, company, location, actor, reason: str = "Cycle count", items=None,
                        lines: list[dict] | None = None) -> CycleCount:
     """Start counting a location: one line per item/lot on hand there (or the given items/lines)."""
-    if location.company_id != company.pk:
-        raise DomainError("location", "Belongs to another company.")
+    require_same_company(company, location=location)
     if not location.is_internal:
         raise DomainError("location", "Only internal locations are counted.")
     count = CycleCount.objects.create(company=company, location=location, reason=reason or "Cycle count",
@@ -678,8 +671,7 @@ def cycle_count_create(*, company, location, actor, reason: str = "Cycle count",
             seen.add((item.pk, None))
     for index, row in enumerate(lines or []):
         item, lot = row["item"], row.get("lot")
-        if item.company_id != company.pk:
-            raise DomainError(f"lines.{index}.item", "Belongs to another company.")
+        require_same_company(company, **{f"lines.{index}.item": item})
         if (item.pk, lot.pk if lot else None) in seen:
             line = count.lines.get(item=item, lot=lot)
         else:
@@ -709,8 +701,7 @@ def cycle_count_record(*, count: CycleCount, actor, lines: list[dict]) -> CycleC
                 raise DomainError(f"lines.{index}.line", "Not a line of this count.")
         else:
             item, lot = row["item"], row.get("lot")
-            if item.company_id != count.company_id:
-                raise DomainError(f"lines.{index}.item", "Belongs to another company.")
+            require_same_company(count.company_id, **{f"lines.{index}.item": item})
             line, _ = CycleCountLine.objects.get_or_create(count=count, item=item, lot=lot)
         line.counted_quantity = counted
         line.save(update_fields=["counted_quantity"])
