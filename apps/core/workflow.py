@@ -13,9 +13,11 @@ the step out and `transition()` answers 409 with that reason.
 Services take a workflow step with `step()`: lock the row, snapshot it, transition, (the service's own
 work), save, audit:
 
-    with step(order, verb="cancel", actor=actor, lock=_lock) as order:
+    with step(purchase_order, verb="cancel", actor=actor, lock=_lock) as order:
         ...  # checks and writes of this step; raising here leaves nothing saved or audited
     return order
+
+and `take_step(...)` (same arguments) when the transition is all there is to it.
 """
 
 from collections.abc import Callable, Iterator
@@ -136,3 +138,10 @@ def step(obj, *, verb: str, actor, action: str | None = None, lock: Callable | N
         locked.save(update_fields=list(dict.fromkeys([_workflow(locked).field, *updated])))
     record_change(locked, actor=actor, action=action or verb, before=before,
                   after={**snapshot(locked), **note} if note else None)
+
+
+def take_step(obj, *, verb: str, actor, **options):
+    """A workflow step with nothing to do but the transition: `step()` without a block; returns the locked row."""
+    with step(obj, verb=verb, actor=actor, **options) as locked:
+        pass
+    return locked

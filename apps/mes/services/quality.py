@@ -18,7 +18,7 @@ from apps.core.numbering import next_number
 from apps.core.outbox import emit
 from apps.core.scoping import user_company_ids
 from apps.core.services.records import record_create, record_update
-from apps.core.workflow import transition
+from apps.core.workflow import step
 from apps.mes.choices import (
     CheckKind,
     CheckResult,
@@ -265,34 +265,27 @@ def nonconformance_raise(*, company, item, description: str, quantity, actor, re
 def nonconformance_disposition(*, nonconformance: NonConformance, disposition: str, actor, notes: str = "",
                                owner=None) -> NonConformance:
     """Decide what happens to the non-conforming quantity (rework, scrap, use as is, return to supplier)."""
-    nc = NonConformance.objects.select_for_update().get(pk=nonconformance.pk)
-    before = snapshot(nc)
-    transition(nc, verb="disposition")
-    if disposition not in Disposition.values:
-        raise DomainError("disposition", f"Choose one of: {', '.join(Disposition.values)}.", code="invalid_choice")
-    if disposition == Disposition.RETURN_TO_SUPPLIER and nc.operation_id:
-        raise DomainError("disposition", "Only purchased material found on receipt can be returned to the supplier.")
-    if owner is not None:
-        _member(nc.company, owner, "owner")
-        nc.owner = owner
-    nc.disposition = disposition
-    nc.disposition_notes = notes
-    nc.dispositioned_at = timezone.now()
-    nc.save()
-    record_change(nc, actor=actor, action="disposition", before=before)
+    with step(nonconformance, verb="disposition", actor=actor) as nc:
+        if disposition not in Disposition.values:
+            raise DomainError("disposition", f"Choose one of: {', '.join(Disposition.values)}.", code="invalid_choice")
+        if disposition == Disposition.RETURN_TO_SUPPLIER and nc.operation_id:
+            raise DomainError("disposition",
+                              "Only purchased material found on receipt can be returned to the supplier.")
+        if owner is not None:
+            _member(nc.company, owner, "owner")
+            nc.owner = owner
+        nc.disposition = disposition
+        nc.disposition_notes = notes
+        nc.dispositioned_at = timezone.now()
     return nc
 
 
 @transaction.atomic
 def nonconformance_close(*, nonconformance: NonConformance, actor) -> NonConformance:
     """Close a dispositioned non-conformance; the last one blocking an operation unblocks it."""
-    nc = NonConformance.objects.select_for_update().get(pk=nonconformance.pk)
-    before = snapshot(nc)
-    transition(nc, verb="close")
-    nc.closed_on = timezone.localdate()
-    nc.closed_by = actor if getattr(actor, "pk", None) else None
-    nc.save()
-    record_change(nc, actor=actor, action="close", before=before)
+    with step(nonconformance, verb="close", actor=actor) as nc:
+        nc.closed_on = timezone.localdate()
+        nc.closed_by = actor if getattr(actor, "pk", None) else None
     if nc.blocks_operation and nc.operation_id:
         operation = Operation.objects.select_for_update().get(pk=nc.operation_id)
         still_blocking = NonConformance.objects.filter(operation=operation, blocks_operation=True).exclude(

@@ -25,7 +25,7 @@ from apps.core.numbering import next_number
 from apps.core.outbox import emit
 from apps.core.services.records import record_create, record_update
 from apps.core.units import convert_quantity
-from apps.core.workflow import transition
+from apps.core.workflow import step, take_step, transition
 from apps.mes.choices import TimeLogKind, WorkOrderSource, WorkOrderStatus
 from apps.mes.events import (
     WORK_ORDER_COMPLETED,
@@ -237,64 +237,60 @@ def work_order_release(*, work_order: WorkOrder, actor, location: Location | Non
     """Release a draft: copy the routing into operations, reserve the components of its BOM snapshot,
     schedule the operations backward from the due date. Missing components fail the release with the
     list of shortages unless `allow_shortage`."""
-    work_order = _lock(work_order)
-    before = snapshot(work_order)
-    transition(work_order, verb="release")
-    company = work_order.company
-    if work_order.needs_review:
-        raise ConflictError("needs_review", f"{work_order.number} is flagged for review: "
-                                            f"{work_order.review_reason} Move it to the new revision or clear "
-                                            "the flag first.", code="needs_review")
-    definition = work_order.definition or ManufacturingDefinition.objects.filter(
-        revision_id=work_order.revision_id).first()
-    if definition is None:
-        raise DomainError("revision", f"No manufacturing definition for {work_order.revision}: its release has "
-                                      "not reached MES yet.", code="no_definition")
-    work_order.definition = definition
-    _check_locations(company, location, None)
-    location = location or work_order.location or default_location(company)
-    if location is None:
-        raise DomainError("location", "The company has no internal stock location to reserve components at.")
-    work_order.location = location
-    work_order.finished_location = work_order.finished_location or location
+    with step(work_order, verb="release", actor=actor, lock=_lock) as work_order:
+        company = work_order.company
+        if work_order.needs_review:
+            raise ConflictError("needs_review", f"{work_order.number} is flagged for review: "
+                                                f"{work_order.review_reason} Move it to the new revision or clear "
+                                                "the flag first.", code="needs_review")
+        definition = work_order.definition or ManufacturingDefinition.objects.filter(
+            revision_id=work_order.revision_id).first()
+        if definition is None:
+            raise DomainError("revision", f"No manufacturing definition for {work_order.revision}: its release has "
+                                          "not reached MES yet.", code="no_definition")
+        work_order.definition = definition
+        _check_locations(company, location, None)
+        location = location or work_order.location or default_location(company)
+        if location is None:
+            raise DomainError("location", "The company has no internal stock location to reserve components at.")
+        work_order.location = location
+        work_order.finished_location = work_order.finished_location or location
 
-    routing = Routing.objects.filter(item_id=work_order.item_id, is_active=True).first()
-    operations = []
-    if routing is not None:
-        steps = list(routing.operations.select_related("work_center").prefetch_related("required_checks")
-                     .order_by("sequence"))
-        operations = [Operation(
-            work_order=work_order, sequence=step.sequence, work_center=step.work_center, name=step.name,
-            setup_minutes=step.setup_minutes, run_minutes_per_unit=step.run_minutes_per_unit,
-            instructions=step.instructions,
-        ) for step in steps]
-        operations_schedule(operations=operations, due_date=work_order.due_date, quantity=work_order.quantity)
-        Operation.objects.bulk_create(operations)
-        Operation.required_checks.through.objects.bulk_create([
-            Operation.required_checks.through(operation_id=operation.pk, inspectionplan_id=plan.pk)
-            for operation, step in zip(operations, steps, strict=True) for plan in step.required_checks.all()])
+        routing = Routing.objects.filter(item_id=work_order.item_id, is_active=True).first()
+        operations = []
+        if routing is not None:
+            steps = list(routing.operations.select_related("work_center").prefetch_related("required_checks")
+                         .order_by("sequence"))
+            operations = [Operation(
+                work_order=work_order, sequence=step.sequence, work_center=step.work_center, name=step.name,
+                setup_minutes=step.setup_minutes, run_minutes_per_unit=step.run_minutes_per_unit,
+                instructions=step.instructions,
+            ) for step in steps]
+            operations_schedule(operations=operations, due_date=work_order.due_date, quantity=work_order.quantity)
+            Operation.objects.bulk_create(operations)
+            Operation.required_checks.through.objects.bulk_create([
+                Operation.required_checks.through(operation_id=operation.pk, inspectionplan_id=plan.pk)
+                for operation, step in zip(operations, steps, strict=True) for plan in step.required_checks.all()])
 
-    shortages = []
-    materials = _explode(definition)
-    # every component's valuation, then its quants at the location, before the first reservation
-    lock_stock(company=company, quant_keys=[(component.pk, location.pk) for component, *_rest in materials])
-    for component, quantity_per, scrap_percent, position in materials:
-        material = WorkOrderMaterial.objects.create(
-            work_order=work_order, component=component, position=position, quantity_per=quantity_per,
-            scrap_percent=scrap_percent, location=location,
-            quantity_required=material_requirement(quantity_per=quantity_per, scrap_percent=scrap_percent,
-                                                   quantity=work_order.quantity))
-        reserved, available = _reserve(material, work_order, actor)
-        if reserved < material.quantity_required:
-            shortages.append({"item": component.number, "item_id": component.pk,
-                              "required": _text(material.quantity_required), "available": _text(available)})
-    if shortages and not allow_shortage:
-        listing = "; ".join(f"{s['item']}: required {s['required']}, available {s['available']}" for s in shortages)
-        raise DomainError("materials", f"Components missing at {location.code}: {listing}.", code="shortage",
-                          extra={"shortages": shortages})
-    work_order.released_at = timezone.now()
-    work_order.save()
-    record_change(work_order, actor=actor, action="release", before=before)
+        shortages = []
+        materials = _explode(definition)
+        # every component's valuation, then its quants at the location, before the first reservation
+        lock_stock(company=company, quant_keys=[(component.pk, location.pk) for component, *_rest in materials])
+        for component, quantity_per, scrap_percent, position in materials:
+            material = WorkOrderMaterial.objects.create(
+                work_order=work_order, component=component, position=position, quantity_per=quantity_per,
+                scrap_percent=scrap_percent, location=location,
+                quantity_required=material_requirement(quantity_per=quantity_per, scrap_percent=scrap_percent,
+                                                       quantity=work_order.quantity))
+            reserved, available = _reserve(material, work_order, actor)
+            if reserved < material.quantity_required:
+                shortages.append({"item": component.number, "item_id": component.pk,
+                                  "required": _text(material.quantity_required), "available": _text(available)})
+        if shortages and not allow_shortage:
+            listing = "; ".join(f"{s['item']}: required {s['required']}, available {s['available']}" for s in shortages)
+            raise DomainError("materials", f"Components missing at {location.code}: {listing}.", code="shortage",
+                              extra={"shortages": shortages})
+        work_order.released_at = timezone.now()
     emit(WORK_ORDER_RELEASED, company=company, subject=work_order,
          payload=work_order_released_payload(work_order, shortages))
     return work_order
@@ -305,12 +301,7 @@ def work_order_release(*, work_order: WorkOrder, actor, location: Location | Non
 @transaction.atomic
 def work_order_start(*, work_order: WorkOrder, actor) -> WorkOrder:
     """Mark a released work order as started on the floor."""
-    work_order = _lock(work_order)
-    before = snapshot(work_order)
-    transition(work_order, verb="start")
-    work_order.save(update_fields=["status", "updated_at"])
-    record_change(work_order, actor=actor, action="start", before=before)
-    return work_order
+    return take_step(work_order, verb="start", actor=actor, lock=_lock, fields=[])
 
 
 def _open_reservations(work_order: WorkOrder):
@@ -330,25 +321,17 @@ def _release_reservations(work_order: WorkOrder, actor) -> None:
 @transaction.atomic
 def work_order_cancel(*, work_order: WorkOrder, actor) -> WorkOrder:
     """Cancel a draft or released work order; its reservations are given back."""
-    work_order = _lock(work_order)
-    before = snapshot(work_order)
-    transition(work_order, verb="cancel")
-    _release_reservations(work_order, actor)
-    work_order.save(update_fields=["status", "updated_at"])
-    record_change(work_order, actor=actor, action="cancel", before=before)
+    with step(work_order, verb="cancel", actor=actor, lock=_lock, fields=[]) as work_order:
+        _release_reservations(work_order, actor)
     return work_order
 
 
 @transaction.atomic
 def work_order_close(*, work_order: WorkOrder, actor) -> WorkOrder:
     """Close a completed work order (no more bookings)."""
-    work_order = _lock(work_order)
-    before = snapshot(work_order)
-    transition(work_order, verb="close")
-    if OperationTimeLog.objects.filter(operation__work_order=work_order, ended_at__isnull=True).exists():
-        raise ConflictError("operations", "An operator is still clocked on: stop the time logs first.")
-    work_order.save(update_fields=["status", "updated_at"])
-    record_change(work_order, actor=actor, action="close", before=before)
+    with step(work_order, verb="close", actor=actor, lock=_lock, fields=[]) as work_order:
+        if OperationTimeLog.objects.filter(operation__work_order=work_order, ended_at__isnull=True).exists():
+            raise ConflictError("operations", "An operator is still clocked on: stop the time logs first.")
     return work_order
 
 

@@ -10,7 +10,7 @@ from apps.core.checks import require_same_company
 from apps.core.dependents import dependents_of
 from apps.core.errors import ConflictError, DomainError, from_validation_error
 from apps.core.models import Company, UnitOfMeasure
-from apps.core.workflow import transition
+from apps.core.workflow import step, take_step
 from apps.plm.choices import (
     OPEN_CHANGE_ORDER_STATUSES,
     OPEN_REVISION_STATUSES,
@@ -147,19 +147,12 @@ def item_delete(*, instance: Item, actor) -> None:
 @transaction.atomic
 def item_obsolete(*, item: Item, actor) -> Item:
     """Retire an item: no new BOM may use it; its released and open revisions become obsolete."""
-    item = Item.objects.select_for_update().get(pk=item.pk)
-    before = snapshot(item)
-    if Revision.objects.filter(item=item, change_orders__status__in=OPEN_CHANGE_ORDER_STATUSES).exists():
-        raise ConflictError("lifecycle_state", f"{item.number} has a revision on an open change order.")
-    transition(item, verb="obsolete")
-    for revision in item.revisions.select_for_update().exclude(
-            status__in=[RevisionStatus.SUPERSEDED, RevisionStatus.OBSOLETE]):
-        revision_before = snapshot(revision)
-        transition(revision, verb="obsolete")
-        revision.save(update_fields=["status", "updated_at"])
-        record_change(revision, actor=actor, action="obsolete", before=revision_before)
-    item.save(update_fields=["lifecycle_state", "updated_at"])
-    record_change(item, actor=actor, action="obsolete", before=before)
+    with step(item, verb="obsolete", actor=actor, fields=[]) as item:
+        if Revision.objects.filter(item=item, change_orders__status__in=OPEN_CHANGE_ORDER_STATUSES).exists():
+            raise ConflictError("lifecycle_state", f"{item.number} has a revision on an open change order.")
+        for revision in item.revisions.select_for_update().exclude(
+                status__in=[RevisionStatus.SUPERSEDED, RevisionStatus.OBSOLETE]):
+            take_step(revision, verb="obsolete", actor=actor, fields=[])
     return item
 
 

@@ -18,7 +18,7 @@ from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError, PermissionDeniedError
 from apps.core.numbering import next_number
 from apps.core.services.records import record_create, record_update
-from apps.core.workflow import transition
+from apps.core.workflow import step, take_step, transition
 from apps.scm.choices import PurchaseOrderStatus, ReceiptStatus, RequisitionSource, RequisitionStatus
 from apps.scm.models import GoodsReceipt, PurchaseOrder, PurchaseOrderLine, PurchaseRequisition, PurchasingPolicy
 from apps.scm.selectors_purchasing import (
@@ -174,12 +174,8 @@ def _approve(order: PurchaseOrder, actor, *, automatic: bool) -> None:
 @transaction.atomic
 def purchase_order_approve(*, purchase_order: PurchaseOrder, actor, comment: str = "") -> PurchaseOrder:
     """Approve a draft; above the threshold only a manager (`scm.approve_purchaseorder`) may."""
-    order = _lock(purchase_order)
-    before = snapshot(order)
-    transition(order, verb="approve")
-    _approve(order, actor, automatic=False)
-    order.save()
-    record_change(order, actor=actor, action="approve", before=before)
+    with step(purchase_order, verb="approve", actor=actor, lock=_lock) as order:
+        _approve(order, actor, automatic=False)
     return order
 
 
@@ -204,30 +200,19 @@ def purchase_order_send(*, purchase_order: PurchaseOrder, actor) -> PurchaseOrde
 @transaction.atomic
 def purchase_order_cancel(*, purchase_order: PurchaseOrder, actor) -> PurchaseOrder:
     """Cancel an order nothing was received against; its draft receipts are cancelled with it."""
-    order = _lock(purchase_order)
-    before = snapshot(order)
-    transition(order, verb="cancel")
-    order.save()
-    for receipt in GoodsReceipt.objects.select_for_update().filter(purchase_order=order, status=ReceiptStatus.DRAFT):
-        receipt_before = snapshot(receipt)
-        transition(receipt, verb="cancel")
-        receipt.save()
-        record_change(receipt, actor=actor, action="cancel", before=receipt_before)
-    record_change(order, actor=actor, action="cancel", before=before)
+    with step(purchase_order, verb="cancel", actor=actor, lock=_lock) as order:
+        for receipt in GoodsReceipt.objects.filter(purchase_order=order, status=ReceiptStatus.DRAFT).order_by("pk"):
+            take_step(receipt, verb="cancel", actor=actor)
     return order
 
 
 @transaction.atomic
 def purchase_order_close(*, purchase_order: PurchaseOrder, actor) -> PurchaseOrder:
     """Close a (partially) received order: nothing more is expected on it."""
-    order = _lock(purchase_order)
-    if GoodsReceipt.objects.filter(purchase_order=order, status=ReceiptStatus.DRAFT).exists():
-        raise ConflictError("status", f"{order.number} has draft receipts: post or cancel them first.",
-                            code="draft_receipts")
-    before = snapshot(order)
-    transition(order, verb="close")
-    order.save()
-    record_change(order, actor=actor, action="close", before=before)
+    with step(purchase_order, verb="close", actor=actor, lock=_lock) as order:
+        if GoodsReceipt.objects.filter(purchase_order=order, status=ReceiptStatus.DRAFT).exists():
+            raise ConflictError("status", f"{order.number} has draft receipts: post or cancel them first.",
+                                code="draft_receipts")
     return order
 
 
@@ -259,12 +244,7 @@ def requisition_update(*, instance: PurchaseRequisition, actor, **fields) -> Pur
 
 @transaction.atomic
 def requisition_cancel(*, requisition: PurchaseRequisition, actor) -> PurchaseRequisition:
-    requisition = PurchaseRequisition.objects.select_for_update().get(pk=requisition.pk)
-    before = snapshot(requisition)
-    transition(requisition, verb="cancel")
-    requisition.save()
-    record_change(requisition, actor=actor, action="cancel", before=before)
-    return requisition
+    return take_step(requisition, verb="cancel", actor=actor)
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ open on a backorder shipment, reserved anew.
 """
 
 import datetime
+from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -17,7 +18,7 @@ from apps.core.errors import ConflictError, DomainError
 from apps.core.models import Event, Party
 from apps.core.numbering import next_number
 from apps.core.outbox import emit
-from apps.core.workflow import transition
+from apps.core.workflow import step, transition
 from apps.plm.models import Item
 from apps.scm.choices import LocationKind, ReservationStatus, ShipmentStatus
 from apps.scm.events import SHIPMENT_SHIPPED, shipment_shipped_payload
@@ -145,15 +146,11 @@ def _lock_warehouse_stock(shipment: Shipment, lines: list[ShipmentLine]) -> None
 @transaction.atomic
 def shipment_reserve(*, shipment: Shipment, actor) -> Shipment:
     """Reserve stock for every line from the shipment's warehouse; a shortage stays open (partly reserved)."""
-    shipment = _lock(shipment)
-    before = snapshot(shipment)
-    transition(shipment, verb="reserve")
-    lines = list(shipment.lines.select_related("item", "lot").order_by("line_number"))
-    _lock_warehouse_stock(shipment, lines)
-    for line in lines:
-        _allocate(shipment, line, actor)
-    shipment.save()
-    record_change(shipment, actor=actor, action="reserve", before=before)
+    with step(shipment, verb="reserve", actor=actor, lock=_lock) as shipment:
+        lines = list(shipment.lines.select_related("item", "lot").order_by("line_number"))
+        _lock_warehouse_stock(shipment, lines)
+        for line in lines:
+            _allocate(shipment, line, actor)
     return shipment
 
 
@@ -276,15 +273,11 @@ def _swap_to_lot(shipment: Shipment, *, item: Item, lot: Lot, location, quantity
 @transaction.atomic
 def shipment_pack(*, shipment: Shipment, actor, package_count: int = 1, weight_kg: Decimal | None = None) -> Shipment:
     """Mark the picked goods packed (number of packages, weight)."""
-    shipment = _lock(shipment)
-    before = snapshot(shipment)
-    transition(shipment, verb="pack")
-    if package_count is None or package_count < 1:
-        raise DomainError("package_count", "At least one package.", code="min_value")
-    shipment.package_count = package_count
-    shipment.weight_kg = weight_kg
-    shipment.save()
-    record_change(shipment, actor=actor, action="pack", before=before)
+    with step(shipment, verb="pack", actor=actor, lock=_lock) as shipment:
+        if package_count is None or package_count < 1:
+            raise DomainError("package_count", "At least one package.", code="min_value")
+        shipment.package_count = package_count
+        shipment.weight_kg = weight_kg
     return shipment
 
 
@@ -309,56 +302,61 @@ def _lock_allocations(shipment: Shipment) -> list[ShipmentAllocation]:
     return allocations
 
 
+def _shipping_plan(shipment: Shipment) -> tuple[dict[int, Decimal], list[dict]]:
+    """What shipping will take: {allocation id: quantity} (what is picked; everything reserved when nothing
+    was picked), and the lines of the backorder for what is left (empty when nothing is left)."""
+    allocations = list(ShipmentAllocation.objects.filter(line__shipment=shipment))
+    anything_picked = any(a.quantity_picked > 0 for a in allocations)
+    to_ship = {a.pk: a.quantity_picked if anything_picked else a.quantity for a in allocations}
+    shipping: dict[int, Decimal] = defaultdict(Decimal)
+    for allocation in allocations:
+        shipping[allocation.line_id] += max(to_ship[allocation.pk], ZERO)
+    rest = [{"item": line.item, "quantity": line.quantity - line.quantity_shipped - shipping[line.pk],
+             "lot": line.lot, "due_date": line.due_date}
+            for line in shipment.lines.select_related("item", "lot").order_by("line_number")
+            if line.quantity > line.quantity_shipped + shipping[line.pk]]
+    return to_ship, rest
+
+
 @transaction.atomic
 def shipment_ship(*, shipment: Shipment, actor, carrier: str = "", tracking_number: str = "") -> Shipment:
     """Ship what is picked (everything reserved when nothing was picked): stock moves to the customer
     location, `scm.shipment.shipped`, and a backorder shipment for what is left."""
-    shipment = _lock(shipment)
-    before = snapshot(shipment)
-    transition(shipment, verb="ship")
-    allocations = list(ShipmentAllocation.objects.filter(line__shipment=shipment).order_by("line__line_number", "id"))
-    anything_picked = any(a.quantity_picked > 0 for a in allocations)
-    to_ship = {a.pk: a.quantity_picked if anything_picked else a.quantity for a in allocations}
-    lines = list(shipment.lines.select_related("item", "lot").order_by("line_number"))
-    shipping = {line.pk: ZERO for line in lines}
-    for allocation in allocations:
-        shipping[allocation.line_id] += max(to_ship[allocation.pk], ZERO)
-    rest = [{"item": line.item, "quantity": line.quantity - line.quantity_shipped - shipping[line.pk], "lot": line.lot,
-             "due_date": line.due_date} for line in lines if line.quantity > line.quantity_shipped + shipping[line.pk]]
-    backorder = None
-    if rest and any(shipping.values()):
-        # the backorder's number is drawn before any stock is locked (the suite's lock order)
-        backorder = shipment_create(company=shipment.company, actor=actor, customer=shipment.customer,
-                                    warehouse=shipment.warehouse, lines=rest,
-                                    sales_order_number=shipment.sales_order_number,
-                                    planned_date=shipment.planned_date, notes=f"Backorder of {shipment.number}",
-                                    backorder_of=shipment)
-    allocations = _lock_allocations(shipment)
-    customer_location = virtual_location(company=shipment.company, kind=LocationKind.CUSTOMER)
-    shipped = []
-    for allocation in allocations:
-        quantity = to_ship[allocation.pk]
-        if quantity <= 0:
-            continue
-        move = reservation_consume(reservation=allocation.reservation, to_location=customer_location, actor=actor,
-                                   quantity=quantity, reference=shipment.number, source=allocation.line)
-        allocation.quantity_picked = quantity
-        allocation.stock_move = move
-        allocation.save(update_fields=["quantity_picked", "stock_move"])
-        ShipmentLine.objects.filter(pk=allocation.line_id).update(quantity_shipped=F("quantity_shipped") + quantity)
-        shipped.append((allocation.line, move))
-    if not shipped:
-        raise ConflictError("status", f"Nothing to ship on {shipment.number}: no stock is reserved or picked.",
-                            code="nothing_to_ship")
-    _release_open(allocations, actor)
-    shipment.shipped_at = timezone.now()
-    shipment.shipped_by = actor if getattr(actor, "pk", None) else None
-    shipment.carrier = carrier or shipment.carrier
-    shipment.tracking_number = tracking_number or shipment.tracking_number
-    shipment.save()
-    if backorder is not None:
-        shipment_reserve(shipment=backorder, actor=actor)
-    record_change(shipment, actor=actor, action="ship", before=before)
+    fields = ["shipped_at", "shipped_by", "carrier", "tracking_number"]
+    with step(shipment, verb="ship", actor=actor, lock=_lock, fields=fields) as shipment:
+        to_ship, rest = _shipping_plan(shipment)
+        backorder = None
+        if rest and any(to_ship.values()):
+            # the backorder's number is drawn before any stock is locked (the suite's lock order)
+            backorder = shipment_create(company=shipment.company, actor=actor, customer=shipment.customer,
+                                        warehouse=shipment.warehouse, lines=rest,
+                                        sales_order_number=shipment.sales_order_number,
+                                        planned_date=shipment.planned_date, notes=f"Backorder of {shipment.number}",
+                                        backorder_of=shipment)
+        allocations = _lock_allocations(shipment)
+        customer_location = virtual_location(company=shipment.company, kind=LocationKind.CUSTOMER)
+        shipped = []
+        for allocation in allocations:
+            quantity = to_ship[allocation.pk]
+            if quantity <= 0:
+                continue
+            move = reservation_consume(reservation=allocation.reservation, to_location=customer_location, actor=actor,
+                                       quantity=quantity, reference=shipment.number, source=allocation.line)
+            allocation.quantity_picked = quantity
+            allocation.stock_move = move
+            allocation.save(update_fields=["quantity_picked", "stock_move"])
+            ShipmentLine.objects.filter(pk=allocation.line_id).update(quantity_shipped=F("quantity_shipped") + quantity)
+            shipped.append((allocation.line, move))
+        if not shipped:
+            raise ConflictError("status", f"Nothing to ship on {shipment.number}: no stock is reserved or picked.",
+                                code="nothing_to_ship")
+        _release_open(allocations, actor)
+        shipment.shipped_at = timezone.now()
+        shipment.shipped_by = actor if getattr(actor, "pk", None) else None
+        shipment.carrier = carrier or shipment.carrier
+        shipment.tracking_number = tracking_number or shipment.tracking_number
+        if backorder is not None:
+            shipment_reserve(shipment=backorder, actor=actor)
     emit(SHIPMENT_SHIPPED, company=shipment.company, subject=shipment,
          payload=shipment_shipped_payload(shipment, shipped))
     return shipment
@@ -367,12 +365,8 @@ def shipment_ship(*, shipment: Shipment, actor, carrier: str = "", tracking_numb
 @transaction.atomic
 def shipment_cancel(*, shipment: Shipment, actor) -> Shipment:
     """Cancel an unshipped shipment and give its reservations back."""
-    shipment = _lock(shipment)
-    before = snapshot(shipment)
-    transition(shipment, verb="cancel")
-    _release_open(_lock_allocations(shipment), actor)
-    shipment.save()
-    record_change(shipment, actor=actor, action="cancel", before=before)
+    with step(shipment, verb="cancel", actor=actor, lock=_lock) as shipment:
+        _release_open(_lock_allocations(shipment), actor)
     return shipment
 
 

@@ -32,7 +32,7 @@ from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError, TransitionNotAllowed
 from apps.core.numbering import next_number
 from apps.core.outbox import emit
-from apps.core.workflow import transition
+from apps.core.workflow import step, take_step, transition
 from apps.plm.choices import Tracking
 from apps.plm.models import Item
 from apps.scm.choices import CycleCountStatus, LocationKind, MoveStatus, ReservationStatus
@@ -471,35 +471,30 @@ def stock_move_create_draft(*, company, item, quantity, from_location, to_locati
     return move
 
 
+def _lock_move(move: StockMove) -> StockMove:
+    return StockMove.objects.select_for_update(of=("self",)).select_related(
+        "company", "item", "from_location", "to_location", "lot").get(pk=move.pk)
+
+
 @transaction.atomic
 def stock_move_confirm(*, move: StockMove, actor) -> StockMove:
     """Post a draft move: it becomes done and changes the stock."""
-    move = StockMove.objects.select_for_update(of=("self",)).select_related(
-        "company", "item", "from_location", "to_location", "lot").get(pk=move.pk)
-    before = snapshot(move)
-    transition(move, verb="post")
-    spec = MoveSpec(item=move.item, quantity=move.quantity, from_location=move.from_location,
-                    to_location=move.to_location, lot=move.lot, unit_cost=move.unit_cost)
-    quantity = _validate(move.company, spec, "")
-    move.done_at = timezone.now()
-    [(move.unit_cost, move.value)], writes = _apply(move.company, [spec], [quantity], prefix_of=lambda i: "",
-                                                    now=move.done_at)
-    _run_writes(writes)
-    _check_serials([spec], lambda i: "")
-    move.save(update_fields=["status", "unit_cost", "value", "done_at", "updated_at"])
-    record_change(move, actor=actor, action="post", before=before)
+    with step(move, verb="post", actor=actor, lock=_lock_move, fields=["unit_cost", "value", "done_at"]) as move:
+        spec = MoveSpec(item=move.item, quantity=move.quantity, from_location=move.from_location,
+                        to_location=move.to_location, lot=move.lot, unit_cost=move.unit_cost)
+        quantity = _validate(move.company, spec, "")
+        move.done_at = timezone.now()
+        [(move.unit_cost, move.value)], writes = _apply(move.company, [spec], [quantity], prefix_of=lambda i: "",
+                                                        now=move.done_at)
+        _run_writes(writes)
+        _check_serials([spec], lambda i: "")
     return move
 
 
 @transaction.atomic
 def stock_move_cancel(*, move: StockMove, actor) -> StockMove:
     """Cancel a draft move (done moves are never cancelled: reverse them)."""
-    move = StockMove.objects.select_for_update().get(pk=move.pk)
-    before = snapshot(move)
-    transition(move, verb="cancel")
-    move.save(update_fields=["status", "updated_at"])
-    record_change(move, actor=actor, action="cancel", before=before)
-    return move
+    return take_step(move, verb="cancel", actor=actor, fields=[])
 
 
 @transaction.atomic
@@ -508,8 +503,7 @@ def stock_move_reverse(*, move: StockMove, actor, reason: str = "") -> StockMove
 
     A second reversal, or reversing a reversal, answers 409 naming the move that already corrected it. The
     move's row is locked first, so of two concurrent reversals exactly one writes a move."""
-    move = StockMove.objects.select_for_update(of=("self",)).select_related(
-        "company", "item", "from_location", "to_location", "lot").get(pk=move.pk)
+    move = _lock_move(move)
     before = snapshot(move)
     transition(move, verb="reverse")  # 409 with the reason: not done, already reversed, or itself a reversal
     reversal = stock_move_post(company=move.company, item=move.item, quantity=move.quantity,
@@ -709,58 +703,52 @@ def cycle_count_record(*, count: CycleCount, actor, lines: list[dict]) -> CycleC
     return count
 
 
+def _lock_count(count: CycleCount) -> CycleCount:
+    return CycleCount.objects.select_for_update(of=("self",)).select_related("company", "location").get(pk=count.pk)
+
+
 @transaction.atomic
 def cycle_count_post(*, count: CycleCount, actor) -> CycleCount:
     """Write adjustment moves to/from inventory loss for every difference between counted and on hand."""
-    count = CycleCount.objects.select_for_update(of=("self",)).select_related("company", "location").get(
-        pk=count.pk)
-    before = snapshot(count)
-    transition(count, verb="post")
-    lines = list(count.lines.select_related("item", "lot").order_by("item_id", "lot_id"))
-    uncounted = [i for i, line in enumerate(lines) if line.counted_quantity is None]
-    if uncounted:
-        raise DomainError(f"lines.{uncounted[0]}.counted_quantity", "Enter the counted quantity of every line.",
-                          code="required")
-    loss = virtual_location(company=count.company, kind=LocationKind.INVENTORY_LOSS)
-    lock_stock(company=count.company, quant_keys=[(line.item_id, count.location_id, line.lot_id) for line in lines])
-    specs, adjusted = [], []
-    for line in lines:
-        quant = StockQuant.objects.filter(item=line.item, location=count.location, lot=line.lot).first()
-        on_hand = quant.on_hand if quant else ZERO
-        line.difference = line.counted_quantity - on_hand
-        if line.difference == 0:
-            line.save(update_fields=["difference"])
-            continue
-        gain = line.difference > 0
-        specs.append(MoveSpec(item=line.item, quantity=abs(line.difference), lot=line.lot,
-                              from_location=loss if gain else count.location,
-                              to_location=count.location if gain else loss,
-                              reference=count.number, source=count, reason=count.reason))
-        adjusted.append(line)
-    if specs:
-        positions = {id(line): i for i, line in enumerate(lines)}
-        moves = _post(company=count.company, moves=specs, actor=actor,
-                      prefix_of=lambda i: f"lines.{positions[id(adjusted[i])]}.counted_")
-        for line, move in zip(adjusted, moves, strict=True):
-            line.move = move
-            line.save(update_fields=["difference", "move"])
-        emit("scm.stock.adjusted", company=count.company, subject=count, payload={
-            "reference": count.number, "reason": count.reason,
-            "moves": [{"id": m.pk, "item": m.item.number, "quantity": str(m.quantity),
-                       "from_kind": m.from_location.kind, "to_kind": m.to_location.kind, "value": str(m.value)}
-                      for m in moves]})
-    count.posted_at = timezone.now()
-    count.save(update_fields=["status", "posted_at", "updated_at"])
-    record_change(count, actor=actor, action="post", before=before)
+    with step(count, verb="post", actor=actor, lock=_lock_count, fields=["posted_at"]) as count:
+        lines = list(count.lines.select_related("item", "lot").order_by("item_id", "lot_id"))
+        uncounted = [i for i, line in enumerate(lines) if line.counted_quantity is None]
+        if uncounted:
+            raise DomainError(f"lines.{uncounted[0]}.counted_quantity", "Enter the counted quantity of every line.",
+                              code="required")
+        loss = virtual_location(company=count.company, kind=LocationKind.INVENTORY_LOSS)
+        lock_stock(company=count.company, quant_keys=[(line.item_id, count.location_id, line.lot_id) for line in lines])
+        specs, adjusted = [], []
+        for line in lines:
+            quant = StockQuant.objects.filter(item=line.item, location=count.location, lot=line.lot).first()
+            on_hand = quant.on_hand if quant else ZERO
+            line.difference = line.counted_quantity - on_hand
+            if line.difference == 0:
+                line.save(update_fields=["difference"])
+                continue
+            gain = line.difference > 0
+            specs.append(MoveSpec(item=line.item, quantity=abs(line.difference), lot=line.lot,
+                                  from_location=loss if gain else count.location,
+                                  to_location=count.location if gain else loss,
+                                  reference=count.number, source=count, reason=count.reason))
+            adjusted.append(line)
+        if specs:
+            positions = {id(line): i for i, line in enumerate(lines)}
+            moves = _post(company=count.company, moves=specs, actor=actor,
+                          prefix_of=lambda i: f"lines.{positions[id(adjusted[i])]}.counted_")
+            for line, move in zip(adjusted, moves, strict=True):
+                line.move = move
+                line.save(update_fields=["difference", "move"])
+            emit("scm.stock.adjusted", company=count.company, subject=count, payload={
+                "reference": count.number, "reason": count.reason,
+                "moves": [{"id": m.pk, "item": m.item.number, "quantity": str(m.quantity),
+                           "from_kind": m.from_location.kind, "to_kind": m.to_location.kind, "value": str(m.value)}
+                          for m in moves]})
+        count.posted_at = timezone.now()
     return count
 
 
 @transaction.atomic
 def cycle_count_cancel(*, count: CycleCount, actor) -> CycleCount:
     """Abandon a draft count: nothing is adjusted."""
-    count = CycleCount.objects.select_for_update().get(pk=count.pk)
-    before = snapshot(count)
-    transition(count, verb="cancel")
-    count.save(update_fields=["status", "updated_at"])
-    record_change(count, actor=actor, action="cancel", before=before)
-    return count
+    return take_step(count, verb="cancel", actor=actor, fields=[])
