@@ -36,7 +36,6 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "sequences",
     "health_check",
-    "import_export",
     "apps.core",
     "apps.plm",
     "apps.scm",

@@ -1,11 +1,15 @@
-"""Shared fixtures: companies, users per role, API clients, a real Celery worker, waiting on conditions."""
+"""Shared fixtures: companies, users per role, API clients, a real Celery worker, waiting on conditions,
+racing callables on their own connections."""
 
 import importlib
 import os
+import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.db import connections
 from rest_framework.test import APIClient
 
 from apps.core.models import Company, Currency
@@ -114,6 +118,33 @@ def wait_for(condition, timeout: float = 20.0, interval: float = 0.05, message: 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {message}")
         time.sleep(interval)
+
+
+def race(works: list[Callable[[], object]], *, timeout: float = 60.0) -> list[object]:
+    """Run each callable on its own thread (its own database connection), released together by a barrier.
+
+    Returns, per callable in order, "ok" or the exception it raised. Fails when a thread hangs (a deadlock
+    PostgreSQL did not break). Needs committed data: use it in `transactional_db` tests."""
+    barrier = threading.Barrier(len(works))
+    outcomes: dict[int, object] = {}
+
+    def run(index: int, work: Callable[[], object]) -> None:
+        try:
+            barrier.wait(timeout=30)
+            work()
+            outcomes[index] = "ok"
+        except Exception as exc:  # the caller classifies: a DomainError is an answer, anything else a failure
+            outcomes[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(works)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads), "a racing call hung (deadlock?)"
+    return [outcomes[i] for i in range(len(works))]
 
 
 @pytest.fixture(scope="session")

@@ -1,21 +1,23 @@
-"""MES admin: every model, company-scoped and audited; workflow steps as admin actions calling services."""
+"""MES admin: every model, company-scoped and audited; workflow steps as admin actions calling services.
+
+Rows that only services write (operations, time logs, materials, completions, genealogy, the definitions
+PLM publishes) are read-only here; a work order past draft too (SuiteModelAdmin)."""
 
 from django.contrib import admin, messages
 
-from apps.core.admin_base import SuiteModelAdmin
+from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin, SuiteTabularInline
 from apps.core.errors import DomainError
 from apps.mes import models
+from apps.mes.services.workorders import work_order_update
 
 
 # ---- production -----------------------------------------------------------------------------------
-class WorkCenterShiftInline(admin.TabularInline):
+class WorkCenterShiftInline(SuiteTabularInline):
     model = models.WorkCenterShift
-    extra = 0
 
 
-class EquipmentInline(admin.TabularInline):
+class EquipmentInline(SuiteTabularInline):
     model = models.Equipment
-    extra = 0
 
 
 @admin.register(models.WorkCenter)
@@ -38,9 +40,8 @@ class EquipmentAdmin(SuiteModelAdmin):
     search_fields = ["code", "name", "serial_number"]
 
 
-class RoutingOperationInline(admin.TabularInline):
+class RoutingOperationInline(SuiteTabularInline):
     model = models.RoutingOperation
-    extra = 0
 
 
 @admin.register(models.Routing)
@@ -56,13 +57,12 @@ class RoutingOperationAdmin(SuiteModelAdmin):
     list_display = ["routing", "sequence", "work_center", "setup_minutes", "run_minutes_per_unit"]
 
 
-class ManufacturingDefinitionLineInline(admin.TabularInline):
+class ManufacturingDefinitionLineInline(SuiteTabularInline):
     model = models.ManufacturingDefinitionLine
-    extra = 0
 
 
 @admin.register(models.ManufacturingDefinition)
-class ManufacturingDefinitionAdmin(SuiteModelAdmin):
+class ManufacturingDefinitionAdmin(ReadOnlyAdmin):
     list_display = ["item", "revision", "eco_number", "effective_from", "company", "created_at"]
     search_fields = ["item__number", "eco_number"]
     raw_id_fields = ["item", "revision", "source_event"]
@@ -70,14 +70,13 @@ class ManufacturingDefinitionAdmin(SuiteModelAdmin):
 
 
 @admin.register(models.ManufacturingDefinitionLine)
-class ManufacturingDefinitionLineAdmin(SuiteModelAdmin):
+class ManufacturingDefinitionLineAdmin(ReadOnlyAdmin):
     list_display = ["definition", "position", "component", "quantity", "uom", "scrap_percent"]
     raw_id_fields = ["definition", "component"]
 
 
-class OperationInline(admin.TabularInline):
+class OperationInline(SuiteTabularInline):
     model = models.Operation
-    extra = 0
     fields = ["sequence", "work_center", "status", "planned_start", "planned_end", "quantity_good", "quantity_scrap"]
     readonly_fields = fields
 
@@ -110,10 +109,11 @@ class WorkOrderAdmin(SuiteModelAdmin):
                        "material_cost", "labour_cost", "machine_cost", "released_at", "completed_at"]
     inlines = [OperationInline]
     actions = [_run("work_order_release"), _run("work_order_cancel"), _run("work_order_close")]
+    services = {"update": work_order_update}
 
 
 @admin.register(models.Operation)
-class OperationAdmin(SuiteModelAdmin):
+class OperationAdmin(ReadOnlyAdmin):
     list_display = ["work_order", "sequence", "work_center", "status", "planned_start", "quantity_good",
                     "quantity_scrap", "quality_blocked"]
     list_filter = ["status", "quality_blocked"]
@@ -121,33 +121,32 @@ class OperationAdmin(SuiteModelAdmin):
 
 
 @admin.register(models.OperationTimeLog)
-class OperationTimeLogAdmin(SuiteModelAdmin):
+class OperationTimeLogAdmin(ReadOnlyAdmin):
     list_display = ["operation", "operator", "kind", "started_at", "ended_at"]
     raw_id_fields = ["operation"]
 
 
 @admin.register(models.WorkOrderMaterial)
-class WorkOrderMaterialAdmin(SuiteModelAdmin):
+class WorkOrderMaterialAdmin(ReadOnlyAdmin):
     list_display = ["work_order", "component", "quantity_required", "quantity_consumed", "location"]
     raw_id_fields = ["work_order", "component"]
 
 
 @admin.register(models.WorkOrderCompletion)
-class WorkOrderCompletionAdmin(SuiteModelAdmin):
+class WorkOrderCompletionAdmin(ReadOnlyAdmin):
     list_display = ["work_order", "quantity_good", "quantity_scrap", "lot", "total_cost", "created_at"]
     raw_id_fields = ["work_order", "lot"]
 
 
 @admin.register(models.GenealogyLink)
-class GenealogyLinkAdmin(SuiteModelAdmin):
+class GenealogyLinkAdmin(ReadOnlyAdmin):
     list_display = ["parent_lot", "child_lot", "quantity", "work_order", "company"]
     raw_id_fields = ["parent_lot", "child_lot", "work_order"]
 
 
 # ---- quality --------------------------------------------------------------------------------------
-class CheckDefinitionInline(admin.TabularInline):
+class CheckDefinitionInline(SuiteTabularInline):
     model = models.CheckDefinition
-    extra = 0
 
 
 @admin.register(models.InspectionPlan)

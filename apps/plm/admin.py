@@ -2,16 +2,23 @@
 
 from django.contrib import admin, messages
 
-from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin
+from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin, SuiteTabularInline
 from apps.core.errors import DomainError
 from apps.plm import models as m
-from apps.plm.services.changes import change_order_release
-from apps.plm.services.items import item_obsolete
+from apps.plm.services.changes import change_order_release, change_order_update, change_request_update
+from apps.plm.services.items import (
+    NATURE_FIELDS,
+    item_delete,
+    item_dependents,
+    item_obsolete,
+    item_update,
+    revision_delete,
+    revision_update,
+)
 
 
-class BomLineInline(admin.TabularInline):
+class BomLineInline(SuiteTabularInline):
     model = m.BomLine
-    extra = 0
     autocomplete_fields = ["component"]
 
     def has_change_permission(self, request, obj=None):
@@ -25,9 +32,8 @@ class BomLineInline(admin.TabularInline):
         return False
 
 
-class ApprovalInline(admin.TabularInline):
+class ApprovalInline(SuiteTabularInline):
     model = m.ChangeApproval
-    extra = 0
     can_delete = False
     readonly_fields = ["round", "approver", "role", "decision", "comment", "created_at"]
 
@@ -58,6 +64,13 @@ class ItemAdmin(SuiteModelAdmin):
     search_fields = ["number", "name"]
     readonly_fields = ["lifecycle_state", "current_revision"]
     actions = ["make_obsolete"]
+    services = {"update": item_update, "delete": item_delete}
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is not None and item_dependents(obj):  # the service refuses the change (409 naming them)
+            readonly = [*readonly, *NATURE_FIELDS]
+        return readonly
 
     @admin.action(description="Make obsolete", permissions=["change"])
     def make_obsolete(self, request, queryset):
@@ -71,6 +84,7 @@ class RevisionAdmin(SuiteModelAdmin):
     search_fields = ["item__number", "code"]
     readonly_fields = ["status", "released_at", "copied_from"]
     inlines = [BomLineInline]
+    services = {"update": revision_update, "delete": revision_delete}
 
 
 @admin.register(m.BomLine)
@@ -91,6 +105,7 @@ class ChangeRequestAdmin(SuiteModelAdmin):
     list_filter = ["status", "source", "company"]
     search_fields = ["number", "title", "reference"]
     readonly_fields = ["number", "status", "source", "source_event"]
+    services = {"update": change_request_update}
 
 
 @admin.register(m.ChangeOrder)
@@ -101,6 +116,7 @@ class ChangeOrderAdmin(SuiteModelAdmin):
     readonly_fields = ["number", "status", "round", "submitted_at", "approved_at", "released_at", "released_by"]
     inlines = [ApprovalInline]
     actions = ["release"]
+    services = {"update": change_order_update}
 
     @admin.action(description="Release approved change orders", permissions=["change"])
     def release(self, request, queryset):

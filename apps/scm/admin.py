@@ -1,8 +1,9 @@
-"""SCM admin: every model registered; ledger rows are read-only, admin actions call services."""
+"""SCM admin: every model registered; ledger rows are read-only, documents past draft too (SuiteModelAdmin);
+saves, deletes and actions call services."""
 
 from django.contrib import admin, messages
 
-from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin
+from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin, SuiteTabularInline
 from apps.core.errors import DomainError
 from apps.scm.models import (
     CycleCount,
@@ -15,7 +16,7 @@ from apps.scm.models import (
     StockQuant,
     Warehouse,
 )
-from apps.scm.services.stock import cycle_count_post, reservation_release, stock_move_confirm
+from apps.scm.services.stock import cycle_count_post, reservation_release, stock_move_confirm, stock_move_reverse
 
 
 def _run(modeladmin, request, queryset, service, arg: str, label: str) -> None:
@@ -62,7 +63,7 @@ class StockMoveAdmin(SuiteModelAdmin):
     list_filter = ["company", "status"]
     search_fields = ["reference", "item__number"]
     raw_id_fields = ["item", "lot"]
-    actions = ["post_drafts"]
+    actions = ["post_drafts", "reverse_moves"]
 
     def has_add_permission(self, request):
         return False
@@ -76,6 +77,10 @@ class StockMoveAdmin(SuiteModelAdmin):
     @admin.action(description="Post selected draft moves", permissions=["view"])
     def post_drafts(self, request, queryset):
         _run(self, request, queryset.filter(status="draft"), stock_move_confirm, "move", "Posted")
+
+    @admin.action(description="Reverse selected done moves (once each)", permissions=["view"])
+    def reverse_moves(self, request, queryset):
+        _run(self, request, queryset, stock_move_reverse, "move", "Reversed")
 
 
 @admin.register(StockQuant)
@@ -104,9 +109,8 @@ class ReservationAdmin(ReadOnlyAdmin):
         _run(self, request, queryset.filter(status="active"), reservation_release, "reservation", "Released")
 
 
-class CycleCountLineInline(admin.TabularInline):
+class CycleCountLineInline(SuiteTabularInline):
     model = CycleCountLine
-    extra = 0
     raw_id_fields = ["item", "lot", "move"]
     readonly_fields = ["expected_quantity", "difference", "move"]
 
@@ -150,9 +154,8 @@ def _each(modeladmin, request, queryset, service, arg: str, done: str) -> None:
         modeladmin.message_user(request, f"{done}: {count}.")
 
 
-class SupplierPriceBreakInline(admin.TabularInline):
+class SupplierPriceBreakInline(SuiteTabularInline):
     model = pm.SupplierPriceBreak
-    extra = 0
 
 
 @admin.register(pm.SupplierItem)
@@ -177,6 +180,7 @@ class PurchaseRequisitionAdmin(SuiteModelAdmin):
     readonly_fields = ["number", "status", "purchase_order_line"]
     raw_id_fields = ["item", "supplier", "reorder_rule"]
     actions = ["order_requisitions"]
+    services = {"update": purchasing_services.requisition_update}
 
     @admin.action(description="Create purchase orders from the selected open requisitions")
     def order_requisitions(self, request, queryset):
@@ -184,9 +188,8 @@ class PurchaseRequisitionAdmin(SuiteModelAdmin):
               "Ordered")
 
 
-class PurchaseOrderLineInline(admin.TabularInline):
+class PurchaseOrderLineInline(SuiteTabularInline):
     model = pm.PurchaseOrderLine
-    extra = 0
     raw_id_fields = ["item"]
     readonly_fields = ["quantity_received", "quantity_rejected"]
 
@@ -200,6 +203,9 @@ class PurchaseOrderAdmin(SuiteModelAdmin):
                        "approved_at", "sent_at"]
     raw_id_fields = ["supplier"]
     inlines = [PurchaseOrderLineInline]
+    # the service re-prices and re-totals the lines (and refuses anything but a draft)
+    services = {"update": purchasing_services.purchase_order_update,
+                "delete": purchasing_services.purchase_order_delete}
     actions = ["approve_orders", "send_orders", "cancel_orders"]
 
     @admin.action(description="Approve selected purchase orders")
@@ -215,9 +221,12 @@ class PurchaseOrderAdmin(SuiteModelAdmin):
         _each(self, request, queryset, purchasing_services.purchase_order_cancel, "purchase_order", "Cancelled")
 
 
-class GoodsReceiptLineInline(admin.TabularInline):
+def _line_rows(lines, fields: list[str]) -> list[dict]:
+    return [{name: getattr(line, name) for name in fields} for line in lines]
+
+
+class GoodsReceiptLineInline(SuiteTabularInline):
     model = pm.GoodsReceiptLine
-    extra = 0
     raw_id_fields = ["purchase_order_line", "location"]
     readonly_fields = ["stock_move"]
 
@@ -230,6 +239,14 @@ class GoodsReceiptAdmin(SuiteModelAdmin):
     readonly_fields = ["number", "status", "posted_at", "posted_by"]
     raw_id_fields = ["purchase_order"]
     inlines = [GoodsReceiptLineInline]
+    services = {"update": receipt_services.goods_receipt_update}
+
+    def service_changes(self, form, formsets) -> dict:
+        """The lines go through the service too: it checks them against the order and its tolerance."""
+        lines = form.instance.lines.select_related("purchase_order_line", "location").order_by("pk")
+        return {**super().service_changes(form, formsets), "lines": _line_rows(lines, [
+            "purchase_order_line", "quantity", "quantity_rejected", "lot_code", "expires_on", "location",
+            "quality_hold"])}
     actions = ["post_receipts"]
 
     @admin.action(description="Post selected receipts into stock")
@@ -250,9 +267,8 @@ class ReorderRuleAdmin(SuiteModelAdmin):
         _each(self, request, queryset, replenishment_services.replenishment_propose, "rule", "Checked")
 
 
-class ShipmentLineInline(admin.TabularInline):
+class ShipmentLineInline(SuiteTabularInline):
     model = pm.ShipmentLine
-    extra = 0
     raw_id_fields = ["item", "lot"]
     readonly_fields = ["quantity_shipped"]
 
@@ -265,6 +281,12 @@ class ShipmentAdmin(SuiteModelAdmin):
     readonly_fields = ["number", "status", "shipped_at", "shipped_by", "backorder_of", "source_event"]
     raw_id_fields = ["customer"]
     inlines = [ShipmentLineInline]
+    services = {"update": shipment_services.shipment_update}
+
+    def service_changes(self, form, formsets) -> dict:
+        lines = form.instance.lines.select_related("item", "lot").order_by("line_number")
+        return {**super().service_changes(form, formsets),
+                "lines": _line_rows(lines, ["item", "quantity", "lot", "due_date"])}
     actions = ["reserve_shipments", "ship_shipments", "cancel_shipments"]
 
     @admin.action(description="Reserve stock for selected draft shipments")
@@ -281,9 +303,7 @@ class ShipmentAdmin(SuiteModelAdmin):
 
 
 @admin.register(pm.ShipmentAllocation)
-class ShipmentAllocationAdmin(SuiteModelAdmin):
-    list_display = ["line", "location", "lot", "quantity", "quantity_picked", "stock_move"]
-    raw_id_fields = ["line", "reservation", "location", "lot", "stock_move"]
+class ShipmentAllocationAdmin(ReadOnlyAdmin):
+    """Written by reserving, picking and shipping (with the reservations and quants they hold)."""
 
-    def has_add_permission(self, request):
-        return False
+    list_display = ["line", "location", "lot", "quantity", "quantity_picked", "stock_move"]

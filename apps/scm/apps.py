@@ -9,4 +9,5 @@ class ScmConfig(AppConfig):
     verbose_name = "SCM"
 
     def ready(self) -> None:
-        from apps.scm import handlers, navigation  # noqa: F401  (registers @subscriber functions and menus)
+        # registers @subscriber functions, menus and what of SCM depends on items
+        from apps.scm import dependents, handlers, navigation  # noqa: F401

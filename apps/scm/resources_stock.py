@@ -14,6 +14,7 @@ from apps.scm.services.stock import (
     reservation_release,
     stock_move_cancel,
     stock_move_confirm,
+    stock_move_reverse,
     stock_reserve,
 )
 
@@ -59,6 +60,10 @@ class LotResource(Resource):
     select_related = ["item"]
 
 
+class ReverseForm(forms.Form):
+    reason = forms.CharField(max_length=200, required=False, help_text="Why the move is corrected (default: Reversal).")
+
+
 class StockMoveResource(Resource):
     model = StockMove
     namespace = "scm"
@@ -67,9 +72,11 @@ class StockMoveResource(Resource):
     filter_fields = ["status", "from_location", "to_location"]
     search_fields = ["reference", "reason", "item__number", "lot__code"]
     detail_fields = ["item", "quantity", "from_location", "to_location", "lot", "unit_cost", "value", "status",
-                     "reference", "reason", "source_type", "source_id", "done_at", "created_by"]
+                     "reference", "reason", "source_type", "source_id", "done_at", "created_by", "reversed_by"]
     actions = {"post": Action(stock_move_confirm, label="Post"),
-               "cancel": Action(stock_move_cancel, label="Cancel", style="danger")}
+               "cancel": Action(stock_move_cancel, label="Cancel", style="danger"),
+               "reverse": Action(stock_move_reverse, form_class=ReverseForm, label="Reverse", style="warning",
+                                 confirm="Post a move the other way, at the original cost? A move is reversed once.")}
     can_create = can_edit = False
     select_related = ["item", "from_location", "to_location", "lot"]
 

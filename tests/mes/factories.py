@@ -23,48 +23,12 @@ from apps.mes.models import (
     WorkOrderCompletion,
     WorkOrderMaterial,
 )
-from apps.plm.choices import ItemType, RevisionStatus
-from apps.plm.models import Item, Revision
 from tests.core.factories import CompanyFactory, UserFactory
+from tests.plm.factories import ItemFactory, RevisionFactory
 from tests.scm.factories import LocationFactory, LotFactory
 
 
 # ---- production -----------------------------------------------------------------------------------
-class MakeItemFactory(factory.django.DjangoModelFactory):
-    """A made item (the product of work orders)."""
-
-    class Meta:
-        model = Item
-
-    company = factory.SubFactory(CompanyFactory)
-    number = factory.Sequence(lambda n: f"MES-{n:05d}")
-    name = factory.LazyAttribute(lambda o: f"Assembly {o.number}")
-    item_type = ItemType.MAKE
-    uom = factory.LazyFunction(lambda: UnitOfMeasure.objects.get(code="ea"))
-    standard_cost = Decimal("10.00")
-
-
-class ComponentFactory(MakeItemFactory):
-    """A bought component."""
-
-    number = factory.Sequence(lambda n: f"RAW-{n:05d}")
-    name = factory.LazyAttribute(lambda o: f"Part {o.number}")
-    item_type = ItemType.BUY
-    standard_cost = Decimal("1.00")
-
-
-class ReleasedRevisionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Revision
-
-    company = factory.SubFactory(CompanyFactory)
-    item = factory.SubFactory(MakeItemFactory, company=factory.SelfAttribute("..company"))
-    code = "A"
-    status = RevisionStatus.RELEASED
-    effective_from = factory.LazyFunction(timezone.localdate)
-    released_at = factory.LazyFunction(timezone.now)
-
-
 class WorkCenterFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = WorkCenter
@@ -101,7 +65,7 @@ class RoutingFactory(factory.django.DjangoModelFactory):
         model = Routing
 
     company = factory.SubFactory(CompanyFactory)
-    item = factory.SubFactory(MakeItemFactory, company=factory.SelfAttribute("..company"))
+    item = factory.SubFactory(ItemFactory, company=factory.SelfAttribute("..company"), made=True)
     name = "Standard"
 
 
@@ -122,7 +86,7 @@ class ManufacturingDefinitionFactory(factory.django.DjangoModelFactory):
         model = ManufacturingDefinition
 
     company = factory.SubFactory(CompanyFactory)
-    revision = factory.SubFactory(ReleasedRevisionFactory, company=factory.SelfAttribute("..company"))
+    revision = factory.SubFactory(RevisionFactory, company=factory.SelfAttribute("..company"), released=True)
     item = factory.SelfAttribute("revision.item")
     eco_number = "ECO-2026-00001"
 
@@ -132,7 +96,7 @@ class ManufacturingDefinitionLineFactory(factory.django.DjangoModelFactory):
         model = ManufacturingDefinitionLine
 
     definition = factory.SubFactory(ManufacturingDefinitionFactory)
-    component = factory.SubFactory(ComponentFactory, company=factory.SelfAttribute("..definition.company"))
+    component = factory.SubFactory(ItemFactory, company=factory.SelfAttribute("..definition.company"))
     quantity = Decimal("2")
     uom = factory.LazyFunction(lambda: UnitOfMeasure.objects.get(code="ea"))
     scrap_percent = Decimal(0)
@@ -183,7 +147,7 @@ class WorkOrderMaterialFactory(factory.django.DjangoModelFactory):
         model = WorkOrderMaterial
 
     work_order = factory.SubFactory(WorkOrderFactory)
-    component = factory.SubFactory(ComponentFactory, company=factory.SelfAttribute("..work_order.company"))
+    component = factory.SubFactory(ItemFactory, company=factory.SelfAttribute("..work_order.company"))
     quantity_per = Decimal("2")
     quantity_required = Decimal("20")
     location = factory.SubFactory(LocationFactory, company=factory.SelfAttribute("..work_order.company"))
@@ -213,7 +177,7 @@ class InspectionPlanFactory(factory.django.DjangoModelFactory):
         model = "mes.InspectionPlan"
 
     company = factory.SubFactory(CompanyFactory)
-    item = factory.SubFactory(MakeItemFactory, company=factory.SelfAttribute("..company"))
+    item = factory.SubFactory(ItemFactory, company=factory.SelfAttribute("..company"), made=True)
     name = factory.Sequence(lambda n: f"Plan {n}")
     operation_sequence = 10
 
@@ -256,7 +220,7 @@ class NonConformanceFactory(factory.django.DjangoModelFactory):
 
     company = factory.SubFactory(CompanyFactory)
     number = factory.Sequence(lambda n: f"NC-F-{n:05d}")
-    item = factory.SubFactory(MakeItemFactory, company=factory.SelfAttribute("..company"))
+    item = factory.SubFactory(ItemFactory, company=factory.SelfAttribute("..company"), made=True)
     description = "Scratched surface"
     quantity = Decimal("2")
     status = "open"

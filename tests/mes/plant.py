@@ -9,15 +9,13 @@ from apps.scm.choices import LocationKind
 from apps.scm.services.locations import virtual_location
 from apps.scm.services.stock import lot_get_or_create, stock_move_post
 from tests.mes.factories import (
-    ComponentFactory,
-    MakeItemFactory,
     ManufacturingDefinitionFactory,
     ManufacturingDefinitionLineFactory,
-    ReleasedRevisionFactory,
     RoutingFactory,
     RoutingOperationFactory,
     WorkCenterFactory,
 )
+from tests.plm.factories import ItemFactory, RevisionFactory
 from tests.scm.factories import LocationFactory
 
 
@@ -48,10 +46,10 @@ def receive(plant_or_company, item, quantity, *, location, unit_cost="1.00", lot
 
 def build_plant(company, user, *, stock_bolts="100", steel_lots=(("S-1", "10"), ("S-2", "20"))) -> Plant:
     stock = LocationFactory(company=company, code="MAIN/STOCK")
-    product = MakeItemFactory(company=company, number="GEARBOX", tracking=Tracking.LOT)
-    revision = ReleasedRevisionFactory(company=company, item=product, code="A")
-    bolt = ComponentFactory(company=company, number="BOLT-M8", standard_cost=Decimal("0.50"))
-    steel = ComponentFactory(company=company, number="STEEL-BAR", tracking=Tracking.LOT)
+    product = ItemFactory(made=True, company=company, number="GEARBOX", tracking=Tracking.LOT)
+    revision = RevisionFactory(released=True, company=company, item=product, code="A")
+    bolt = ItemFactory(company=company, number="BOLT-M8", standard_cost=Decimal("0.50"))
+    steel = ItemFactory(company=company, number="STEEL-BAR", tracking=Tracking.LOT)
     definition = ManufacturingDefinitionFactory(company=company, revision=revision, item=product)
     ManufacturingDefinitionLineFactory(definition=definition, component=bolt, quantity=Decimal("2"), position=10)
     ManufacturingDefinitionLineFactory(definition=definition, component=steel, quantity=Decimal("1.5"),

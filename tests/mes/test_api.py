@@ -7,14 +7,10 @@ import pytest
 
 from apps.core.models import Event
 from apps.mes.models import Routing, WorkOrder
-from tests.mes.factories import (
-    GenealogyLinkFactory,
-    RoutingFactory,
-    WorkCenterFactory,
-    WorkOrderFactory,
-)
+from tests.mes.factories import GenealogyLinkFactory, RoutingFactory, WorkCenterFactory, WorkOrderFactory
 from tests.mes.plant import build_plant
 from tests.mixins import CompanyOwnedAPIResourceTests, DeletableAPIResourceTests, FilterableAPIResourceTests
+from tests.plm.factories import ItemFactory
 
 pytestmark = pytest.mark.urls("tests.mes.urls")
 BASE = "/api/v1/mes"
@@ -37,10 +33,9 @@ class TestRoutingAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests):
 
     @staticmethod
     def create_payload(company):
-        from tests.mes.factories import MakeItemFactory
 
         center = WorkCenterFactory(company=company)
-        return {"item": MakeItemFactory(company=company).pk, "name": "Main", "operations": [
+        return {"item": ItemFactory(made=True, company=company).pk, "name": "Main", "operations": [
             {"sequence": 10, "work_center": center.pk, "setup_minutes": "15", "run_minutes_per_unit": "2.5",
              "instructions": "Deburr"}]}
 
@@ -48,10 +43,9 @@ class TestRoutingAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests):
 
 
 def test_routing_rules_name_the_field(api, company, other_company):
-    from tests.mes.factories import MakeItemFactory
 
     center, foreign = WorkCenterFactory(company=company), WorkCenterFactory(company=other_company)
-    item = MakeItemFactory(company=company)
+    item = ItemFactory(made=True, company=company)
     op = {"sequence": 10, "work_center": center.pk, "setup_minutes": "0", "run_minutes_per_unit": "1"}
     cases = [
         ([op, {**op}], "operations.1.sequence"),

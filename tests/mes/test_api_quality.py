@@ -15,7 +15,6 @@ from tests.mes.factories import (
     DowntimeEventFactory,
     DowntimeReasonFactory,
     InspectionPlanFactory,
-    MakeItemFactory,
     NonConformanceFactory,
     OperationFactory,
     QualityCheckFactory,
@@ -26,6 +25,7 @@ from tests.mes.test_oee import MONDAY, TUESDAY
 from tests.mes.test_oee import example as example  # the hand-computed OEE fixture
 from tests.mes.test_oee import lathe as lathe
 from tests.mixins import CompanyOwnedAPIResourceTests, DeletableAPIResourceTests, FilterableAPIResourceTests
+from tests.plm.factories import ItemFactory
 
 pytestmark = pytest.mark.urls("tests.mes.urls")
 API = "/api/v1/mes"
@@ -52,7 +52,7 @@ class TestInspectionPlanAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTe
 
     @staticmethod
     def create_payload(company):
-        return {"item": MakeItemFactory(company=company).pk, "name": "Incoming bolts", "operation_sequence": 20,
+        return {"item": ItemFactory(made=True, company=company).pk, "name": "Incoming bolts", "operation_sequence": 20,
                 "checks": [{"name": "Length", "kind": "measurement", "nominal": "40.000000",
                             "lower_tolerance": "0.100000", "upper_tolerance": "0.200000", "unit": "mm"}]}
 
@@ -186,7 +186,7 @@ def test_checks_are_immutable_and_isolated(company, other_company, api):
 
 # ---- non-conformances ------------------------------------------------------------------------------------------
 def test_nonconformance_lifecycle(company, api, user):
-    item = MakeItemFactory(company=company, number="HOUSING-7")
+    item = ItemFactory(made=True, company=company, number="HOUSING-7")
     response = api.post(f"{API}/nonconformances/", {"item": item.pk, "description": "Porosity", "quantity": "5",
                                                      "reference": "Line audit", "owner": user.pk}, format="json")
     assert response.status_code == 201, response.content
@@ -204,7 +204,9 @@ def test_nonconformance_lifecycle(company, api, user):
     response = api.post(f"{url}disposition/", {"disposition": "rework", "notes": "Re-impregnate"}, format="json")
     assert response.status_code == 200, response.content
     assert (response.json()["status"], response.json()["disposition"]) == ("dispositioned", "rework")
-    assert response.json()["allowed_transitions"] == ["disposition", "close"]
+    assert response.json()["allowed_transitions"] == ["close"]
+    body = problem(api.post(f"{url}disposition/", {"disposition": "scrap"}, format="json"), 409)
+    assert body["detail"] == f"status: Non-conformance {response.json()['number']} is already dispositioned."
 
     response = api.post(f"{url}close/", {}, format="json")
     assert response.status_code == 200, response.content
@@ -219,7 +221,7 @@ def test_nonconformance_lifecycle(company, api, user):
     ({"item": None}, "item"),
 ])
 def test_invalid_nonconformance_answers_400(company, api, payload, attr):
-    data = {"item": MakeItemFactory(company=company).pk, "description": "x", "quantity": "1", **payload}
+    data = {"item": ItemFactory(made=True, company=company).pk, "description": "x", "quantity": "1", **payload}
     assert attrs(problem(api.post(f"{API}/nonconformances/", data, format="json"), 400)) == [attr]
     assert NonConformance.objects.count() == 0
 
@@ -232,7 +234,7 @@ def test_nonconformances_of_another_company_answer_404(company, other_company, a
     assert api.post(f"{API}/nonconformances/{theirs.pk}/close/", {}, format="json").status_code == 404
     theirs.refresh_from_db()
     assert theirs.status == "open"
-    body = problem(api.post(f"{API}/nonconformances/", {"item": MakeItemFactory(company=other_company).pk,
+    body = problem(api.post(f"{API}/nonconformances/", {"item": ItemFactory(made=True, company=other_company).pk,
                                                         "description": "x", "quantity": "1"}, format="json"), 400)
     assert attrs(body) == ["item"]
 

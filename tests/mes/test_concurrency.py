@@ -1,28 +1,20 @@
 """Completions under real concurrency: two work orders racing for the same last components (own connections)."""
 
 import datetime
-import importlib
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 
-from apps.core.errors import DomainError
 from apps.mes.choices import WorkOrderStatus
 from apps.mes.models import GenealogyLink, WorkOrder, WorkOrderCompletion
 from apps.mes.services.workorders import work_order_complete, work_order_create, work_order_release
 from apps.plm.choices import Tracking
 from apps.scm.models import StockMove, StockQuant
 from apps.scm.selectors import stock_ledger_differences
-from tests.mes.factories import (
-    ComponentFactory,
-    MakeItemFactory,
-    ManufacturingDefinitionFactory,
-    ManufacturingDefinitionLineFactory,
-    ReleasedRevisionFactory,
-)
+from tests.conftest import race
+from tests.mes.factories import ManufacturingDefinitionFactory, ManufacturingDefinitionLineFactory
 from tests.mes.plant import receive
+from tests.plm.factories import ItemFactory, RevisionFactory
 from tests.scm.factories import LocationFactory
 
 D = Decimal
@@ -30,53 +22,13 @@ DUE = datetime.date(2030, 3, 15)
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("mes_concurrency")]
 
 
-@pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    """A transactional test's flush also removes migration data (currencies, units, roles): seed it again."""
-    from django.apps import apps
-
-    from apps.core.roles import sync_roles
-
-    seed_reference = importlib.import_module("apps.core.migrations.0002_roles_and_reference_data").seed_reference
-    seed_reference(apps, None)
-    sync_roles(apps, None)
-
-
-def race(works) -> dict[int, object]:
-    """Run each callable on its own thread (own connection), released together by a barrier.
-
-    Returns {index: "ok" | the DomainError raised | "error:..."}."""
-    barrier = threading.Barrier(len(works))
-    outcomes: dict[int, object] = {}
-
-    def run(index, work):
-        try:
-            barrier.wait(timeout=30)
-            work()
-            outcomes[index] = "ok"
-        except DomainError as exc:
-            outcomes[index] = exc
-        except Exception as exc:  # anything else is a failure the test reports
-            outcomes[index] = f"error:{type(exc).__name__}:{exc}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(works)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a completion hung (deadlock?)"
-    return outcomes
-
-
 def shortage_orders(company, user, repetition: int):
     """Two released orders of 10 whose components were missing at release; then stock for one order only."""
     stock = LocationFactory(company=company, code=f"RACE/{repetition:02d}")
-    product = MakeItemFactory(company=company, number=f"PUMP-{repetition:02d}")
-    revision = ReleasedRevisionFactory(company=company, item=product)
-    bolt = ComponentFactory(company=company, number=f"BOLT-{repetition:02d}")
-    steel = ComponentFactory(company=company, number=f"STEEL-{repetition:02d}", tracking=Tracking.LOT)
+    product = ItemFactory(made=True, company=company, number=f"PUMP-{repetition:02d}")
+    revision = RevisionFactory(released=True, company=company, item=product)
+    bolt = ItemFactory(company=company, number=f"BOLT-{repetition:02d}")
+    steel = ItemFactory(company=company, number=f"STEEL-{repetition:02d}", tracking=Tracking.LOT)
     definition = ManufacturingDefinitionFactory(company=company, revision=revision, item=product)
     ManufacturingDefinitionLineFactory(definition=definition, component=bolt, quantity=D(2), position=10)
     ManufacturingDefinitionLineFactory(definition=definition, component=steel, quantity=D("1.5"), position=20)
@@ -99,9 +51,8 @@ def test_two_completions_competing_for_the_last_components_one_gets_a_shortage(c
             return lambda: work_order_complete(work_order=work_order, quantity_good=D(10), actor=user)
 
         outcomes = race([complete(o) for o in orders])
-        assert sorted(o if o == "ok" else type(o).__name__ for o in outcomes.values()) == ["DomainError", "ok"], \
-            outcomes
-        [winner_index] = [i for i, o in outcomes.items() if o == "ok"]
+        assert sorted(o if o == "ok" else type(o).__name__ for o in outcomes) == ["DomainError", "ok"], outcomes
+        [winner_index] = [i for i, o in enumerate(outcomes) if o == "ok"]
         winner, loser = orders[winner_index], orders[1 - winner_index]
         error = outcomes[1 - winner_index]
         # the first component in lock order (item id) is the one that is missing

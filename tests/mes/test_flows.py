@@ -1,12 +1,10 @@
 """MES flows: PLM's release event through a real Celery worker, and releases racing for the last components."""
 
 import datetime
-import importlib
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connections, transaction
+from django.db import transaction
 
 from apps.core.choices import DeliveryStatus
 from apps.core.errors import DomainError
@@ -17,24 +15,12 @@ from apps.mes.models import ManufacturingDefinition, ManufacturingDefinitionLine
 from apps.mes.services.workorders import work_order_create, work_order_release
 from apps.plm.choices import RevisionStatus
 from apps.scm.models import Reservation, StockQuant
-from tests.conftest import wait_for
-from tests.mes.factories import ComponentFactory, MakeItemFactory, ReleasedRevisionFactory
+from tests.conftest import race, wait_for
 from tests.mes.plant import build_plant
+from tests.plm.factories import ItemFactory, RevisionFactory
 
 HANDLER = "apps.mes.handlers.on_revision_released"
 DUE = datetime.date(2030, 3, 15)
-
-
-@pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    """A transactional test's flush also removes migration data (currencies, units, roles): seed it again."""
-    from django.apps import apps
-
-    from apps.core.roles import sync_roles
-
-    seed_reference = importlib.import_module("apps.core.migrations.0002_roles_and_reference_data").seed_reference
-    seed_reference(apps, None)
-    sync_roles(apps, None)
 
 
 def release_event(revision, components, eco="ECO-2026-00007"):
@@ -48,10 +34,9 @@ def release_event(revision, components, eco="ECO-2026-00007"):
 
 @pytest.mark.flow
 def test_revision_release_creates_the_definition_once_and_flags_old_drafts(celery_worker, company, user):
-    product = MakeItemFactory(company=company, number="PUMP")
-    old = ReleasedRevisionFactory(company=company, item=product, code="A")
-    seal, housing = ComponentFactory(company=company, number="SEAL"), ComponentFactory(company=company,
-                                                                                        number="HOUSING")
+    product = ItemFactory(made=True, company=company, number="PUMP")
+    old = RevisionFactory(released=True, company=company, item=product, code="A")
+    seal, housing = ItemFactory(company=company, number="SEAL"), ItemFactory(company=company, number="HOUSING")
     draft = work_order_create(company=company, actor=user, item=product, revision=old, quantity=Decimal(5),
                               due_date=DUE)
     released = work_order_create(company=company, actor=user, item=product, revision=old, quantity=Decimal(5),
@@ -59,7 +44,7 @@ def test_revision_release_creates_the_definition_once_and_flags_old_drafts(celer
     WorkOrder.objects.filter(pk=released.pk).update(status=WorkOrderStatus.RELEASED)
     old.status = RevisionStatus.SUPERSEDED
     old.save()
-    new = ReleasedRevisionFactory(company=company, item=product, code="B")
+    new = RevisionFactory(released=True, company=company, item=product, code="B")
     with transaction.atomic():
         event = release_event(new, [(seal, "2", "5"), (housing, "1", "0")])
     enqueue_dispatch(event.pk)  # dispatched twice: a redelivery
@@ -87,8 +72,8 @@ def test_revision_release_creates_the_definition_once_and_flags_old_drafts(celer
 
 @pytest.mark.flow
 def test_a_second_event_for_the_same_revision_changes_nothing(celery_worker, company, user):
-    revision = ReleasedRevisionFactory(company=company)
-    part = ComponentFactory(company=company)
+    revision = RevisionFactory(released=True, company=company)
+    part = ItemFactory(company=company)
     with transaction.atomic():
         first = release_event(revision, [(part, "1", "0")])
     wait_for(lambda: ManufacturingDefinition.objects.exists(), message="the definition")
@@ -101,32 +86,7 @@ def test_a_second_event_for_the_same_revision_changes_nothing(celery_worker, com
     assert [line.quantity for line in definition.lines.all()] == [Decimal(1)]
 
 
-def race(works) -> list[str]:
-    """Run each callable on its own thread (own connection), released together; outcome per callable."""
-    barrier = threading.Barrier(len(works))
-    outcomes: dict[int, str] = {}
-
-    def run(index, work):
-        try:
-            barrier.wait(timeout=30)
-            work()
-            outcomes[index] = "ok"
-        except DomainError as exc:
-            outcomes[index] = f"{exc.code}:{exc.field}"
-        except Exception as exc:
-            outcomes[index] = f"error:{type(exc).__name__}:{exc}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(works)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a release hung (deadlock?)"
-    return [outcomes[i] for i in range(len(works))]
-
-
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.xdist_group("mes_concurrency")
 def test_two_releases_competing_for_the_last_components_one_gets_a_shortage(company, user):
     plant = build_plant(company, user, stock_bolts="30", steel_lots=(("S-1", "40"),))
@@ -143,7 +103,8 @@ def test_two_releases_competing_for_the_last_components_one_gets_a_shortage(comp
                 raise
         return work
 
-    outcomes = race([release(o) for o in orders])
+    outcomes = [o if o == "ok" else f"{o.code}:{o.field}" if isinstance(o, DomainError) else repr(o)
+                for o in race([release(o) for o in orders])]
     assert sorted(outcomes) == ["ok", "shortage:materials"], outcomes
     [loser] = errors.values()
     assert loser.extra["shortages"] == [{"item": "BOLT-M8", "item_id": plant.bolt.pk, "required": "20",

@@ -2,7 +2,6 @@
 (approved by Engineering and Quality), delivered by a real Celery worker through the outbox."""
 
 import datetime
-import importlib
 from decimal import Decimal
 
 import pytest
@@ -29,18 +28,6 @@ from tests.scm.factories import LocationFactory
 HANDLER = "apps.mes.handlers.on_revision_released"
 DUE = datetime.date(2030, 3, 15)
 D = Decimal
-
-
-@pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    """A transactional test's flush also removes migration data (currencies, units, roles): seed it again."""
-    from django.apps import apps
-
-    from apps.core.roles import sync_roles
-
-    seed_reference = importlib.import_module("apps.core.migrations.0002_roles_and_reference_data").seed_reference
-    seed_reference(apps, None)
-    sync_roles(apps, None)
 
 
 def release_by_eco(company, revision, *, author, engineer, inspector, title):

@@ -17,21 +17,19 @@ from apps.scm.services.receipts import goods_receipt_create, goods_receipt_post
 from apps.scm.services.shipments import shipment_create, shipment_reserve, shipment_ship
 from tests.core.factories import PartyFactory
 from tests.mes.factories import (
-    ComponentFactory,
     GenealogyLinkFactory,
-    MakeItemFactory,
     ManufacturingDefinitionFactory,
     ManufacturingDefinitionLineFactory,
-    ReleasedRevisionFactory,
 )
+from tests.plm.factories import ItemFactory, RevisionFactory
 from tests.scm.factories import LocationFactory
 
 DUE = datetime.date(2030, 3, 15)
 
 
 def make(company, user, number, component, per, location, quantity, lot_code, tracking=Tracking.LOT):
-    item = MakeItemFactory(company=company, number=number, tracking=tracking)
-    revision = ReleasedRevisionFactory(company=company, item=item)
+    item = ItemFactory(made=True, company=company, number=number, tracking=tracking)
+    revision = RevisionFactory(released=True, company=company, item=item)
     definition = ManufacturingDefinitionFactory(company=company, revision=revision, item=item)
     ManufacturingDefinitionLineFactory(definition=definition, component=component, quantity=Decimal(per))
     work_order = work_order_create(company=company, actor=user, item=item, revision=revision,
@@ -47,7 +45,7 @@ def chain(company, user):
     stock = LocationFactory(company=company, code="WH/STOCK")
     supplier = PartyFactory(company=company, name="Ore Mining Ltd", is_supplier=True, is_customer=False)
     customer = PartyFactory(company=company, name="Windmill Corp", is_customer=True)
-    ore = ComponentFactory(company=company, number="ORE", tracking=Tracking.LOT)
+    ore = ItemFactory(company=company, number="ORE", tracking=Tracking.LOT)
     order = purchase_order_create(company=company, actor=user, supplier=supplier, warehouse=stock.warehouse, lines=[
         {"item": ore, "quantity": Decimal(100), "unit_price": Decimal("2.00"), "due_date": DUE}])
     purchase_order_send(purchase_order=order, actor=user)

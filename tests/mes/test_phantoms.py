@@ -11,14 +11,9 @@ from apps.mes.models import WorkOrderMaterial
 from apps.mes.services.workorders import work_order_create, work_order_release
 from apps.plm.choices import ItemType, RevisionStatus
 from apps.scm.models import Reservation
-from tests.mes.factories import (
-    ComponentFactory,
-    MakeItemFactory,
-    ManufacturingDefinitionFactory,
-    ManufacturingDefinitionLineFactory,
-    ReleasedRevisionFactory,
-)
+from tests.mes.factories import ManufacturingDefinitionFactory, ManufacturingDefinitionLineFactory
 from tests.mes.plant import receive
+from tests.plm.factories import ItemFactory, RevisionFactory
 from tests.scm.factories import LocationFactory
 
 D = Decimal
@@ -26,7 +21,7 @@ DUE = datetime.date(2030, 3, 15)
 
 
 def definition_of(company, item, lines, code="A", status=RevisionStatus.RELEASED):
-    revision = ReleasedRevisionFactory(company=company, item=item, code=code, status=status)
+    revision = RevisionFactory(released=True, company=company, item=item, code=code, status=status)
     definition = ManufacturingDefinitionFactory(company=company, revision=revision, item=item)
     for position, (component, quantity, scrap) in enumerate(lines, start=1):
         ManufacturingDefinitionLineFactory(definition=definition, component=component, quantity=D(quantity),
@@ -37,14 +32,14 @@ def definition_of(company, item, lines, code="A", status=RevisionStatus.RELEASED
 @pytest.fixture
 def world(company, user):
     stock = LocationFactory(company=company, code="MAIN")
-    screw, gasket, rivet = (ComponentFactory(company=company, number=n) for n in ("SCREW", "GASKET", "RIVET"))
-    kit = MakeItemFactory(company=company, number="KIT", item_type=ItemType.PHANTOM)
-    frame = MakeItemFactory(company=company, number="FRAME", item_type=ItemType.PHANTOM)
+    screw, gasket, rivet = (ItemFactory(company=company, number=n) for n in ("SCREW", "GASKET", "RIVET"))
+    kit = ItemFactory(made=True, company=company, number="KIT", item_type=ItemType.PHANTOM)
+    frame = ItemFactory(made=True, company=company, number="FRAME", item_type=ItemType.PHANTOM)
     definition_of(company, frame, [(rivet, "4", "0")])
     # an older definition of the kit: the latest one is used
     definition_of(company, kit, [(gasket, "9", "0")], code="A", status=RevisionStatus.SUPERSEDED)
     definition_of(company, kit, [(gasket, "2", "10"), (screw, "1", "0"), (frame, "1", "0")], code="B")
-    product = MakeItemFactory(company=company, number="PUMP")
+    product = ItemFactory(made=True, company=company, number="PUMP")
     revision = definition_of(company, product, [(screw, "2", "0"), (kit, "3", "0")])
     for item, quantity in ((screw, "100"), (gasket, "100"), (rivet, "200")):
         receive(company, item, quantity, location=stock, user=user)
@@ -69,8 +64,8 @@ def test_release_explodes_phantoms_recursively_with_multiplied_quantities(world,
 
 
 def test_a_phantom_without_definition_fails_the_release_naming_it(world, company, user):
-    loose = MakeItemFactory(company=company, number="LOOSE-KIT", item_type=ItemType.PHANTOM)
-    product = MakeItemFactory(company=company, number="VALVE")
+    loose = ItemFactory(made=True, company=company, number="LOOSE-KIT", item_type=ItemType.PHANTOM)
+    product = ItemFactory(made=True, company=company, number="VALVE")
     revision = definition_of(company, product, [(loose, "1", "0")])
     order = work_order_create(company=company, actor=user, item=product, revision=revision, quantity=D(1),
                               due_date=DUE, location=world["stock"])

@@ -14,8 +14,9 @@ from apps.mes.services.masterdata import routing_create, routing_update
 from apps.mes.services.operations import operation_finish, operation_missing_checks, operation_start
 from apps.mes.services.quality import quality_check_record
 from apps.mes.services.workorders import work_order_create, work_order_release
-from tests.mes.factories import CheckDefinitionFactory, InspectionPlanFactory, MakeItemFactory, WorkCenterFactory
+from tests.mes.factories import CheckDefinitionFactory, InspectionPlanFactory, WorkCenterFactory
 from tests.mes.plant import build_plant
+from tests.plm.factories import ItemFactory
 
 pytestmark = pytest.mark.urls("tests.mes.urls")
 BASE = "/api/v1/mes"
@@ -86,7 +87,7 @@ def test_a_failed_check_does_not_count_as_passed(plant):
 
 
 def test_routing_service_sets_and_replaces_required_checks_and_refuses_other_items(plant, company, user):
-    item = MakeItemFactory(company=company)
+    item = ItemFactory(made=True, company=company)
     center = WorkCenterFactory(company=company)
     own = InspectionPlanFactory(company=company, item=item, name="Own plan")
     row = {"sequence": 10, "work_center": center, "run_minutes_per_unit": Decimal(1)}
@@ -103,7 +104,7 @@ def test_routing_service_sets_and_replaces_required_checks_and_refuses_other_ite
 
 
 def test_api_takes_and_shows_required_checks_as_plan_ids(api, plant, company, other_company):
-    item = MakeItemFactory(company=company)
+    item = ItemFactory(made=True, company=company)
     center = WorkCenterFactory(company=company)
     own = InspectionPlanFactory(company=company, item=item, name="Leak test")
     foreign = InspectionPlanFactory(company=other_company, name="Foreign plan")
@@ -133,7 +134,7 @@ def test_api_takes_and_shows_required_checks_as_plan_ids(api, plant, company, ot
 
 
 def test_routing_form_saves_required_checks(web, company):
-    item = MakeItemFactory(company=company)
+    item = ItemFactory(made=True, company=company)
     center = WorkCenterFactory(company=company)
     plan = InspectionPlanFactory(company=company, item=item, name="Final check")
     response = web.post(reverse("mes:routing_create"), {

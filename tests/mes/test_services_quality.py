@@ -26,11 +26,11 @@ from apps.scm.services.locations import virtual_location
 from tests.mes.factories import (
     CheckDefinitionFactory,
     InspectionPlanFactory,
-    MakeItemFactory,
     NonConformanceFactory,
     OperationFactory,
 )
 from tests.mes.quality_helpers import held_receipt
+from tests.plm.factories import ItemFactory
 
 YEAR = timezone.localdate().year
 
@@ -138,7 +138,7 @@ def test_ad_hoc_pass_fail_check_without_definition(company, user, operation):
 
 def test_second_company_numbers_start_at_one(company, other_company, user, operation, visual):
     nonconformance_raise(company=company, item=operation.work_order.item, description="a", quantity=1, actor=user)
-    other_item = MakeItemFactory(company=other_company)
+    other_item = ItemFactory(made=True, company=other_company)
     nc = nonconformance_raise(company=other_company, item=other_item, description="b", quantity=1, actor=None)
     assert nc.number == f"NC-{YEAR}-00001"
 
@@ -218,7 +218,7 @@ def test_done_operation_cannot_be_checked(company, user, operation, bore):
 
 # ---- non-conformance workflow -------------------------------------------------------------------------------
 def test_manual_nonconformance_starts_open_and_emits(company, user):
-    item = MakeItemFactory(company=company, number="GEAR-1")
+    item = ItemFactory(made=True, company=company, number="GEAR-1")
     nc = nonconformance_raise(company=company, item=item, description="  Wrong colour ", quantity="4",
                               reference="Customer return", owner=user, customer_facing=True, actor=user)
     assert (nc.status, nc.description, nc.quantity, nc.owner) == ("open", "Wrong colour", Decimal(4), user)
@@ -235,7 +235,7 @@ def test_manual_nonconformance_starts_open_and_emits(company, user):
     ({"disposition": "burn"}, "disposition"),
 ])
 def test_manual_nonconformance_rejections(company, user, kwargs, field):
-    item = MakeItemFactory(company=company)
+    item = ItemFactory(made=True, company=company)
     data = {"company": company, "item": item, "description": "x", "quantity": 1, "actor": user, **kwargs}
     with pytest.raises(DomainError) as caught:
         nonconformance_raise(**data)
@@ -246,11 +246,11 @@ def test_manual_nonconformance_rejections(company, user, kwargs, field):
 
 def test_manual_nonconformance_refuses_foreign_item_and_owner(company, other_company, user, other_user):
     with pytest.raises(DomainError) as caught:
-        nonconformance_raise(company=company, item=MakeItemFactory(company=other_company), description="x",
+        nonconformance_raise(company=company, item=ItemFactory(made=True, company=other_company), description="x",
                              quantity=1, actor=user)
     assert caught.value.field == "item"
     with pytest.raises(DomainError) as caught:
-        nonconformance_raise(company=company, item=MakeItemFactory(company=company), description="x", quantity=1,
+        nonconformance_raise(company=company, item=ItemFactory(made=True, company=company), description="x", quantity=1,
                              owner=other_user, actor=user)
     assert caught.value.field == "owner"
 
@@ -260,13 +260,26 @@ def test_disposition_then_close(company, user):
     nc = nonconformance_disposition(nonconformance=nc, disposition=Disposition.REWORK, notes="Re-machine", actor=user)
     assert (nc.status, nc.disposition, nc.disposition_notes) == ("dispositioned", "rework", "Re-machine")
     assert nc.dispositioned_at is not None
-    nc = nonconformance_disposition(nonconformance=nc, disposition=Disposition.SCRAP, actor=user)
-    assert nc.disposition == "scrap"
     nc = nonconformance_close(nonconformance=nc, actor=user)
     assert (nc.status, nc.closed_on, nc.closed_by) == ("closed", timezone.localdate(), user)
     actions = list(AuditRecord.objects.filter(object_id=str(nc.pk), content_type__model="nonconformance")
                    .order_by("id").values_list("action", flat=True))
-    assert actions == ["disposition", "disposition", "close"]
+    assert actions == ["disposition", "close"]
+
+
+def test_a_second_disposition_answers_409_and_keeps_the_first(company, user):
+    nc = NonConformanceFactory(company=company)
+    nonconformance_disposition(nonconformance=nc, disposition=Disposition.REWORK, notes="Re-machine", actor=user)
+    with pytest.raises(TransitionNotAllowed) as caught:
+        nonconformance_disposition(nonconformance=nc, disposition=Disposition.SCRAP, actor=user)
+    assert caught.value.status_code == 409
+    assert caught.value.message == f"Non-conformance {nc.number} is already dispositioned."
+    assert caught.value.extra == {"current": "dispositioned", "requested": "dispositioned",
+                                  "allowed_transitions": ["close"]}
+    nc.refresh_from_db()
+    assert (nc.status, nc.disposition, nc.disposition_notes) == ("dispositioned", "rework", "Re-machine")
+    assert list(AuditRecord.objects.filter(object_id=str(nc.pk), content_type__model="nonconformance")
+                .values_list("action", flat=True)) == ["disposition"]
 
 
 def test_illegal_transitions_answer_409_and_change_nothing(company, user):
@@ -328,7 +341,7 @@ def test_closing_a_manual_nonconformance_leaves_operations_alone(company, user, 
 
 # ---- inspection plans -----------------------------------------------------------------------------------------
 def test_inspection_plan_with_checks(company, user):
-    item = MakeItemFactory(company=company)
+    item = ItemFactory(made=True, company=company)
     plan = inspection_plan_create(company=company, item=item, name="Shaft final", operation_sequence=20, actor=user,
                                   checks=[{"name": "Length", "kind": "measurement", "nominal": Decimal("120"),
                                            "lower_tolerance": Decimal("0.2"), "upper_tolerance": Decimal("0.2"),
@@ -347,7 +360,7 @@ def test_inspection_plan_with_checks(company, user):
 ])
 def test_inspection_plan_check_rules(company, user, row, field):
     with pytest.raises(DomainError) as caught:
-        inspection_plan_create(company=company, item=MakeItemFactory(company=company), name="P", actor=user,
+        inspection_plan_create(company=company, item=ItemFactory(made=True, company=company), name="P", actor=user,
                                checks=[row])
     assert caught.value.field == field
     assert InspectionPlan.objects.count() == 0
@@ -478,7 +491,7 @@ def test_demo_seed_is_idempotent(company, other_company, user):
     from tests.mes.factories import RoutingFactory, RoutingOperationFactory, WorkCenterFactory
 
     center = WorkCenterFactory(company=company)
-    item = MakeItemFactory(company=company)
+    item = ItemFactory(made=True, company=company)
     routing = RoutingFactory(company=company, item=item)
     for sequence in (10, 20, 30):
         RoutingOperationFactory(routing=routing, sequence=sequence, work_center=center)

@@ -22,13 +22,9 @@ from apps.mes.services.workorders import (
 from apps.plm.choices import RevisionStatus
 from apps.scm.choices import ReservationStatus
 from apps.scm.models import Reservation, StockQuant
-from tests.mes.factories import (
-    ComponentFactory,
-    ReleasedRevisionFactory,
-    WorkCenterFactory,
-    WorkCenterShiftFactory,
-)
+from tests.mes.factories import WorkCenterFactory, WorkCenterShiftFactory
 from tests.mes.plant import build_plant
+from tests.plm.factories import ItemFactory, RevisionFactory
 
 DUE = datetime.date(2030, 3, 15)  # a Friday
 
@@ -61,8 +57,7 @@ class TestCreate:
         assert create(plant).number.endswith("-00002")
 
     def test_unreleased_revision_is_refused(self, plant):
-        draft = ReleasedRevisionFactory(company=plant.company, item=plant.product, code="B",
-                                        status=RevisionStatus.DRAFT)
+        draft = RevisionFactory(company=plant.company, item=plant.product, code="B", status=RevisionStatus.DRAFT)
         with pytest.raises(DomainError) as error:
             work_order_create(company=plant.company, actor=plant.user, item=plant.product, revision=draft,
                               quantity=Decimal(1), due_date=DUE)
@@ -71,7 +66,7 @@ class TestCreate:
         assert not WorkOrder.objects.exists()
 
     def test_revision_of_another_item_is_refused(self, plant):
-        other = ReleasedRevisionFactory(company=plant.company)
+        other = RevisionFactory(released=True, company=plant.company)
         with pytest.raises(DomainError) as error:
             work_order_create(company=plant.company, actor=plant.user, item=plant.product, revision=other,
                               quantity=Decimal(1), due_date=DUE)
@@ -81,7 +76,7 @@ class TestCreate:
         with pytest.raises(DomainError) as error:
             create(plant, quantity="0")
         assert error.value.field == "quantity"
-        bought_revision = ReleasedRevisionFactory(company=plant.company, item=plant.bolt)
+        bought_revision = RevisionFactory(released=True, company=plant.company, item=plant.bolt)
         with pytest.raises(DomainError) as error:
             work_order_create(company=plant.company, actor=plant.user, item=plant.bolt, revision=bought_revision,
                               quantity=Decimal(1), due_date=DUE)
@@ -222,7 +217,7 @@ class TestScheduling:
 
 
 def test_components_of_another_company_never_mix(plant, other_company):
-    ComponentFactory(company=other_company, number="BOLT-M8")
+    ItemFactory(company=other_company, number="BOLT-M8")
     work_order = work_order_release(work_order=create(plant), actor=plant.user)
     assert {m.component.company_id for m in work_order.materials.all()} == {plant.company.pk}
 

@@ -9,14 +9,10 @@ from django.urls import reverse
 from apps.mes.choices import OperationStatus
 from apps.mes.models import Operation
 from apps.mes.services.workorders import work_order_create, work_order_release
-from tests.mes.factories import (
-    GenealogyLinkFactory,
-    MakeItemFactory,
-    WorkCenterFactory,
-    WorkOrderFactory,
-)
+from tests.mes.factories import GenealogyLinkFactory, WorkCenterFactory, WorkOrderFactory
 from tests.mes.plant import build_plant
 from tests.mixins import CompanyOwnedUIResourceTests, CreatableUIResourceTests, EditableUIResourceTests
+from tests.plm.factories import ItemFactory, RevisionFactory
 
 pytestmark = pytest.mark.urls("tests.mes.urls")
 
@@ -41,9 +37,8 @@ class TestWorkOrderUI(CreatableUIResourceTests, EditableUIResourceTests, Company
 
     @staticmethod
     def create_form_data(company):
-        from tests.mes.factories import ReleasedRevisionFactory
 
-        revision = ReleasedRevisionFactory(company=company, item=MakeItemFactory(company=company))
+        revision = RevisionFactory(released=True, company=company, item=ItemFactory(made=True, company=company))
         return {"item": revision.item_id, "revision": revision.pk, "quantity": "5", "due_date": "2030-03-15",
                 "priority": "3", "source": "manual", "over_completion_percent": "10"}
 

@@ -14,7 +14,6 @@ from tests.mes.factories import (
     DowntimeEventFactory,
     DowntimeReasonFactory,
     InspectionPlanFactory,
-    MakeItemFactory,
     NonConformanceFactory,
     OperationFactory,
     QualityCheckFactory,
@@ -25,6 +24,7 @@ from tests.mes.test_oee import MONDAY, TUESDAY
 from tests.mes.test_oee import example as example  # the hand-computed OEE fixture
 from tests.mes.test_oee import lathe as lathe
 from tests.mixins import CompanyOwnedUIResourceTests, CreatableUIResourceTests, EditableUIResourceTests
+from tests.plm.factories import ItemFactory
 
 pytestmark = pytest.mark.urls("tests.mes.urls")
 
@@ -37,7 +37,7 @@ class TestNonConformanceUI(CreatableUIResourceTests, CompanyOwnedUIResourceTests
 
     @staticmethod
     def create_form_data(company):
-        return {"item": MakeItemFactory(company=company).pk, "description": "Burrs", "quantity": "3"}
+        return {"item": ItemFactory(made=True, company=company).pk, "description": "Burrs", "quantity": "3"}
 
 
 class TestInspectionPlanUI(CreatableUIResourceTests, EditableUIResourceTests, CompanyOwnedUIResourceTests):
@@ -48,7 +48,7 @@ class TestInspectionPlanUI(CreatableUIResourceTests, EditableUIResourceTests, Co
 
     @staticmethod
     def create_form_data(company):
-        return {"item": MakeItemFactory(company=company).pk, "name": "Flange final", "operation_sequence": "10",
+        return {"item": ItemFactory(made=True, company=company).pk, "name": "Flange final", "operation_sequence": "10",
                 "is_active": "on", "checks-TOTAL_FORMS": "1", "checks-INITIAL_FORMS": "0",
                 "checks-0-sequence": "10", "checks-0-name": "Flatness", "checks-0-kind": "measurement",
                 "checks-0-nominal": "0", "checks-0-lower_tolerance": "0", "checks-0-upper_tolerance": "0.05",
@@ -56,7 +56,7 @@ class TestInspectionPlanUI(CreatableUIResourceTests, EditableUIResourceTests, Co
 
     @staticmethod
     def update_form_data(company):
-        return {"item": MakeItemFactory(company=company).pk, "name": "Renamed", "is_active": "on"}
+        return {"item": ItemFactory(made=True, company=company).pk, "name": "Renamed", "is_active": "on"}
 
 
 class TestDowntimeReasonUI(CreatableUIResourceTests, EditableUIResourceTests, CompanyOwnedUIResourceTests):

@@ -1,4 +1,5 @@
-"""Factories of PLM's models (built through the ORM; services are what the tests exercise)."""
+"""Factories of PLM's models (built through the ORM; services are what the tests exercise). The one item and
+revision factories of the suite: SCM and MES tests use them too."""
 
 import hashlib
 from decimal import Decimal
@@ -6,8 +7,10 @@ from decimal import Decimal
 import factory
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from apps.core.models import UnitOfMeasure
+from apps.plm.choices import ItemType, RevisionStatus
 from apps.plm.models import (
     BomLine,
     ChangeApproval,
@@ -19,7 +22,7 @@ from apps.plm.models import (
     ItemCategory,
     Revision,
 )
-from tests.core.factories import UserFactory
+from tests.core.factories import CompanyFactory, UserFactory
 
 
 def unit(code: str = "ea") -> UnitOfMeasure:
@@ -34,22 +37,35 @@ class ItemCategoryFactory(factory.django.DjangoModelFactory):
 
 
 class ItemFactory(factory.django.DjangoModelFactory):
+    """A bought part (1.00 each); `made=True`: an assembly the company makes (10.00 each)."""
+
     class Meta:
         model = Item
 
+    class Params:
+        made = factory.Trait(item_type=ItemType.MAKE, standard_cost=Decimal("10.00"),
+                             name=factory.LazyAttribute(lambda o: f"Assembly {o.number}"))
+
+    company = factory.SubFactory(CompanyFactory)
     number = factory.Sequence(lambda n: f"P-{n:05d}")
     name = factory.LazyAttribute(lambda o: f"Part {o.number}")
-    item_type = "buy"
+    item_type = ItemType.BUY
     uom = factory.LazyFunction(unit)
     standard_cost = Decimal("1.00")
 
 
 class RevisionFactory(factory.django.DjangoModelFactory):
+    """A draft revision A of a made item; `released=True`: released today."""
+
     class Meta:
         model = Revision
 
-    item = factory.SubFactory(ItemFactory)
-    company = factory.LazyAttribute(lambda o: o.item.company)
+    class Params:
+        released = factory.Trait(status=RevisionStatus.RELEASED, released_at=factory.LazyFunction(timezone.now),
+                                 effective_from=factory.LazyFunction(timezone.localdate))
+
+    company = factory.SubFactory(CompanyFactory)
+    item = factory.SubFactory(ItemFactory, company=factory.SelfAttribute("..company"), made=True)
     code = "A"
 
 

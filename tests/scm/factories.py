@@ -1,11 +1,9 @@
-"""Factories of SCM's models (and the PLM items they move). Company-owned factories take `company=`."""
+"""Factories of SCM's models (items are PLM's `ItemFactory`). Company-owned factories take `company=`."""
 
 from decimal import Decimal
 
 import factory
 
-from apps.core.models import UnitOfMeasure
-from apps.plm.models import Item
 from apps.scm.choices import (
     LocationKind,
     MoveStatus,
@@ -33,17 +31,7 @@ from apps.scm.models import (
     Warehouse,
 )
 from tests.core.factories import CompanyFactory
-
-
-class ItemFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Item
-
-    company = factory.SubFactory(CompanyFactory)
-    number = factory.Sequence(lambda n: f"SCM-{n:05d}")
-    name = factory.LazyAttribute(lambda o: f"Part {o.number}")
-    uom = factory.LazyFunction(lambda: UnitOfMeasure.objects.get(code="ea"))
-    standard_cost = Decimal("1.00")
+from tests.plm.factories import ItemFactory
 
 
 class WarehouseFactory(factory.django.DjangoModelFactory):

@@ -8,7 +8,8 @@ from apps.scm.choices import LocationKind
 from apps.scm.models import PurchaseOrder, StockMove
 from apps.scm.services.locations import virtual_location
 from apps.scm.services.stock import stock_move_post
-from tests.scm.factories import ItemFactory, purchasing_world
+from tests.plm.factories import ItemFactory
+from tests.scm.factories import purchasing_world
 
 D = Decimal
 BASE = "/api/v1/scm"

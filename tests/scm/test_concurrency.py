@@ -1,62 +1,31 @@
 """Reservations under real concurrency: separate connections (threads) racing for the same quant."""
 
-import importlib
 import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from apps.core.errors import ConflictError
 from apps.scm.models import Reservation, StockQuant
 from apps.scm.selectors import stock_ledger_differences
 from apps.scm.services.locations import virtual_location
 from apps.scm.services.stock import lot_get_or_create, stock_move_post, stock_reserve
-from tests.scm.factories import ItemFactory, LocationFactory
+from tests.conftest import race
+from tests.plm.factories import ItemFactory
+from tests.scm.factories import LocationFactory
 
 D = Decimal
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("scm_concurrency")]
 
 
-@pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    """A transactional test's flush also removes migration data (currencies, units, roles): seed it again."""
-    from django.apps import apps
-
-    from apps.core.roles import sync_roles
-
-    seed_reference = importlib.import_module("apps.core.migrations.0002_roles_and_reference_data").seed_reference
-    seed_reference(apps, None)
-    sync_roles(apps, None)
-
-
-def race(workers: int, work) -> list[str]:
-    """Run `work()` on `workers` threads (each its own connection) released together; outcome per thread."""
-    barrier = threading.Barrier(workers)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run():
-        try:
-            barrier.wait(timeout=30)
-            work()
-            result = "ok"
-        except ConflictError as exc:
-            result = f"409:{exc.extra.get('available')}"
-        except Exception as exc:  # anything else is a failure the test reports
-            result = f"error:{type(exc).__name__}:{exc}"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run) for _ in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a reservation hung (deadlock?)"
-    return outcomes
+def outcome(result) -> str:
+    """"ok", "409:<available>" for a conflict, "error:..." for anything else (a failure the test reports)."""
+    if result == "ok":
+        return "ok"
+    if isinstance(result, ConflictError):
+        return f"409:{result.extra.get('available')}"
+    return f"error:{type(result).__name__}:{result}"
 
 
 def test_sixteen_concurrent_reservations_of_ten_units_succeed_exactly_ten_times(company, user):
@@ -71,7 +40,7 @@ def test_sixteen_concurrent_reservations_of_ten_units_succeed_exactly_ten_times(
             stock_reserve(company=company, item=item, location=location, quantity=D(1), reference="race",
                           actor=user)
 
-        outcomes = race(16, reserve)
+        outcomes = [outcome(o) for o in race([reserve] * 16)]
         assert sorted(o.split(":")[0] for o in outcomes) == ["409"] * 6 + ["ok"] * 10, outcomes
         assert all(o == "409:0.0000" for o in outcomes if o != "ok")
         quant = StockQuant.objects.get(item=item, location=location)
@@ -94,7 +63,7 @@ def test_eight_concurrent_claims_of_one_serial_number_succeed_once(company, user
         def claim(item=item, serial=serial):
             stock_reserve(company=company, item=item, location=location, lot=serial, quantity=D(1), actor=user)
 
-        outcomes = race(8, claim)
+        outcomes = [outcome(o) for o in race([claim] * 8)]
         assert sorted(outcomes) == ["409:0.0000"] * 7 + ["ok"], outcomes
         quant = StockQuant.objects.get(item=item, lot=serial)
         assert (quant.on_hand, quant.reserved) == (D(1), D(1))
@@ -120,6 +89,6 @@ def test_concurrent_receipts_and_issues_of_one_item_keep_the_ledger_exact(compan
             stock_move_post(company=company, item=item, quantity=D(1), from_location=supplier, to_location=location,
                             unit_cost=D(2), actor=user)
 
-    outcomes = race(12, work)
+    outcomes = [outcome(o) for o in race([work] * 12)]
     assert all(o == "ok" or o.startswith("409") for o in outcomes), outcomes
     assert stock_ledger_differences() == []

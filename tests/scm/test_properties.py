@@ -23,7 +23,8 @@ from apps.scm.services.stock import (
     stock_move_post,
     stock_reserve,
 )
-from tests.scm.factories import ItemFactory, LocationFactory
+from tests.plm.factories import ItemFactory
+from tests.scm.factories import LocationFactory
 
 D = Decimal
 quantities = st.integers(min_value=1, max_value=20).map(D)

@@ -24,7 +24,8 @@ from apps.scm.services.purchasing import (
 from apps.scm.services.receipts import goods_receipt_create, goods_receipt_post
 from apps.scm.services.suppliers import supplier_item_create
 from tests.core.factories import CompanyFactory, PartyFactory
-from tests.scm.factories import ItemFactory, purchasing_world
+from tests.plm.factories import ItemFactory
+from tests.scm.factories import purchasing_world
 
 D = Decimal
 

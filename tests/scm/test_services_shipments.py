@@ -23,7 +23,8 @@ from apps.scm.services.shipments import (
     shipment_ship,
 )
 from apps.scm.services.stock import lot_get_or_create, stock_move_post
-from tests.scm.factories import ItemFactory, LocationFactory, purchasing_world
+from tests.plm.factories import ItemFactory
+from tests.scm.factories import LocationFactory, purchasing_world
 
 D = Decimal
 

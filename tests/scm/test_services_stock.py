@@ -28,7 +28,8 @@ from apps.scm.services.stock import (
     stock_moves_post,
     stock_reserve,
 )
-from tests.scm.factories import ItemFactory, LocationFactory
+from tests.plm.factories import ItemFactory
+from tests.scm.factories import LocationFactory
 
 D = Decimal
 

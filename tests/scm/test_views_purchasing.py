@@ -10,6 +10,7 @@ from apps.scm.services.locations import virtual_location
 from apps.scm.services.purchasing import purchase_order_create
 from apps.scm.services.shipments import shipment_create, shipment_reserve
 from apps.scm.services.stock import stock_move_post
+from tests.plm.factories import ItemFactory
 from tests.scm.factories import ReorderRuleFactory, purchasing_world
 
 D = Decimal
@@ -116,7 +117,6 @@ def test_receive_button_opens_the_receipt_prefilled_with_the_open_lines(web, wor
     from apps.plm.choices import Tracking
     from apps.scm.services.purchasing import purchase_order_send
     from apps.scm.services.receipts import goods_receipt_create, goods_receipt_post
-    from tests.scm.factories import ItemFactory
 
     lot_item = ItemFactory(company=world.company, number="RESIN-LOT", tracking=Tracking.LOT)
     order = purchase_order_create(company=world.company, actor=user, supplier=world.supplier,

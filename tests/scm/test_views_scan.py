@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from apps.scm.services.locations import virtual_location
 from apps.scm.services.stock import stock_move_post
-from tests.scm.factories import ItemFactory, LocationFactory, LotFactory, WarehouseFactory
+from tests.plm.factories import ItemFactory
+from tests.scm.factories import LocationFactory, LotFactory, WarehouseFactory
 
 D = Decimal
 

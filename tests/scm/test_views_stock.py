@@ -9,7 +9,8 @@ from apps.scm.models import CycleCount, StockMove, StockQuant
 from apps.scm.services.locations import virtual_location
 from apps.scm.services.stock import cycle_count_create, stock_move_post
 from tests.mixins import CompanyOwnedUIResourceTests, CreatableUIResourceTests, EditableUIResourceTests
-from tests.scm.factories import ItemFactory, LocationFactory, LotFactory, WarehouseFactory
+from tests.plm.factories import ItemFactory
+from tests.scm.factories import LocationFactory, LotFactory, WarehouseFactory
 
 D = Decimal
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 
 from apps.core.models import CompanyOwnedModel
@@ -240,6 +240,12 @@ class WorkOrder(CompanyOwnedModel):
             models.CheckConstraint(condition=Q(quantity__gt=0), name="mes_workorder_quantity_positive"),
             models.CheckConstraint(condition=Q(quantity_good__gte=0) & Q(quantity_scrap__gte=0),
                                    name="mes_workorder_completed_not_negative"),
+            models.CheckConstraint(condition=Q(over_completion_percent__gte=0),
+                                   name="mes_workorder_tolerance_not_negative"),
+            # over-completion within the order's own tolerance (the service checks it before writing)
+            models.CheckConstraint(
+                condition=Q(quantity_good__lte=F("quantity") * (1 + F("over_completion_percent") / 100)),
+                name="mes_workorder_completed_within_tolerance"),
         ]
 
     def __str__(self) -> str:

@@ -165,7 +165,9 @@ class NonConformance(CompanyOwnedModel):
                                   related_name="+", editable=False)
 
     workflow = Workflow("status", {
-        "disposition": Transition(sources=[N.OPEN, N.DISPOSITIONED], target=N.DISPOSITIONED,
+        # decided once: stock may already have moved on the decision (scrapped, returned); a changed mind is a
+        # new non-conformance
+        "disposition": Transition(sources=[N.OPEN], target=N.DISPOSITIONED,
                                   permission="mes.change_nonconformance", label="Disposition"),
         "close": Transition(sources=[N.DISPOSITIONED], target=N.CLOSED, permission="mes.change_nonconformance",
                             style="success"),
@@ -192,4 +194,5 @@ class NonConformance(CompanyOwnedModel):
 
     @property
     def is_locked(self) -> bool:
-        return self.status == N.CLOSED
+        """Fixed once dispositioned: the decision (and any stock moved on it) rests on what was recorded."""
+        return self.status != N.OPEN

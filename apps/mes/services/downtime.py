@@ -7,7 +7,8 @@ concurrent reports cannot both pass the overlap check.
 
 from django.db import transaction
 
-from apps.core.audit import company_of, record_change, snapshot
+from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.errors import DomainError
 from apps.core.services.records import record_create, record_update
 from apps.mes.models import DowntimeEvent, DowntimeReason, WorkCenter
@@ -39,9 +40,7 @@ def downtime_reason_update(*, instance: DowntimeReason, actor, **data) -> Downti
 
 def _validate(*, company, work_center: WorkCenter, reason: DowntimeReason, start, end,
               instance: DowntimeEvent | None = None) -> None:
-    for field, obj in (("work_center", work_center), ("reason", reason)):
-        if company_of(obj) != company.pk:
-            raise DomainError(field, "Belongs to another company.")
+    require_same_company(company, work_center=work_center, reason=reason)
     if start is None:
         raise DomainError("start", "Enter when the downtime started.", code="required")
     if end is None:

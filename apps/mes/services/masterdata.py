@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from apps.core.checks import require_same_company
 from apps.core.errors import DomainError
 from apps.core.services.records import record_create, record_update
 from apps.mes.models import InspectionPlan, Routing, WorkCenter
@@ -92,8 +93,7 @@ def _set_required_checks(routing: Routing, checks: dict[int, list[InspectionPlan
 def routing_create(*, company, actor, item, operations: list[dict], **fields) -> Routing:
     """Create the routing of an item: ordered operations at work centers of the same company, each with the
     inspection plans (of the item) it requires."""
-    if item.company_id != company.pk:
-        raise DomainError("item", "Belongs to another company.")
+    require_same_company(company, item=item)
     if Routing.objects.filter(item=item).exists():
         raise DomainError("item", f"Item {item.number} already has a routing: edit it.", code="unique")
     _check_operations(company, operations)

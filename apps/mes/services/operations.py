@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from apps.core.audit import record_change, snapshot
 from apps.core.errors import ConflictError, DomainError
-from apps.core.workflow import transition
+from apps.core.workflow import step, transition
 from apps.mes.choices import CheckResult, OperationStatus, TimeLogKind, WorkOrderStatus
 from apps.mes.models import InspectionPlan, Operation, OperationTimeLog, QualityCheck, WorkOrder
 
@@ -91,24 +91,16 @@ def operation_start(*, operation: Operation, actor, kind: str | None = None) -> 
 @transaction.atomic
 def operation_pause(*, operation: Operation, actor) -> Operation:
     """Pause an operation: every open time log on it stops."""
-    operation = _lock(operation)
-    before = snapshot(operation)
-    transition(operation, verb="pause")
-    operation.save(update_fields=["status", "updated_at"])
-    _clock_off(operation)
-    record_change(operation, actor=actor, action="pause", before=before)
+    with step(operation, verb="pause", actor=actor, lock=_lock, fields=[]) as operation:
+        _clock_off(operation)
     return operation
 
 
 @transaction.atomic
 def operation_resume(*, operation: Operation, actor, kind: str = TimeLogKind.RUN) -> Operation:
     """Resume a paused operation; the operator clocks on again."""
-    operation = _lock(operation)
-    before = snapshot(operation)
-    transition(operation, verb="resume")
-    operation.save(update_fields=["status", "updated_at"])
-    _clock_on(operation, actor, kind)
-    record_change(operation, actor=actor, action="resume", before=before)
+    with step(operation, verb="resume", actor=actor, lock=_lock, fields=[]) as operation:
+        _clock_on(operation, actor, kind)
     return operation
 
 
@@ -117,42 +109,38 @@ def operation_finish(*, operation: Operation, actor, quantity_good: Decimal, qua
                      scrap_reason: str = "") -> Operation:
     """Finish an operation with the good and scrapped quantities; no more good units than the previous
     operation passed, not while a failed quality check blocks it, and only once its required checks passed."""
-    operation = _lock(operation)
-    before = snapshot(operation)
-    transition(operation, verb="finish")
-    quantity_good, quantity_scrap = Decimal(quantity_good), Decimal(quantity_scrap or 0)
-    if quantity_good < 0:
-        raise DomainError("quantity_good", "The good quantity cannot be negative.")
-    if quantity_scrap < 0:
-        raise DomainError("quantity_scrap", "The scrapped quantity cannot be negative.")
-    if quantity_good + quantity_scrap <= 0:
-        raise DomainError("quantity_good", "Report the good or scrapped quantity.", code="required")
-    if operation_blocked(operation):
-        raise ConflictError("quality_blocked", f"Operation {operation} is blocked by a failed quality check.",
-                            code="quality_blocked")
-    missing = operation_missing_checks(operation)
-    if missing:
-        raise DomainError("required_checks", f"Operation {operation} needs passing quality checks first: "
-                                             f"{', '.join(plan.name for plan in missing)}.", code="checks_missing",
-                          extra={"missing": [{"id": plan.pk, "name": plan.name} for plan in missing]})
-    previous = (Operation.objects.filter(work_order_id=operation.work_order_id, sequence__lt=operation.sequence)
-                .order_by("-sequence").first())
-    work_order = operation.work_order
-    if previous is not None:
-        if previous.status != OperationStatus.DONE:
-            raise DomainError("quantity_good", f"Operation {previous.sequence} has not passed any units yet.")
-        limit, source = previous.quantity_good, f"operation {previous.sequence} passed"
-    else:
-        limit = work_order.quantity * (1 + work_order.over_completion_percent / 100)
-        source = "the order allows"
-    if quantity_good > limit:
-        raise DomainError("quantity_good", f"{quantity_good.normalize():f} good units is more than "
-                                           f"{source} ({limit.normalize():f}).", code="exceeds_previous")
-    operation.quantity_good, operation.quantity_scrap = quantity_good, quantity_scrap
-    operation.scrap_reason = scrap_reason or ""
-    operation.actual_end = timezone.now()
-    operation.save(update_fields=["status", "quantity_good", "quantity_scrap", "scrap_reason", "actual_end",
-                                  "updated_at"])
-    _clock_off(operation)
-    record_change(operation, actor=actor, action="finish", before=before)
+    fields = ["quantity_good", "quantity_scrap", "scrap_reason", "actual_end"]
+    with step(operation, verb="finish", actor=actor, lock=_lock, fields=fields) as operation:
+        quantity_good, quantity_scrap = Decimal(quantity_good), Decimal(quantity_scrap or 0)
+        if quantity_good < 0:
+            raise DomainError("quantity_good", "The good quantity cannot be negative.")
+        if quantity_scrap < 0:
+            raise DomainError("quantity_scrap", "The scrapped quantity cannot be negative.")
+        if quantity_good + quantity_scrap <= 0:
+            raise DomainError("quantity_good", "Report the good or scrapped quantity.", code="required")
+        if operation_blocked(operation):
+            raise ConflictError("quality_blocked", f"Operation {operation} is blocked by a failed quality check.",
+                                code="quality_blocked")
+        missing = operation_missing_checks(operation)
+        if missing:
+            raise DomainError("required_checks", f"Operation {operation} needs passing quality checks first: "
+                                                 f"{', '.join(plan.name for plan in missing)}.", code="checks_missing",
+                              extra={"missing": [{"id": plan.pk, "name": plan.name} for plan in missing]})
+        previous = (Operation.objects.filter(work_order_id=operation.work_order_id, sequence__lt=operation.sequence)
+                    .order_by("-sequence").first())
+        work_order = operation.work_order
+        if previous is not None:
+            if previous.status != OperationStatus.DONE:
+                raise DomainError("quantity_good", f"Operation {previous.sequence} has not passed any units yet.")
+            limit, source = previous.quantity_good, f"operation {previous.sequence} passed"
+        else:
+            limit = work_order.quantity * (1 + work_order.over_completion_percent / 100)
+            source = "the order allows"
+        if quantity_good > limit:
+            raise DomainError("quantity_good", f"{quantity_good.normalize():f} good units is more than "
+                                               f"{source} ({limit.normalize():f}).", code="exceeds_previous")
+        operation.quantity_good, operation.quantity_scrap = quantity_good, quantity_scrap
+        operation.scrap_reason = scrap_reason or ""
+        operation.actual_end = timezone.now()
+        _clock_off(operation)
     return operation

@@ -11,13 +11,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.core.audit import company_of, record_change, snapshot
+from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError
 from apps.core.numbering import next_number
 from apps.core.outbox import emit
 from apps.core.scoping import user_company_ids
 from apps.core.services.records import record_create, record_update
-from apps.core.workflow import transition
+from apps.core.workflow import step
 from apps.mes.choices import (
     CheckKind,
     CheckResult,
@@ -26,6 +27,7 @@ from apps.mes.choices import (
     OperationStatus,
     RejectDestination,
 )
+from apps.mes.events import NONCONFORMANCE_RAISED, nonconformance_raised_payload
 from apps.mes.models import CheckDefinition, InspectionPlan, NonConformance, Operation, QualityCheck
 from apps.scm.choices import LocationKind, ReceiptStatus
 from apps.scm.models import GoodsReceiptLine, Location, Lot, StockMove, StockQuant
@@ -33,7 +35,6 @@ from apps.scm.services.locations import virtual_location
 from apps.scm.services.stock import stock_move_post
 
 QTY_PLACES = Decimal("0.0001")
-RAISED_EVENT = "mes.nonconformance.raised"
 
 
 # ---- helpers -----------------------------------------------------------------------------------------
@@ -56,11 +57,6 @@ def _text(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def _same_company(company, obj, field: str) -> None:
-    if obj is not None and company_of(obj) != company.pk:
-        raise DomainError(field, "Belongs to another company.")
-
-
 def _member(company, user, field: str) -> None:
     if user is not None and company.pk not in user_company_ids(user):
         raise DomainError(field, f"{user} is not a member of {company.code}.")
@@ -69,14 +65,14 @@ def _member(company, user, field: str) -> None:
 # ---- inspection plans ----------------------------------------------------------------------------------
 def _check_plan(*, company, item, work_center, checks: list[dict] | None, name: str | None = None,
                 instance: InspectionPlan | None = None) -> None:
-    _same_company(company, item, "item")
+    require_same_company(company, item=item)
     if name is not None:
         clash = InspectionPlan.objects.filter(company=company, name=name)
         if instance is not None:
             clash = clash.exclude(pk=instance.pk)
         if clash.exists():
             raise DomainError("name", f"An inspection plan named '{name}' already exists.", code="unique")
-    _same_company(company, work_center, "work_center")
+    require_same_company(company, work_center=work_center)
     for index, row in enumerate(checks or []):
         prefix = f"checks.{index}."
         kind = row.get("kind") or CheckKind.PASS_FAIL
@@ -143,13 +139,13 @@ def _subject(*, company, operation, receipt_line):
         raise DomainError("operation", "Give either the work order operation or the receipt line checked.",
                           code="required")
     if operation is not None:
-        _same_company(company, operation, "operation")
+        require_same_company(company, operation=operation)
         operation = (Operation.objects.select_for_update(of=("self",)).select_related("work_order__item")
                      .get(pk=operation.pk))
         if operation.status == OperationStatus.DONE:
             raise ConflictError("operation", f"Operation {operation} is done; it can no longer be checked.")
         return operation, operation.work_order.item, f"{operation.work_order.number} op {operation.sequence}"
-    _same_company(company, receipt_line, "receipt_line")
+    require_same_company(company, receipt_line=receipt_line)
     line = GoodsReceiptLine.objects.select_related("receipt", "purchase_order_line__item").get(pk=receipt_line.pk)
     if line.receipt.status != ReceiptStatus.POSTED:
         raise ConflictError("receipt_line", f"Receipt {line.receipt.number} is not posted.")
@@ -170,7 +166,7 @@ def quality_check_record(*, company, actor, check_definition: CheckDefinition | 
     subject, item, reference = _subject(company=company, operation=operation, receipt_line=receipt_line)
     quantity = _decimal(quantity, "quantity", positive=True, places=QTY_PLACES)
     if check_definition is not None:
-        _same_company(company, check_definition, "check_definition")
+        require_same_company(company, check_definition=check_definition)
         plan = check_definition.plan
         if not plan.is_active:
             raise DomainError("check_definition", f"Inspection plan {plan} is inactive.")
@@ -245,15 +241,7 @@ def _raise(*, company, item, description: str, quantity: Decimal, reference: str
         blocks_operation=blocks_operation, raised_by=actor if getattr(actor, "pk", None) else None,
     )
     record_change(nc, actor=actor, action="raise")
-    emit(RAISED_EVENT, company=company, subject=nc, payload={
-        "number": nc.number,
-        "item_numbers": [item.number],
-        "description": nc.description,
-        "reference": nc.reference or nc.number,
-        "quantity": _text(nc.quantity),
-        "disposition": nc.disposition,
-        "customer_facing": nc.customer_facing,
-    })
+    emit(NONCONFORMANCE_RAISED, company=company, subject=nc, payload=nonconformance_raised_payload(nc))
     return nc
 
 
@@ -261,7 +249,7 @@ def _raise(*, company, item, description: str, quantity: Decimal, reference: str
 def nonconformance_raise(*, company, item, description: str, quantity, actor, reference: str = "", owner=None,
                          customer_facing: bool = False, disposition: str = "") -> NonConformance:
     """Raise a non-conformance by hand (found outside a recorded check); it starts open."""
-    _same_company(company, item, "item")
+    require_same_company(company, item=item)
     _member(company, owner, "owner")
     if not description.strip():
         raise DomainError("description", "Describe the non-conformance.", code="required")
@@ -277,34 +265,27 @@ def nonconformance_raise(*, company, item, description: str, quantity, actor, re
 def nonconformance_disposition(*, nonconformance: NonConformance, disposition: str, actor, notes: str = "",
                                owner=None) -> NonConformance:
     """Decide what happens to the non-conforming quantity (rework, scrap, use as is, return to supplier)."""
-    nc = NonConformance.objects.select_for_update().get(pk=nonconformance.pk)
-    before = snapshot(nc)
-    transition(nc, verb="disposition")
-    if disposition not in Disposition.values:
-        raise DomainError("disposition", f"Choose one of: {', '.join(Disposition.values)}.", code="invalid_choice")
-    if disposition == Disposition.RETURN_TO_SUPPLIER and nc.operation_id:
-        raise DomainError("disposition", "Only purchased material found on receipt can be returned to the supplier.")
-    if owner is not None:
-        _member(nc.company, owner, "owner")
-        nc.owner = owner
-    nc.disposition = disposition
-    nc.disposition_notes = notes
-    nc.dispositioned_at = timezone.now()
-    nc.save()
-    record_change(nc, actor=actor, action="disposition", before=before)
+    with step(nonconformance, verb="disposition", actor=actor) as nc:
+        if disposition not in Disposition.values:
+            raise DomainError("disposition", f"Choose one of: {', '.join(Disposition.values)}.", code="invalid_choice")
+        if disposition == Disposition.RETURN_TO_SUPPLIER and nc.operation_id:
+            raise DomainError("disposition",
+                              "Only purchased material found on receipt can be returned to the supplier.")
+        if owner is not None:
+            _member(nc.company, owner, "owner")
+            nc.owner = owner
+        nc.disposition = disposition
+        nc.disposition_notes = notes
+        nc.dispositioned_at = timezone.now()
     return nc
 
 
 @transaction.atomic
 def nonconformance_close(*, nonconformance: NonConformance, actor) -> NonConformance:
     """Close a dispositioned non-conformance; the last one blocking an operation unblocks it."""
-    nc = NonConformance.objects.select_for_update().get(pk=nonconformance.pk)
-    before = snapshot(nc)
-    transition(nc, verb="close")
-    nc.closed_on = timezone.localdate()
-    nc.closed_by = actor if getattr(actor, "pk", None) else None
-    nc.save()
-    record_change(nc, actor=actor, action="close", before=before)
+    with step(nonconformance, verb="close", actor=actor) as nc:
+        nc.closed_on = timezone.localdate()
+        nc.closed_by = actor if getattr(actor, "pk", None) else None
     if nc.blocks_operation and nc.operation_id:
         operation = Operation.objects.select_for_update().get(pk=nc.operation_id)
         still_blocking = NonConformance.objects.filter(operation=operation, blocks_operation=True).exclude(
@@ -319,9 +300,7 @@ def nonconformance_close(*, nonconformance: NonConformance, actor) -> NonConform
 
 # ---- incoming inspection of stock on quality hold ------------------------------------------------------
 def _held(*, company, item, location: Location, lot: Lot | None, quantity) -> Decimal:
-    _same_company(company, item, "item")
-    _same_company(company, location, "location")
-    _same_company(company, lot, "lot")
+    require_same_company(company, item=item, location=location, lot=lot)
     if not location.is_quality_hold:
         raise DomainError("location", f"{location} is not a quality-hold location.")
     quantity = _decimal(quantity, "quantity", positive=True, places=QTY_PLACES)
@@ -349,7 +328,7 @@ def held_stock_release(*, company, item, location: Location, quantity, to_locati
                        lot: Lot | None = None) -> StockMove:
     """Incoming inspection passed: move held stock to a normal internal location (SCM's ledger)."""
     quantity = _held(company=company, item=item, location=location, lot=lot, quantity=quantity)
-    _same_company(company, to_location, "to_location")
+    require_same_company(company, to_location=to_location)
     if to_location.kind != LocationKind.INTERNAL or to_location.is_quality_hold or not to_location.is_active:
         raise DomainError("to_location", "Release into an active internal location that is not on quality hold.")
     line = held_stock_receipt_line(item=item, location=location, lot=lot)

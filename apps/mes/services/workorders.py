@@ -19,13 +19,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError
 from apps.core.numbering import next_number
 from apps.core.outbox import emit
 from apps.core.services.records import record_create, record_update
 from apps.core.units import convert_quantity
-from apps.core.workflow import transition
+from apps.core.workflow import step, take_step, transition
 from apps.mes.choices import TimeLogKind, WorkOrderSource, WorkOrderStatus
+from apps.mes.events import (
+    WORK_ORDER_COMPLETED,
+    WORK_ORDER_RELEASED,
+    work_order_completed_payload,
+    work_order_released_payload,
+)
 from apps.mes.models import (
     GenealogyLink,
     ManufacturingDefinition,
@@ -44,6 +51,7 @@ from apps.scm.selectors import fefo_lots, stock_available
 from apps.scm.services.locations import virtual_location
 from apps.scm.services.stock import (
     MoveSpec,
+    lock_stock,
     lot_get_or_create,
     reservation_consume,
     reservation_release,
@@ -71,14 +79,9 @@ def _lock(work_order: WorkOrder) -> WorkOrder:
             .get(pk=work_order.pk))
 
 
-def _check_company(company, field: str, obj) -> None:
-    if obj is not None and getattr(obj, "company_id", company.pk) != company.pk:
-        raise DomainError(field, "Belongs to another company.")
-
-
 def _check_locations(company, location, finished_location) -> None:
     for field, value in (("location", location), ("finished_location", finished_location)):
-        _check_company(company, field, value)
+        require_same_company(company, **{field: value})
         if value is not None and value.kind != LocationKind.INTERNAL:
             raise DomainError(field, "Choose an internal (stock) location.")
 
@@ -89,8 +92,7 @@ def _check_locations(company, location, finished_location) -> None:
 def work_order_create(*, company, actor, item, revision, quantity: Decimal, due_date: datetime.date,
                       source: str = WorkOrderSource.MANUAL, source_reference: str = "", **fields) -> WorkOrder:
     """Create a draft work order (`WO-2026-00001`) for a released revision of a made item."""
-    _check_company(company, "item", item)
-    _check_company(company, "revision", revision)
+    require_same_company(company, item=item, revision=revision)
     if revision.item_id != item.pk:
         raise DomainError("revision", f"Revision {revision.code} is not a revision of {item.number}.")
     if revision.status != RevisionStatus.RELEASED:
@@ -121,7 +123,7 @@ def work_order_update(*, instance: WorkOrder, actor, **fields) -> WorkOrder:
         raise DomainError("item", "The item of a work order cannot change; cancel it and create another.")
     revision = fields.get("revision", work_order.revision)
     if revision.pk != work_order.revision_id:
-        _check_company(work_order.company, "revision", revision)
+        require_same_company(work_order.company, revision=revision)
         if revision.item_id != item.pk:
             raise DomainError("revision", f"Revision {revision.code} is not a revision of {item.number}.")
         if revision.status != RevisionStatus.RELEASED:
@@ -235,65 +237,62 @@ def work_order_release(*, work_order: WorkOrder, actor, location: Location | Non
     """Release a draft: copy the routing into operations, reserve the components of its BOM snapshot,
     schedule the operations backward from the due date. Missing components fail the release with the
     list of shortages unless `allow_shortage`."""
-    work_order = _lock(work_order)
-    before = snapshot(work_order)
-    transition(work_order, verb="release")
-    company = work_order.company
-    if work_order.needs_review:
-        raise ConflictError("needs_review", f"{work_order.number} is flagged for review: "
-                                            f"{work_order.review_reason} Move it to the new revision or clear "
-                                            "the flag first.", code="needs_review")
-    definition = work_order.definition or ManufacturingDefinition.objects.filter(
-        revision_id=work_order.revision_id).first()
-    if definition is None:
-        raise DomainError("revision", f"No manufacturing definition for {work_order.revision}: its release has "
-                                      "not reached MES yet.", code="no_definition")
-    work_order.definition = definition
-    _check_locations(company, location, None)
-    location = location or work_order.location or default_location(company)
-    if location is None:
-        raise DomainError("location", "The company has no internal stock location to reserve components at.")
-    work_order.location = location
-    work_order.finished_location = work_order.finished_location or location
+    with step(work_order, verb="release", actor=actor, lock=_lock) as work_order:
+        company = work_order.company
+        if work_order.needs_review:
+            raise ConflictError("needs_review", f"{work_order.number} is flagged for review: "
+                                                f"{work_order.review_reason} Move it to the new revision or clear "
+                                                "the flag first.", code="needs_review")
+        definition = work_order.definition or ManufacturingDefinition.objects.filter(
+            revision_id=work_order.revision_id).first()
+        if definition is None:
+            raise DomainError("revision", f"No manufacturing definition for {work_order.revision}: its release has "
+                                          "not reached MES yet.", code="no_definition")
+        work_order.definition = definition
+        _check_locations(company, location, None)
+        location = location or work_order.location or default_location(company)
+        if location is None:
+            raise DomainError("location", "The company has no internal stock location to reserve components at.")
+        work_order.location = location
+        work_order.finished_location = work_order.finished_location or location
 
-    routing = Routing.objects.filter(item_id=work_order.item_id, is_active=True).first()
-    operations = []
-    if routing is not None:
-        steps = list(routing.operations.select_related("work_center").prefetch_related("required_checks")
-                     .order_by("sequence"))
-        operations = [Operation(
-            work_order=work_order, sequence=step.sequence, work_center=step.work_center, name=step.name,
-            setup_minutes=step.setup_minutes, run_minutes_per_unit=step.run_minutes_per_unit,
-            instructions=step.instructions,
-        ) for step in steps]
-        operations_schedule(operations=operations, due_date=work_order.due_date, quantity=work_order.quantity)
-        Operation.objects.bulk_create(operations)
-        Operation.required_checks.through.objects.bulk_create([
-            Operation.required_checks.through(operation_id=operation.pk, inspectionplan_id=plan.pk)
-            for operation, step in zip(operations, steps, strict=True) for plan in step.required_checks.all()])
+        routing = Routing.objects.filter(item_id=work_order.item_id, is_active=True).first()
+        operations = []
+        if routing is not None:
+            steps = list(routing.operations.select_related("work_center").prefetch_related("required_checks")
+                         .order_by("sequence"))
+            operations = [Operation(
+                work_order=work_order, sequence=step.sequence, work_center=step.work_center, name=step.name,
+                setup_minutes=step.setup_minutes, run_minutes_per_unit=step.run_minutes_per_unit,
+                instructions=step.instructions,
+            ) for step in steps]
+            operations_schedule(operations=operations, due_date=work_order.due_date, quantity=work_order.quantity)
+            Operation.objects.bulk_create(operations)
+            Operation.required_checks.through.objects.bulk_create([
+                Operation.required_checks.through(operation_id=operation.pk, inspectionplan_id=plan.pk)
+                for operation, step in zip(operations, steps, strict=True) for plan in step.required_checks.all()])
 
-    shortages = []
-    for component, quantity_per, scrap_percent, position in _explode(definition):
-        material = WorkOrderMaterial.objects.create(
-            work_order=work_order, component=component, position=position, quantity_per=quantity_per,
-            scrap_percent=scrap_percent, location=location,
-            quantity_required=material_requirement(quantity_per=quantity_per, scrap_percent=scrap_percent,
-                                                   quantity=work_order.quantity))
-        reserved, available = _reserve(material, work_order, actor)
-        if reserved < material.quantity_required:
-            shortages.append({"item": component.number, "item_id": component.pk,
-                              "required": _text(material.quantity_required), "available": _text(available)})
-    if shortages and not allow_shortage:
-        listing = "; ".join(f"{s['item']}: required {s['required']}, available {s['available']}" for s in shortages)
-        raise DomainError("materials", f"Components missing at {location.code}: {listing}.", code="shortage",
-                          extra={"shortages": shortages})
-    work_order.released_at = timezone.now()
-    work_order.save()
-    record_change(work_order, actor=actor, action="release", before=before)
-    emit("mes.work_order.released", company=company, subject=work_order, payload={
-        "number": work_order.number, "item": work_order.item.number, "item_id": work_order.item_id,
-        "revision": work_order.revision.code, "quantity": _text(work_order.quantity),
-        "due_date": work_order.due_date.isoformat(), "shortages": shortages})
+        shortages = []
+        materials = _explode(definition)
+        # every component's valuation, then its quants at the location, before the first reservation
+        lock_stock(company=company, quant_keys=[(component.pk, location.pk) for component, *_rest in materials])
+        for component, quantity_per, scrap_percent, position in materials:
+            material = WorkOrderMaterial.objects.create(
+                work_order=work_order, component=component, position=position, quantity_per=quantity_per,
+                scrap_percent=scrap_percent, location=location,
+                quantity_required=material_requirement(quantity_per=quantity_per, scrap_percent=scrap_percent,
+                                                       quantity=work_order.quantity))
+            reserved, available = _reserve(material, work_order, actor)
+            if reserved < material.quantity_required:
+                shortages.append({"item": component.number, "item_id": component.pk,
+                                  "required": _text(material.quantity_required), "available": _text(available)})
+        if shortages and not allow_shortage:
+            listing = "; ".join(f"{s['item']}: required {s['required']}, available {s['available']}" for s in shortages)
+            raise DomainError("materials", f"Components missing at {location.code}: {listing}.", code="shortage",
+                              extra={"shortages": shortages})
+        work_order.released_at = timezone.now()
+    emit(WORK_ORDER_RELEASED, company=company, subject=work_order,
+         payload=work_order_released_payload(work_order, shortages))
     return work_order
 
 
@@ -302,12 +301,7 @@ def work_order_release(*, work_order: WorkOrder, actor, location: Location | Non
 @transaction.atomic
 def work_order_start(*, work_order: WorkOrder, actor) -> WorkOrder:
     """Mark a released work order as started on the floor."""
-    work_order = _lock(work_order)
-    before = snapshot(work_order)
-    transition(work_order, verb="start")
-    work_order.save(update_fields=["status", "updated_at"])
-    record_change(work_order, actor=actor, action="start", before=before)
-    return work_order
+    return take_step(work_order, verb="start", actor=actor, lock=_lock, fields=[])
 
 
 def _open_reservations(work_order: WorkOrder):
@@ -318,32 +312,26 @@ def _open_reservations(work_order: WorkOrder):
 
 
 def _release_reservations(work_order: WorkOrder, actor) -> None:
-    for reservation in _open_reservations(work_order):
+    reservations = list(_open_reservations(work_order))
+    lock_stock(company=work_order.company, reservations=reservations)
+    for reservation in reservations:
         reservation_release(reservation=reservation, actor=actor)
 
 
 @transaction.atomic
 def work_order_cancel(*, work_order: WorkOrder, actor) -> WorkOrder:
     """Cancel a draft or released work order; its reservations are given back."""
-    work_order = _lock(work_order)
-    before = snapshot(work_order)
-    transition(work_order, verb="cancel")
-    _release_reservations(work_order, actor)
-    work_order.save(update_fields=["status", "updated_at"])
-    record_change(work_order, actor=actor, action="cancel", before=before)
+    with step(work_order, verb="cancel", actor=actor, lock=_lock, fields=[]) as work_order:
+        _release_reservations(work_order, actor)
     return work_order
 
 
 @transaction.atomic
 def work_order_close(*, work_order: WorkOrder, actor) -> WorkOrder:
     """Close a completed work order (no more bookings)."""
-    work_order = _lock(work_order)
-    before = snapshot(work_order)
-    transition(work_order, verb="close")
-    if OperationTimeLog.objects.filter(operation__work_order=work_order, ended_at__isnull=True).exists():
-        raise ConflictError("operations", "An operator is still clocked on: stop the time logs first.")
-    work_order.save(update_fields=["status", "updated_at"])
-    record_change(work_order, actor=actor, action="close", before=before)
+    with step(work_order, verb="close", actor=actor, lock=_lock, fields=[]) as work_order:
+        if OperationTimeLog.objects.filter(operation__work_order=work_order, ended_at__isnull=True).exists():
+            raise ConflictError("operations", "An operator is still clocked on: stop the time logs first.")
     return work_order
 
 
@@ -491,12 +479,19 @@ def work_order_complete(*, work_order: WorkOrder, quantity_good: Decimal, quanti
     production = virtual_location(company=company, kind=LocationKind.PRODUCTION)
     chosen = _parse_chosen(work_order, consumed_lots)
 
+    materials = list(work_order.materials.select_related("component", "location").order_by("component_id", "id"))
+    # the product's valuation is locked with the components', in item order, before any quant: completions
+    # of orders whose products and components cross each other never wait for each other in a circle
+    lock_stock(company=company, reservations=_open_reservations(work_order),
+               items=[work_order.item_id, *(m.component_id for m in materials)],
+               quant_keys=[(m.component_id, m.location_id) for m in materials])
+
     completion = WorkOrderCompletion.objects.create(work_order=work_order, quantity_good=quantity_good,
                                                     quantity_scrap=quantity_scrap, completed_by=actor
                                                     if getattr(actor, "pk", None) else None)
     consumed = []  # (lot or None, quantity, value)
     units = quantity_good + quantity_scrap
-    for material in work_order.materials.select_related("component", "location").order_by("component_id", "id"):
+    for material in materials:
         need = material_requirement(quantity_per=material.quantity_per, scrap_percent=material.scrap_percent,
                                     quantity=units)
         moves = _consume(work_order=work_order, material=material, need=need, production=production, actor=actor,
@@ -558,15 +553,6 @@ def work_order_complete(*, work_order: WorkOrder, quantity_good: Decimal, quanti
         work_order.status = W.IN_PROGRESS  # partial completion: still being worked on
     work_order.save()
     record_change(work_order, actor=actor, action="complete" if final else "complete_partial", before=before)
-    lot_text = ", ".join(lot.code for lot, _q in finished if lot is not None) or None
-    emit("mes.work_order.completed", company=company, subject=work_order, payload={
-        "number": work_order.number, "item": work_order.item.number, "item_id": work_order.item_id,
-        "revision": work_order.revision.code, "quantity_good": _text(quantity_good),
-        "quantity_scrap": _text(quantity_scrap), "lot": lot_text,
-        "serials": [lot.code for lot, _q in finished if lot is not None and lot.is_serial],
-        "material_cost": str(material_cost), "labour_cost": str(labour_cost), "machine_cost": str(machine_cost),
-        "total_cost": str(total_cost), "unit_cost": str(unit_cost),
-        "finished_location_id": (work_order.finished_location_id or work_order.location_id),
-        "completion_id": completion.pk, "is_final": final,
-    })
+    emit(WORK_ORDER_COMPLETED, company=company, subject=work_order,
+         payload=work_order_completed_payload(work_order, completion, finished, final=final))
     return work_order

@@ -46,6 +46,11 @@ class ChangeRequest(CompanyOwnedModel):
     def get_absolute_url(self) -> str:
         return reverse("plm:changerequest_detail", args=[self.pk])
 
+    @property
+    def is_locked(self) -> bool:
+        """Only an open request is edited."""
+        return self.status != ChangeRequestStatus.OPEN
+
 
 class ChangeOrder(CompanyOwnedModel):
     """An engineering change order (ECO): approves and releases a set of new draft revisions together."""

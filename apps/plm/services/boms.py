@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import connection, transaction
 
 from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError
 from apps.core.models import UnitOfMeasure
 from apps.core.units import convertible
@@ -42,8 +43,7 @@ def validate_line(*, revision: Revision, component: Item, quantity, uom: UnitOfM
     """Check one line against the rules; returns (quantity, unit, scrap) normalized. Caller holds the locks."""
     if component is None:
         raise DomainError(f"{prefix}component", "Choose a component item.")
-    if component.company_id != revision.company_id:
-        raise DomainError(f"{prefix}component", "The component belongs to another company.")
+    require_same_company(revision.company_id, **{f"{prefix}component": component})
     quantity = _decimal(quantity, f"{prefix}quantity")
     if quantity <= 0:
         raise DomainError(f"{prefix}quantity", f"The quantity must be greater than zero (got {quantity}).",

@@ -10,12 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError, PermissionDeniedError
 from apps.core.models import Company, Event, Membership
 from apps.core.numbering import next_number
 from apps.core.outbox import emit
 from apps.core.permissions import has_company_perm
-from apps.core.workflow import allowed_transitions, transition
+from apps.core.workflow import allowed_transitions, step, take_step, transition
 from apps.plm.choices import (
     OPEN_CHANGE_ORDER_STATUSES,
     ApprovalDecision,
@@ -35,8 +36,8 @@ DEFAULT_APPROVAL_RULES = {"Engineering": 1, "Quality": 1}
 
 def _check_items(items, company: Company, field: str = "affected_items") -> list[Item]:
     items = list(items or [])
-    if any(i.company_id != company.pk for i in items):
-        raise DomainError(field, "An affected item belongs to another company.")
+    for item in items:
+        require_same_company(company, **{field: item})
     return items
 
 
@@ -82,18 +83,12 @@ def change_request_update(*, instance: ChangeRequest, actor, **changes) -> Chang
 
 def _change_request_step(verb: str):
     @transaction.atomic
-    def step(*, change_request: ChangeRequest, actor, comment: str = "") -> ChangeRequest:
-        request = ChangeRequest.objects.select_for_update().get(pk=change_request.pk)
-        before = snapshot(request)
-        transition(request, verb=verb)
-        request.save(update_fields=["status", "updated_at"])
-        record_change(request, actor=actor, action=verb, before=before,
-                      after={**snapshot(request), "comment": comment})
-        return request
+    def run(*, change_request: ChangeRequest, actor, comment: str = "") -> ChangeRequest:
+        return take_step(change_request, verb=verb, actor=actor, fields=[], note={"comment": comment})
 
-    step.__name__ = f"change_request_{verb}"
-    step.__doc__ = f"{verb.capitalize()} a change request (workflow step '{verb}')."
-    return step
+    run.__name__ = f"change_request_{verb}"
+    run.__doc__ = f"{verb.capitalize()} a change request (workflow step '{verb}')."
+    return run
 
 
 change_request_accept = _change_request_step("accept")
@@ -211,8 +206,7 @@ def _check_revisions(revisions, company: Company, exclude_order: ChangeOrder | N
     revisions = list(revisions or [])
     items = set()
     for revision in revisions:
-        if revision.company_id != company.pk:
-            raise DomainError("revisions", "A revision belongs to another company.")
+        require_same_company(company, revisions=revision)
         if revision.status != RevisionStatus.DRAFT:
             raise DomainError("revisions", f"Revision {revision} is {revision.status}; an order releases new "
                                            "draft revisions only.")
@@ -233,8 +227,7 @@ def change_order_create(*, company: Company, title: str, actor, reason: str = ""
     """Draft an ECO for a set of new draft revisions."""
     if not (title or "").strip():
         raise DomainError("title", "Give the change order a title.")
-    if change_request is not None and change_request.company_id != company.pk:
-        raise DomainError("change_request", "The change request belongs to another company.")
+    require_same_company(company, change_request=change_request)
     revisions = _check_revisions(revisions, company)
     order = ChangeOrder.objects.create(company=company, number=next_number(company=company, doc_type="ECO"),
                                        title=title.strip(), reason=reason or "", change_request=change_request)
@@ -257,8 +250,8 @@ def change_order_update(*, instance: ChangeOrder, actor, **changes) -> ChangeOrd
     for name, value in changes.items():
         if name not in ("title", "reason", "change_request"):
             raise DomainError(name, f"'{name}' cannot be changed here.")
-        if name == "change_request" and value is not None and value.company_id != order.company_id:
-            raise DomainError("change_request", "The change request belongs to another company.")
+        if name == "change_request":
+            require_same_company(order.company_id, change_request=value)
         setattr(order, name, value)
     order.save()
     if revisions is not None:
@@ -284,22 +277,18 @@ def _set_item_state(item: Item, state: str) -> None:
 @transaction.atomic
 def change_order_submit(*, change_order: ChangeOrder, actor) -> ChangeOrder:
     """Send a draft ECO for approval; its revisions go in review and can no longer change."""
-    order = _lock(change_order)
-    before = snapshot(order)
-    transition(order, verb="submit")
-    revisions = _locked_revisions(order)
-    if not revisions:
-        raise DomainError("revisions", "Add at least one new revision to release.")
-    _check_revisions(revisions, order.company, exclude_order=order)
-    for revision in revisions:
-        transition(revision, verb="submit")
-        revision.save(update_fields=["status", "updated_at"])
-        if revision.item.lifecycle_state == LifecycleState.DRAFT:
-            _set_item_state(revision.item, LifecycleState.IN_REVIEW)
-    order.round += 1
-    order.submitted_at = timezone.now()
-    order.save(update_fields=["status", "round", "submitted_at", "updated_at"])
-    record_change(order, actor=actor, action="submit", before=before)
+    with step(change_order, verb="submit", actor=actor, lock=_lock, fields=["round", "submitted_at"]) as order:
+        revisions = _locked_revisions(order)
+        if not revisions:
+            raise DomainError("revisions", "Add at least one new revision to release.")
+        _check_revisions(revisions, order.company, exclude_order=order)
+        for revision in revisions:
+            transition(revision, verb="submit")
+            revision.save(update_fields=["status", "updated_at"])
+            if revision.item.lifecycle_state == LifecycleState.DRAFT:
+                _set_item_state(revision.item, LifecycleState.IN_REVIEW)
+        order.round += 1
+        order.submitted_at = timezone.now()
     return order
 
 
@@ -332,19 +321,15 @@ def change_order_approve(*, change_order: ChangeOrder, actor, comment: str = "")
 @transaction.atomic
 def change_order_reject(*, change_order: ChangeOrder, actor, comment: str = "") -> ChangeOrder:
     """Send a submitted ECO back to draft for rework; the rejection and its comment are recorded."""
-    order = _lock(change_order)
-    before = snapshot(order)
-    transition(order, verb="reject")
-    role = _role_of(actor, order.company)
-    if role is None or role not in required_roles(order.company):
-        raise PermissionDeniedError(None, f"Your role ({role or 'none'}) is not among the approving roles.")
-    if not (comment or "").strip():
-        raise DomainError("comment", "Say why the change order is rejected.")
-    ChangeApproval.objects.create(change_order=order, round=order.round, approver=actor, role=role,
-                                  decision=ApprovalDecision.REJECTED, comment=comment.strip())
-    _return_revisions(order)
-    order.save(update_fields=["status", "updated_at"])
-    record_change(order, actor=actor, action="reject", before=before, after={**snapshot(order), "comment": comment})
+    with step(change_order, verb="reject", actor=actor, lock=_lock, fields=[], note={"comment": comment}) as order:
+        role = _role_of(actor, order.company)
+        if role is None or role not in required_roles(order.company):
+            raise PermissionDeniedError(None, f"Your role ({role or 'none'}) is not among the approving roles.")
+        if not (comment or "").strip():
+            raise DomainError("comment", "Say why the change order is rejected.")
+        ChangeApproval.objects.create(change_order=order, round=order.round, approver=actor, role=role,
+                                      decision=ApprovalDecision.REJECTED, comment=comment.strip())
+        _return_revisions(order)
     return order
 
 
@@ -360,60 +345,43 @@ def _return_revisions(order: ChangeOrder) -> None:
 @transaction.atomic
 def change_order_cancel(*, change_order: ChangeOrder, actor, comment: str = "") -> ChangeOrder:
     """Abandon an unreleased ECO; its revisions return to draft."""
-    order = _lock(change_order)
-    before = snapshot(order)
-    transition(order, verb="cancel")
-    _return_revisions(order)
-    order.save(update_fields=["status", "updated_at"])
-    record_change(order, actor=actor, action="cancel", before=before, after={**snapshot(order), "comment": comment})
+    with step(change_order, verb="cancel", actor=actor, lock=_lock, fields=[], note={"comment": comment}) as order:
+        _return_revisions(order)
     return order
 
 
 @transaction.atomic
 def change_order_release(*, change_order: ChangeOrder, actor) -> ChangeOrder:
     """Release an approved ECO: release its revisions, supersede their predecessors, tell the factory."""
-    order = _lock(change_order)
-    before = snapshot(order)
-    transition(order, verb="release")
-    now = timezone.now()
-    today = timezone.localdate()
-    revisions = _locked_revisions(order)
-    items = {i.pk: i for i in Item.objects.select_for_update().filter(pk__in=[r.item_id for r in revisions])
-             .order_by("pk")}
-    for revision in revisions:
-        item = items[revision.item_id]
-        if item.lifecycle_state == LifecycleState.OBSOLETE:
-            raise ConflictError("revisions", f"{item.number} became obsolete; it cannot be released.")
-        obsolete = revision.bom_lines.filter(component__lifecycle_state=LifecycleState.OBSOLETE).select_related(
-            "component").first()
-        if obsolete is not None:
-            raise ConflictError("revisions", f"Revision {revision} uses {obsolete.component.number}, which is "
-                                             "obsolete; revise the BOM first.")
-        for previous in Revision.objects.select_for_update().filter(item=item, status=RevisionStatus.RELEASED):
-            previous_before = snapshot(previous)
-            transition(previous, verb="supersede")
-            previous.save(update_fields=["status", "updated_at"])
-            record_change(previous, actor=actor, action="supersede", before=previous_before)
-        revision_before = snapshot(revision)
-        transition(revision, verb="release")
-        revision.released_at = now
-        revision.effective_from = revision.effective_from or today
-        revision.save(update_fields=["status", "released_at", "effective_from", "updated_at"])
-        record_change(revision, actor=actor, action="release", before=revision_before)
-        item_before = snapshot(item)
-        item.current_revision = revision
-        item.lifecycle_state = LifecycleState.RELEASED
-        item.save(update_fields=["current_revision", "lifecycle_state", "updated_at"])
-        record_change(item, actor=actor, action="release", before=item_before)
-        emit(REVISION_RELEASED, company=order.company, subject=revision,
-             payload=revision_released_payload(revision, order))
-    order.released_at = now
-    order.released_by = actor if getattr(actor, "pk", None) else None
-    order.save(update_fields=["status", "released_at", "released_by", "updated_at"])
-    if order.change_request_id:
-        ChangeRequest.objects.filter(pk=order.change_request_id, status=ChangeRequestStatus.ACCEPTED).update(
-            status=ChangeRequestStatus.CLOSED, updated_at=now)
-    record_change(order, actor=actor, action="release", before=before)
+    with step(change_order, verb="release", actor=actor, lock=_lock, fields=["released_at", "released_by"]) as order:
+        now = timezone.now()
+        today = timezone.localdate()
+        revisions = _locked_revisions(order)
+        items = {i.pk: i for i in Item.objects.select_for_update().filter(pk__in=[r.item_id for r in revisions])
+                 .order_by("pk")}
+        for revision in revisions:
+            item = items[revision.item_id]
+            if item.lifecycle_state == LifecycleState.OBSOLETE:
+                raise ConflictError("revisions", f"{item.number} became obsolete; it cannot be released.")
+            obsolete = revision.bom_lines.filter(component__lifecycle_state=LifecycleState.OBSOLETE).select_related(
+                "component").first()
+            if obsolete is not None:
+                raise ConflictError("revisions", f"Revision {revision} uses {obsolete.component.number}, which is "
+                                                 "obsolete; revise the BOM first.")
+            for previous in Revision.objects.select_for_update().filter(item=item, status=RevisionStatus.RELEASED):
+                take_step(previous, verb="supersede", actor=actor, fields=[])
+            with step(revision, verb="release", actor=actor, fields=["released_at", "effective_from"]) as released:
+                released.released_at = now
+                released.effective_from = released.effective_from or today
+            with step(item, verb="release", actor=actor, fields=["current_revision"]) as item:
+                item.current_revision = released
+            emit(REVISION_RELEASED, company=order.company, subject=released,
+                 payload=revision_released_payload(released, order))
+        order.released_at = now
+        order.released_by = actor if getattr(actor, "pk", None) else None
+        if order.change_request_id:
+            ChangeRequest.objects.filter(pk=order.change_request_id, status=ChangeRequestStatus.ACCEPTED).update(
+                status=ChangeRequestStatus.CLOSED, updated_at=now)
     return order
 
 

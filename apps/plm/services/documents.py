@@ -4,6 +4,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError
 from apps.core.files import check_upload
 from apps.core.models import Company
@@ -53,8 +54,8 @@ def document_add(*, file: UploadedFile, title: str, actor, item: Item | None = N
         item = revision.item
     if item is None:
         raise DomainError("item", "Attach the document to an item or a revision.")
-    if company is not None and company.pk != item.company_id:
-        raise DomainError("item", "The item belongs to another company.")
+    if company is not None:
+        require_same_company(company, item=item)
     _check_frozen(revision, item)
     if not (title or "").strip():
         raise DomainError("title", "Give the document a title.")

@@ -16,7 +16,7 @@ from apps.core.models import Company, UnitOfMeasure
 from apps.plm.choices import ItemType, Tracking
 from apps.plm.models import Item, ItemCategory
 from apps.plm.models.items import ITEM_NUMBER_RULE
-from apps.plm.services.items import item_create, item_update
+from apps.plm.services.items import item_create, item_nature_refusal, item_update
 
 COLUMNS = ["number", "name", "description", "item_type", "uom", "tracking", "category", "standard_cost"]
 REQUIRED = ["number", "name", "uom"]
@@ -144,8 +144,8 @@ def items_import(*, company: Company, dataset: tablib.Dataset, actor, dry_run: b
         if item is not None:
             changed = {k: v for k, v in values.items() if k != "number" and getattr(item, k) != v}
             action = "update" if changed else "unchanged"
-            if "uom" in changed and item.revisions.exclude(status__in=["draft", "in_review"]).exists():
-                errors["uom"] = "The unit of a released item cannot change."
+            if (refusal := item_nature_refusal(item, changed)) is not None:
+                errors[refusal.field] = refusal.message
         rows.append(ImportRow(line=index, number=number, action="error" if errors else action,
                               values=_display(values), errors=errors))
         rows[-1]._parsed = values  # type: ignore[attr-defined]

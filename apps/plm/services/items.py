@@ -6,9 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
+from apps.core.dependents import dependents_of
 from apps.core.errors import ConflictError, DomainError, from_validation_error
 from apps.core.models import Company, UnitOfMeasure
-from apps.core.workflow import transition
+from apps.core.workflow import step, take_step
 from apps.plm.choices import (
     OPEN_CHANGE_ORDER_STATUSES,
     OPEN_REVISION_STATUSES,
@@ -20,6 +22,9 @@ from apps.plm.choices import (
 from apps.plm.models import BomLine, Document, Item, ItemCategory, Revision
 
 ITEM_FIELDS = ("number", "name", "description", "item_type", "uom", "tracking", "category", "standard_cost")
+# What an item is: stock quantities, BOM lines and revisions are read through these, so they are fixed once used.
+NATURE_FIELDS = {"item_type": "type", "tracking": "tracking", "uom": "unit of measure"}
+MAX_NAMED = 5
 
 
 def _clean(obj, *, exclude: list[str] | None = None, prefix: str = "") -> None:
@@ -30,8 +35,7 @@ def _clean(obj, *, exclude: list[str] | None = None, prefix: str = "") -> None:
 
 
 def _check_category(category: ItemCategory | None, company: Company) -> None:
-    if category is not None and category.company_id != company.pk:
-        raise DomainError("category", "The category belongs to another company.")
+    require_same_company(company, category=category)
 
 
 @transaction.atomic
@@ -55,9 +59,45 @@ def item_create(*, company: Company, number: str, name: str, uom: UnitOfMeasure,
     return item
 
 
+def _released_once(item: Item) -> bool:
+    return item.lifecycle_state == LifecycleState.RELEASED or item.revisions.exclude(
+        status__in=OPEN_REVISION_STATUSES).exists()
+
+
+def item_dependents(item: Item) -> list[str]:
+    """What depends on the item, each a phrase completing "it ...": a released revision, BOMs using it, and
+    what the modules above PLM register (stock moves)."""
+    found = []
+    if _released_once(item):
+        found.append("has a released revision")
+    parents = sorted(set(BomLine.objects.filter(component=item).values_list("revision__item__number", flat=True)))
+    if parents:
+        named = ", ".join(parents[:MAX_NAMED]) + (f" and {len(parents) - MAX_NAMED} more" if len(parents) > MAX_NAMED
+                                                  else "")
+        found.append(f"is used in BOMs of {named}")
+    return found + dependents_of(item)
+
+
+def item_nature_refusal(item: Item, changes: dict) -> DomainError | None:
+    """The 409 refusing a change of the item's type, tracking or unit once something depends on it, or None.
+
+    Used by `item_update` (API, UI, admin) and by the import's dry run."""
+    changed = [name for name in NATURE_FIELDS if name in changes and changes[name] != getattr(item, name)]
+    if not changed:
+        return None
+    dependents = item_dependents(item)
+    if not dependents:
+        return None
+    what = " and ".join(NATURE_FIELDS[name] for name in changed)
+    return ConflictError(changed[0], f"The {what} of {item.number} cannot change: it {'; it '.join(dependents)}. "
+                                     "Create a new item instead (and replace it in BOMs through an ECO).",
+                         code="in_use", extra={"dependents": dependents})
+
+
 @transaction.atomic
 def item_update(*, instance: Item, actor, **changes) -> Item:
-    """Change an item's master data; its number and unit are fixed once it has been released."""
+    """Change an item's master data; its number is fixed once it has been released, its type, tracking and
+    unit once it has stock moves, BOM usage or a released revision (409 naming them)."""
     item = Item.objects.select_for_update().get(pk=instance.pk)
     before = snapshot(item)
     changes.pop("company", None)
@@ -65,12 +105,10 @@ def item_update(*, instance: Item, actor, **changes) -> Item:
         changes["number"] = (changes["number"] or "").strip().upper()
     if item.lifecycle_state == LifecycleState.OBSOLETE:
         raise ConflictError("lifecycle_state", f"{item.number} is obsolete and can no longer change.")
-    released_once = item.lifecycle_state == LifecycleState.RELEASED or item.revisions.exclude(
-        status__in=OPEN_REVISION_STATUSES).exists()
-    for name in ("number", "uom"):
-        if name in changes and changes[name] != getattr(item, name) and released_once:
-            raise ConflictError(name, f"The {name.replace('uom', 'unit of measure')} of a released item cannot "
-                                      "change; create a new item instead.")
+    if "number" in changes and changes["number"] != item.number and _released_once(item):
+        raise ConflictError("number", "The number of a released item cannot change; create a new item instead.")
+    if (refusal := item_nature_refusal(item, changes)) is not None:
+        raise refusal
     if "number" in changes and changes["number"] != item.number and Item.objects.filter(
             company=item.company, number=changes["number"]).exclude(pk=item.pk).exists():
         raise DomainError("number", f"Item number {changes['number']} is already used in this company.",
@@ -109,19 +147,12 @@ def item_delete(*, instance: Item, actor) -> None:
 @transaction.atomic
 def item_obsolete(*, item: Item, actor) -> Item:
     """Retire an item: no new BOM may use it; its released and open revisions become obsolete."""
-    item = Item.objects.select_for_update().get(pk=item.pk)
-    before = snapshot(item)
-    if Revision.objects.filter(item=item, change_orders__status__in=OPEN_CHANGE_ORDER_STATUSES).exists():
-        raise ConflictError("lifecycle_state", f"{item.number} has a revision on an open change order.")
-    transition(item, verb="obsolete")
-    for revision in item.revisions.select_for_update().exclude(
-            status__in=[RevisionStatus.SUPERSEDED, RevisionStatus.OBSOLETE]):
-        revision_before = snapshot(revision)
-        transition(revision, verb="obsolete")
-        revision.save(update_fields=["status", "updated_at"])
-        record_change(revision, actor=actor, action="obsolete", before=revision_before)
-    item.save(update_fields=["lifecycle_state", "updated_at"])
-    record_change(item, actor=actor, action="obsolete", before=before)
+    with step(item, verb="obsolete", actor=actor, fields=[]) as item:
+        if Revision.objects.filter(item=item, change_orders__status__in=OPEN_CHANGE_ORDER_STATUSES).exists():
+            raise ConflictError("lifecycle_state", f"{item.number} has a revision on an open change order.")
+        for revision in item.revisions.select_for_update().exclude(
+                status__in=[RevisionStatus.SUPERSEDED, RevisionStatus.OBSOLETE]):
+            take_step(revision, verb="obsolete", actor=actor, fields=[])
     return item
 
 
@@ -151,8 +182,8 @@ def revision_create(*, item: Item, actor, effective_from=None, notes: str = "", 
                     copy_from: Revision | None = None) -> Revision:
     """Start the next revision of an item, copied (BOM lines, documents) from its released revision."""
     item = Item.objects.select_for_update().get(pk=item.pk)
-    if company is not None and company.pk != item.company_id:
-        raise DomainError("item", "The item belongs to another company.")
+    if company is not None:
+        require_same_company(company, item=item)
     if item.lifecycle_state == LifecycleState.OBSOLETE:
         raise ConflictError("item", f"{item.number} is obsolete; it gets no new revisions.")
     if (existing := _open_revision(item)) is not None:

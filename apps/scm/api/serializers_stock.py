@@ -54,9 +54,15 @@ class StockMoveSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
     class Meta:
         model = StockMove
         fields = ["id", "company", "item", "quantity", "from_location", "to_location", "lot", "unit_cost", "value",
-                  "status", "reference", "reason", "source_type", "source_id", "done_at", "allowed_transitions",
-                  "created_at", "updated_at"]
-        read_only_fields = ["value", "source_type", "source_id", "done_at"]
+                  "status", "reference", "reason", "source_type", "source_id", "done_at", "reversed_by",
+                  "allowed_transitions", "created_at", "updated_at"]
+        read_only_fields = ["value", "source_type", "source_id", "done_at", "reversed_by"]
+
+
+class ReverseSerializer(serializers.Serializer):
+    """Input of `reverse`: why the move is corrected."""
+
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class ReservationSerializer(WorkflowFieldsMixin, SuiteModelSerializer):

@@ -97,7 +97,8 @@ class StockMoveViewSet(NoUpdateMixin, SuiteModelViewSet):
 
     post = workflow_action("post", stock_move_confirm, summary="Post a draft move")
     cancel = workflow_action("cancel", stock_move_cancel, summary="Cancel a draft move")
-    reverse = workflow_action("reverse", stock_move_reverse, summary="Reverse a done move with a new move")
+    reverse = workflow_action("reverse", stock_move_reverse, input_serializer=s.ReverseSerializer,
+                              summary="Reverse a done move, once, with a new move the other way (returns it)")
 
 
 class ReservationViewSet(NoUpdateMixin, SuiteModelViewSet):

@@ -13,6 +13,7 @@ from apps.core.workflow import Transition, Workflow
 from apps.scm.choices import PurchaseOrderStatus, ReceiptStatus, RequisitionSource, RequisitionStatus
 
 ZERO = Decimal(0)
+MAX_OVER_RECEIPT_PERCENT = 1000
 S = PurchaseOrderStatus
 QUANTITY = {"max_digits": 18, "decimal_places": 4}
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -32,7 +33,8 @@ class PurchasingPolicy(CompanyOwnedModel):
                                              help_text="Orders above this total (company currency) need a "
                                                        "manager's approval.")
     over_receipt_tolerance_percent = models.DecimalField(
-        max_digits=6, decimal_places=2, default=ZERO, validators=[MinValueValidator(ZERO), MaxValueValidator(1000)],
+        max_digits=6, decimal_places=2, default=ZERO,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(MAX_OVER_RECEIPT_PERCENT)],
         help_text="How much more than ordered may be received, in percent of the ordered quantity.")
     quality_hold_location = models.ForeignKey("scm.Location", on_delete=models.PROTECT, null=True, blank=True,
                                               related_name="+", help_text="Where receipts on quality hold go; "
@@ -119,8 +121,8 @@ class PurchaseOrder(CompanyOwnedModel):
     sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     workflow = Workflow("status", {
-        "approve": Transition(sources=[S.DRAFT], target=S.APPROVED, guard="may_approve"),
-        "send": Transition(sources=[S.DRAFT, S.APPROVED], target=S.SENT, guard="may_send"),
+        "approve": Transition(sources=[S.DRAFT], target=S.APPROVED, user_guard="may_approve"),
+        "send": Transition(sources=[S.DRAFT, S.APPROVED], target=S.SENT, user_guard="may_send"),
         "receive_partially": Transition(sources=[S.SENT, S.PARTIALLY_RECEIVED], target=S.PARTIALLY_RECEIVED),
         "receive_fully": Transition(sources=[S.SENT, S.PARTIALLY_RECEIVED], target=S.RECEIVED),
         "close": Transition(sources=[S.PARTIALLY_RECEIVED, S.RECEIVED], target=S.CLOSED, style="outline-secondary"),
@@ -179,6 +181,13 @@ class PurchaseOrderLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="scm_poline_quantity_positive"),
             models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="scm_poline_price_not_negative"),
+            models.CheckConstraint(condition=models.Q(quantity_received__gte=0) & models.Q(quantity_rejected__gte=0),
+                                   name="scm_poline_received_not_negative"),
+            # received may exceed ordered by the company's over-receipt tolerance (checked when receiving), which
+            # is at most MAX_OVER_RECEIPT_PERCENT: a direct write cannot cut a line far below what came in
+            models.CheckConstraint(
+                condition=models.Q(quantity_received__lte=models.F("quantity") * (1 + MAX_OVER_RECEIPT_PERCENT // 100)),
+                name="scm_poline_received_within_max_tolerance"),
         ]
 
     def __str__(self) -> str:

@@ -82,8 +82,13 @@ class ShipmentLine(models.Model):
 
     class Meta:
         ordering = ["shipment", "line_number"]
-        constraints = [models.CheckConstraint(condition=models.Q(quantity__gt=0),
-                                              name="scm_shipmentline_quantity_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="scm_shipmentline_quantity_positive"),
+            # a backorder carries what is left: a line never ships more than it asks for
+            models.CheckConstraint(condition=models.Q(quantity_shipped__gte=0)
+                                   & models.Q(quantity_shipped__lte=models.F("quantity")),
+                                   name="scm_shipmentline_shipped_within_ordered"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.shipment.number}/{self.line_number} {self.item.number}"

@@ -56,11 +56,16 @@ class StockMove(CompanyOwnedModel):
     done_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", db_index=False)
+    reversed_by = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, editable=False,
+                                       related_name="reversal_of",
+                                       help_text="The move that reversed this one (a move is reversed once).")
 
     workflow = Workflow("status", {
         "post": Transition(sources=[MoveStatus.DRAFT], target=MoveStatus.DONE, label="Post"),
         "cancel": Transition(sources=[MoveStatus.DRAFT], target=MoveStatus.CANCELLED, label="Cancel",
                              style="danger"),
+        "reverse": Transition(sources=[MoveStatus.DONE], target=MoveStatus.DONE, label="Reverse", style="warning",
+                              guard=lambda move: move.reversal_refusal()),
     })
 
     class Meta:
@@ -72,6 +77,12 @@ class StockMove(CompanyOwnedModel):
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="scm_move_quantity_positive"),
             models.CheckConstraint(condition=~Q(from_location=F("to_location")), name="scm_move_locations_differ"),
+            # only a done move is reversed, and never by itself
+            models.CheckConstraint(condition=Q(reversed_by__isnull=True) | (Q(status=MoveStatus.DONE)
+                                                                            & ~Q(reversed_by=F("id"))),
+                                   name="scm_move_reversed_when_done"),
+            models.CheckConstraint(condition=~Q(status=MoveStatus.DONE) | Q(done_at__isnull=False),
+                                   name="scm_move_done_has_date"),
         ]
 
     def __str__(self) -> str:
@@ -83,6 +94,26 @@ class StockMove(CompanyOwnedModel):
     @property
     def is_locked(self) -> bool:
         return self.status != MoveStatus.DRAFT
+
+    @property
+    def is_reversal(self) -> bool:
+        """True for a move written by `stock_move_reverse` (its source is the move it reverses)."""
+        return self.source_type == REVERSAL_SOURCE
+
+    def reversal_refusal(self) -> str | None:
+        """Why this move cannot be reversed now, or None: a correction happens once, and a reversal is not
+        itself reversed (that would re-post the original; post a new move instead)."""
+        if self.status != MoveStatus.DONE:
+            return f"Move #{self.pk} is {self.status}: only done moves are reversed."
+        if self.reversed_by_id is not None:
+            return f"Move #{self.pk} was already reversed by move #{self.reversed_by_id}."
+        if self.is_reversal:
+            return (f"Move #{self.pk} is the reversal of move #{self.source_id}; it is not reversed in turn: "
+                    "post a new move instead.")
+        return None
+
+
+REVERSAL_SOURCE = "scm.stockmove"
 
 
 class StockQuant(CompanyOwnedModel):
@@ -158,7 +189,12 @@ class ItemValuation(CompanyOwnedModel):
 
     class Meta:
         ordering = ["item_id"]
-        constraints = [models.UniqueConstraint(fields=["company", "item"], name="scm_valuation_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "item"], name="scm_valuation_unique"),
+            # the last unit out takes the remaining value: nothing in stock is ever worth less than nothing
+            models.CheckConstraint(condition=Q(quantity__gte=0) & Q(value__gte=0) & Q(average_cost__gte=0),
+                                   name="scm_valuation_not_negative"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.quantity} @ {self.average_cost}"

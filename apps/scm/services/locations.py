@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError
 from apps.core.services.records import record_create, record_update
 from apps.scm.choices import VIRTUAL_KINDS, LocationKind
@@ -37,11 +38,9 @@ def warehouse_create(*, company, code: str, name: str, actor, **data) -> Warehou
 def _check_location(*, company, warehouse, parent, kind, instance: Location | None = None) -> None:
     if kind == LocationKind.INTERNAL and warehouse is None:
         raise DomainError("warehouse", "An internal location belongs to a warehouse.")
-    if warehouse is not None and warehouse.company_id != company.pk:
-        raise DomainError("warehouse", "Belongs to another company.")
+    require_same_company(company, warehouse=warehouse)
     if parent is not None:
-        if parent.company_id != company.pk:
-            raise DomainError("parent", "Belongs to another company.")
+        require_same_company(company, parent=parent)
         if parent.warehouse_id != (warehouse.pk if warehouse else None):
             raise DomainError("parent", "The parent location is in another warehouse.")
         node = parent

@@ -16,12 +16,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError, PermissionDeniedError
 from apps.core.numbering import next_number
 from apps.core.permissions import has_company_perm
 from apps.core.selectors import exchange_rate, exchange_rate_or_none
 from apps.core.services.records import record_create, record_update
-from apps.core.workflow import transition
+from apps.core.workflow import step, take_step, transition
 from apps.scm.choices import PurchaseOrderStatus, ReceiptStatus, RequisitionSource, RequisitionStatus
 from apps.scm.models import GoodsReceipt, PurchaseOrder, PurchaseOrderLine, PurchaseRequisition, PurchasingPolicy
 from apps.scm.selectors_purchasing import (
@@ -47,8 +48,7 @@ def purchasing_policy_set(*, company, actor, **fields) -> PurchasingPolicy:
 
 # ---- purchase orders ---------------------------------------------------------------------------
 def _check_supplier(supplier, company) -> None:
-    if supplier.company_id != company.pk:
-        raise DomainError("supplier", "Belongs to another company.")
+    require_same_company(company, supplier=supplier)
     if not supplier.is_supplier:
         raise DomainError("supplier", f"{supplier} is not a supplier.", code="not_a_supplier")
 
@@ -62,8 +62,7 @@ def _build_lines(*, company, supplier, currency, lines: list[dict]) -> list[Purc
         item, quantity = row.get("item"), row.get("quantity")
         if item is None:
             raise DomainError(f"lines.{index}.item", "This field is required.", code="required")
-        if item.company_id != company.pk:
-            raise DomainError(f"lines.{index}.item", "Belongs to another company.")
+        require_same_company(company, **{f"lines.{index}.item": item})
         if quantity is None or Decimal(quantity) <= 0:
             raise DomainError(f"lines.{index}.quantity", "The quantity must be positive.", code="min_value")
         supplier_item = supplier_item_for(supplier=supplier, item=item)
@@ -117,8 +116,7 @@ def purchase_order_create(*, company, actor, supplier, lines: list[dict], curren
                           order_date: datetime.date | None = None, warehouse=None, notes: str = "") -> PurchaseOrder:
     """Create a draft purchase order (number `PO-2026-00001`) with its lines and totals."""
     _check_supplier(supplier, company)
-    if warehouse is not None and warehouse.company_id != company.pk:
-        raise DomainError("warehouse", "Belongs to another company.")
+    require_same_company(company, warehouse=warehouse)
     currency = currency or supplier.currency or company.currency
     order_date = order_date or timezone.localdate()
     built = _build_lines(company=company, supplier=supplier, currency=currency, lines=lines)
@@ -188,13 +186,9 @@ def _approve(order: PurchaseOrder, actor, *, automatic: bool) -> None:
 @transaction.atomic
 def purchase_order_approve(*, purchase_order: PurchaseOrder, actor, comment: str = "") -> PurchaseOrder:
     """Approve a draft; above the threshold only a manager (`scm.approve_purchaseorder`) may."""
-    order = _lock(purchase_order)
-    before = snapshot(order)
-    transition(order, verb="approve")
-    _require_rate(order)
-    _approve(order, actor, automatic=False)
-    order.save()
-    record_change(order, actor=actor, action="approve", before=before)
+    with step(purchase_order, verb="approve", actor=actor, lock=_lock) as order:
+        _require_rate(order)
+        _approve(order, actor, automatic=False)
     return order
 
 
@@ -220,30 +214,19 @@ def purchase_order_send(*, purchase_order: PurchaseOrder, actor) -> PurchaseOrde
 @transaction.atomic
 def purchase_order_cancel(*, purchase_order: PurchaseOrder, actor) -> PurchaseOrder:
     """Cancel an order nothing was received against; its draft receipts are cancelled with it."""
-    order = _lock(purchase_order)
-    before = snapshot(order)
-    transition(order, verb="cancel")
-    order.save()
-    for receipt in GoodsReceipt.objects.select_for_update().filter(purchase_order=order, status=ReceiptStatus.DRAFT):
-        receipt_before = snapshot(receipt)
-        transition(receipt, verb="cancel")
-        receipt.save()
-        record_change(receipt, actor=actor, action="cancel", before=receipt_before)
-    record_change(order, actor=actor, action="cancel", before=before)
+    with step(purchase_order, verb="cancel", actor=actor, lock=_lock) as order:
+        for receipt in GoodsReceipt.objects.filter(purchase_order=order, status=ReceiptStatus.DRAFT).order_by("pk"):
+            take_step(receipt, verb="cancel", actor=actor)
     return order
 
 
 @transaction.atomic
 def purchase_order_close(*, purchase_order: PurchaseOrder, actor) -> PurchaseOrder:
     """Close a (partially) received order: nothing more is expected on it."""
-    order = _lock(purchase_order)
-    if GoodsReceipt.objects.filter(purchase_order=order, status=ReceiptStatus.DRAFT).exists():
-        raise ConflictError("status", f"{order.number} has draft receipts: post or cancel them first.",
-                            code="draft_receipts")
-    before = snapshot(order)
-    transition(order, verb="close")
-    order.save()
-    record_change(order, actor=actor, action="close", before=before)
+    with step(purchase_order, verb="close", actor=actor, lock=_lock) as order:
+        if GoodsReceipt.objects.filter(purchase_order=order, status=ReceiptStatus.DRAFT).exists():
+            raise ConflictError("status", f"{order.number} has draft receipts: post or cancel them first.",
+                                code="draft_receipts")
     return order
 
 
@@ -252,8 +235,7 @@ def purchase_order_close(*, purchase_order: PurchaseOrder, actor) -> PurchaseOrd
 def requisition_create(*, company, actor, item, quantity: Decimal, source: str = RequisitionSource.MANUAL,
                        **fields) -> PurchaseRequisition:
     """Ask for an item to be bought (number `PR-2026-00001`)."""
-    if item.company_id != company.pk:
-        raise DomainError("item", "Belongs to another company.")
+    require_same_company(company, item=item)
     if quantity is None or quantity <= 0:
         raise DomainError("quantity", "The quantity must be positive.", code="min_value")
     supplier = fields.get("supplier")
@@ -276,12 +258,7 @@ def requisition_update(*, instance: PurchaseRequisition, actor, **fields) -> Pur
 
 @transaction.atomic
 def requisition_cancel(*, requisition: PurchaseRequisition, actor) -> PurchaseRequisition:
-    requisition = PurchaseRequisition.objects.select_for_update().get(pk=requisition.pk)
-    before = snapshot(requisition)
-    transition(requisition, verb="cancel")
-    requisition.save()
-    record_change(requisition, actor=actor, action="cancel", before=before)
-    return requisition
+    return take_step(requisition, verb="cancel", actor=actor)
 
 
 @transaction.atomic

@@ -8,10 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError
 from apps.core.numbering import next_number
 from apps.core.outbox import emit
-from apps.core.workflow import transition
+from apps.core.workflow import step, take_step, transition
 from apps.plm.choices import Tracking
 from apps.scm.choices import LocationKind, ReceiptStatus
 from apps.scm.events import GOODS_RECEIPT_POSTED, goods_receipt_posted_payload
@@ -77,8 +78,7 @@ def _validated_lines(order: PurchaseOrder, rows: list[dict], *, tolerance: Decim
         location = row.get("location") or receiving_location(warehouse=order.warehouse)
         if location is None:
             raise DomainError(f"{prefix}location", "Choose the destination location.", code="required")
-        if location.company_id != order.company_id:
-            raise DomainError(f"{prefix}location", "Belongs to another company.")
+        require_same_company(order.company_id, **{f"{prefix}location": location})
         if location.kind != LocationKind.INTERNAL:
             raise DomainError(f"{prefix}location", f"{location.code} is not a warehouse location.",
                               code="not_internal")
@@ -110,8 +110,7 @@ def goods_receipt_create(*, company, actor, purchase_order: PurchaseOrder, lines
                          received_on: datetime.date | None = None, delivery_note: str = "",
                          notes: str = "") -> GoodsReceipt:
     """Record a draft receipt (number `GR-2026-00001`) against a sent purchase order."""
-    if purchase_order.company_id != company.pk:
-        raise DomainError("purchase_order", "Belongs to another company.")
+    require_same_company(company, purchase_order=purchase_order)
     order = PurchaseOrder.objects.select_related("company").get(pk=purchase_order.pk)
     _check_receivable(order)
     built = _validated_lines(order, lines, tolerance=purchasing_policy(company=company).over_receipt_tolerance_percent)
@@ -148,76 +147,73 @@ def goods_receipt_update(*, instance: GoodsReceipt, actor, **fields) -> GoodsRec
 
 @transaction.atomic
 def goods_receipt_cancel(*, receipt: GoodsReceipt, actor) -> GoodsReceipt:
-    receipt = GoodsReceipt.objects.select_for_update().get(pk=receipt.pk)
-    before = snapshot(receipt)
-    transition(receipt, verb="cancel")
-    receipt.save()
-    record_change(receipt, actor=actor, action="cancel", before=before)
-    return receipt
+    return take_step(receipt, verb="cancel", actor=actor)
+
+
+def _lock(receipt: GoodsReceipt) -> GoodsReceipt:
+    return (GoodsReceipt.objects.select_for_update(of=("self",)).select_related("company", "company__currency")
+            .get(pk=receipt.pk))
 
 
 @transaction.atomic
 def goods_receipt_post(*, receipt: GoodsReceipt, actor) -> GoodsReceipt:
     """Post a draft receipt, once: stock moves supplier → destination at the PO price (company currency),
     PO received quantities and status, and the `scm.goods_receipt.posted` event."""
-    receipt = GoodsReceipt.objects.select_for_update(of=("self",)).select_related(
-        "company", "company__currency").get(pk=receipt.pk)
-    before = snapshot(receipt)
-    transition(receipt, verb="post")  # a second post answers 409: one set of moves
-    order = (PurchaseOrder.objects.select_for_update(of=("self",)).select_related("company")
-             .get(pk=receipt.purchase_order_id))
-    _check_receivable(order)
-    po_lines = {line.pk: line for line in
-                PurchaseOrderLine.objects.select_for_update().filter(purchase_order=order).order_by("pk")}
-    lines = list(receipt.lines.select_related("location", "purchase_order_line__item").order_by("pk"))
-    # re-check against what other receipts posted meanwhile
-    _validated_lines(order, [{"purchase_order_line": po_lines[line.purchase_order_line_id], "quantity": line.quantity,
-                              "quantity_rejected": line.quantity_rejected, "lot_code": line.lot_code,
-                              "location": line.location, "quality_hold": line.quality_hold} for line in lines],
-                     tolerance=purchasing_policy(company=receipt.company).over_receipt_tolerance_percent)
-    supplier_location = virtual_location(company=receipt.company, kind=LocationKind.SUPPLIER)
-    hold = None
-    specs, moved = [], []
-    for index, line in enumerate(lines):
-        po_line = po_lines[line.purchase_order_line_id]
-        destination = line.location
-        if line.quality_hold:
-            hold = hold or quality_hold_location(company=receipt.company, warehouse=line.location.warehouse)
-            if hold is None:
-                raise DomainError(f"lines.{index}.quality_hold", f"Warehouse {line.location.warehouse} has no "
-                                                                 f"quality-hold location.", code="no_hold_location")
-            destination = hold
-        po_line.quantity_received += line.quantity
-        po_line.quantity_rejected += line.quantity_rejected
-        if line.quantity <= 0:
-            moved.append((line, None, destination))
-            continue
-        lot = lot_get_or_create(company=receipt.company, item=po_line.item, code=line.lot_code,
-                                expires_on=line.expires_on, actor=actor) if line.lot_code else None
-        specs.append(MoveSpec(item=po_line.item, quantity=line.quantity, from_location=supplier_location,
-                              to_location=destination, lot=lot,
-                              unit_cost=(po_line.unit_price * order.exchange_rate).quantize(COST_PLACES),
-                              reference=f"{receipt.number} {order.number}", source=line))
-        moved.append((line, len(specs) - 1, destination))
-    moves = stock_moves_post(company=receipt.company, moves=specs, actor=actor) if specs else []
-    posted = []
-    for line, move_index, destination in moved:
-        move = moves[move_index] if move_index is not None else None
-        if move is not None:
-            line.stock_move = move
-            line.save(update_fields=["stock_move"])
-        posted.append((line, move, destination))
-    for po_line in po_lines.values():
-        po_line.save(update_fields=["quantity_received", "quantity_rejected"])
-    order_before = snapshot(order)
-    complete = all(line.quantity_received >= line.quantity for line in po_lines.values())
-    transition(order, verb="receive_fully" if complete else "receive_partially")
-    order.save(update_fields=["status", "updated_at"])
-    record_change(order, actor=actor, action="receive", before=order_before)
-    receipt.posted_at = timezone.now()
-    receipt.posted_by = actor if getattr(actor, "pk", None) else None
-    receipt.save()
-    record_change(receipt, actor=actor, action="post", before=before)
+    # a second post answers 409: one set of moves
+    with step(receipt, verb="post", actor=actor, lock=_lock, fields=["posted_at", "posted_by"]) as receipt:
+        order = (PurchaseOrder.objects.select_for_update(of=("self",)).select_related("company")
+                 .get(pk=receipt.purchase_order_id))
+        _check_receivable(order)
+        po_lines = {line.pk: line for line in
+                    PurchaseOrderLine.objects.select_for_update().filter(purchase_order=order).order_by("pk")}
+        lines = list(receipt.lines.select_related("location", "purchase_order_line__item").order_by("pk"))
+        # re-check against what other receipts posted meanwhile
+        _validated_lines(order, [{"purchase_order_line": po_lines[line.purchase_order_line_id],
+                                  "quantity": line.quantity, "quantity_rejected": line.quantity_rejected,
+                                  "lot_code": line.lot_code, "location": line.location,
+                                  "quality_hold": line.quality_hold} for line in lines],
+                         tolerance=purchasing_policy(company=receipt.company).over_receipt_tolerance_percent)
+        supplier_location = virtual_location(company=receipt.company, kind=LocationKind.SUPPLIER)
+        hold = None
+        specs, moved = [], []
+        for index, line in enumerate(lines):
+            po_line = po_lines[line.purchase_order_line_id]
+            destination = line.location
+            if line.quality_hold:
+                hold = hold or quality_hold_location(company=receipt.company, warehouse=line.location.warehouse)
+                if hold is None:
+                    raise DomainError(f"lines.{index}.quality_hold", f"Warehouse {line.location.warehouse} has no "
+                                                                     f"quality-hold location.", code="no_hold_location")
+                destination = hold
+            po_line.quantity_received += line.quantity
+            po_line.quantity_rejected += line.quantity_rejected
+            if line.quantity <= 0:
+                moved.append((line, None, destination))
+                continue
+            lot = lot_get_or_create(company=receipt.company, item=po_line.item, code=line.lot_code,
+                                    expires_on=line.expires_on, actor=actor) if line.lot_code else None
+            specs.append(MoveSpec(item=po_line.item, quantity=line.quantity, from_location=supplier_location,
+                                  to_location=destination, lot=lot,
+                                  unit_cost=(po_line.unit_price * order.exchange_rate).quantize(COST_PLACES),
+                                  reference=f"{receipt.number} {order.number}", source=line))
+            moved.append((line, len(specs) - 1, destination))
+        moves = stock_moves_post(company=receipt.company, moves=specs, actor=actor) if specs else []
+        posted = []
+        for line, move_index, destination in moved:
+            move = moves[move_index] if move_index is not None else None
+            if move is not None:
+                line.stock_move = move
+                line.save(update_fields=["stock_move"])
+            posted.append((line, move, destination))
+        for po_line in po_lines.values():
+            po_line.save(update_fields=["quantity_received", "quantity_rejected"])
+        order_before = snapshot(order)
+        complete = all(line.quantity_received >= line.quantity for line in po_lines.values())
+        transition(order, verb="receive_fully" if complete else "receive_partially")
+        order.save(update_fields=["status", "updated_at"])
+        record_change(order, actor=actor, action="receive", before=order_before)
+        receipt.posted_at = timezone.now()
+        receipt.posted_by = actor if getattr(actor, "pk", None) else None
     emit(GOODS_RECEIPT_POSTED, company=receipt.company, subject=receipt,
          payload=goods_receipt_posted_payload(receipt, posted))
     return receipt

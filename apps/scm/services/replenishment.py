@@ -4,6 +4,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from django.db import transaction
 
+from apps.core.checks import require_same_company
 from apps.core.errors import DomainError
 from apps.core.services.records import record_create, record_delete, record_update
 from apps.scm.choices import RequisitionSource, RequisitionStatus
@@ -13,10 +14,7 @@ from apps.scm.services.purchasing import requisition_create
 
 
 def _check_rule(*, company, item, warehouse, min_quantity, max_quantity, multiple) -> None:
-    if item is not None and item.company_id != company.pk:
-        raise DomainError("item", "Belongs to another company.")
-    if warehouse is not None and warehouse.company_id != company.pk:
-        raise DomainError("warehouse", "Belongs to another company.")
+    require_same_company(company, item=item, warehouse=warehouse)
     if min_quantity is not None and max_quantity is not None and max_quantity < min_quantity:
         raise DomainError("max_quantity", f"The maximum ({max_quantity}) cannot be below the minimum "
                                           f"({min_quantity}).", code="below_minimum")

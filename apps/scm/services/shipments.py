@@ -5,6 +5,7 @@ open on a backorder shipment, reserved anew.
 """
 
 import datetime
+from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -12,17 +13,18 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError
 from apps.core.models import Event, Party
 from apps.core.numbering import next_number
 from apps.core.outbox import emit
-from apps.core.workflow import transition
+from apps.core.workflow import step, transition
 from apps.plm.models import Item
 from apps.scm.choices import LocationKind, ReservationStatus, ShipmentStatus
 from apps.scm.events import SHIPMENT_SHIPPED, shipment_shipped_payload
 from apps.scm.models import Lot, Shipment, ShipmentAllocation, ShipmentLine, StockQuant, Warehouse
 from apps.scm.services.locations import virtual_location
-from apps.scm.services.stock import reservation_consume, reservation_release, stock_reserve
+from apps.scm.services.stock import lock_stock, reservation_consume, reservation_release, stock_reserve
 
 ZERO = Decimal(0)
 
@@ -39,8 +41,7 @@ def _build_lines(company, rows: list[dict]) -> list[ShipmentLine]:
         item, quantity, lot = row.get("item"), row.get("quantity"), row.get("lot")
         if item is None:
             raise DomainError(f"lines.{index}.item", "This field is required.", code="required")
-        if item.company_id != company.pk:
-            raise DomainError(f"lines.{index}.item", "Belongs to another company.")
+        require_same_company(company, **{f"lines.{index}.item": item})
         if quantity is None or Decimal(quantity) <= 0:
             raise DomainError(f"lines.{index}.quantity", "The quantity must be positive.", code="min_value")
         if lot is not None and lot.item_id != item.pk:
@@ -56,16 +57,14 @@ def shipment_create(*, company, actor, customer: Party, lines: list[dict], wareh
                     tracking_number: str = "", notes: str = "", source_event: Event | None = None,
                     backorder_of: Shipment | None = None) -> Shipment:
     """Create a draft shipment (number `SH-2026-00001`) of items to a customer from a warehouse."""
-    if customer.company_id != company.pk:
-        raise DomainError("customer", "Belongs to another company.")
+    require_same_company(company, customer=customer)
     if not customer.is_customer:
         raise DomainError("customer", f"{customer} is not a customer.", code="not_a_customer")
     if warehouse is None:
         warehouse = Warehouse.objects.filter(company=company, is_active=True).order_by("code").first()
         if warehouse is None:
             raise DomainError("warehouse", "The company has no warehouse to ship from.", code="required")
-    if warehouse.company_id != company.pk:
-        raise DomainError("warehouse", "Belongs to another company.")
+    require_same_company(company, warehouse=warehouse)
     built = _build_lines(company, lines)
     shipment = Shipment.objects.create(
         company=company, number=next_number(company=company, doc_type="SH"), customer=customer, warehouse=warehouse,
@@ -135,16 +134,23 @@ def _allocate(shipment: Shipment, line: ShipmentLine, actor) -> Decimal:
     return reserved
 
 
+def _lock_warehouse_stock(shipment: Shipment, lines: list[ShipmentLine]) -> None:
+    """Lock the valuations of the lines' items, then their quants in the shipment's warehouse (the suite's
+    lock order), before any line reserves: lines name items in any order."""
+    keys = StockQuant.objects.filter(item__in=[line.item_id for line in lines],
+                                     location__warehouse=shipment.warehouse).values_list("item_id", "location_id",
+                                                                                         "lot_id")
+    lock_stock(company=shipment.company, items=[line.item_id for line in lines], quant_keys=list(keys))
+
+
 @transaction.atomic
 def shipment_reserve(*, shipment: Shipment, actor) -> Shipment:
     """Reserve stock for every line from the shipment's warehouse; a shortage stays open (partly reserved)."""
-    shipment = _lock(shipment)
-    before = snapshot(shipment)
-    transition(shipment, verb="reserve")
-    for line in shipment.lines.select_related("item", "lot").order_by("line_number"):
-        _allocate(shipment, line, actor)
-    shipment.save()
-    record_change(shipment, actor=actor, action="reserve", before=before)
+    with step(shipment, verb="reserve", actor=actor, lock=_lock) as shipment:
+        lines = list(shipment.lines.select_related("item", "lot").order_by("line_number"))
+        _lock_warehouse_stock(shipment, lines)
+        for line in lines:
+            _allocate(shipment, line, actor)
     return shipment
 
 
@@ -267,15 +273,11 @@ def _swap_to_lot(shipment: Shipment, *, item: Item, lot: Lot, location, quantity
 @transaction.atomic
 def shipment_pack(*, shipment: Shipment, actor, package_count: int = 1, weight_kg: Decimal | None = None) -> Shipment:
     """Mark the picked goods packed (number of packages, weight)."""
-    shipment = _lock(shipment)
-    before = snapshot(shipment)
-    transition(shipment, verb="pack")
-    if package_count is None or package_count < 1:
-        raise DomainError("package_count", "At least one package.", code="min_value")
-    shipment.package_count = package_count
-    shipment.weight_kg = weight_kg
-    shipment.save()
-    record_change(shipment, actor=actor, action="pack", before=before)
+    with step(shipment, verb="pack", actor=actor, lock=_lock) as shipment:
+        if package_count is None or package_count < 1:
+            raise DomainError("package_count", "At least one package.", code="min_value")
+        shipment.package_count = package_count
+        shipment.weight_kg = weight_kg
     return shipment
 
 
@@ -287,51 +289,74 @@ def _release_open(allocations, actor) -> None:
             reservation_release(reservation=reservation, actor=actor)
 
 
+def _lock_allocations(shipment: Shipment) -> list[ShipmentAllocation]:
+    """The shipment's allocations, locked with their reservations; then the valuations and quants they touch,
+    all in the suite's lock order (by item, location, lot; not in line order)."""
+    allocations = list(ShipmentAllocation.objects.select_for_update(of=("self",))
+                       .filter(line__shipment=shipment).select_related("line", "line__item", "reservation", "lot")
+                       .order_by("line__line_number", "id"))
+    if allocations:  # every item of the shipment: a backorder reserves those that were short
+        lock_stock(company=shipment.company, reservations=[a.reservation_id for a in allocations],
+                   items=list(shipment.lines.values_list("item_id", flat=True)),
+                   quant_keys=[(a.line.item_id, a.location_id, a.lot_id) for a in allocations])
+    return allocations
+
+
+def _shipping_plan(shipment: Shipment) -> tuple[dict[int, Decimal], list[dict]]:
+    """What shipping will take: {allocation id: quantity} (what is picked; everything reserved when nothing
+    was picked), and the lines of the backorder for what is left (empty when nothing is left)."""
+    allocations = list(ShipmentAllocation.objects.filter(line__shipment=shipment))
+    anything_picked = any(a.quantity_picked > 0 for a in allocations)
+    to_ship = {a.pk: a.quantity_picked if anything_picked else a.quantity for a in allocations}
+    shipping: dict[int, Decimal] = defaultdict(Decimal)
+    for allocation in allocations:
+        shipping[allocation.line_id] += max(to_ship[allocation.pk], ZERO)
+    rest = [{"item": line.item, "quantity": line.quantity - line.quantity_shipped - shipping[line.pk],
+             "lot": line.lot, "due_date": line.due_date}
+            for line in shipment.lines.select_related("item", "lot").order_by("line_number")
+            if line.quantity > line.quantity_shipped + shipping[line.pk]]
+    return to_ship, rest
+
+
 @transaction.atomic
 def shipment_ship(*, shipment: Shipment, actor, carrier: str = "", tracking_number: str = "") -> Shipment:
     """Ship what is picked (everything reserved when nothing was picked): stock moves to the customer
     location, `scm.shipment.shipped`, and a backorder shipment for what is left."""
-    shipment = _lock(shipment)
-    before = snapshot(shipment)
-    transition(shipment, verb="ship")
-    allocations = list(ShipmentAllocation.objects.select_for_update(of=("self",))
-                       .filter(line__shipment=shipment).select_related("line", "line__item", "reservation", "lot")
-                       .order_by("line__line_number", "id"))
-    anything_picked = any(a.quantity_picked > 0 for a in allocations)
-    customer_location = virtual_location(company=shipment.company, kind=LocationKind.CUSTOMER)
-    shipped = []
-    for allocation in allocations:
-        quantity = allocation.quantity_picked if anything_picked else allocation.quantity
-        if quantity <= 0:
-            continue
-        move = reservation_consume(reservation=allocation.reservation, to_location=customer_location, actor=actor,
-                                   quantity=quantity, reference=shipment.number, source=allocation.line)
-        allocation.quantity_picked = quantity
-        allocation.stock_move = move
-        allocation.save(update_fields=["quantity_picked", "stock_move"])
-        ShipmentLine.objects.filter(pk=allocation.line_id).update(quantity_shipped=F("quantity_shipped") + quantity)
-        shipped.append((allocation.line, move))
-    if not shipped:
-        raise ConflictError("status", f"Nothing to ship on {shipment.number}: no stock is reserved or picked.",
-                            code="nothing_to_ship")
-    _release_open(allocations, actor)
-    shipment.shipped_at = timezone.now()
-    shipment.shipped_by = actor if getattr(actor, "pk", None) else None
-    shipment.carrier = carrier or shipment.carrier
-    shipment.tracking_number = tracking_number or shipment.tracking_number
-    shipment.save()
-    rest = [{"item": line.item, "quantity": line.quantity - line.quantity_shipped, "lot": line.lot,
-             "due_date": line.due_date}
-            for line in shipment.lines.select_related("item", "lot").order_by("line_number")
-            if line.quantity > line.quantity_shipped]
-    if rest:
-        backorder = shipment_create(company=shipment.company, actor=actor, customer=shipment.customer,
-                                    warehouse=shipment.warehouse, lines=rest,
-                                    sales_order_number=shipment.sales_order_number,
-                                    planned_date=shipment.planned_date, notes=f"Backorder of {shipment.number}",
-                                    backorder_of=shipment)
-        shipment_reserve(shipment=backorder, actor=actor)
-    record_change(shipment, actor=actor, action="ship", before=before)
+    fields = ["shipped_at", "shipped_by", "carrier", "tracking_number"]
+    with step(shipment, verb="ship", actor=actor, lock=_lock, fields=fields) as shipment:
+        to_ship, rest = _shipping_plan(shipment)
+        backorder = None
+        if rest and any(to_ship.values()):
+            # the backorder's number is drawn before any stock is locked (the suite's lock order)
+            backorder = shipment_create(company=shipment.company, actor=actor, customer=shipment.customer,
+                                        warehouse=shipment.warehouse, lines=rest,
+                                        sales_order_number=shipment.sales_order_number,
+                                        planned_date=shipment.planned_date, notes=f"Backorder of {shipment.number}",
+                                        backorder_of=shipment)
+        allocations = _lock_allocations(shipment)
+        customer_location = virtual_location(company=shipment.company, kind=LocationKind.CUSTOMER)
+        shipped = []
+        for allocation in allocations:
+            quantity = to_ship[allocation.pk]
+            if quantity <= 0:
+                continue
+            move = reservation_consume(reservation=allocation.reservation, to_location=customer_location, actor=actor,
+                                       quantity=quantity, reference=shipment.number, source=allocation.line)
+            allocation.quantity_picked = quantity
+            allocation.stock_move = move
+            allocation.save(update_fields=["quantity_picked", "stock_move"])
+            ShipmentLine.objects.filter(pk=allocation.line_id).update(quantity_shipped=F("quantity_shipped") + quantity)
+            shipped.append((allocation.line, move))
+        if not shipped:
+            raise ConflictError("status", f"Nothing to ship on {shipment.number}: no stock is reserved or picked.",
+                                code="nothing_to_ship")
+        _release_open(allocations, actor)
+        shipment.shipped_at = timezone.now()
+        shipment.shipped_by = actor if getattr(actor, "pk", None) else None
+        shipment.carrier = carrier or shipment.carrier
+        shipment.tracking_number = tracking_number or shipment.tracking_number
+        if backorder is not None:
+            shipment_reserve(shipment=backorder, actor=actor)
     emit(SHIPMENT_SHIPPED, company=shipment.company, subject=shipment,
          payload=shipment_shipped_payload(shipment, shipped))
     return shipment
@@ -340,12 +365,8 @@ def shipment_ship(*, shipment: Shipment, actor, carrier: str = "", tracking_numb
 @transaction.atomic
 def shipment_cancel(*, shipment: Shipment, actor) -> Shipment:
     """Cancel an unshipped shipment and give its reservations back."""
-    shipment = _lock(shipment)
-    before = snapshot(shipment)
-    transition(shipment, verb="cancel")
-    _release_open(ShipmentAllocation.objects.filter(line__shipment=shipment).select_related("reservation"), actor)
-    shipment.save()
-    record_change(shipment, actor=actor, action="cancel", before=before)
+    with step(shipment, verb="cancel", actor=actor, lock=_lock) as shipment:
+        _release_open(_lock_allocations(shipment), actor)
     return shipment
 
 

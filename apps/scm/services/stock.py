@@ -1,7 +1,22 @@
 """The stock ledger's writes: posting moves (set-based), lots, reservations, cycle counts.
 
-Locking order everywhere: the item's valuation row, then its quants ordered by
-(item, location, lot). A reservation locks only its one quant, so the order holds.
+One lock order for the whole suite (ARCHITECTURE.md, section 4), so that two transactions never wait
+for each other in a circle (PostgreSQL would break the circle by failing one of them):
+
+1. the rows of the documents the service works on: the order, shipment, work order, count or move it
+   was called for, then that document's reservations (by id);
+2. the document numbers it draws (`apps.core.numbering.next_number`): a backorder's number is drawn
+   before any stock is locked, never after;
+3. the item valuations (`ItemValuation`), by item id: every item whose stock the transaction touches,
+   all of them before any quant;
+4. the quants (`StockQuant`), by (item, location, lot), untracked stock first.
+
+`lock_stock(company=..., reservations=..., items=..., quant_keys=...)` takes steps 1 (reservations), 3
+and 4 in that order. A service that touches several items calls it once, before its first reservation
+or move; the locks each reservation or posting takes afterwards are then rows it already holds. A
+single reservation, release or posting locks its item's valuation before its quant, so no quant is
+ever locked by a transaction that does not hold its item's valuation: quant locks cannot close a
+circle, and valuations are always taken in item order.
 """
 
 from collections import defaultdict
@@ -13,10 +28,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError, TransitionNotAllowed
 from apps.core.numbering import next_number
 from apps.core.outbox import emit
-from apps.core.workflow import transition
+from apps.core.workflow import step, take_step, transition
 from apps.plm.choices import Tracking
 from apps.plm.models import Item
 from apps.scm.choices import CycleCountStatus, LocationKind, MoveStatus, ReservationStatus
@@ -65,11 +81,8 @@ def _quantity(value, field: str) -> Decimal:
 def _validate(company, spec: MoveSpec, prefix: str) -> Decimal:
     quantity = _quantity(spec.quantity, f"{prefix}quantity")
     item = spec.item
-    if item.company_id != company.pk:
-        raise DomainError(f"{prefix}item", "Belongs to another company.")
-    for name in ("from_location", "to_location"):
-        if getattr(spec, name).company_id != company.pk:
-            raise DomainError(f"{prefix}{name}", "Belongs to another company.")
+    require_same_company(company, **{f"{prefix}item": item, f"{prefix}from_location": spec.from_location,
+                                     f"{prefix}to_location": spec.to_location})
     if spec.from_location.pk == spec.to_location.pk:
         raise DomainError(f"{prefix}to_location", "The destination must differ from the source location.")
     lot = spec.lot
@@ -144,6 +157,51 @@ def _lock_quants(keys: list[tuple[int, int, int | None]]) -> dict[tuple, tuple[i
             [_array(k[0] for k in keys), _array(k[1] for k in keys), _array(k[2] for k in keys)],
         )
         return {(r[1], r[2], r[3]): (r[0], r[4], r[5]) for r in cursor.fetchall()}
+
+
+def _pk(value) -> int | None:
+    return getattr(value, "pk", value)
+
+
+def lock_stock(*, company, reservations=(), items=(), quant_keys=()) -> None:
+    """Lock, in the suite's order (module docstring), what a stock service is about to change.
+
+    `reservations`: Reservations (or ids), locked by id; `items`: Items (or ids) whose valuation rows are
+    locked by item id (created when missing); `quant_keys`: (item, location, lot) triples of existing quants
+    (lot None: untracked stock) or (item, location) pairs for every lot of the item there, locked by
+    (item, location, lot) after all valuations. The items of the reservations and quant keys are included.
+    """
+    reservation_ids = sorted({_pk(r) for r in reservations})
+    item_ids = {_pk(i) for i in items}
+    if reservation_ids:
+        locked = list(Reservation.objects.select_for_update().filter(pk__in=reservation_ids).order_by("pk")
+                      .values_list("item_id", flat=True))
+        item_ids.update(locked)
+    exact, anywhere = set(), set()
+    for key in quant_keys:
+        item_id, location_id = _pk(key[0]), _pk(key[1])
+        item_ids.add(item_id)
+        if len(key) == 2:
+            anywhere.add((item_id, location_id))
+        else:
+            exact.add((item_id, location_id, _pk(key[2])))
+    if item_ids:
+        _lock_valuations(company, sorted(item_ids))
+    rows = sorted([(i, loc, None, True) for i, loc in anywhere]
+                  + [(i, loc, lot, False) for i, loc, lot in exact if (i, loc) not in anywhere],
+                  key=lambda k: (k[0], k[1], k[2] or 0))
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        # one index lookup per key, in the keys' (sorted) order, which is the order the rows are locked in
+        cursor.execute(
+            "SELECT q.id FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::boolean[]) WITH ORDINALITY"
+            " AS k(item_id, location_id, lot_id, any_lot, ord) CROSS JOIN LATERAL (SELECT q.id FROM scm_stockquant q"
+            " WHERE q.item_id = k.item_id AND q.location_id = k.location_id AND (k.any_lot OR q.lot_id IS NOT"
+            " DISTINCT FROM k.lot_id) ORDER BY q.lot_id NULLS FIRST FOR UPDATE) q ORDER BY k.ord",
+            [_array(r[0] for r in rows), _array(r[1] for r in rows), _array(r[2] for r in rows),
+             "{" + ",".join("true" if r[3] else "false" for r in rows) + "}"],
+        )
 
 
 def _apply(company, specs: list[MoveSpec], quantities: list[Decimal], *, prefix_of, now,
@@ -312,6 +370,7 @@ def _insert_moves(company, specs, quantities, costs, *, actor, now, writes=()) -
             "lot_id": spec.lot.pk if spec.lot else None, "unit_cost": cost, "value": value,
             "status": MoveStatus.DONE.value, "reference": spec.reference[:100], "reason": spec.reason[:200],
             "source_type": source_type, "source_id": source_id, "done_at": now, "created_by_id": user_id,
+            "reversed_by_id": None,
         })
     columns = _MOVE_COLUMNS[1:]
     prefix, prefix_params = _with_writes(writes)
@@ -328,7 +387,8 @@ def _insert_moves(company, specs, quantities, costs, *, actor, now, writes=()) -
             types = {"company_id": "bigint", "item_id": "bigint", "quantity": "numeric",
                      "from_location_id": "bigint", "to_location_id": "bigint", "lot_id": "bigint",
                      "unit_cost": "numeric", "value": "numeric", "done_at": "timestamptz",
-                     "created_by_id": "integer", "created_at": "timestamptz", "updated_at": "timestamptz"}
+                     "created_by_id": "integer", "created_at": "timestamptz", "updated_at": "timestamptz",
+                     "reversed_by_id": "bigint"}
             column_list = ", ".join(columns)
             unnest = ", ".join(f"%s::{types.get(c, 'text')}[]" for c in columns)
             cursor.execute(
@@ -411,48 +471,52 @@ def stock_move_create_draft(*, company, item, quantity, from_location, to_locati
     return move
 
 
+def _lock_move(move: StockMove) -> StockMove:
+    return StockMove.objects.select_for_update(of=("self",)).select_related(
+        "company", "item", "from_location", "to_location", "lot").get(pk=move.pk)
+
+
 @transaction.atomic
 def stock_move_confirm(*, move: StockMove, actor) -> StockMove:
     """Post a draft move: it becomes done and changes the stock."""
-    move = StockMove.objects.select_for_update(of=("self",)).select_related(
-        "company", "item", "from_location", "to_location", "lot").get(pk=move.pk)
-    before = snapshot(move)
-    transition(move, verb="post")
-    spec = MoveSpec(item=move.item, quantity=move.quantity, from_location=move.from_location,
-                    to_location=move.to_location, lot=move.lot, unit_cost=move.unit_cost)
-    quantity = _validate(move.company, spec, "")
-    move.done_at = timezone.now()
-    [(move.unit_cost, move.value)], writes = _apply(move.company, [spec], [quantity], prefix_of=lambda i: "",
-                                                    now=move.done_at)
-    _run_writes(writes)
-    _check_serials([spec], lambda i: "")
-    move.save(update_fields=["status", "unit_cost", "value", "done_at", "updated_at"])
-    record_change(move, actor=actor, action="post", before=before)
+    with step(move, verb="post", actor=actor, lock=_lock_move, fields=["unit_cost", "value", "done_at"]) as move:
+        spec = MoveSpec(item=move.item, quantity=move.quantity, from_location=move.from_location,
+                        to_location=move.to_location, lot=move.lot, unit_cost=move.unit_cost)
+        quantity = _validate(move.company, spec, "")
+        move.done_at = timezone.now()
+        [(move.unit_cost, move.value)], writes = _apply(move.company, [spec], [quantity], prefix_of=lambda i: "",
+                                                        now=move.done_at)
+        _run_writes(writes)
+        _check_serials([spec], lambda i: "")
     return move
 
 
 @transaction.atomic
 def stock_move_cancel(*, move: StockMove, actor) -> StockMove:
     """Cancel a draft move (done moves are never cancelled: reverse them)."""
-    move = StockMove.objects.select_for_update().get(pk=move.pk)
-    before = snapshot(move)
-    transition(move, verb="cancel")
-    move.save(update_fields=["status", "updated_at"])
-    record_change(move, actor=actor, action="cancel", before=before)
-    return move
+    return take_step(move, verb="cancel", actor=actor, fields=[])
 
 
 @transaction.atomic
 def stock_move_reverse(*, move: StockMove, actor, reason: str = "") -> StockMove:
-    """Correct a done move with a new move the other way, at the original cost."""
-    move = StockMove.objects.select_related("company", "item", "from_location", "to_location", "lot").get(
-        pk=move.pk)
-    if move.status != MoveStatus.DONE:
-        raise ConflictError("status", "Only done moves can be reversed.")
-    return stock_move_post(company=move.company, item=move.item, quantity=move.quantity,
-                           from_location=move.to_location, to_location=move.from_location, lot=move.lot,
-                           unit_cost=move.unit_cost, reference=f"Reversal of move {move.pk}", source=move,
-                           reason=reason or "Reversal", actor=actor)
+    """Correct a done move, once, with a new move the other way at the original cost; returns the reversal.
+
+    A second reversal, or reversing a reversal, answers 409 naming the move that already corrected it. The
+    move's row is locked first, so of two concurrent reversals exactly one writes a move."""
+    move = _lock_move(move)
+    before = snapshot(move)
+    transition(move, verb="reverse")  # 409 with the reason: not done, already reversed, or itself a reversal
+    reversal = stock_move_post(company=move.company, item=move.item, quantity=move.quantity,
+                               from_location=move.to_location, to_location=move.from_location, lot=move.lot,
+                               unit_cost=move.unit_cost, reference=f"Reversal of move {move.pk}", source=move,
+                               reason=reason or "Reversal", actor=actor)
+    # the row lock makes this the only writer; the condition keeps the database from ever recording two
+    if not StockMove.objects.filter(pk=move.pk, reversed_by__isnull=True).update(reversed_by=reversal,
+                                                                                 updated_at=timezone.now()):
+        raise ConflictError("status", f"Move #{move.pk} was reversed meanwhile.", code="already_reversed")
+    move.reversed_by = reversal
+    record_change(move, actor=actor, action="reverse", before=before)
+    return reversal
 
 
 @transaction.atomic
@@ -461,8 +525,7 @@ def lot_get_or_create(*, company, item, code: str, expires_on=None, actor=None) 
     code = (code or "").strip()
     if not code:
         raise DomainError("lot", "Enter a lot or serial number.", code="required")
-    if item.company_id != company.pk:
-        raise DomainError("item", "Belongs to another company.")
+    require_same_company(company, item=item)
     if item.tracking == Tracking.NONE:
         raise DomainError("lot", f"Item {item.number} is not tracked by lot or serial.")
     lot, created = Lot.objects.get_or_create(
@@ -498,10 +561,7 @@ def stock_reserve(*, company, item, location, quantity, lot=None, reference: str
                   actor) -> Reservation:
     """Hold `quantity` of an item (lot) at a location for a document; 409 with `available` if short."""
     quantity = _quantity(quantity, "quantity")
-    if item.company_id != company.pk:
-        raise DomainError("item", "Belongs to another company.")
-    if location.company_id != company.pk:
-        raise DomainError("location", "Belongs to another company.")
+    require_same_company(company, item=item, location=location)
     if not location.is_internal:
         raise DomainError("location", "Stock can only be reserved at an internal location.")
     if location.is_quality_hold:
@@ -511,8 +571,8 @@ def stock_reserve(*, company, item, location, quantity, lot=None, reference: str
         raise DomainError("lot", f"Lot {lot.code} belongs to another item.")
     if lot is None and item.tracking != Tracking.NONE:
         lot = _pick_lot(item=item, location=location, quantity=quantity)
-    quant = (StockQuant.objects.select_for_update()
-             .filter(item=item, location=location, lot=lot).first())
+    lock_stock(company=company, quant_keys=[(item, location, lot)])
+    quant = StockQuant.objects.filter(item=item, location=location, lot=lot).first()
     available = quant.on_hand - quant.reserved if quant else ZERO
     if quantity > available:
         lot_text = f" lot {lot.code}" if lot else ""
@@ -545,8 +605,9 @@ def reservation_release(*, reservation: Reservation, actor, quantity=None) -> Re
     """Give back all (or `quantity`) of what a reservation holds."""
     reservation, quantity = _lock_reservation(reservation, quantity)
     before = snapshot(reservation)
-    quant = StockQuant.objects.select_for_update().get(
-        item=reservation.item, location=reservation.location, lot=reservation.lot)
+    lock_stock(company=reservation.company,
+               quant_keys=[(reservation.item_id, reservation.location_id, reservation.lot_id)])
+    quant = StockQuant.objects.get(item=reservation.item, location=reservation.location, lot=reservation.lot)
     StockQuant.objects.filter(pk=quant.pk).update(reserved=F("reserved") - quantity, updated_at=timezone.now())
     reservation.open_quantity -= quantity
     if reservation.open_quantity == 0:
@@ -584,8 +645,7 @@ def reservation_consume(*, reservation: Reservation, to_location, actor, quantit
 def cycle_count_create(*, company, location, actor, reason: str = "Cycle count", items=None,
                        lines: list[dict] | None = None) -> CycleCount:
     """Start counting a location: one line per item/lot on hand there (or the given items/lines)."""
-    if location.company_id != company.pk:
-        raise DomainError("location", "Belongs to another company.")
+    require_same_company(company, location=location)
     if not location.is_internal:
         raise DomainError("location", "Only internal locations are counted.")
     count = CycleCount.objects.create(company=company, location=location, reason=reason or "Cycle count",
@@ -605,8 +665,7 @@ def cycle_count_create(*, company, location, actor, reason: str = "Cycle count",
             seen.add((item.pk, None))
     for index, row in enumerate(lines or []):
         item, lot = row["item"], row.get("lot")
-        if item.company_id != company.pk:
-            raise DomainError(f"lines.{index}.item", "Belongs to another company.")
+        require_same_company(company, **{f"lines.{index}.item": item})
         if (item.pk, lot.pk if lot else None) in seen:
             line = count.lines.get(item=item, lot=lot)
         else:
@@ -636,8 +695,7 @@ def cycle_count_record(*, count: CycleCount, actor, lines: list[dict]) -> CycleC
                 raise DomainError(f"lines.{index}.line", "Not a line of this count.")
         else:
             item, lot = row["item"], row.get("lot")
-            if item.company_id != count.company_id:
-                raise DomainError(f"lines.{index}.item", "Belongs to another company.")
+            require_same_company(count.company_id, **{f"lines.{index}.item": item})
             line, _ = CycleCountLine.objects.get_or_create(count=count, item=item, lot=lot)
         line.counted_quantity = counted
         line.save(update_fields=["counted_quantity"])
@@ -645,61 +703,52 @@ def cycle_count_record(*, count: CycleCount, actor, lines: list[dict]) -> CycleC
     return count
 
 
+def _lock_count(count: CycleCount) -> CycleCount:
+    return CycleCount.objects.select_for_update(of=("self",)).select_related("company", "location").get(pk=count.pk)
+
+
 @transaction.atomic
 def cycle_count_post(*, count: CycleCount, actor) -> CycleCount:
     """Write adjustment moves to/from inventory loss for every difference between counted and on hand."""
-    count = CycleCount.objects.select_for_update(of=("self",)).select_related("company", "location").get(
-        pk=count.pk)
-    before = snapshot(count)
-    transition(count, verb="post")
-    lines = list(count.lines.select_related("item", "lot").order_by("item_id", "lot_id"))
-    uncounted = [i for i, line in enumerate(lines) if line.counted_quantity is None]
-    if uncounted:
-        raise DomainError(f"lines.{uncounted[0]}.counted_quantity", "Enter the counted quantity of every line.",
-                          code="required")
-    loss = virtual_location(company=count.company, kind=LocationKind.INVENTORY_LOSS)
-    if lines:
-        # lock item valuations first, then the counted quants (the ledger's lock order)
-        _lock_valuations(count.company, sorted({line.item_id for line in lines}))
-    specs, adjusted = [], []
-    for line in lines:
-        quant = StockQuant.objects.select_for_update().filter(
-            item=line.item, location=count.location, lot=line.lot).first()
-        on_hand = quant.on_hand if quant else ZERO
-        line.difference = line.counted_quantity - on_hand
-        if line.difference == 0:
-            line.save(update_fields=["difference"])
-            continue
-        gain = line.difference > 0
-        specs.append(MoveSpec(item=line.item, quantity=abs(line.difference), lot=line.lot,
-                              from_location=loss if gain else count.location,
-                              to_location=count.location if gain else loss,
-                              reference=count.number, source=count, reason=count.reason))
-        adjusted.append(line)
-    if specs:
-        positions = {id(line): i for i, line in enumerate(lines)}
-        moves = _post(company=count.company, moves=specs, actor=actor,
-                      prefix_of=lambda i: f"lines.{positions[id(adjusted[i])]}.counted_")
-        for line, move in zip(adjusted, moves, strict=True):
-            line.move = move
-            line.save(update_fields=["difference", "move"])
-        emit("scm.stock.adjusted", company=count.company, subject=count, payload={
-            "reference": count.number, "reason": count.reason,
-            "moves": [{"id": m.pk, "item": m.item.number, "quantity": str(m.quantity),
-                       "from_kind": m.from_location.kind, "to_kind": m.to_location.kind, "value": str(m.value)}
-                      for m in moves]})
-    count.posted_at = timezone.now()
-    count.save(update_fields=["status", "posted_at", "updated_at"])
-    record_change(count, actor=actor, action="post", before=before)
+    with step(count, verb="post", actor=actor, lock=_lock_count, fields=["posted_at"]) as count:
+        lines = list(count.lines.select_related("item", "lot").order_by("item_id", "lot_id"))
+        uncounted = [i for i, line in enumerate(lines) if line.counted_quantity is None]
+        if uncounted:
+            raise DomainError(f"lines.{uncounted[0]}.counted_quantity", "Enter the counted quantity of every line.",
+                              code="required")
+        loss = virtual_location(company=count.company, kind=LocationKind.INVENTORY_LOSS)
+        lock_stock(company=count.company, quant_keys=[(line.item_id, count.location_id, line.lot_id) for line in lines])
+        specs, adjusted = [], []
+        for line in lines:
+            quant = StockQuant.objects.filter(item=line.item, location=count.location, lot=line.lot).first()
+            on_hand = quant.on_hand if quant else ZERO
+            line.difference = line.counted_quantity - on_hand
+            if line.difference == 0:
+                line.save(update_fields=["difference"])
+                continue
+            gain = line.difference > 0
+            specs.append(MoveSpec(item=line.item, quantity=abs(line.difference), lot=line.lot,
+                                  from_location=loss if gain else count.location,
+                                  to_location=count.location if gain else loss,
+                                  reference=count.number, source=count, reason=count.reason))
+            adjusted.append(line)
+        if specs:
+            positions = {id(line): i for i, line in enumerate(lines)}
+            moves = _post(company=count.company, moves=specs, actor=actor,
+                          prefix_of=lambda i: f"lines.{positions[id(adjusted[i])]}.counted_")
+            for line, move in zip(adjusted, moves, strict=True):
+                line.move = move
+                line.save(update_fields=["difference", "move"])
+            emit("scm.stock.adjusted", company=count.company, subject=count, payload={
+                "reference": count.number, "reason": count.reason,
+                "moves": [{"id": m.pk, "item": m.item.number, "quantity": str(m.quantity),
+                           "from_kind": m.from_location.kind, "to_kind": m.to_location.kind, "value": str(m.value)}
+                          for m in moves]})
+        count.posted_at = timezone.now()
     return count
 
 
 @transaction.atomic
 def cycle_count_cancel(*, count: CycleCount, actor) -> CycleCount:
     """Abandon a draft count: nothing is adjusted."""
-    count = CycleCount.objects.select_for_update().get(pk=count.pk)
-    before = snapshot(count)
-    transition(count, verb="cancel")
-    count.save(update_fields=["status", "updated_at"])
-    record_change(count, actor=actor, action="cancel", before=before)
-    return count
+    return take_step(count, verb="cancel", actor=actor, fields=[])

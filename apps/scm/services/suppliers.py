@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from apps.core.checks import require_same_company
 from apps.core.errors import DomainError
 from apps.core.services.records import record_create, record_delete, record_update
 from apps.scm.models import SupplierItem
@@ -22,8 +23,7 @@ def _check_price_breaks(price_breaks: list[dict] | None) -> None:
 def _check_supplier(supplier, company) -> None:
     if supplier is not None and not supplier.is_supplier:
         raise DomainError("supplier", f"{supplier} is not a supplier.", code="not_a_supplier")
-    if supplier is not None and supplier.company_id != company.pk:
-        raise DomainError("supplier", "Belongs to another company.")
+    require_same_company(company, supplier=supplier)
 
 
 def _clear_other_preferred(*, item, keep_pk=None) -> None:
