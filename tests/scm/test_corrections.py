@@ -219,3 +219,25 @@ def test_a_move_to_another_companys_item_is_refused(world, user, other_company):
         receive(world, user, "1", item=foreign)
     assert (caught.value.field, caught.value.message) == ("item", "Belongs to another company.")
     assert not StockMove.objects.filter(done_at__lte=timezone.now(), item=foreign).exists()
+
+
+def test_a_move_posted_by_a_document_is_corrected_on_the_document_not_reversed(world, user):
+    """Reversing a receipt's (or shipment's, work order's) ledger line alone would leave the document and the books
+    posted from it disagreeing with the stock: refused, naming the document."""
+    from apps.scm.services.receipts import goods_receipt_create, goods_receipt_post
+
+    order_line = PurchaseOrderLineFactory(purchase_order__company=world.company,
+                                          purchase_order__supplier=world.supplier, item=world.item, quantity=D(5))
+    order = order_line.purchase_order
+    order.status = "sent"
+    order.save(update_fields=["status"])
+    lines = [{"purchase_order_line": order_line, "quantity": D(5), "location": world.stock}]
+    receipt = goods_receipt_create(company=world.company, actor=user, purchase_order=order, lines=lines)
+    goods_receipt_post(receipt=receipt, actor=user)
+    move = StockMove.objects.get(source_type="scm.goodsreceiptline")
+    assert "reverse" not in allowed_transitions(move, user)
+    with pytest.raises(TransitionNotAllowed) as caught:
+        stock_move_reverse(move=move, actor=user)
+    assert caught.value.message.startswith(f"Move #{move.pk} was posted by scm.goodsreceiptline ")
+    assert stock_on_hand(item=world.item) == D(5)
+    assert not StockMove.objects.filter(source_type="scm.stockmove").exists()

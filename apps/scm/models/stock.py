@@ -110,6 +110,11 @@ class StockMove(CompanyOwnedModel):
         if self.is_reversal:
             return (f"Move #{self.pk} is the reversal of move #{self.source_id}; it is not reversed in turn: "
                     "post a new move instead.")
+        if self.source_type:
+            # the document (receipt, shipment, work order, count) keeps its own quantities and values: reversing
+            # its ledger line alone would make the two (and the books posted from the document) disagree
+            return (f"Move #{self.pk} was posted by {self.source_type} {self.source_id}; correct it on that document "
+                    "or post an adjustment.")
         return None
 
 

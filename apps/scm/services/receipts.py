@@ -12,6 +12,7 @@ from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError
 from apps.core.numbering import next_number
 from apps.core.outbox import emit
+from apps.core.selectors import exchange_rate
 from apps.core.workflow import step, take_step, transition
 from apps.plm.choices import Tracking
 from apps.scm.choices import LocationKind, ReceiptStatus
@@ -174,6 +175,10 @@ def goods_receipt_post(*, receipt: GoodsReceipt, actor) -> GoodsReceipt:
                                   "quality_hold": line.quality_hold} for line in lines],
                          tolerance=purchasing_policy(company=receipt.company).over_receipt_tolerance_percent)
         supplier_location = virtual_location(company=receipt.company, kind=LocationKind.SUPPLIER)
+        # the rate fixed when the order was sent; an order that reached here without one takes the company's
+        # rate on the order date now (or the error naming the missing rate)
+        rate = order.exchange_rate if order.exchange_rate is not None else exchange_rate(
+            company=order.company, currency=order.currency, date=order.order_date)
         hold = None
         specs, moved = [], []
         for index, line in enumerate(lines):
@@ -194,7 +199,7 @@ def goods_receipt_post(*, receipt: GoodsReceipt, actor) -> GoodsReceipt:
                                     expires_on=line.expires_on, actor=actor) if line.lot_code else None
             specs.append(MoveSpec(item=po_line.item, quantity=line.quantity, from_location=supplier_location,
                                   to_location=destination, lot=lot,
-                                  unit_cost=(po_line.unit_price * order.exchange_rate).quantize(COST_PLACES),
+                                  unit_cost=(po_line.unit_price * rate).quantize(COST_PLACES),
                                   reference=f"{receipt.number} {order.number}", source=line))
             moved.append((line, len(specs) - 1, destination))
         moves = stock_moves_post(company=receipt.company, moves=specs, actor=actor) if specs else []
