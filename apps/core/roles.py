@@ -16,6 +16,8 @@ WAREHOUSE_SCM = ["scm.*_warehouse", "scm.*_location", "scm.*_lot", "scm.*_stockm
                  "scm.*_shipment", "scm.*_shipmentline", "scm.*_shipmentallocation"]
 # every CRUD permission of SCM, but no custom ones (no approval above the threshold)
 SCM_CRUD = ["scm.add_*", "scm.change_*", "scm.delete_*", "scm.view_*"]
+# every CRUD permission of MES, but no custom ones (running operations out of sequence is a supervisor's)
+MES_CRUD = ["mes.add_*", "mes.change_*", "mes.delete_*", "mes.view_*"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     "Sales": [*READ_ALL, *CHATTER, *PARTIES, "crm.*", "erp.*_salesorder*"],
@@ -23,13 +25,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     "Purchasing": [*READ_ALL, *CHATTER, *PARTIES, "scm.add_purchase*", "scm.change_purchase*", "scm.delete_purchase*",
                    "scm.*_supplier*", "scm.*_receipt*", "scm.*_goodsreceipt*", "scm.*_reorderrule"],
     "Warehouse": [*READ_ALL, *CHATTER, *WAREHOUSE_SCM],
-    "Production": [*READ_ALL, *CHATTER, "mes.*"],
-    "Quality": [*READ_ALL, *CHATTER, "mes.*", "plm.add_changerequest", "plm.change_changerequest",
+    "Production": [*READ_ALL, *CHATTER, *MES_CRUD],
+    "Quality": [*READ_ALL, *CHATTER, *MES_CRUD, "plm.add_changerequest", "plm.change_changerequest",
                 "plm.approve_changeorder"],
     "Finance": [*READ_ALL, *CHATTER, "erp.*", "core.*_exchangerate"],
     "Manager": [*READ_ALL, *CHATTER, "core.*_event", "plm.approve_changeorder", "scm.approve_purchaseorder",
-                "scm.change_purchaseorder"],
-    "Integrator": [*READ_ALL, *CHATTER, *PARTIES, "plm.*", *SCM_CRUD, "crm.*", "mes.*", "erp.*"],
+                # the floor's supervisor: may run an operation out of the routing sequence (and so run operations)
+                "scm.change_purchaseorder", "mes.change_operation", "mes.override_sequence"],
+    "Integrator": [*READ_ALL, *CHATTER, *PARTIES, "plm.*", *SCM_CRUD, "crm.*", *MES_CRUD, "erp.*"],
     # no `auth.*`/`authtoken.*`: a company Admin manages its members through memberships, never other accounts
     # or tokens (that would reach into other companies and up to superuser); reference data is superusers' only
     "Admin": ["core.*", "plm.*", "scm.*", "crm.*", "mes.*", "erp.*", "auth.view_group"],

@@ -3,10 +3,12 @@
 from django.urls import path
 
 from apps.core import resources, views
+from apps.core.ui.autocomplete import autocomplete
 
 app_name = "core"
 
 urlpatterns = [
+    path("autocomplete/<str:model>/", autocomplete, name="autocomplete"),
     path("switch-company/", views.switch_company, name="switch_company"),
     path("chatter/<int:content_type_id>/<str:object_id>/note/", views.chatter_note, name="chatter_note"),
     path("chatter/<int:content_type_id>/<str:object_id>/attachment/", views.chatter_attachment,

@@ -94,7 +94,8 @@ def _run(service_name: str):
             else:
                 modeladmin.message_user(request, f"{work_order}: done.", messages.SUCCESS)
 
-    run.short_description = service_name.replace("work_order_", "").capitalize() + " selected work orders"
+    run.short_description = service_name.replace("work_order_", "").replace("_", " ").capitalize() + \
+        " selected work orders"
     run.__name__ = service_name
     return run
 
@@ -108,7 +109,8 @@ class WorkOrderAdmin(SuiteModelAdmin):
     readonly_fields = ["number", "definition", "quantity_good", "quantity_scrap", "needs_review", "review_reason",
                        "material_cost", "labour_cost", "machine_cost", "released_at", "completed_at"]
     inlines = [OperationInline]
-    actions = [_run("work_order_release"), _run("work_order_cancel"), _run("work_order_close")]
+    actions = [_run("work_order_release"), _run("work_order_cancel"), _run("work_order_close"),
+               _run("work_order_close_short")]
     services = {"update": work_order_update}
 
 

@@ -5,9 +5,19 @@ from decimal import Decimal
 from django import forms
 
 from apps.core.ui.resource import Action, Inline, Related, Resource
+from apps.core.ui.widgets import PickerMultipleWidget, PickerWidget
 from apps.mes.models import ManufacturingDefinition, Operation, OperationTimeLog, Routing, WorkCenter, WorkOrder
 from apps.mes.services import masterdata, operations, workorders
+from apps.plm.forms import active_item_picker, item_defaults, released_revision_picker
+from apps.scm.forms import internal_location_picker
 from apps.scm.models import Location, Reservation
+
+ACTIVE_WORK_CENTER = {"is_active": True}
+
+
+def stock_location_picker(**options) -> PickerWidget:
+    """Where a work order reserves, picks and puts away: an active internal location not on quality hold."""
+    return internal_location_picker(exclude={"is_quality_hold": True}, **options)
 
 
 class WorkCenterResource(Resource):
@@ -32,10 +42,13 @@ class RoutingResource(Resource):
     filter_fields = ["is_active"]
     search_fields = ["item__number", "item__name", "name"]
     form_fields = ["item", "name", "is_active"]
+    widgets = {"item": active_item_picker(made=True)}
     inlines = [Inline("operations", ["sequence", "work_center", "name", "setup_minutes", "run_minutes_per_unit",
                                      "instructions", "required_checks"], extra=2,
                       widgets={"instructions": forms.Textarea(attrs={"rows": 2}),
-                               "required_checks": forms.SelectMultiple(attrs={"size": 3})})]
+                               "work_center": PickerWidget(filter=ACTIVE_WORK_CENTER),
+                               # the inspection plans of the routing's item
+                               "required_checks": PickerMultipleWidget(depends={"item": "$item"})})]
     services = {"create": masterdata.routing_create, "update": masterdata.routing_update}
     select_related = ["item"]
 
@@ -52,8 +65,8 @@ class ManufacturingDefinitionResource(Resource):
 
 
 class ReleaseForm(forms.Form):
-    location = forms.ModelChoiceField(queryset=Location.objects.filter(kind="internal"), required=False,
-                                      empty_label="Default location")
+    location = forms.ModelChoiceField(queryset=Location.objects.all(), required=False, empty_label="Default location",
+                                      widget=stock_location_picker(default_hint="the order's or the first location"))
     allow_shortage = forms.BooleanField(required=False, label="Release with shortages")
 
 
@@ -67,6 +80,11 @@ class FinishForm(forms.Form):
 
     def clean_quantity_scrap(self):
         return self.cleaned_data.get("quantity_scrap") or Decimal(0)
+
+
+class CloseShortForm(forms.Form):
+    reason = forms.CharField(max_length=300, required=False,
+                             widget=forms.TextInput(attrs={"placeholder": "Why (optional)"}))
 
 
 class WorkOrderResource(Resource):
@@ -97,11 +115,18 @@ class WorkOrderResource(Resource):
         Related("Completions", "completions", ["created_at", "quantity_good", "quantity_scrap", "lot",
                                                "material_cost", "labour_cost", "machine_cost", "unit_cost"]),
     ]
+    widgets = {"item": active_item_picker(made=True, defaults=item_defaults("item", revision="revision")),
+               "revision": released_revision_picker("item", default_hint="the item's released revision"),
+               "location": stock_location_picker(), "finished_location": stock_location_picker()}
     services = {"create": workorders.work_order_create, "update": workorders.work_order_update}
     actions = {
         "release": Action(workorders.work_order_release, form_class=ReleaseForm),
         "start": Action(workorders.work_order_start),
         "close": Action(workorders.work_order_close, style="secondary"),
+        "close_short": Action(workorders.work_order_close_short, form_class=CloseShortForm, label="Close short",
+                              style="outline-warning",
+                              confirm="Close this work order short? No more units will be completed and what is "
+                                      "still reserved for it is given back."),
         "cancel": Action(workorders.work_order_cancel, style="outline-danger",
                          confirm="Cancel this work order and give back its reservations?"),
     }

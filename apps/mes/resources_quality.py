@@ -3,6 +3,7 @@
 from django import forms
 
 from apps.core.ui.resource import Action, Inline, Related, Resource
+from apps.core.ui.widgets import PickerWidget
 from apps.mes.api.filters_quality import DowntimeEventFilterSet, NonConformanceFilterSet, QualityCheckFilterSet
 from apps.mes.choices import Disposition, OperationStatus
 from apps.mes.models import DowntimeEvent, DowntimeReason, InspectionPlan, NonConformance, Operation, QualityCheck
@@ -31,6 +32,7 @@ class InspectionPlanResource(Resource):
     filter_fields = ["is_active", "work_center"]
     search_fields = ["name", "item__number"]
     form_fields = ["item", "name", "operation_sequence", "work_center", "is_active", "notes"]
+    widgets = {"work_center": PickerWidget(filter={"is_active": True})}
     inlines = [Inline("checks", ["sequence", "name", "kind", "nominal", "lower_tolerance", "upper_tolerance", "unit"])]
     services = {"create": inspection_plan_create, "update": inspection_plan_update}
     select_related = ["item", "work_center"]
@@ -126,7 +128,9 @@ class DowntimeEventForm(forms.ModelForm):
     class Meta:
         model = DowntimeEvent
         fields = ["work_center", "reason", "start", "end", "notes"]
-        widgets = {"start": DATETIME_WIDGET, "end": DATETIME_WIDGET, "notes": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"start": DATETIME_WIDGET, "end": DATETIME_WIDGET, "notes": forms.Textarea(attrs={"rows": 2}),
+                   "work_center": PickerWidget(filter={"is_active": True}),
+                   "reason": PickerWidget(filter={"is_active": True})}
 
 
 class DowntimeEventResource(Resource):

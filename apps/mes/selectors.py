@@ -3,7 +3,7 @@
 import json
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from apps.mes.choices import OPEN_WORK_ORDER_STATUSES, OperationStatus
 from apps.mes.models import Operation, WorkCenter
@@ -12,12 +12,14 @@ MAX_GENEALOGY_DEPTH = 64
 
 
 def dispatch_list(*, work_center: WorkCenter) -> QuerySet[Operation]:
-    """Open operations of released work orders at a work center, in priority order: due date, then
-    planned start (then the order's priority and number)."""
-    return (Operation.objects.filter(work_center=work_center,
-                                     status__in=[OperationStatus.PENDING, OperationStatus.IN_PROGRESS,
-                                                 OperationStatus.PAUSED],
-                                     work_order__status__in=OPEN_WORK_ORDER_STATUSES)
+    """Open operations of released work orders at a work center, and the finished last operation of an order
+    not yet completed (its finished units are reported there), in priority order: due date, then planned start
+    (then the order's priority and number)."""
+    later = Operation.objects.filter(work_order_id=OuterRef("work_order_id"), sequence__gt=OuterRef("sequence"))
+    to_complete = Q(status=OperationStatus.DONE) & ~Exists(later)
+    return (Operation.objects.filter(Q(status__in=[OperationStatus.PENDING, OperationStatus.IN_PROGRESS,
+                                                   OperationStatus.PAUSED]) | to_complete,
+                                     work_center=work_center, work_order__status__in=OPEN_WORK_ORDER_STATUSES)
             .select_related("work_order", "work_order__item")
             .order_by("work_order__due_date", "planned_start", "work_order__priority", "work_order__number",
                       "sequence"))

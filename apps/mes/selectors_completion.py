@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from apps.mes.choices import OperationStatus
 from apps.mes.models import WorkOrder, WorkOrderMaterial
 from apps.plm.choices import Tracking
 from apps.scm.choices import ReservationStatus
@@ -24,6 +25,19 @@ class MaterialLots:
     material: WorkOrderMaterial
     need: Decimal  # for the remaining quantity of the order
     lots: list[LotChoice] = field(default_factory=list)
+
+
+def work_order_completion_defaults(*, work_order: WorkOrder) -> tuple[Decimal, Decimal]:
+    """(good, scrap) a completion reports unless told otherwise: the good units the last operation passed and
+    the units scrapped along the routing, less what earlier completions reported; before the last operation
+    finished (or without operations), the rest of the order and no scrap."""
+    operations = list(work_order.operations.order_by("sequence").values_list("status", "quantity_good",
+                                                                            "quantity_scrap"))
+    if not operations or operations[-1][0] != OperationStatus.DONE:
+        return work_order.quantity_remaining, ZERO
+    scrapped = sum((scrap for _status, _good, scrap in operations), ZERO)
+    return (max(operations[-1][1] - work_order.quantity_good, ZERO),
+            max(scrapped - work_order.quantity_scrap, ZERO))
 
 
 def work_order_completion_lots(*, work_order: WorkOrder) -> list[MaterialLots]:

@@ -19,6 +19,7 @@ urlpatterns = [
     path("operator/<int:pk>/", views.operator_screen, name="operator_screen"),
     path("operator/<int:pk>/scan/", views.operator_scan, name="operator_scan"),
     path("operator/operations/<int:pk>/check/", views.operator_check_record, name="operator_check"),
+    path("operator/work-orders/<int:pk>/close-short/", views.operator_close_short, name="operator_close_short"),
     path("operator/operations/<int:pk>/<str:verb>/", views.operator_operation_action, name="operator_action"),
     path("genealogy/", views.genealogy, name="genealogy"),
     # ---- quality

@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
@@ -17,12 +18,14 @@ from apps.core.errors import DomainError
 from apps.core.http import pdf_response
 from apps.core.scoping import scope_to_active_company
 from apps.core.ui.views import can, require_permission
+from apps.core.workflow import may_take_step
 from apps.mes import selectors
+from apps.mes.choices import OPEN_WORK_ORDER_STATUSES, OperationStatus
 from apps.mes.models import CheckDefinition, Operation, WorkCenter, WorkOrder
 from apps.mes.selectors_completion import work_order_completion_lots
 from apps.mes.services import operations
 from apps.mes.services.quality import quality_check_record
-from apps.mes.services.workorders import work_order_complete
+from apps.mes.services.workorders import work_order_close_short, work_order_complete
 from apps.scm.models import Lot
 
 
@@ -39,38 +42,80 @@ def quality_check_url(operation: Operation) -> str | None:
 
 @login_required
 def operator_home(request):
-    """Pick a work center for the operator screen."""
+    """The kiosk's first page: pick a work center (big tiles with its Running/Idle/Down badge)."""
     require_permission(request, "mes.view_operation")
     centers = scope_to_active_company(WorkCenter.objects.filter(is_active=True), request).order_by("code")
     return render(request, "mes/operator_home.html", {"title": "Operator screen", "work_centers": centers})
 
 
+def _selected(dispatch: list, request):
+    """The operation the screen shows: the one asked for, else the running one, else the first to complete,
+    else the first in the dispatch order."""
+    if request.GET.get("operation"):
+        return next((o for o in dispatch if str(o.pk) == request.GET["operation"]), None)
+    if request.GET.get("work_order"):
+        return next((o for o in dispatch if str(o.work_order_id) == request.GET["work_order"]), None)
+    for statuses in ((OperationStatus.IN_PROGRESS, OperationStatus.PAUSED), (OperationStatus.DONE,)):
+        found = next((o for o in dispatch if o.status in statuses), None)
+        if found is not None:
+            return found
+    return dispatch[0] if dispatch else None
+
+
+def _waiting_for(operation: Operation):
+    """The previous operation this one waits for (not started before a start, not finished before a finish)."""
+    previous = operations.previous_operation(operation)
+    if previous is None:
+        return None
+    if operation.status == OperationStatus.PENDING and previous.status == OperationStatus.PENDING:
+        return previous
+    if operation.status in (OperationStatus.IN_PROGRESS, OperationStatus.PAUSED) and \
+            previous.status != OperationStatus.DONE:
+        return previous
+    return None
+
+
 @login_required
 def operator_screen(request, pk: int):
-    """Tablet page of one work center: scan field, dispatch list, big buttons, quantity and check entry."""
+    """The kiosk page of one work center: scan field, dispatch list, big buttons, quantity and check entry;
+    an order whose last operation is done stays listed here until it is completed (or closed short)."""
     require_permission(request, "mes.view_operation")
     work_center = get_object_or_404(scope_to_active_company(WorkCenter.objects.all(), request), pk=pk)
     dispatch = list(selectors.dispatch_list(work_center=work_center))
-    selected = None
-    wanted = request.GET.get("operation") or request.GET.get("work_order")
-    if request.GET.get("operation"):
-        selected = next((o for o in dispatch if str(o.pk) == request.GET["operation"]), None)
-    elif request.GET.get("work_order"):
-        selected = next((o for o in dispatch if str(o.work_order_id) == request.GET["work_order"]), None)
-    if selected is None and not wanted:
-        selected = next((o for o in dispatch if o.status != "pending"), dispatch[0] if dispatch else None)
+    selected = _selected(dispatch, request)
     last = selected is not None and not selected.work_order.operations.filter(sequence__gt=selected.sequence).exists()
+    open_order = last and selected.work_order.status in OPEN_WORK_ORDER_STATUSES
+    reported = open_order and (selected.work_order.quantity_good + selected.work_order.quantity_scrap) > 0
     return render(request, "mes/operator_screen.html", {
         "title": f"Operator · {work_center.code}", "work_center": work_center, "dispatch": dispatch,
         "selected": selected, "check_url": quality_check_url(selected) if selected else None,
         "missing_checks": operations.operation_missing_checks(selected) if selected else [],
+        "waiting_for": _waiting_for(selected) if selected else None,
         "can_change": can(request, "mes.change_operation"),
+        "can_override": selected is not None and operations.may_override_sequence(request.user, selected),
         # the last operation reports the finished units: the completion form with the lots to consume
         "completion_lots": work_order_completion_lots(work_order=selected.work_order) if last else None,
-        "can_complete": last and can(request, "mes.change_workorder")
-        and selected.work_order.status in ("released", "in_progress"),
+        "can_complete": open_order and can(request, "mes.change_workorder"),
+        "can_close_short": reported and may_take_step(selected.work_order, "close_short", request.user),
         "back_url": request.get_full_path(),
     })
+
+
+@login_required
+@require_POST
+def operator_close_short(request, pk: int):
+    """Close a work order short from the kiosk (after its confirmation) and come back to the screen."""
+    work_order = get_object_or_404(scope_to_active_company(WorkOrder.objects.all(), request), pk=pk)
+    if not may_take_step(work_order, "close_short", request.user):
+        raise PermissionDenied
+    try:
+        with transaction.atomic():
+            work_order_close_short(work_order=work_order, actor=request.user, reason="Closed short on the floor.")
+    except DomainError as error:
+        _flash(request, error)
+    else:
+        messages.success(request, f"{work_order.number} closed short.")
+    return redirect(_next(request) or work_order.get_absolute_url())
 
 
 @login_required
@@ -91,8 +136,7 @@ def operator_check_record(request, pk: int):
                 operation=operation, passed=None if verdict in (None, "") else verdict == "pass",
                 measured_value=_decimal(measured, "measured_value") if measured else None)
     except DomainError as error:
-        for field, _code, message in error.errors:
-            messages.error(request, f"{field}: {message}" if field else message)
+        _flash(request, error)
     else:
         messages.success(request, f"{check.name}: {check.get_result_display()}.")
     return redirect(f"{reverse('mes:operator_screen', args=[operation.work_center_id])}?operation={operation.pk}")
@@ -121,22 +165,32 @@ def work_order_complete_view(request, pk: int):
     """Report finished units of a work order with the lots the operator chose per component."""
     require_permission(request, "mes.change_workorder")
     work_order = get_object_or_404(scope_to_active_company(WorkOrder.objects.all(), request), pk=pk)
-    target = request.POST.get("next") or ""
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = ""
+    good_before = work_order.quantity_good
     try:
-        data = {"quantity_good": _decimal(request.POST.get("quantity_good"), "quantity_good"),
-                "quantity_scrap": _decimal(request.POST.get("quantity_scrap"), "quantity_scrap"),
+        # a quantity left empty is what the floor reported (the service's default)
+        data = {"quantity_good": _optional_decimal(request.POST.get("quantity_good"), "quantity_good"),
+                "quantity_scrap": _optional_decimal(request.POST.get("quantity_scrap"), "quantity_scrap"),
                 "lot_code": (request.POST.get("lot_code") or "").strip() or None,
                 "consumed_lots": _consumed_lots(request, work_order) or None}
         with transaction.atomic():
             work_order = work_order_complete(work_order=work_order, actor=request.user, **data)
     except DomainError as error:
-        for field, _code, message in error.errors:
-            messages.error(request, f"{field}: {message}" if field else message)
+        _flash(request, error)
     else:
-        messages.success(request, f"{work_order.number}: {data['quantity_good'].normalize():f} completed.")
-    return redirect(target or work_order.get_absolute_url())
+        messages.success(request, f"{work_order.number}: {(work_order.quantity_good - good_before).normalize():f} "
+                                  "completed.")
+    return redirect(_next(request) or work_order.get_absolute_url())
+
+
+def _next(request) -> str:
+    """Where a kiosk form goes back to (`next`, this site only)."""
+    target = request.POST.get("next") or ""
+    return target if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) else ""
+
+
+def _flash(request, error: DomainError) -> None:
+    for field, _code, message in error.errors:
+        messages.error(request, f"{field}: {message}" if field else message)
 
 
 @login_required
@@ -172,9 +226,16 @@ _OPERATOR_SERVICES = {
 
 def _decimal(value, field: str) -> Decimal:
     try:
-        return Decimal(str(value or "0").replace(",", "."))
+        number = Decimal(str(value or "0").replace(",", "."))
     except InvalidOperation as exc:
         raise DomainError(field, "Enter a number.") from exc
+    if not number.is_finite():
+        raise DomainError(field, "Enter a number.")
+    return number
+
+
+def _optional_decimal(value, field: str) -> Decimal | None:
+    return None if not (value or "").strip() else _decimal(value, field)
 
 
 @login_required
@@ -188,17 +249,18 @@ def operator_operation_action(request, pk: int, verb: str):
     if service is None:
         raise Http404("No such action.")
     data = {}
+    if verb in ("start", "finish") and request.POST.get("override_sequence") == "1":
+        data["override_sequence"] = True  # the service lets supervisors only, and records it
     try:
         if verb == "finish":
-            data = {"quantity_good": _decimal(request.POST.get("quantity_good"), "quantity_good"),
-                    "quantity_scrap": _decimal(request.POST.get("quantity_scrap"), "quantity_scrap"),
-                    "scrap_reason": request.POST.get("scrap_reason", "")[:200]}
+            data.update(quantity_good=_decimal(request.POST.get("quantity_good"), "quantity_good"),
+                        quantity_scrap=_decimal(request.POST.get("quantity_scrap"), "quantity_scrap"),
+                        scrap_reason=request.POST.get("scrap_reason", "")[:200])
         object_arg = next(iter(inspect.signature(service).parameters))
         with transaction.atomic():
             service(**{object_arg: operation}, actor=request.user, **data)
     except DomainError as error:
-        for field, _code, message in error.errors:
-            messages.error(request, f"{field}: {message}" if field else message)
+        _flash(request, error)
     else:
         messages.success(request, f"{operation}: {verb} done.")
     return redirect(f"{reverse('mes:operator_screen', args=[operation.work_center_id])}?operation={operation.pk}")

@@ -1,8 +1,28 @@
-"""Forms of the PLM screens that the generic model forms do not cover."""
+"""Forms of the PLM screens that the generic model forms do not cover, and PLM's pickers."""
 
 from django import forms
 
+from apps.core.ui.widgets import Defaults, PickerWidget
+from apps.plm.choices import ItemType, LifecycleState, RevisionStatus
 from apps.plm.models import Document
+
+
+def active_item_picker(*, made: bool = False, **options) -> PickerWidget:
+    """Items that may still be used (BOMs, purchase lines, work orders): never an obsolete one; `made`: only
+    items the company makes (work orders, routings)."""
+    return PickerWidget(exclude={"lifecycle_state": LifecycleState.OBSOLETE},
+                        filter={"item_type": ItemType.MAKE} if made else None, **options)
+
+
+def item_defaults(item_field: str, **fill) -> Defaults:
+    """What picking an item fills in: `fill` maps `uom` (its unit) or `revision` (its released revision) to the
+    form's field (`item_defaults("component", uom="uom")`)."""
+    return Defaults("plm:item_defaults", {"item": f"${item_field}"}, fill=dict(fill))
+
+
+def released_revision_picker(item_field: str = "item", **options) -> PickerWidget:
+    """The released revision of the item chosen in `item_field` (what work orders are made to)."""
+    return PickerWidget(depends={"item": f"${item_field}"}, filter={"status": RevisionStatus.RELEASED}, **options)
 
 
 class CommentForm(forms.Form):
@@ -24,6 +44,7 @@ class DocumentForm(forms.ModelForm):
     class Meta:
         model = Document
         fields = ["item", "revision", "title", "version", "file"]
+        widgets = {"revision": PickerWidget(depends={"item": "$item"})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,8 +70,8 @@ class ItemImportForm(forms.Form):
 class CompareForm(forms.Form):
     """Two revisions to compare."""
 
-    a = forms.ModelChoiceField(queryset=None, label="From revision")
-    b = forms.ModelChoiceField(queryset=None, label="To revision")
+    a = forms.ModelChoiceField(queryset=None, label="From revision", widget=PickerWidget())
+    b = forms.ModelChoiceField(queryset=None, label="To revision", widget=PickerWidget())
 
     def __init__(self, *args, revisions=None, **kwargs):
         super().__init__(*args, **kwargs)

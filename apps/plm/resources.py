@@ -3,7 +3,9 @@
 
 from apps.core.permissions import has_company_perm
 from apps.core.ui.resource import Action, Inline, Related, Resource
-from apps.plm.forms import CommentForm, DocumentForm, RequiredCommentForm
+from apps.core.ui.widgets import PickerMultipleWidget, PickerWidget
+from apps.plm.choices import RevisionStatus
+from apps.plm.forms import CommentForm, DocumentForm, RequiredCommentForm, active_item_picker, item_defaults
 from apps.plm.models import ChangeApprovalRule, ChangeOrder, ChangeRequest, Document, Item, ItemCategory, Revision
 from apps.plm.services import changes, documents, items
 
@@ -49,7 +51,9 @@ class RevisionResource(Resource):
     form_fields = ["effective_from", "notes"]
     detail_fields = ["item", "code", "status", "effective_from", "released_at", "copied_from", "notes"]
     inlines = [Inline("bom_lines", ["position", "component", "quantity", "uom", "scrap_percent",
-                                    "reference_designators"], label="BOM lines", extra=3)]
+                                    "reference_designators"], label="BOM lines", extra=3,
+                      widgets={"component": active_item_picker(defaults=item_defaults("component", uom="uom")),
+                               "uom": PickerWidget(default_hint="the component's unit")})]
     related = [Related("Change orders", "change_orders", ["number", "title", "status"])]  # documents: own card
     services = {"update": items.revision_update}
     actions = {"revise": Action(items.revision_revise, label="Revise (new revision)", style="outline-primary")}
@@ -110,6 +114,7 @@ class ChangeOrderResource(Resource):
     filter_fields = ["status"]
     search_fields = ["number", "title"]
     form_fields = ["title", "reason", "revisions", "change_request"]
+    widgets = {"revisions": PickerMultipleWidget(filter={"status": RevisionStatus.DRAFT})}  # the ones an ECO releases
     detail_fields = ["number", "title", "reason", "status", "change_request", "submitted_at", "approved_at",
                      "released_at", "released_by"]
     related = [Related("Revisions to release", "revisions", ["item", "code", "status", "effective_from"])]

@@ -8,6 +8,7 @@ app_name = "plm"
 
 urlpatterns = [
     path("items/import/", views.item_import_view, name="item_import"),
+    path("items/defaults/", views.item_defaults, name="item_defaults"),
     path("compare/", views.bom_compare_view, name="bom_compare"),
     path("documents/<int:pk>/download/", views.document_download, name="document_download"),
     path("documents/<int:pk>/replace/", views.document_replace_view, name="document_replace"),

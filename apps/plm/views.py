@@ -4,7 +4,7 @@ import base64
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -13,9 +13,11 @@ from apps.core.files import download_response
 from apps.core.models import Company
 from apps.core.permissions import companies_with_perm
 from apps.core.scoping import scope_queryset, scope_to_active_company
-from apps.core.ui.views import role_required
+from apps.core.ui.autocomplete import scoped_record
+from apps.core.ui.views import role_required, scope_form
+from apps.plm.choices import RevisionStatus
 from apps.plm.forms import CompareForm, DocumentReplaceForm, ItemImportForm
-from apps.plm.models import Document, Revision
+from apps.plm.models import Document, Item, Revision
 from apps.plm.selectors import bom_compare
 from apps.plm.services.documents import document_delete, document_frozen_reason, document_update
 from apps.plm.services.imports import items_import, read_dataset
@@ -29,10 +31,22 @@ def bom_compare_view(request):
     """Pick two revisions and see the lines added, removed and changed between them."""
     revisions = scope_to_active_company(Revision.objects.select_related("item"), request)
     form = CompareForm(request.GET or None, revisions=revisions)
+    scope_form(form, request)
     result = None
     if form.is_valid():
         result = bom_compare(revision_a=form.cleaned_data["a"], revision_b=form.cleaned_data["b"])
     return render(request, "plm/compare.html", {"title": "Compare BOMs", "form": form, "result": result})
+
+
+@role_required("plm.view_item")
+def item_defaults(request):
+    """What picking an item fills in on a form (JSON): its unit and its released revision."""
+    item = scoped_record(request, Item.objects.select_related("uom"), "item")
+    if item is None:
+        return JsonResponse({"error": "item: no such item."}, status=404)
+    revision = item.revisions.filter(status=RevisionStatus.RELEASED).first()
+    return JsonResponse({"uom": item.uom_id, "uom_code": item.uom.code,
+                         "revision": {"id": revision.pk, "text": str(revision)} if revision else None})
 
 
 @role_required("plm.add_item")

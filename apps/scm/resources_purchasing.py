@@ -3,7 +3,17 @@
 from django import forms
 from django.urls import path
 
+from apps.core.ui.autocomplete import register_picker
 from apps.core.ui.resource import Action, Inline, Related, Resource
+from apps.core.ui.widgets import DefaultedNumberInput, PickerWidget
+from apps.plm.forms import active_item_picker
+from apps.scm.forms import (
+    PURCHASE_LINE_DEFAULTS,
+    SUPPLIER_DEFAULTS,
+    active_warehouse_picker,
+    internal_location_picker,
+    lot_picker,
+)
 from apps.scm.models import (
     GoodsReceipt,
     PurchaseOrder,
@@ -12,8 +22,14 @@ from apps.scm.models import (
     Shipment,
     SupplierItem,
 )
+from apps.scm.selectors_purchasing import RECEIVABLE_STATUSES
 from apps.scm.services import purchasing, receipts, replenishment, shipments, suppliers
 
+# purchase-order and receipt lines (a receipt's lines, a quality check's receipt line), searched by order and item
+register_picker("scm.purchaseorderline", search=["item__number", "item__name", "purchase_order__number"],
+                select_related=["purchase_order", "item"], ordering=["purchase_order", "line_number"])
+register_picker("scm.goodsreceiptline", search=["receipt__number", "purchase_order_line__item__number"],
+                select_related=["receipt", "purchase_order_line__item"], ordering=["receipt", "id"])
 
 class ApproveForm(forms.Form):
     comment = forms.CharField(required=False, widget=forms.TextInput(attrs={"placeholder": "Comment"}))
@@ -39,6 +55,8 @@ class SupplierItemResource(Resource):
     search_fields = ["supplier_part_number", "item__number", "item__name", "supplier__name"]
     form_fields = ["supplier", "item", "supplier_part_number", "currency", "lead_time_days", "minimum_order_quantity",
                    "is_preferred"]
+    widgets = {"supplier": PickerWidget(defaults=SUPPLIER_DEFAULTS), "item": active_item_picker(),
+               "currency": PickerWidget(default_hint="the supplier's currency")}
     inlines = [Inline("price_breaks", ["min_quantity", "unit_price"], label="Price breaks", extra=2)]
     services = {"create": suppliers.supplier_item_create, "update": suppliers.supplier_item_update}
     select_related = ["item", "supplier", "currency"]
@@ -52,6 +70,7 @@ class PurchaseRequisitionResource(Resource):
     filter_fields = ["status", "source", "warehouse"]
     search_fields = ["number", "item__number", "reference"]
     form_fields = ["item", "quantity", "needed_by", "warehouse", "supplier", "reference", "notes"]
+    widgets = {"item": active_item_picker(), "warehouse": active_warehouse_picker()}
     detail_fields = ["number", "source", "status", "item", "quantity", "needed_by", "warehouse", "supplier",
                      "reorder_rule", "reference", "requested_by", "purchase_order_line__purchase_order", "notes"]
     services = {"create": purchasing.requisition_create, "update": purchasing.requisition_update}
@@ -67,9 +86,15 @@ class PurchaseOrderResource(Resource):
     filter_fields = ["status", "supplier", "warehouse"]
     search_fields = ["number", "supplier__name", "notes"]
     form_fields = ["supplier", "currency", "order_date", "warehouse", "notes"]
+    widgets = {"supplier": PickerWidget(defaults=SUPPLIER_DEFAULTS),
+               "currency": PickerWidget(default_hint="the supplier's currency"),
+               "warehouse": active_warehouse_picker()}
     detail_fields = ["number", "supplier", "status", "order_date", "currency", "warehouse", "total", "exchange_rate",
                      "total_company_currency", "approved_by", "approved_at", "sent_at", "notes"]
-    inlines = [Inline("lines", ["item", "quantity", "unit_price", "due_date"], label="Lines", extra=3)]
+    inlines = [Inline("lines", ["item", "quantity", "unit_price", "due_date"], label="Lines", extra=3,
+                      widgets={"item": active_item_picker(defaults=PURCHASE_LINE_DEFAULTS),
+                               "unit_price": DefaultedNumberInput(default_hint="From the price list"),
+                               "due_date": forms.DateInput(attrs={"type": "date"})})]
     related = [Related("Received", "lines", ["line_number", "item", "quantity", "quantity_received",
                                              "quantity_rejected"]),
                Related("Receipts", "receipts", ["number", "received_on", "status"])]
@@ -93,10 +118,14 @@ class GoodsReceiptResource(Resource):
     filter_fields = ["status"]
     search_fields = ["number", "purchase_order__number", "delivery_note"]
     form_fields = ["purchase_order", "received_on", "delivery_note", "notes"]
+    widgets = {"purchase_order": PickerWidget(filter={"status__in": RECEIVABLE_STATUSES})}  # sent, not all received
     detail_fields = ["number", "purchase_order", "purchase_order__supplier", "received_on", "status", "delivery_note",
                      "posted_at", "posted_by", "notes"]
     inlines = [Inline("lines", ["purchase_order_line", "quantity", "quantity_rejected", "lot_code", "expires_on",
-                                "location", "quality_hold"], label="Lines", extra=3)]
+                                "location", "quality_hold"], label="Lines", extra=3,
+                      # the lines of the receipt's own order only (GoodsReceiptFormMixin): listed, not searched
+                      widgets={"purchase_order_line": PickerWidget(remote=False),
+                               "location": internal_location_picker()})]
     services = {"create": receipts.goods_receipt_create, "update": receipts.goods_receipt_update}
     actions = {"post": Action(receipts.goods_receipt_post, label="Post", style="success"),
                "cancel": Action(receipts.goods_receipt_cancel, style="outline-danger")}
@@ -122,6 +151,7 @@ class ReorderRuleResource(Resource):
     filter_fields = ["warehouse", "is_active"]
     search_fields = ["item__number", "item__name"]
     form_fields = ["item", "warehouse", "min_quantity", "max_quantity", "multiple", "is_active"]
+    widgets = {"item": active_item_picker(), "warehouse": active_warehouse_picker()}
     services = {"create": replenishment.reorder_rule_create, "update": replenishment.reorder_rule_update}
     select_related = ["item", "warehouse"]
 
@@ -136,7 +166,9 @@ class ShipmentResource(Resource):
                    "notes"]
     detail_fields = ["number", "sales_order_number", "customer", "warehouse", "status", "planned_date", "carrier",
                      "tracking_number", "package_count", "weight_kg", "backorder_of", "shipped_at", "notes"]
-    inlines = [Inline("lines", ["item", "quantity", "lot", "due_date"], label="Lines", extra=3)]
+    widgets = {"warehouse": active_warehouse_picker()}
+    inlines = [Inline("lines", ["item", "quantity", "lot", "due_date"], label="Lines", extra=3,
+                      widgets={"lot": lot_picker()})]
     related = [Related("Shipped", "lines", ["line_number", "item", "quantity", "quantity_shipped"]),
                Related("Backorders", "backorders", ["number", "status"])]
     services = {"create": shipments.shipment_create, "update": shipments.shipment_update}

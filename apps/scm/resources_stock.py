@@ -4,6 +4,7 @@ from django import forms
 
 from apps.core.services.records import record_update
 from apps.core.ui.resource import Action, Related, Resource
+from apps.scm.forms import active_warehouse_picker, internal_location_picker, lot_picker
 from apps.scm.models import CycleCount, Location, Lot, Reservation, StockMove, Warehouse
 from apps.scm.services.locations import location_create, location_update, warehouse_create
 from apps.scm.services.stock import (
@@ -37,6 +38,7 @@ class LocationResource(Resource):
     filter_fields = ["warehouse", "kind", "is_quality_hold"]
     search_fields = ["code", "name", "barcode"]
     form_fields = ["warehouse", "parent", "code", "name", "kind", "barcode", "is_quality_hold", "is_active"]
+    widgets = {"warehouse": active_warehouse_picker(), "parent": internal_location_picker(warehouse_field="warehouse")}
     related = [Related("Stock", lambda obj: obj.quants.filter(on_hand__gt=0).select_related("item", "lot"),
                        ["item", "lot", "on_hand", "reserved"]),
                Related("Sub-locations", "children", ["code", "name", "barcode"])]
@@ -90,6 +92,7 @@ class ReservationForm(forms.ModelForm):
     class Meta:
         model = Reservation
         fields = ["item", "location", "lot", "quantity", "reference"]
+        widgets = {"location": internal_location_picker(), "lot": lot_picker()}
 
 
 class ReservationResource(Resource):
@@ -111,6 +114,7 @@ class CycleCountForm(forms.ModelForm):
     class Meta:
         model = CycleCount
         fields = ["location", "reason"]
+        widgets = {"location": internal_location_picker()}
 
 
 class CycleCountResource(Resource):

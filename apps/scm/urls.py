@@ -28,6 +28,7 @@ urlpatterns += [
 
 # ---- purchasing and shipments ----
 urlpatterns += [
+    path("purchase-orders/defaults/", views_purchasing.purchase_defaults, name="purchase_defaults"),
     path("purchase-orders/<int:pk>/pdf/", views_purchasing.purchase_order_pdf_view, name="purchaseorder_pdf"),
     path("shipments/<int:pk>/pick/", views_purchasing.shipment_picking_view, name="shipment_picking"),
     path("shipments/<int:pk>/delivery-note/", views_purchasing.delivery_note_view, name="shipment_delivery_note"),

@@ -1,11 +1,13 @@
 """Custom browser pages of purchasing and shipments: PDFs, the picking screen, replenishment, supplier performance."""
 
+import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_http_methods
 
@@ -13,12 +15,19 @@ from apps.core.errors import DomainError
 from apps.core.http import pdf_response
 from apps.core.models import Company, Party
 from apps.core.scoping import scope_to_active_company
+from apps.core.ui.autocomplete import scoped_record
 from apps.core.ui.views import ResourceCreateView, ResourceUpdateView, can, role_required, scope_form
 from apps.plm.choices import Tracking
+from apps.plm.models import Item
 from apps.scm.choices import RequisitionSource, RequisitionStatus, ShipmentStatus
 from apps.scm.models import Location, PurchaseOrder, PurchaseOrderLine, PurchaseRequisition, Shipment
 from apps.scm.pdf import delivery_note_pdf, purchase_order_pdf
-from apps.scm.selectors_purchasing import receivable_purchase_orders, receiving_location, supplier_performance
+from apps.scm.selectors_purchasing import (
+    receivable_purchase_orders,
+    receiving_location,
+    supplier_item_for,
+    supplier_performance,
+)
 from apps.scm.services.replenishment import replenishment_run
 from apps.scm.services.shipments import shipment_pick
 from apps.scm.views_scan import resolve_scan
@@ -28,6 +37,45 @@ from apps.scm.views_scan import resolve_scan
 def purchase_order_pdf_view(request, pk: int):
     order = get_object_or_404(scope_to_active_company(PurchaseOrder.objects.all(), request), pk=pk)
     return pdf_response(purchase_order_pdf(order), f"{order.number}.pdf")
+
+
+def _quantity(raw: str | None) -> Decimal | None:
+    try:
+        quantity = Decimal(raw or "")
+    except InvalidOperation:
+        return None
+    return quantity if quantity.is_finite() and quantity > 0 else None
+
+
+@role_required("scm.view_purchaseorder")
+def purchase_defaults(request):
+    """What a purchase order's supplier and a line's item fill in (JSON): the supplier's currency and payment
+    terms; the unit price of the supplier's price break for the quantity, the due date after the lead time,
+    the item's unit. The service applies the same defaults to what is left empty."""
+    supplier = scoped_record(request, Party.objects.filter(is_supplier=True).select_related("currency"), "supplier")
+    item = scoped_record(request, Item.objects.select_related("uom"), "item")
+    answer: dict = {}
+    currency = None
+    if supplier is not None:
+        currency = supplier.currency or Company.objects.select_related("currency").get(pk=request.company_id).currency
+        answer.update(currency=currency.pk, terms=f"{currency.code}, payment in {supplier.payment_terms_days} days")
+    chosen_currency = request.GET.get("currency", "")
+    currency_id = int(chosen_currency) if chosen_currency.isdigit() else getattr(currency, "pk", None)
+    if item is not None:
+        answer["uom"] = item.uom.code
+        supplier_item = supplier_item_for(supplier=supplier, item=item) if supplier is not None else None
+        if supplier_item is not None:
+            quantity = _quantity(request.GET.get("quantity")) or supplier_item.minimum_order_quantity or Decimal(1)
+            price = supplier_item.price_for(quantity)
+            answer["due_date"] = (timezone.localdate()
+                                  + datetime.timedelta(days=supplier_item.lead_time_days)).isoformat()
+            if price is not None and supplier_item.currency_id == currency_id:
+                answer["unit_price"] = str(price)
+                answer["price_note"] = (f"{price.normalize():f} {supplier_item.currency.code} "
+                                        f"for {quantity.normalize():f}")
+            elif price is not None:
+                answer["price_note"] = f"Price list in {supplier_item.currency.code}: give a price"
+    return JsonResponse(answer)
 
 
 @role_required("scm.view_shipment")

@@ -19,6 +19,7 @@ from apps.core.scoping import scope_to_active_company
 from apps.core.ui.views import can, scope_form
 from apps.plm.models import Item
 from apps.scm.choices import LocationKind
+from apps.scm.forms import internal_location_picker, lot_picker
 from apps.scm.models import CycleCount, Location, Lot
 from apps.scm.selectors import stock_card, stock_quants, stock_totals
 from apps.scm.selectors_locations import location_subtree_ids, stock_totals_by_location_tree
@@ -114,17 +115,17 @@ class StockCardView(StockViewMixin, TemplateView):
 
 class TransferForm(forms.Form):
     item = forms.ModelChoiceField(queryset=Item.objects.all())
-    lot = forms.ModelChoiceField(queryset=Lot.objects.all(), required=False)
+    lot = forms.ModelChoiceField(queryset=Lot.objects.all(), required=False, widget=lot_picker())
     quantity = forms.DecimalField(max_digits=18, decimal_places=4, min_value=Decimal("0.0001"))
-    from_location = forms.ModelChoiceField(queryset=Location.objects.filter(kind=LocationKind.INTERNAL))
-    to_location = forms.ModelChoiceField(queryset=Location.objects.filter(kind=LocationKind.INTERNAL))
+    from_location = forms.ModelChoiceField(queryset=Location.objects.all(), widget=internal_location_picker())
+    to_location = forms.ModelChoiceField(queryset=Location.objects.all(), widget=internal_location_picker())
     reference = forms.CharField(max_length=100, required=False)
 
 
 class AdjustmentForm(forms.Form):
     item = forms.ModelChoiceField(queryset=Item.objects.all())
-    lot = forms.ModelChoiceField(queryset=Lot.objects.all(), required=False)
-    location = forms.ModelChoiceField(queryset=Location.objects.filter(kind=LocationKind.INTERNAL))
+    lot = forms.ModelChoiceField(queryset=Lot.objects.all(), required=False, widget=lot_picker())
+    location = forms.ModelChoiceField(queryset=Location.objects.all(), widget=internal_location_picker())
     direction = forms.ChoiceField(choices=[("in", "Found (add stock)"), ("out", "Lost / damaged (remove stock)")])
     quantity = forms.DecimalField(max_digits=18, decimal_places=4, min_value=Decimal("0.0001"))
     unit_cost = forms.DecimalField(max_digits=18, decimal_places=6, required=False, min_value=Decimal(0),

@@ -10,9 +10,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """A headless Chromium; skipped without /usr/bin/chromium unless MILLWRIGHT_REQUIRE_BROWSER=1 (CI)."""
+    """A headless Chromium; skipped without /usr/bin/chromium unless MILLWRIGHT_REQUIRE_BROWSER=1 (CI).
+
+    Per module: Playwright's sync API runs an event loop in this thread while it is open, and a later test in the
+    same worker that calls async code from sync code (asgiref's AsyncToSync: the health check) would fail."""
     if not CHROMIUM.exists():
         if os.environ.get("MILLWRIGHT_REQUIRE_BROWSER") == "1":
             pytest.fail(f"{CHROMIUM} is missing and MILLWRIGHT_REQUIRE_BROWSER=1")

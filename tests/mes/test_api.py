@@ -153,3 +153,44 @@ def test_genealogy_endpoint(api, company, other_company):
     assert api.get(f"{BASE}/genealogy/", {"lot": "NOPE"}).status_code == 404
     theirs = GenealogyLinkFactory(company=other_company)
     assert api.get(f"{BASE}/genealogy/", {"lot": theirs.parent_lot.code}).status_code == 404
+
+
+def test_operations_follow_the_sequence_through_the_api_and_supervisors_override(api_for, company, user, make_user):
+    plant = build_plant(company, user)
+    work_order = WorkOrderFactory(company=company, definition=plant.definition)
+    operator, supervisor = make_user(company, "Production"), make_user(company, "Manager")
+    api_for(operator).post(f"{BASE}/work-orders/{work_order.pk}/release/", {}, format="json")
+    first, second = work_order.operations.order_by("sequence")
+    url = f"{BASE}/operations/{second.pk}/start/"
+    response = api_for(operator).post(url, {}, format="json")
+    assert response.status_code == 409
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["errors"][0]["attr"] == "sequence"
+    assert "operation 10 (Cut)" in body["errors"][0]["detail"]
+    assert body["previous_operation"] == {"id": first.pk, "sequence": 10, "name": "Cut", "status": "pending"}
+    assert api_for(operator).post(url, {"override_sequence": True}, format="json").status_code == 403
+    response = api_for(supervisor).post(url, {"override_sequence": True}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "in_progress"
+
+
+def test_close_short_and_complete_with_the_floors_quantities_through_the_api(api, company, user):
+    plant = build_plant(company, user)
+    work_order = WorkOrderFactory(company=company, definition=plant.definition, quantity=Decimal(5))
+    url = f"{BASE}/work-orders/{work_order.pk}/"
+    api.post(f"{url}release/", {}, format="json")
+    for operation, (good, scrap) in zip(work_order.operations.order_by("sequence"), (("5", "0"), ("4", "1")),
+                                        strict=True):
+        api.post(f"{BASE}/operations/{operation.pk}/start/", {}, format="json")
+        api.post(f"{BASE}/operations/{operation.pk}/finish/", {"quantity_good": good, "quantity_scrap": scrap},
+                 format="json")
+    response = api.post(f"{url}complete/", {}, format="json")  # the 4 good and 1 scrapped just reported
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["status"], body["quantity_good"], body["quantity_scrap"]) == ("in_progress", "4.0000", "1.0000")
+    assert "close_short" in body["allowed_transitions"]
+    response = api.post(f"{url}close-short/", {"reason": "Last unit scrapped"}, format="json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["status"], response.json()["allowed_transitions"]) == ("completed", ["close"])
+    assert api.post(f"{url}close-short/", {}, format="json").status_code == 409

@@ -57,7 +57,7 @@ class TestCreate:
         assert create(plant).number.endswith("-00002")
 
     def test_unreleased_revision_is_refused(self, plant):
-        draft = RevisionFactory(company=plant.company, item=plant.product, code="B", status=RevisionStatus.DRAFT)
+        draft = RevisionFactory(item=plant.product, code="B", status=RevisionStatus.DRAFT)
         with pytest.raises(DomainError) as error:
             work_order_create(company=plant.company, actor=plant.user, item=plant.product, revision=draft,
                               quantity=Decimal(1), due_date=DUE)

@@ -68,6 +68,11 @@ class RevisionFactory(factory.django.DjangoModelFactory):
     item = factory.SubFactory(ItemFactory, company=factory.SelfAttribute("..company"), made=True)
     code = "A"
 
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        kwargs["company"] = kwargs["item"].company  # a revision is always in its item's company
+        return kwargs
+
 
 class BomLineFactory(factory.django.DjangoModelFactory):
     class Meta:

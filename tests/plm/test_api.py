@@ -81,7 +81,7 @@ class TestBomLineAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests):
 
     @staticmethod
     def create_payload(company):
-        return {"revision": RevisionFactory(company=company).pk, "component": ItemFactory(company=company).pk,
+        return {"revision": RevisionFactory(item__company=company).pk, "component": ItemFactory(company=company).pk,
                 "quantity": "2.0000", "position": 10}
 
 
@@ -124,11 +124,11 @@ class TestChangeOrderAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests
     @staticmethod
     def create_payload(company):
         return {"title": "Release BK-9", "reason": "New part",
-                "revisions": [RevisionFactory(company=company).pk]}
+                "revisions": [RevisionFactory(item__company=company).pk]}
 
     def add_children(self, row):
         """Two revisions to release."""
-        row.revisions.add(*(RevisionFactory(company=row.company) for _ in range(2)))
+        row.revisions.add(*(RevisionFactory(item__company=row.company) for _ in range(2)))
 
 
 class TestChangeApprovalRuleAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests):

@@ -250,6 +250,9 @@ def test_bom_editor_add_row_template_offers_only_this_companys_items(web, new_it
     page = web.get(reverse("plm:revision_update", args=[draft(parent).pk])).content.decode()
     template = page[page.index('<template class="formset-empty">'):]
     template = template[:template.index("</template>")]
-    assert f'<option value="{mine.pk}">{mine}</option>' in template
-    assert str(foreign) not in template
+    # a searchable picker: the page lists no items at all, its endpoint offers this company's
+    assert 'name="bom_lines-__prefix__-component"' in template
+    assert 'data-picker="remote"' in template
     assert str(foreign) not in page
+    offered = web.get(reverse("core:autocomplete", args=["plm.item"])).json()["results"]
+    assert {row["text"] for row in offered} == {str(parent), str(mine)}

@@ -74,6 +74,7 @@ class Resource:
     search_fields: list[str] = []
     form_fields: list[str] = []
     form_class = None
+    widgets: dict = {}  # form field → widget, e.g. a PickerWidget with its restriction (apps.core.ui.widgets)
     detail_fields: list[str] = []
     inlines: list[Inline] = []
     related: list[Related] = []
@@ -174,7 +175,7 @@ class Resource:
     def get_form_class(cls):
         if cls.form_class:
             return cls.form_class
-        return forms.modelform_factory(cls.model, fields=cls.form_fields)
+        return forms.modelform_factory(cls.model, fields=cls.form_fields, widgets=cls.widgets or None)
 
     @classmethod
     def edit_form_class(cls):

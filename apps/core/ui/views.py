@@ -95,7 +95,10 @@ class ResourceListView(CompanyScopedViewMixin, ExportMixin, SingleTableMixin, Fi
         return self.resource.get_filterset_class()
 
     def get_filterset(self, filterset_class):
-        return scope_filterset(super().get_filterset(filterset_class), self.request.user, [self.request.company_id])
+        filterset = super().get_filterset(filterset_class)
+        scope_filterset(filterset, self.request.user, [self.request.company_id])
+        scope_form(filterset.form, self.request)  # record filters are searchable pickers too
+        return filterset
 
     def get_table_class(self):
         return self.resource.get_table_class()

@@ -173,8 +173,12 @@ class ConsumedLotSerializer(serializers.Serializer):
 class WorkOrderCompleteSerializer(serializers.Serializer):
     """Input of `complete`."""
 
-    quantity_good = serializers.DecimalField(**QUANTITY)
-    quantity_scrap = serializers.DecimalField(**QUANTITY, required=False, default=Decimal(0))
+    quantity_good = serializers.DecimalField(
+        **QUANTITY, required=False, allow_null=True, default=None,
+        help_text="Default: the good units the last operation passed that no completion reported yet.")
+    quantity_scrap = serializers.DecimalField(
+        **QUANTITY, required=False, allow_null=True, default=None,
+        help_text="Default: the units scrapped on the operations that no completion reported yet.")
     lot_code = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=60, default=None)
     serials = serializers.ListField(child=serializers.CharField(max_length=60), required=False, default=None,
                                     allow_null=True)
@@ -182,9 +186,13 @@ class WorkOrderCompleteSerializer(serializers.Serializer):
                                           help_text="Lots the operator chose; default: backflush the reserved ones.")
 
 
+OVERRIDE_HELP = "Run it out of the routing sequence (supervisors: `mes.override_sequence`); audited."
+
+
 class OperationStartSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=OperationTimeLog._meta.get_field("kind").choices, required=False,
                                    default=None, allow_null=True)
+    override_sequence = serializers.BooleanField(required=False, default=False, help_text=OVERRIDE_HELP)
 
 
 class OperationFinishSerializer(serializers.Serializer):
@@ -193,6 +201,13 @@ class OperationFinishSerializer(serializers.Serializer):
     quantity_good = serializers.DecimalField(**QUANTITY)
     quantity_scrap = serializers.DecimalField(**QUANTITY, required=False, default=Decimal(0))
     scrap_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    override_sequence = serializers.BooleanField(required=False, default=False, help_text=OVERRIDE_HELP)
+
+
+class WorkOrderCloseShortSerializer(serializers.Serializer):
+    """Input of `close_short`."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
 # ---- genealogy ------------------------------------------------------------------------------------

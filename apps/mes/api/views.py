@@ -52,7 +52,7 @@ class ManufacturingDefinitionViewSet(SuiteReadOnlyViewSet):
 
 
 class WorkOrderViewSet(SuiteModelViewSet):
-    """Work orders; workflow steps `release`, `start`, `complete`, `close`, `cancel`."""
+    """Work orders; workflow steps `release`, `start`, `complete`, `close`, `close_short`, `cancel`."""
 
     queryset = WorkOrder.objects.prefetch_related("operations", "materials")
     serializer_class = s.WorkOrderSerializer
@@ -73,6 +73,9 @@ class WorkOrderViewSet(SuiteModelViewSet):
                                input_serializer=s.WorkOrderCompleteSerializer,
                                summary="Complete (partially): consume, receive, record genealogy")
     close = workflow_action("close", workorders.work_order_close)
+    close_short = workflow_action("close_short", workorders.work_order_close_short,
+                                  input_serializer=s.WorkOrderCloseShortSerializer,
+                                  summary="Close short: finish with what was completed, unreserve the rest")
     cancel = workflow_action("cancel", workorders.work_order_cancel)
 
 

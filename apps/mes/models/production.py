@@ -229,6 +229,9 @@ class WorkOrder(CompanyOwnedModel):
         "start": Transition(sources=[W.RELEASED], target=W.IN_PROGRESS),
         "complete": Transition(sources=[W.RELEASED, W.IN_PROGRESS], target=W.COMPLETED, style="success"),
         "close": Transition(sources=[W.COMPLETED], target=W.CLOSED, style="secondary"),
+        # no more units will be made: finished with what was completed (scrap included), the rest unreserved
+        "close_short": Transition(sources=[W.RELEASED, W.IN_PROGRESS], target=W.COMPLETED, label="Close short",
+                                  style="outline-warning"),
         "cancel": Transition(sources=[W.DRAFT, W.RELEASED], target=W.CANCELLED, style="outline-danger"),
     })
 
@@ -299,6 +302,7 @@ class Operation(models.Model):
 
     class Meta:
         ordering = ["work_order", "sequence"]
+        permissions = [("override_sequence", "Can run operations out of the routing sequence (supervisor)")]
         indexes = [models.Index(fields=["work_center", "status"], name="mes_operation_dispatch")]
         constraints = [
             models.UniqueConstraint(fields=["work_order", "sequence"], name="mes_operation_sequence_unique"),

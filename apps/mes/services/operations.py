@@ -1,4 +1,11 @@
-"""Operations on the floor: start, pause, resume, finish by an operator, with time logs and quantities."""
+"""Operations on the floor: start, pause, resume, finish by an operator, with time logs and quantities.
+
+Sequence rules: operations follow the routing sequence. An operation starts only once the previous one has
+started, and finishes only once the previous one has finished, with no more units (good + scrapped) than the
+previous one passed. A supervisor (`mes.override_sequence`, the Manager role) may override both; the audit
+trail records the override and the state of the previous operation. The work center shows Running while one
+of its operations runs.
+"""
 
 from decimal import Decimal
 
@@ -6,12 +13,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.audit import record_change, snapshot
-from apps.core.errors import ConflictError, DomainError
-from apps.core.workflow import step, transition
-from apps.mes.choices import CheckResult, OperationStatus, TimeLogKind, WorkOrderStatus
-from apps.mes.models import InspectionPlan, Operation, OperationTimeLog, QualityCheck, WorkOrder
+from apps.core.errors import ConflictError, DomainError, PermissionDeniedError
+from apps.core.permissions import has_company_perm
+from apps.core.workflow import transition
+from apps.mes.choices import CheckResult, OperationStatus, TimeLogKind, WorkCenterStatus, WorkOrderStatus
+from apps.mes.models import InspectionPlan, Operation, OperationTimeLog, QualityCheck, WorkCenter, WorkOrder
 
 ZERO = Decimal(0)
+OVERRIDE_SEQUENCE = "mes.override_sequence"
+
+
+def _text(value: Decimal) -> str:
+    return f"{Decimal(value).normalize():f}"
 
 
 def operation_blocked(operation: Operation) -> bool:
@@ -39,6 +52,56 @@ def operation_missing_checks(operation: Operation) -> list[InspectionPlan]:
     return missing
 
 
+def previous_operation(operation: Operation) -> Operation | None:
+    """The operation before this one in the work order's routing sequence (None for the first)."""
+    return (Operation.objects.filter(work_order_id=operation.work_order_id, sequence__lt=operation.sequence)
+            .order_by("-sequence").first())
+
+
+def may_override_sequence(actor, operation: Operation) -> bool:
+    """Whether the actor's role in the operation's company may run operations out of sequence (supervisor)."""
+    return has_company_perm(actor, OVERRIDE_SEQUENCE, operation)
+
+
+def _describe(operation: Operation) -> str:
+    """`operation 10 (Cut)`: how messages name an operation."""
+    return f"operation {operation.sequence}" + (f" ({operation.name})" if operation.name else "")
+
+
+def _out_of_sequence(operation: Operation, previous: Operation, rule: str, *, override: bool, actor) -> dict:
+    """Refuse (409 naming the previous operation) unless a supervisor overrides; returns the audit note."""
+    if not override:
+        raise ConflictError("sequence", f"The previous {_describe(previous)} of {operation.work_order.number} "
+                                        f"{rule}: operations follow the routing sequence.", code="out_of_sequence",
+                            extra={"previous_operation": {"id": previous.pk, "sequence": previous.sequence,
+                                                          "name": previous.name, "status": previous.status}})
+    if not may_override_sequence(actor, operation):
+        raise PermissionDeniedError("override_sequence", "Only a supervisor may run operations out of sequence.")
+    return {"previous_sequence": previous.sequence, "previous_status": previous.status}
+
+
+def _work_center_running(operation: Operation) -> None:
+    """An operation runs: the work center shows Running (unless it is down)."""
+    WorkCenter.objects.filter(pk=operation.work_center_id, status=WorkCenterStatus.IDLE).update(
+        status=WorkCenterStatus.RUNNING, updated_at=timezone.now())
+
+
+def _work_center_idle_when_free(operation: Operation) -> None:
+    """The last running operation of a work center stopped: it shows Idle again."""
+    busy = Operation.objects.filter(work_center_id=operation.work_center_id, status=OperationStatus.IN_PROGRESS)
+    if not busy.exists():
+        WorkCenter.objects.filter(pk=operation.work_center_id, status=WorkCenterStatus.RUNNING).update(
+            status=WorkCenterStatus.IDLE, updated_at=timezone.now())
+
+
+def _audit(operation: Operation, actor, action: str, before: dict, override: dict | None) -> None:
+    if override is None:
+        record_change(operation, actor=actor, action=action, before=before)
+    else:
+        record_change(operation, actor=actor, action=f"{action}_out_of_sequence", before=before,
+                      after={**snapshot(operation), "override_sequence": override})
+
+
 def _lock(operation: Operation) -> Operation:
     return (Operation.objects.select_for_update(of=("self",)).select_related("work_order", "work_center")
             .get(pk=operation.pk))
@@ -63,8 +126,10 @@ def _default_kind(operation: Operation) -> str:
 
 
 @transaction.atomic
-def operation_start(*, operation: Operation, actor, kind: str | None = None) -> Operation:
-    """An operator starts an operation (setup first when it has setup time); the order becomes in progress."""
+def operation_start(*, operation: Operation, actor, kind: str | None = None,
+                    override_sequence: bool = False) -> Operation:
+    """An operator starts an operation (setup first when it has setup time); the order becomes in progress.
+    The previous operation must have started (409 naming it), unless a supervisor overrides the sequence."""
     operation = _lock(operation)
     work_order = WorkOrder.objects.select_for_update().get(pk=operation.work_order_id)
     if work_order.status not in (WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS):
@@ -76,71 +141,98 @@ def operation_start(*, operation: Operation, actor, kind: str | None = None) -> 
         record_change(operation, actor=actor, action="join", before=before)
         return operation
     transition(operation, verb="start")
+    override = None
+    previous = previous_operation(operation)
+    if previous is not None and previous.status == OperationStatus.PENDING:
+        override = _out_of_sequence(operation, previous, "has not started yet", override=override_sequence,
+                                    actor=actor)
     operation.actual_start = operation.actual_start or timezone.now()
     operation.save(update_fields=["status", "actual_start", "updated_at"])
     _clock_on(operation, actor, kind or _default_kind(operation))
+    _work_center_running(operation)
     if work_order.status == WorkOrderStatus.RELEASED:
         work_before = snapshot(work_order)
         transition(work_order, verb="start")
         work_order.save(update_fields=["status", "updated_at"])
         record_change(work_order, actor=actor, action="start", before=work_before)
-    record_change(operation, actor=actor, action="start", before=before)
+    _audit(operation, actor, "start", before, override)
     return operation
 
 
 @transaction.atomic
 def operation_pause(*, operation: Operation, actor) -> Operation:
     """Pause an operation: every open time log on it stops."""
-    with step(operation, verb="pause", actor=actor, lock=_lock, fields=[]) as operation:
-        _clock_off(operation)
+    operation = _lock(operation)
+    before = snapshot(operation)
+    transition(operation, verb="pause")
+    operation.save(update_fields=["status", "updated_at"])
+    _clock_off(operation)
+    _work_center_idle_when_free(operation)
+    record_change(operation, actor=actor, action="pause", before=before)
     return operation
 
 
 @transaction.atomic
 def operation_resume(*, operation: Operation, actor, kind: str = TimeLogKind.RUN) -> Operation:
     """Resume a paused operation; the operator clocks on again."""
-    with step(operation, verb="resume", actor=actor, lock=_lock, fields=[]) as operation:
-        _clock_on(operation, actor, kind)
+    operation = _lock(operation)
+    before = snapshot(operation)
+    transition(operation, verb="resume")
+    operation.save(update_fields=["status", "updated_at"])
+    _clock_on(operation, actor, kind)
+    _work_center_running(operation)
+    record_change(operation, actor=actor, action="resume", before=before)
     return operation
 
 
 @transaction.atomic
 def operation_finish(*, operation: Operation, actor, quantity_good: Decimal, quantity_scrap: Decimal = ZERO,
-                     scrap_reason: str = "") -> Operation:
-    """Finish an operation with the good and scrapped quantities; no more good units than the previous
-    operation passed, not while a failed quality check blocks it, and only once its required checks passed."""
-    fields = ["quantity_good", "quantity_scrap", "scrap_reason", "actual_end"]
-    with step(operation, verb="finish", actor=actor, lock=_lock, fields=fields) as operation:
-        quantity_good, quantity_scrap = Decimal(quantity_good), Decimal(quantity_scrap or 0)
-        if quantity_good < 0:
-            raise DomainError("quantity_good", "The good quantity cannot be negative.")
-        if quantity_scrap < 0:
-            raise DomainError("quantity_scrap", "The scrapped quantity cannot be negative.")
-        if quantity_good + quantity_scrap <= 0:
-            raise DomainError("quantity_good", "Report the good or scrapped quantity.", code="required")
-        if operation_blocked(operation):
-            raise ConflictError("quality_blocked", f"Operation {operation} is blocked by a failed quality check.",
-                                code="quality_blocked")
-        missing = operation_missing_checks(operation)
-        if missing:
-            raise DomainError("required_checks", f"Operation {operation} needs passing quality checks first: "
-                                                 f"{', '.join(plan.name for plan in missing)}.", code="checks_missing",
-                              extra={"missing": [{"id": plan.pk, "name": plan.name} for plan in missing]})
-        previous = (Operation.objects.filter(work_order_id=operation.work_order_id, sequence__lt=operation.sequence)
-                    .order_by("-sequence").first())
-        work_order = operation.work_order
-        if previous is not None:
-            if previous.status != OperationStatus.DONE:
-                raise DomainError("quantity_good", f"Operation {previous.sequence} has not passed any units yet.")
-            limit, source = previous.quantity_good, f"operation {previous.sequence} passed"
-        else:
-            limit = work_order.quantity * (1 + work_order.over_completion_percent / 100)
-            source = "the order allows"
-        if quantity_good > limit:
-            raise DomainError("quantity_good", f"{quantity_good.normalize():f} good units is more than "
-                                               f"{source} ({limit.normalize():f}).", code="exceeds_previous")
-        operation.quantity_good, operation.quantity_scrap = quantity_good, quantity_scrap
-        operation.scrap_reason = scrap_reason or ""
-        operation.actual_end = timezone.now()
-        _clock_off(operation)
+                     scrap_reason: str = "", override_sequence: bool = False) -> Operation:
+    """Finish an operation with the good and scrapped quantities: after the previous operation finished, with
+    no more units (good + scrapped) than it passed (409 naming it otherwise, unless a supervisor overrides),
+    not while a failed quality check blocks it, and only once its required checks passed."""
+    operation = _lock(operation)
+    before = snapshot(operation)
+    transition(operation, verb="finish")
+    quantity_good, quantity_scrap = Decimal(quantity_good), Decimal(quantity_scrap or 0)
+    if quantity_good < 0:
+        raise DomainError("quantity_good", "The good quantity cannot be negative.")
+    if quantity_scrap < 0:
+        raise DomainError("quantity_scrap", "The scrapped quantity cannot be negative.")
+    if quantity_good + quantity_scrap <= 0:
+        raise DomainError("quantity_good", "Report the good or scrapped quantity.", code="required")
+    if operation_blocked(operation):
+        raise ConflictError("quality_blocked", f"Operation {operation} is blocked by a failed quality check.",
+                            code="quality_blocked")
+    missing = operation_missing_checks(operation)
+    if missing:
+        raise DomainError("required_checks", f"Operation {operation} needs passing quality checks first: "
+                                             f"{', '.join(plan.name for plan in missing)}.", code="checks_missing",
+                          extra={"missing": [{"id": plan.pk, "name": plan.name} for plan in missing]})
+    previous = previous_operation(operation)
+    work_order = operation.work_order
+    override = None
+    if previous is not None and previous.status != OperationStatus.DONE:
+        override = _out_of_sequence(operation, previous, "has not finished yet", override=override_sequence,
+                                    actor=actor)
+    if previous is not None and override is None:
+        # what comes out (good or scrapped) is at most what came in from the previous operation
+        limit = previous.quantity_good
+        if quantity_good + quantity_scrap > limit:
+            reported = f"{_text(quantity_good)} good" + (f" + {_text(quantity_scrap)} scrapped" if quantity_scrap
+                                                         else " units")
+            raise DomainError("quantity_good", f"{reported} is more than {_describe(previous)} passed "
+                                               f"({_text(limit)}).", code="exceeds_previous")
+    limit = work_order.quantity * (1 + work_order.over_completion_percent / 100)
+    if quantity_good > limit:
+        raise DomainError("quantity_good", f"{_text(quantity_good)} good units is more than the order allows "
+                                           f"({_text(limit)}).", code="exceeds_order")
+    operation.quantity_good, operation.quantity_scrap = quantity_good, quantity_scrap
+    operation.scrap_reason = scrap_reason or ""
+    operation.actual_end = timezone.now()
+    operation.save(update_fields=["status", "quantity_good", "quantity_scrap", "scrap_reason", "actual_end",
+                                  "updated_at"])
+    _clock_off(operation)
+    _work_center_idle_when_free(operation)
+    _audit(operation, actor, "finish", before, override)
     return operation

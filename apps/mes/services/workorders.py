@@ -43,6 +43,7 @@ from apps.mes.models import (
     WorkOrderCompletion,
     WorkOrderMaterial,
 )
+from apps.mes.selectors_completion import work_order_completion_defaults
 from apps.mes.services.scheduling import operations_schedule
 from apps.plm.choices import ItemType, RevisionStatus, Tracking
 from apps.scm.choices import LocationKind, ReservationStatus
@@ -89,10 +90,17 @@ def _check_locations(company, location, finished_location) -> None:
 # ---- create / update ------------------------------------------------------------------------------
 
 @transaction.atomic
-def work_order_create(*, company, actor, item, revision, quantity: Decimal, due_date: datetime.date,
+def work_order_create(*, company, actor, item, quantity: Decimal, due_date: datetime.date, revision=None,
                       source: str = WorkOrderSource.MANUAL, source_reference: str = "", **fields) -> WorkOrder:
-    """Create a draft work order (`WO-2026-00001`) for a released revision of a made item."""
-    require_same_company(company, item=item, revision=revision)
+    """Create a draft work order (`WO-2026-00001`) for a released revision of a made item (by default the
+    item's released revision)."""
+    require_same_company(company, item=item)
+    if revision is None:
+        revision = item.revisions.filter(status=RevisionStatus.RELEASED).first()
+        if revision is None:
+            raise DomainError("revision", f"{item.number} has no released revision to make it to.",
+                              code="not_released")
+    require_same_company(company, revision=revision)
     if revision.item_id != item.pk:
         raise DomainError("revision", f"Revision {revision.code} is not a revision of {item.number}.")
     if revision.status != RevisionStatus.RELEASED:
@@ -118,6 +126,8 @@ def work_order_update(*, instance: WorkOrder, actor, **fields) -> WorkOrder:
         raise ConflictError("status", f"Only draft work orders can be edited; {work_order.number} is "
                                       f"{work_order.status}.", code="locked")
     fields.pop("number", None)
+    if fields.get("revision", work_order.revision) is None:
+        fields.pop("revision")  # left empty: the order keeps its revision
     item = fields.get("item", work_order.item)
     if item.pk != work_order.item_id:
         raise DomainError("item", "The item of a work order cannot change; cancel it and create another.")
@@ -327,6 +337,28 @@ def work_order_cancel(*, work_order: WorkOrder, actor) -> WorkOrder:
 
 
 @transaction.atomic
+def work_order_close_short(*, work_order: WorkOrder, actor, reason: str = "") -> WorkOrder:
+    """Finish a released or in-progress order with what was completed (good and scrapped units) although less
+    good than ordered was made: what is still reserved for it is given back, exactly, and no more units are
+    completed. Refused (409) while an operator is clocked on."""
+    work_order = _lock(work_order)
+    before = snapshot(work_order)
+    transition(work_order, verb="close_short")
+    if OperationTimeLog.objects.filter(operation__work_order=work_order, ended_at__isnull=True).exists():
+        raise ConflictError("operations", "An operator is still clocked on: pause or finish the operation first.",
+                            code="clocked_on")
+    released = [{"item": r.item_id, "lot": r.lot_id, "quantity": _text(r.open_quantity)}
+                for r in _open_reservations(work_order)]
+    _release_reservations(work_order, actor)
+    work_order.completed_at = timezone.now()
+    work_order.save(update_fields=["status", "completed_at", "updated_at"])
+    record_change(work_order, actor=actor, action="close_short", before=before, after={
+        **snapshot(work_order), "reason": (reason or "")[:300], "short_by": _text(work_order.quantity_remaining),
+        "released_reservations": released})
+    return work_order
+
+
+@transaction.atomic
 def work_order_close(*, work_order: WorkOrder, actor) -> WorkOrder:
     """Close a completed work order (no more bookings)."""
     with step(work_order, verb="close", actor=actor, lock=_lock, fields=[]) as work_order:
@@ -449,17 +481,20 @@ def _finished_lots(*, work_order, quantity_good: Decimal, lot_code: str | None, 
 
 
 @transaction.atomic
-def work_order_complete(*, work_order: WorkOrder, quantity_good: Decimal, quantity_scrap: Decimal = ZERO,
-                        lot_code: str | None = None, serials: list[str] | None = None,
-                        consumed_lots: list[dict] | None = None, actor) -> WorkOrder:
+def work_order_complete(*, work_order: WorkOrder, quantity_good: Decimal | None = None,
+                        quantity_scrap: Decimal | None = None, lot_code: str | None = None,
+                        serials: list[str] | None = None, consumed_lots: list[dict] | None = None,
+                        actor) -> WorkOrder:
     """Report finished units: consume components, receive the product at actual cost, record genealogy,
-    tell ERP (`mes.work_order.completed`). Partial and over-completion rules: see the module docstring."""
+    tell ERP (`mes.work_order.completed`). Partial and over-completion rules: see the module docstring.
+    A quantity left out is what the floor reported and no completion has yet (`work_order_completion_defaults`)."""
     work_order = _lock(work_order)
     before = snapshot(work_order)
     if work_order.status not in work_order.workflow.transitions["complete"].sources:
         transition(work_order, verb="complete")  # raises the 409 naming the allowed steps
-    quantity_good = Decimal(quantity_good)
-    quantity_scrap = Decimal(quantity_scrap or 0)
+    default_good, default_scrap = work_order_completion_defaults(work_order=work_order)
+    quantity_good = default_good if quantity_good is None else Decimal(quantity_good)
+    quantity_scrap = default_scrap if quantity_scrap is None else Decimal(quantity_scrap)
     if quantity_good <= 0:
         raise DomainError("quantity_good", "Completed quantity must be positive.", code="not_positive")
     if quantity_scrap < 0:

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 
-from apps.mes.selectors_completion import work_order_completion_lots
+from apps.mes.selectors_completion import work_order_completion_defaults, work_order_completion_lots
 
 register = template.Library()
 
@@ -13,6 +13,12 @@ register = template.Library()
 def completion_lots(work_order):
     """The lot choices of the completion form of a work order (see selectors_completion)."""
     return work_order_completion_lots(work_order=work_order)
+
+
+@register.simple_tag
+def completion_defaults(work_order):
+    """(good, scrap) the completion form starts with: what the floor reported and no completion has yet."""
+    return work_order_completion_defaults(work_order=work_order)
 
 
 @register.filter

@@ -144,6 +144,8 @@ def purchase_order_update(*, instance: PurchaseOrder, actor, **fields) -> Purcha
     before = snapshot(order)
     lines = fields.pop("lines", None)
     fields.pop("company", None)
+    if "currency" in fields and fields["currency"] is None:  # left empty: the supplier's, as on create
+        fields["currency"] = (fields.get("supplier") or order.supplier).currency or order.company.currency
     for name in ("supplier", "currency", "order_date", "warehouse", "notes"):
         if name in fields:
             setattr(order, name, fields[name])

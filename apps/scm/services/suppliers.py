@@ -48,6 +48,9 @@ def supplier_item_update(*, instance: SupplierItem, actor, **fields) -> Supplier
     """Change a supplier item; given price breaks replace the existing ones."""
     if "supplier" in fields:
         _check_supplier(fields["supplier"], instance.company)
+    if "currency" in fields and fields["currency"] is None:  # left empty: the supplier's, as on create
+        supplier = fields.get("supplier") or instance.supplier
+        fields["currency"] = supplier.currency or instance.company.currency
     if "price_breaks" in fields:
         _check_price_breaks(fields["price_breaks"])
     if fields.get("is_preferred"):
