@@ -19,6 +19,11 @@ class Transition:
     `guard` names a method of the model, `guard(user) -> bool`, for a rule beyond status and role that
     decides whether this user may take the step now (an approval threshold); the service enforces the same
     rule, the guard only keeps the step out of `allowed_transitions` and the buttons.
+
+    `confirm` is the question a user must answer before an irreversible step (sending, posting, shipping,
+    releasing, cancelling); the UI's buttons and the kanban ask it. `message` is the flash shown after the
+    step, with `{object}` for the record ("{object} sent to the supplier."); without one the UI says which
+    status the record reached.
     """
 
     sources: tuple[str, ...] | list[str]
@@ -27,6 +32,8 @@ class Transition:
     label: str | None = None
     style: str = "primary"
     guard: str | None = None
+    confirm: str | None = None
+    message: str | None = None
 
 
 @dataclass
@@ -38,6 +45,10 @@ class Workflow:
 
     def verbs_from(self, status: str) -> list[str]:
         return [verb for verb, t in self.transitions.items() if status in t.sources]
+
+    def verbs_between(self, source: str, target: str) -> list[str]:
+        """The verbs whose transition goes from `source` to `target` (a kanban drop from one column to another)."""
+        return [verb for verb, t in self.transitions.items() if source in t.sources and t.target == target]
 
 
 def _workflow(obj) -> Workflow:

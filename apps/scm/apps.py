@@ -9,4 +9,4 @@ class ScmConfig(AppConfig):
     verbose_name = "SCM"
 
     def ready(self) -> None:
-        from apps.scm import handlers, navigation  # noqa: F401  (registers @subscriber functions and menus)
+        from apps.scm import handlers, home, navigation  # noqa: F401  (subscribers, home tiles, sidebar, search)

@@ -4,6 +4,7 @@ from django import forms
 
 from apps.core.services.records import record_update
 from apps.core.ui.resource import Action, Related, Resource
+from apps.scm.choices import MoveStatus
 from apps.scm.models import CycleCount, Location, Lot, Reservation, StockMove, Warehouse
 from apps.scm.services.locations import location_create, location_update, warehouse_create
 from apps.scm.services.stock import (
@@ -14,6 +15,7 @@ from apps.scm.services.stock import (
     reservation_release,
     stock_move_cancel,
     stock_move_confirm,
+    stock_move_reverse,
     stock_reserve,
 )
 
@@ -69,9 +71,20 @@ class StockMoveResource(Resource):
     detail_fields = ["item", "quantity", "from_location", "to_location", "lot", "unit_cost", "value", "status",
                      "reference", "reason", "source_type", "source_id", "done_at", "created_by"]
     actions = {"post": Action(stock_move_confirm, label="Post"),
-               "cancel": Action(stock_move_cancel, label="Cancel", style="danger")}
+               "cancel": Action(stock_move_cancel, label="Cancel", style="danger"),
+               # not a status change of this move: a new move the other way
+               "reverse": Action(stock_move_reverse, label="Reverse", style="outline-danger",
+                                 confirm="Reverse this move? A new move puts the quantity back where it came from.",
+                                 message="{object} reversed by {result}.")}
     can_create = can_edit = False
     select_related = ["item", "from_location", "to_location", "lot"]
+
+    @classmethod
+    def visible_actions(cls, obj, user):
+        """The workflow's steps of a draft move; a done move may only be reversed."""
+        if obj.status == MoveStatus.DONE:
+            return [("reverse", cls.actions["reverse"])] if cls.may_take(obj, "reverse", user) else []
+        return super().visible_actions(obj, user)
 
 
 class ReleaseForm(forms.Form):
@@ -116,8 +129,7 @@ class CycleCountResource(Resource):
     detail_fields = ["number", "location", "reason", "status", "posted_at"]
     related = [Related("Lines", "lines", ["item", "lot", "expected_quantity", "counted_quantity", "difference",
                                           "move"])]
-    actions = {"post": Action(cycle_count_post, label="Post adjustments",
-                              confirm="Write adjustment moves for every difference?"),
+    actions = {"post": Action(cycle_count_post, label="Post adjustments"),
                "cancel": Action(cycle_count_cancel, label="Cancel", style="danger")}
     services = {"create": cycle_count_create}
     can_edit = False

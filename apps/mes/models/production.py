@@ -225,11 +225,18 @@ class WorkOrder(CompanyOwnedModel):
     notes = models.TextField(blank=True)
 
     workflow = Workflow("status", {
-        "release": Transition(sources=[W.DRAFT], target=W.RELEASED, permission="mes.change_workorder"),
-        "start": Transition(sources=[W.RELEASED], target=W.IN_PROGRESS),
-        "complete": Transition(sources=[W.RELEASED, W.IN_PROGRESS], target=W.COMPLETED, style="success"),
-        "close": Transition(sources=[W.COMPLETED], target=W.CLOSED, style="secondary"),
-        "cancel": Transition(sources=[W.DRAFT, W.RELEASED], target=W.CANCELLED, style="outline-danger"),
+        "release": Transition(sources=[W.DRAFT], target=W.RELEASED, permission="mes.change_workorder",
+                              message="{object} released to the shop floor."),
+        "start": Transition(sources=[W.RELEASED], target=W.IN_PROGRESS, message="{object} started."),
+        "complete": Transition(sources=[W.RELEASED, W.IN_PROGRESS], target=W.COMPLETED, style="success",
+                               confirm="Complete this work order? Its components are consumed and the product is "
+                                       "received into stock; this cannot be undone.", message="{object} completed."),
+        "close": Transition(sources=[W.COMPLETED], target=W.CLOSED, style="secondary",
+                            confirm="Close this work order? No more time or completions can be booked on it.",
+                            message="{object} closed."),
+        "cancel": Transition(sources=[W.DRAFT, W.RELEASED], target=W.CANCELLED, style="outline-danger",
+                             confirm="Cancel this work order and give back its reservations?",
+                             message="{object} cancelled."),
     })
 
     class Meta:

@@ -166,9 +166,11 @@ class NonConformance(CompanyOwnedModel):
 
     workflow = Workflow("status", {
         "disposition": Transition(sources=[N.OPEN, N.DISPOSITIONED], target=N.DISPOSITIONED,
-                                  permission="mes.change_nonconformance", label="Disposition"),
+                                  permission="mes.change_nonconformance", label="Disposition",
+                                  message="Disposition of {object} recorded."),
         "close": Transition(sources=[N.DISPOSITIONED], target=N.CLOSED, permission="mes.change_nonconformance",
-                            style="success"),
+                            style="success", confirm="Close this non-conformance? It can no longer be changed.",
+                            message="{object} closed."),
     })
 
     class Meta:

@@ -70,9 +70,10 @@ class PurchaseRequisition(CompanyOwnedModel):
 
     workflow = Workflow("status", {
         "order": Transition(sources=[RequisitionStatus.OPEN], target=RequisitionStatus.ORDERED,
-                            label="Create purchase order"),
+                            label="Create purchase order", message="{object} ordered on a draft purchase order."),
         "cancel": Transition(sources=[RequisitionStatus.OPEN], target=RequisitionStatus.CANCELLED,
-                             style="outline-danger"),
+                             style="outline-danger", confirm="Cancel this requisition? Nothing will be ordered for it.",
+                             message="{object} cancelled."),
     })
 
     class Meta:
@@ -119,12 +120,18 @@ class PurchaseOrder(CompanyOwnedModel):
     sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     workflow = Workflow("status", {
-        "approve": Transition(sources=[S.DRAFT], target=S.APPROVED, guard="may_approve"),
-        "send": Transition(sources=[S.DRAFT, S.APPROVED], target=S.SENT, guard="may_send"),
+        "approve": Transition(sources=[S.DRAFT], target=S.APPROVED, guard="may_approve", message="{object} approved."),
+        "send": Transition(sources=[S.DRAFT, S.APPROVED], target=S.SENT, guard="may_send",
+                           confirm="Send this purchase order to the supplier? Its lines and prices can no longer be "
+                                   "changed.", message="{object} sent to the supplier."),
         "receive_partially": Transition(sources=[S.SENT, S.PARTIALLY_RECEIVED], target=S.PARTIALLY_RECEIVED),
         "receive_fully": Transition(sources=[S.SENT, S.PARTIALLY_RECEIVED], target=S.RECEIVED),
-        "close": Transition(sources=[S.PARTIALLY_RECEIVED, S.RECEIVED], target=S.CLOSED, style="outline-secondary"),
-        "cancel": Transition(sources=[S.DRAFT, S.APPROVED, S.SENT], target=S.CANCELLED, style="outline-danger"),
+        "close": Transition(sources=[S.PARTIALLY_RECEIVED, S.RECEIVED], target=S.CLOSED, style="outline-secondary",
+                            confirm="Close this purchase order? Nothing more will be received against it.",
+                            message="{object} closed."),
+        "cancel": Transition(sources=[S.DRAFT, S.APPROVED, S.SENT], target=S.CANCELLED, style="outline-danger",
+                             confirm="Cancel this purchase order? Tell the supplier if it was already sent.",
+                             message="{object} cancelled."),
     })
     # steps taken by goods receipts, not by a user's action
     internal_verbs = frozenset({"receive_partially", "receive_fully"})
@@ -207,8 +214,12 @@ class GoodsReceipt(CompanyOwnedModel):
                                   related_name="+", editable=False)
 
     workflow = Workflow("status", {
-        "post": Transition(sources=[ReceiptStatus.DRAFT], target=ReceiptStatus.POSTED),
-        "cancel": Transition(sources=[ReceiptStatus.DRAFT], target=ReceiptStatus.CANCELLED, style="outline-danger"),
+        "post": Transition(sources=[ReceiptStatus.DRAFT], target=ReceiptStatus.POSTED,
+                           confirm="Post this receipt? The goods go into stock and the purchase order is updated; a "
+                                   "posted receipt cannot be changed.",
+                           message="{object} posted: the goods are in stock."),
+        "cancel": Transition(sources=[ReceiptStatus.DRAFT], target=ReceiptStatus.CANCELLED, style="outline-danger",
+                             confirm="Cancel this receipt?", message="{object} cancelled."),
     })
 
     class Meta:

@@ -58,9 +58,11 @@ class StockMove(CompanyOwnedModel):
                                    related_name="+", db_index=False)
 
     workflow = Workflow("status", {
-        "post": Transition(sources=[MoveStatus.DRAFT], target=MoveStatus.DONE, label="Post"),
+        "post": Transition(sources=[MoveStatus.DRAFT], target=MoveStatus.DONE, label="Post",
+                           confirm="Post this move? Done moves are never edited, only reversed.",
+                           message="{object} posted."),
         "cancel": Transition(sources=[MoveStatus.DRAFT], target=MoveStatus.CANCELLED, label="Cancel",
-                             style="danger"),
+                             style="danger", confirm="Cancel this draft move?", message="{object} cancelled."),
     })
 
     class Meta:
@@ -174,9 +176,12 @@ class CycleCount(CompanyOwnedModel):
     posted_at = models.DateTimeField(null=True, blank=True)
 
     workflow = Workflow("status", {
-        "post": Transition(sources=[CycleCountStatus.DRAFT], target=CycleCountStatus.POSTED, label="Post"),
+        "post": Transition(sources=[CycleCountStatus.DRAFT], target=CycleCountStatus.POSTED, label="Post",
+                           confirm="Write adjustment moves for every difference?",
+                           message="{object} posted: the differences are adjusted."),
         "cancel": Transition(sources=[CycleCountStatus.DRAFT], target=CycleCountStatus.CANCELLED,
-                             label="Cancel", style="danger"),
+                             label="Cancel", style="danger", confirm="Cancel this count? Nothing is adjusted.",
+                             message="{object} cancelled."),
     })
 
     class Meta:
