@@ -164,7 +164,8 @@ def home_sections(request) -> list[dict]:
             entry["dom_id"] = "chart-" + "".join(c if c.isalnum() else "-" for c in tile.key.lower())
             section["charts"].append(entry)
     order = {name: i for i, name in enumerate(MODULE_ORDER)}
-    sections = sorted(by_module.values(), key=lambda s: order.get(s["module"], len(order)))
+    # the modules where this role has work come first ("what should I do next"), each in sidebar order
+    sections = sorted(by_module.values(), key=lambda s: (not s["queues"], order.get(s["module"], len(order))))
     for section in sections:
         section["slug"] = slugify(section["module"])
         section["open_work"] = sum(q["count"] for q in section["queues"])

@@ -123,7 +123,7 @@ class ChangeOrderResource(Resource):
     }
     detail_template = "plm/changeorder_detail.html"
     kanban = KanbanSpec(columns=["draft", "submitted", "approved", "released"],
-                        card_fields=["title", "submitted_at"], ordering=["-id"])
+                        card_fields=["submitted_at"], ordering=["-id"])
 
     @classmethod
     def visible_actions(cls, obj, user):

@@ -43,7 +43,9 @@ STATUS_STYLES = {
     "draft": "secondary", "pending": "warning", "done": "success", "dead": "danger", "released": "success",
     "approved": "info", "submitted": "primary", "in_review": "primary", "rejected": "danger",
     "cancelled": "dark", "superseded": "light", "obsolete": "dark", "completed": "success", "closed": "dark",
-    "in_progress": "primary", "posted": "success", "sent": "info",
+    "in_progress": "primary", "posted": "success", "sent": "info", "partially_received": "info",
+    "received": "success", "open": "warning", "reserved": "info", "picking": "primary", "packed": "primary",
+    "shipped": "success", "accepted": "info", "dispositioned": "info", "active": "primary", "ordered": "success",
 }
 
 

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import models
 from django.urls import NoReverseMatch
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -127,10 +127,14 @@ def format_percent(value, *, ratio: bool = False, decimals: int = 1) -> str:
     return f"{format_number(number, decimals)} %"
 
 
+MONEY_WORDS = ("cost", "price", "amount", "value", "rate", "percent")
+
+
 def is_quantity_field(field) -> bool:
-    """Quantities are the 4-decimal fields (ARCHITECTURE.md); percentages and rates are told by name."""
+    """Quantities are the 4-decimal fields (ARCHITECTURE.md); prices and costs with 4 decimals and percentages are
+    told by their name."""
     return (isinstance(field, models.DecimalField) and field.decimal_places == QUANTITY_PLACES
-            and not field.name.endswith("_percent"))
+            and not any(word in field.name for word in MONEY_WORDS))
 
 
 def format_field_value(field, value, owner=None):
@@ -222,9 +226,16 @@ def related_rows(obj, resource) -> list[dict]:
         sections.append({
             "label": rel.label,
             "headers": [field_label(model, f) if model else f for f in rel.fields],
-            "rows": [[display_value(row, f) for f in rel.fields] for row in items],
+            "rows": [_linked_first([display_value(row, f) for f in rel.fields], row) for row in items],
         })
     return sections
+
+
+def _linked_first(cells: list[tuple], row) -> list[tuple]:
+    """A related row's first cell links to the row's own page (a receipt's number opens the receipt)."""
+    if cells and cells[0][1] is None and cells[0][0] not in (None, "") and (url := _url_of(row)):
+        cells[0] = (cells[0][0], url)
+    return cells
 
 
 def as_date(value):
@@ -237,3 +248,15 @@ def as_date(value):
         return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return value
+
+
+def quantity_text(value, unit_id) -> str:
+    """A quantity in a unit given by id, for a model's `__str__` ("8 ea"): no query for the unit's row."""
+    return format_quantity(value, unit_by_id(unit_id))
+
+
+def moment_text(moment) -> str:
+    """A date-time in the suite's one format and the server's time zone, for a model's `__str__`."""
+    if moment is None:
+        return ""
+    return formats.date_format(timezone.localtime(moment) if timezone.is_aware(moment) else moment, "DATETIME_FORMAT")

@@ -26,6 +26,7 @@ ACTION_WORDS = {
     "reserve": "reserved", "pack": "packed", "pick": "picked", "obsolete": "made obsolete", "revise": "revised",
     "accept": "accepted", "disposition": "dispositioned", "finish": "finished", "pause": "paused",
     "resume": "resumed", "withdraw": "withdrew", "order": "ordered", "reverse": "reversed",
+    "receive": "received goods", "consume": "consumed", "adjust": "adjusted",
 }
 # keys of a line that say which line it is, in the order they are shown
 LINE_ORDER_KEYS = ("position", "line_number", "sequence")
@@ -144,17 +145,21 @@ def _row_text(names: _Names, child, row: dict) -> str:
     unit = None
     if row.get("uom") is not None:
         unit = unit_by_id(row["uom"])
+    related, amounts, others = [], [], []
     for key, value in row.items():
         if key in LINE_ORDER_KEYS or key in SKIPPED or key == "uom" or value in (None, "", "0", "0.0000", 0):
             continue
         relation = _field(child, key)
-        if key == "quantity" or (relation is not None and key.startswith("quantity")):
-            parts.append(format_quantity(value, unit) if key == "quantity" else
-                         f"{field_label(child, key)} {format_quantity(value, unit)}")
+        if key.startswith("quantity"):
+            text = format_quantity(value, unit)
+            amounts.append(text if key == "quantity" else f"{field_label(child, key)} {text}")
         elif relation is not None and (relation.many_to_one or relation.one_to_one):
-            parts.append(names.name(relation.related_model, value))
+            related.append(names.name(relation.related_model, value))
+        elif key.endswith("_percent"):
+            others.append(f"{humanize_label(key.removesuffix('_percent'))} {_value(names, child, key, value)}")
         else:
-            parts.append(f"{field_label(child, key)} {_value(names, child, key, value)}")
+            others.append(f"{field_label(child, key)} {_value(names, child, key, value)}")
+    parts += related + amounts + others  # "10 · M-100 Bolt · 2 ea · Scrap 5.0 %"
     return " · ".join(parts)
 
 

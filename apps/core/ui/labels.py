@@ -17,6 +17,7 @@ ABBREVIATIONS = {
     "uoms": "UoMs", "url": "URL", "vat": "VAT", "wip": "WIP", "xlsx": "XLSX",
 }
 _WORD = re.compile(r"[A-Za-z0-9]+")
+_PERCENT = re.compile(r"(?<=\w )percent\b", re.IGNORECASE)
 
 
 def humanize_label(text) -> str:
@@ -25,6 +26,7 @@ def humanize_label(text) -> str:
     if not text:
         return ""
     text = _WORD.sub(lambda m: ABBREVIATIONS.get(m.group(0).lower(), m.group(0)), text)
+    text = _PERCENT.sub("%", text)  # "Scrap percent" → "Scrap %"
     return text[0].upper() + text[1:]
 
 

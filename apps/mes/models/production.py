@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from apps.core.models import CompanyOwnedModel
+from apps.core.ui.display import moment_text, quantity_text
 from apps.core.workflow import Transition, Workflow
 from apps.mes.choices import OperationStatus, TimeLogKind, WorkCenterStatus, WorkOrderSource, WorkOrderStatus
 
@@ -145,7 +146,7 @@ class RoutingOperation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.sequence} {self.name or self.work_center_id}"
+        return f"{self.sequence} {self.name or self.work_center.code}"
 
 
 class ManufacturingDefinition(CompanyOwnedModel):
@@ -185,7 +186,7 @@ class ManufacturingDefinitionLine(models.Model):
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="mes_definitionline_quantity_positive")]
 
     def __str__(self) -> str:
-        return f"{self.position}: {self.quantity} x {self.component_id}"
+        return f"{self.position}: {quantity_text(self.quantity, self.uom_id)} {self.component.number}"
 
 
 class WorkOrder(CompanyOwnedModel):
@@ -340,7 +341,7 @@ class OperationTimeLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.operator_id} {self.kind} {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.operator} {self.get_kind_display().lower()} from {moment_text(self.started_at)}"
 
     @property
     def hours(self) -> Decimal:
@@ -373,7 +374,8 @@ class WorkOrderMaterial(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.work_order_id}: {self.quantity_required} x {self.component_id}"
+        return (f"{self.work_order.number}: {quantity_text(self.quantity_required, self.component.uom_id)} "
+                f"{self.component.number}")
 
 
 class WorkOrderCompletion(models.Model):
@@ -402,7 +404,8 @@ class WorkOrderCompletion(models.Model):
                                               name="mes_completion_quantities_valid")]
 
     def __str__(self) -> str:
-        return f"{self.work_order_id}: {self.quantity_good}"
+        return (f"{self.work_order.number}: {quantity_text(self.quantity_good, self.work_order.item.uom_id)} "
+                "completed")
 
 
 class GenealogyLink(CompanyOwnedModel):
@@ -426,4 +429,4 @@ class GenealogyLink(CompanyOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.parent_lot_id} ← {self.child_lot_id}"
+        return f"{self.parent_lot} contains {self.child_lot}"

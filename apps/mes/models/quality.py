@@ -122,7 +122,7 @@ class QualityCheck(CompanyOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"QC{self.pk} {self.name}: {self.result}"
+        return f"Check {self.name}: {self.get_result_display() or 'no result'}"
 
     def get_absolute_url(self) -> str:
         return reverse("mes:qualitycheck_detail", args=[self.pk])

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.core.models import CompanyOwnedModel
+from apps.core.ui.display import quantity_text
 from apps.core.workflow import Transition, Workflow
 from apps.scm.choices import PurchaseOrderStatus, ReceiptStatus, RequisitionSource, RequisitionStatus
 
@@ -264,7 +265,8 @@ class GoodsReceiptLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.receipt.number}: {self.quantity} {self.purchase_order_line.item.number}"
+        item = self.purchase_order_line.item
+        return f"{self.receipt.number}: {quantity_text(self.quantity, item.uom_id)} {item.number}"
 
     @property
     def unit_cost(self) -> Decimal:

@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 
 from apps.core.models import CompanyOwnedModel
+from apps.core.ui.display import quantity_text
 from apps.core.workflow import Transition, Workflow
 from apps.scm.choices import ShipmentStatus
 
@@ -114,4 +115,4 @@ class ShipmentAllocation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} of {self.line} at {self.location}"
+        return f"{quantity_text(self.quantity, self.line.item.uom_id)} of {self.line} at {self.location}"

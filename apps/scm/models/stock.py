@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from apps.core.models import CompanyOwnedModel
+from apps.core.ui.display import quantity_text
 from apps.core.workflow import Transition, Workflow
 from apps.scm.choices import CycleCountStatus, MoveStatus, ReservationStatus
 
@@ -77,7 +78,9 @@ class StockMove(CompanyOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.quantity} {self.from_location_id}→{self.to_location_id}"
+        """"Move 8 ea M-100 from WH/STOCK to CUSTOMERS"."""
+        return (f"Move {quantity_text(self.quantity, self.item.uom_id)} {self.item.number} from {self.from_location} "
+                f"to {self.to_location}")
 
     def get_absolute_url(self) -> str:
         return reverse("scm:stockmove_detail", args=[self.pk])
@@ -108,7 +111,8 @@ class StockQuant(CompanyOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.item_id}@{self.location_id}/{self.lot_id or '-'}: {self.on_hand}"
+        lot = f" lot {self.lot}" if self.lot_id else ""
+        return f"{quantity_text(self.on_hand, self.item.uom_id)} {self.item.number}{lot} at {self.location}"
 
     @property
     def available(self) -> Decimal:
@@ -144,7 +148,8 @@ class Reservation(CompanyOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"R{self.pk} {self.quantity} {self.reference}".strip()
+        text = f"Reservation of {quantity_text(self.quantity, self.item.uom_id)} {self.item.number} at {self.location}"
+        return f"{text} for {self.reference}" if self.reference else text
 
     def get_absolute_url(self) -> str:
         return reverse("scm:reservation_detail", args=[self.pk])
@@ -163,7 +168,7 @@ class ItemValuation(CompanyOwnedModel):
         constraints = [models.UniqueConstraint(fields=["company", "item"], name="scm_valuation_unique")]
 
     def __str__(self) -> str:
-        return f"{self.item_id}: {self.quantity} @ {self.average_cost}"
+        return f"Valuation of {self.item.number}"
 
 
 class CycleCount(CompanyOwnedModel):
@@ -223,4 +228,4 @@ class CycleCountLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.count_id}/{self.item_id}"
+        return f"{self.count.number}: {self.item.number}"
