@@ -388,7 +388,6 @@ class ResourceActionView(CompanyScopedViewMixin, View):
         if action.form_class is not None:
             form = action_form(action, request, request.POST, request.FILES)
             if not form.is_valid():
-                relabel_form(form)
                 for field, errors in form.errors.items():
                     label = form.fields[field].label if field in form.fields else None
                     messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
