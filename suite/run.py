@@ -2,9 +2,14 @@
 
 Uses DATABASE_URL/REDIS_URL when set; otherwise the embedded PostgreSQL under .data/ and
 kombu's filesystem broker, so the flows between modules still run asynchronously.
+
+It runs as people will use it: DEBUG off (the suite's own 403/404/500 pages; `DEBUG=true make run` for
+development), static files served by WhiteNoise, plain HTTP on this machine (MILLWRIGHT_LOCAL=1 keeps the
+production HTTPS redirect and secure-only cookies off) and a secret key kept in .data/secret_key.
 """
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -14,8 +19,22 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+def local_environment(data_dir: Path) -> None:
+    """DEBUG off unless asked, the local-run flag, and a secret key generated once for this machine."""
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("MILLWRIGHT_LOCAL", "1")
+    if not os.environ.get("SECRET_KEY"):
+        key_file = data_dir / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(50))
+            key_file.chmod(0o600)
+        os.environ["SECRET_KEY"] = key_file.read_text().strip()
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suite.settings")
+    (BASE_DIR / ".data").mkdir(exist_ok=True)
+    local_environment(BASE_DIR / ".data")
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
     python = sys.executable
@@ -41,6 +60,7 @@ def main() -> int:
           f"  accountant, manager, integrator (company DEMO); other (company DEMO2); multi (Sales in DEMO,\n"
           f"  Manager in DEMO2).\n"
           f"  Admin: http://{host}:{port}/admin/   API docs: http://{host}:{port}/api/docs/\n"
+          f"  DEBUG is {os.environ['DEBUG']} (DEBUG=true make run for development).\n"
           f"  Database: {'embedded PostgreSQL in .data/pg' if embedded else 'DATABASE_URL'};"
           f" broker: {'Redis' if os.environ.get('REDIS_URL') else 'filesystem (.data/broker)'}. Ctrl-C stops.\n",
           flush=True)

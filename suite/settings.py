@@ -13,8 +13,13 @@ if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG")
+# `make run` (suite/run.py) sets MILLWRIGHT_LOCAL=1: the whole suite on this machine over plain HTTP, with DEBUG
+# off by default (the real error pages), so the production HTTPS settings below are relaxed for it
+LOCAL = env.bool("MILLWRIGHT_LOCAL", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me" if DEBUG else environ.Env.NOTSET)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+if LOCAL:
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, *(h for h in ("127.0.0.1", "localhost") if h not in ALLOWED_HOSTS)]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -108,6 +113,11 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# one format for dates and numbers on every screen (suite/formats/en/formats.py); quantities and amounts are
+# grouped by the display helpers (apps.core.ui.display), never ids: a global separator would print id 1234 as
+# "1,234" in every URL and hidden input a template writes by hand
+FORMAT_MODULE_PATH = ["suite.formats"]
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
@@ -123,15 +133,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-# Production hardening (manage.py check --deploy passes with DEBUG=false).
+# Production hardening (manage.py check --deploy passes with DEBUG=false). The local run (`make run`,
+# MILLWRIGHT_LOCAL=1) serves plain HTTP on 127.0.0.1: no redirect to HTTPS, no HSTS, cookies over HTTP.
 if not DEBUG:
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not LOCAL)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if LOCAL else 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = not LOCAL
+    SECURE_HSTS_PRELOAD = not LOCAL
+    SESSION_COOKIE_SECURE = not LOCAL
+    CSRF_COOKIE_SECURE = not LOCAL
     SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

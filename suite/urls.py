@@ -8,7 +8,6 @@ from health_check.views import HealthCheckView
 from rest_framework.authtoken.views import ObtainAuthToken
 
 from apps.core import views as core_views
-from apps.core.api.errors import problem_response
 
 api_v1 = [
     path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
@@ -20,6 +19,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("search/", core_views.global_search, name="search"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("core/", include("apps.core.urls")),
@@ -34,17 +34,7 @@ urlpatterns = [
          name="health"),
 ]
 
-def handler404(request, exception=None):
-    if request.path.startswith("/api/"):
-        return problem_response(404, "not_found", "No such resource.")
-    from django.views.defaults import page_not_found
-
-    return page_not_found(request, exception)
-
-
-def handler500(request):
-    if request.path.startswith("/api/"):
-        return problem_response(500, "server_error", "An unexpected error occurred.")
-    from django.views.defaults import server_error
-
-    return server_error(request)
+# the suite's error pages in its layout (DEBUG off); under /api/ they answer problem+json
+handler403 = core_views.error_403
+handler404 = core_views.error_404
+handler500 = core_views.error_500

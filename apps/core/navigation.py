@@ -1,9 +1,10 @@
-"""The sidebar: each app registers its module's screens in its AppConfig.ready()."""
+"""The sidebar and the breadcrumbs: each app registers its module's screens in its AppConfig.ready()."""
 
 from dataclasses import dataclass, field
 
 from django.core import checks
 from django.urls import NoReverseMatch, reverse
+from django.utils.text import slugify
 
 MODULE_ORDER = ["CRM", "PLM", "SCM", "MES", "ERP", "Flows", "Admin"]
 
@@ -20,6 +21,11 @@ class MenuEntry:
 class Module:
     name: str
     entries: list[MenuEntry] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        """The id of the module's sidebar section and home-page section (`#module-plm`)."""
+        return slugify(self.name)
 
 
 _modules: dict[str, Module] = {name: Module(name) for name in MODULE_ORDER}
@@ -43,6 +49,35 @@ def menu_for(user, company_id: int | None) -> list[Module]:
         if entries:
             result.append(Module(module.name, entries))
     return result
+
+
+def module_of(url_name: str | None) -> str | None:
+    """The sidebar module a URL name belongs to: the module that lists it, else the one whose screens share its
+    namespace (`plm:operation_list` → PLM), else None."""
+    if not url_name:
+        return None
+    for module in _modules.values():
+        if any(e.url_name == url_name for e in module.entries):
+            return module.name
+    namespace = url_name.partition(":")[0]
+    for module in _modules.values():
+        if any(e.url_name.partition(":")[0] == namespace for e in module.entries) and namespace != "core":
+            return module.name
+    return None
+
+
+def breadcrumbs_for(url_name: str | None, title: str | None = None) -> list[tuple[str, str | None]]:
+    """Home > module > page: the start of every page's trail (a list page links itself)."""
+    trail: list[tuple[str, str | None]] = [("Home", reverse("home"))]
+    module = module_of(url_name)
+    if module:
+        trail.append((module, f"{reverse('home')}#module-{slugify(module)}"))
+    if title:
+        try:
+            trail.append((title, reverse(url_name) if url_name else None))
+        except NoReverseMatch:
+            trail.append((title, None))
+    return trail
 
 
 @checks.register(checks.Tags.urls)

@@ -37,7 +37,15 @@ class Transition:
     """A step from any of `sources` to `target`, optionally needing a permission.
 
     `guard(obj)` returns why the step is not possible now (a sentence), or None when it is; `user_guard` names a
-    model method `method(user) -> bool` for a rule that depends on who takes the step."""
+    model method `method(user) -> bool` for a rule that depends on who takes the step (an approval threshold);
+    the service enforces the same rule, the user guard only keeps the step out of `allowed_transitions` and the
+    buttons.
+
+    `confirm` is the question a user must answer before an irreversible step (sending, posting, shipping,
+    releasing, cancelling); the UI's buttons and the kanban ask it. `message` is the flash shown after the
+    step, with `{object}` for the record ("{object} sent to the supplier."); without one the UI says which
+    status the record reached.
+    """
 
     sources: tuple[str, ...] | list[str]
     target: str
@@ -46,6 +54,8 @@ class Transition:
     style: str = "primary"
     guard: Callable[[object], str | None] | None = None
     user_guard: str | None = None
+    confirm: str | None = None
+    message: str | None = None
 
     def refusal(self, obj) -> str | None:
         return self.guard(obj) if self.guard is not None else None
@@ -65,6 +75,10 @@ class Workflow:
         """The verbs allowed from the object's status whose guard (if any) lets it through."""
         return [verb for verb in self.verbs_from(getattr(obj, self.field))
                 if self.transitions[verb].refusal(obj) is None]
+
+    def verbs_between(self, source: str, target: str) -> list[str]:
+        """The verbs whose transition goes from `source` to `target` (a kanban drop from one column to another)."""
+        return [verb for verb, t in self.transitions.items() if source in t.sources and t.target == target]
 
 
 def _workflow(obj) -> Workflow:

@@ -9,4 +9,4 @@ class MesConfig(AppConfig):
     verbose_name = "MES"
 
     def ready(self) -> None:
-        from apps.mes import handlers, navigation  # noqa: F401  (registers @subscriber functions and menus)
+        from apps.mes import handlers, home, navigation  # noqa: F401  (subscribers, home tiles, sidebar, search)

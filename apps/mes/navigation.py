@@ -1,6 +1,8 @@
-"""MES sidebar entries."""
+"""MES sidebar entries and what the global search finds in MES."""
 
 from apps.core.navigation import register
+from apps.core.search import register_search
+from apps.mes.models import NonConformance, WorkCenter, WorkOrder
 
 # ---- production
 register("MES", "Work orders", "mes:workorder_list", "mes.view_workorder")
@@ -17,3 +19,11 @@ register("MES", "Inspection plans", "mes:inspectionplan_list", "mes.view_inspect
 register("MES", "Downtime", "mes:downtimeevent_list", "mes.view_downtimeevent")
 register("MES", "Downtime reasons", "mes:downtimereason_list", "mes.view_downtimereason")
 register("MES", "OEE", "mes:oee_overview", "mes.view_workcenter")
+
+# ---- global search ---------------------------------------------------------------------------------------------
+
+register_search(WorkOrder, ["number", "item__number", "source_reference"], module="MES", label="Work orders",
+                select_related=["item"], describe=lambda wo: f"{wo.item} · {wo.get_status_display()}")
+register_search(NonConformance, ["number", "reference"], module="MES", label="Non-conformances",
+                describe=lambda nc: nc.get_status_display())
+register_search(WorkCenter, ["code", "name"], module="MES", label="Work centers", describe=lambda wc: wc.name)

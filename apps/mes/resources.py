@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import forms
 
-from apps.core.ui.resource import Action, Inline, Related, Resource
+from apps.core.ui.resource import Action, Inline, KanbanSpec, Related, Resource
 from apps.core.ui.widgets import PickerMultipleWidget, PickerWidget
 from apps.mes.models import ManufacturingDefinition, Operation, OperationTimeLog, Routing, WorkCenter, WorkOrder
 from apps.mes.services import masterdata, operations, workorders
@@ -91,7 +91,9 @@ class WorkOrderResource(Resource):
     model = WorkOrder
     namespace = "mes"
     list_fields = ["number", "item", "revision", "quantity", "due_date", "priority", "status", "needs_review"]
-    filter_fields = ["status", "source", "needs_review"]
+    # the lookups serve the home page's queues ("late": released or in progress, due before today)
+    filter_fields = {"status": ["exact", "in"], "source": ["exact"], "needs_review": ["exact"],
+                     "due_date": ["exact", "lt", "lte"]}
     search_fields = ["number", "item__number", "item__name", "source_reference"]
     form_fields = ["item", "revision", "quantity", "due_date", "priority", "source", "source_reference", "location",
                    "finished_location", "over_completion_percent", "notes"]
@@ -131,6 +133,10 @@ class WorkOrderResource(Resource):
                          confirm="Cancel this work order and give back its reservations?"),
     }
     select_related = ["item", "revision"]
+    # completing needs quantities and lots: a drop on "Completed" sends the user to the record's form
+    kanban = KanbanSpec(columns=["draft", "released", "in_progress", "completed", "closed"],
+                        card_fields=["item", "quantity", "due_date", "priority"],
+                        ordering=["due_date", "priority", "number"], never_dropped=("close_short",))
     # completing is the form on the detail page (mes/_completion_form.html): it lets the operator pick lots
     detail_template = "mes/workorder_detail.html"
 

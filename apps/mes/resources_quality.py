@@ -106,8 +106,7 @@ class NonConformanceResource(Resource):
     services = {"create": nonconformance_raise}
     actions = {
         "disposition": Action(nonconformance_disposition, form_class=DispositionForm, label="Disposition"),
-        "close": Action(nonconformance_close, label="Close", style="success",
-                        confirm="Close this non-conformance?"),
+        "close": Action(nonconformance_close, label="Close", style="success"),
     }
     can_edit = False
     select_related = ["item", "owner"]

@@ -124,35 +124,59 @@ def work_center_calendar(work_center: WorkCenter) -> dict[int, tuple[datetime.ti
     return {weekday: (DEFAULT_START, work_center.capacity_hours_per_day) for weekday in range(5)}
 
 
+def _calendars(work_centers: list[WorkCenter]) -> dict[int, dict[int, tuple[datetime.time, Decimal]]]:
+    """`work_center_calendar` of several work centers in one query."""
+    shifts: dict[int, dict[int, tuple[datetime.time, Decimal]]] = defaultdict(dict)
+    for wc_id, weekday, start, hours in WorkCenterShift.objects.filter(
+            work_center__in=[wc.pk for wc in work_centers]).values_list("work_center_id", "weekday", "start_time",
+                                                                          "hours"):
+        shifts[wc_id][weekday] = (start, hours)
+    return {wc.pk: shifts.get(wc.pk) or {weekday: (DEFAULT_START, wc.capacity_hours_per_day) for weekday in range(5)}
+            for wc in work_centers}
+
+
 def work_center_oee(*, work_center: WorkCenter, date_from: datetime.date, date_to: datetime.date) -> OeeReport:
     """OEE of a work center per day from `date_from` to `date_to` (inclusive) and for the whole range."""
+    return work_centers_oee(work_centers=[work_center], date_from=date_from, date_to=date_to)[work_center.pk]
+
+
+def work_centers_oee(*, work_centers: list[WorkCenter], date_from: datetime.date,
+                     date_to: datetime.date) -> dict[int, OeeReport]:
+    """`work_center_oee` of several work centers, in a fixed number of queries (not four per work center)."""
     if date_to < date_from:
         raise DomainError("date_to", "The end date must not be before the start date.")
     if (date_to - date_from).days >= MAX_DAYS:
         raise DomainError("date_to", f"At most {MAX_DAYS} days at a time.")
+    work_centers = list(work_centers)
+    ids = [wc.pk for wc in work_centers]
     tz = timezone.get_current_timezone()
     now = timezone.now()
     range_start = datetime.datetime.combine(date_from, datetime.time(0), tzinfo=tz)
     # shift windows may run past midnight: look one day further for downtime
     range_end = datetime.datetime.combine(date_to + datetime.timedelta(days=2), datetime.time(0), tzinfo=tz)
-    calendar = work_center_calendar(work_center)
+    calendars = _calendars(work_centers)
 
-    downtime: dict[str, list[Interval]] = defaultdict(list)
-    for start, end, kind in DowntimeEvent.objects.filter(
-        work_center=work_center, start__lt=range_end, end__gt=range_start,
-    ).values_list("start", "end", "reason__kind"):
-        downtime[kind].append((start, end))
-    run_logs: list[Interval] = [
-        (start, end or now) for start, end in OperationTimeLog.objects.filter(
-            operation__work_center=work_center, kind=TimeLogKind.RUN, started_at__lt=range_end,
-        ).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=range_start)).values_list("started_at", "ended_at")
-    ]
-    finished: dict[datetime.date, list[tuple[Decimal, Decimal, Decimal]]] = defaultdict(list)
-    for end, good, scrap, per_unit in Operation.objects.filter(
-        work_center=work_center, status=OperationStatus.DONE, actual_end__gte=range_start, actual_end__lt=range_end,
-    ).values_list("actual_end", "quantity_good", "quantity_scrap", "run_minutes_per_unit"):
-        finished[timezone.localtime(end, tz).date()].append((good, scrap, per_unit))
+    downtime: dict[int, dict[str, list[Interval]]] = defaultdict(lambda: defaultdict(list))
+    for wc_id, start, end, kind in DowntimeEvent.objects.filter(
+        work_center__in=ids, start__lt=range_end, end__gt=range_start,
+    ).values_list("work_center_id", "start", "end", "reason__kind"):
+        downtime[wc_id][kind].append((start, end))
+    run_logs: dict[int, list[Interval]] = defaultdict(list)
+    for wc_id, start, end in OperationTimeLog.objects.filter(
+        operation__work_center__in=ids, kind=TimeLogKind.RUN, started_at__lt=range_end,
+    ).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=range_start)).values_list(
+            "operation__work_center_id", "started_at", "ended_at"):
+        run_logs[wc_id].append((start, end or now))
+    finished: dict[int, dict[datetime.date, list]] = defaultdict(lambda: defaultdict(list))
+    for wc_id, end, good, scrap, per_unit in Operation.objects.filter(
+        work_center__in=ids, status=OperationStatus.DONE, actual_end__gte=range_start, actual_end__lt=range_end,
+    ).values_list("work_center_id", "actual_end", "quantity_good", "quantity_scrap", "run_minutes_per_unit"):
+        finished[wc_id][timezone.localtime(end, tz).date()].append((good, scrap, per_unit))
+    return {wc.pk: _report(wc, date_from, date_to, calendars[wc.pk], downtime[wc.pk], run_logs[wc.pk],
+                           finished[wc.pk], tz) for wc in work_centers}
 
+
+def _report(work_center, date_from, date_to, calendar, downtime, run_logs, finished, tz) -> OeeReport:
     report = OeeReport(work_center=work_center, date_from=date_from, date_to=date_to)
     total = report.total
     day = date_from
@@ -173,11 +197,33 @@ def work_center_oee(*, work_center: WorkCenter, date_from: datetime.date, date_t
             figures.quantity_good += good
             figures.quantity_scrap += scrap
             figures.ideal_minutes += per_unit * (good + scrap)
-        for name in ("calendar_minutes", "planned_downtime_minutes", "planned_production_minutes",
-                     "unplanned_downtime_minutes", "run_minutes", "ideal_minutes", "quantity_good",
-                     "quantity_scrap"):
-            setattr(total, name, getattr(total, name) + getattr(figures, name))
+        _add(total, figures)
         report.days.append(figures.compute())
         day += datetime.timedelta(days=1)
     total.compute()
     return report
+
+
+COMPONENTS = ("calendar_minutes", "planned_downtime_minutes", "planned_production_minutes",
+              "unplanned_downtime_minutes", "run_minutes", "ideal_minutes", "quantity_good", "quantity_scrap")
+
+
+def _add(total: OeeFigures, figures: OeeFigures) -> None:
+    for name in COMPONENTS:
+        setattr(total, name, getattr(total, name) + getattr(figures, name))
+
+
+def oee_sum(figures: list[OeeFigures], date: datetime.date | None = None) -> OeeFigures:
+    """The OEE of several days or work centers together: the ratios of their summed components."""
+    total = OeeFigures(date=date)
+    for item in figures:
+        _add(total, item)
+    return total.compute()
+
+
+def plant_oee(*, work_centers: list[WorkCenter], date_from: datetime.date, date_to: datetime.date) -> list[OeeFigures]:
+    """OEE of several work centers together, per day (the ratios of the summed components, as for a range)."""
+    reports = list(work_centers_oee(work_centers=work_centers, date_from=date_from, date_to=date_to).values())
+    count = (date_to - date_from).days + 1
+    return [oee_sum([report.days[i] for report in reports], date=date_from + datetime.timedelta(days=i))
+            for i in range(count)]

@@ -9,4 +9,4 @@ class PlmConfig(AppConfig):
     verbose_name = "PLM"
 
     def ready(self) -> None:
-        from apps.plm import handlers, navigation  # noqa: F401  (registers subscribers and sidebar entries)
+        from apps.plm import handlers, home, navigation  # noqa: F401  (subscribers, home tiles, sidebar, search)

@@ -2,7 +2,7 @@
 
 
 from apps.core.permissions import has_company_perm
-from apps.core.ui.resource import Action, Inline, Related, Resource
+from apps.core.ui.resource import Action, Inline, KanbanSpec, Related, Resource
 from apps.core.ui.widgets import PickerMultipleWidget, PickerWidget
 from apps.plm.choices import RevisionStatus
 from apps.plm.forms import CommentForm, DocumentForm, RequiredCommentForm, active_item_picker, item_defaults
@@ -21,9 +21,8 @@ class ItemResource(Resource):
     services = {"create": items.item_create, "update": items.item_update}
     actions = {
         "new_revision": Action(lambda *, item, actor: items.revision_create(item=item, actor=actor),
-                               label="New revision", style="outline-primary"),
-        "obsolete": Action(items.item_obsolete, label="Make obsolete", style="outline-danger",
-                           confirm="Make this item obsolete? No BOM may use it afterwards."),
+                               label="New revision", style="outline-primary", message="{result} started."),
+        "obsolete": Action(items.item_obsolete, label="Make obsolete", style="outline-danger"),
     }
     select_related = ["uom", "current_revision", "category"]
     detail_template = "plm/item_detail.html"
@@ -56,7 +55,8 @@ class RevisionResource(Resource):
                                "uom": PickerWidget(default_hint="the component's unit")})]
     related = [Related("Change orders", "change_orders", ["number", "title", "status"])]  # documents: own card
     services = {"update": items.revision_update}
-    actions = {"revise": Action(items.revision_revise, label="Revise (new revision)", style="outline-primary")}
+    actions = {"revise": Action(items.revision_revise, label="Revise (new revision)", style="outline-primary",
+                                message="{result} started from {object}.")}
     can_create = False
     select_related = ["item", "copied_from"]
     detail_template = "plm/revision_detail.html"
@@ -123,11 +123,12 @@ class ChangeOrderResource(Resource):
         "submit": Action(changes.change_order_submit, label="Submit for approval"),
         "approve": Action(changes.change_order_approve, form_class=CommentForm, style="success"),
         "reject": Action(changes.change_order_reject, form_class=RequiredCommentForm, style="danger"),
-        "release": Action(changes.change_order_release, style="success",
-                          confirm="Release these revisions to the factory?"),
-        "cancel": Action(changes.change_order_cancel, style="outline-secondary", confirm="Cancel this order?"),
+        "release": Action(changes.change_order_release, style="success"),
+        "cancel": Action(changes.change_order_cancel, style="outline-secondary"),
     }
     detail_template = "plm/changeorder_detail.html"
+    kanban = KanbanSpec(columns=["draft", "submitted", "approved", "released"],
+                        card_fields=["submitted_at"], ordering=["-id"])
 
     @classmethod
     def visible_actions(cls, obj, user):

@@ -9,5 +9,5 @@ class ScmConfig(AppConfig):
     verbose_name = "SCM"
 
     def ready(self) -> None:
-        # registers @subscriber functions, menus and what of SCM depends on items
-        from apps.scm import dependents, handlers, navigation  # noqa: F401
+        # registers @subscriber functions, home tiles, menus and search, and what of SCM depends on items
+        from apps.scm import dependents, handlers, home, navigation  # noqa: F401

@@ -1,6 +1,8 @@
 """Browser screens of purchasing, receipts, replenishment and shipments, declared as Resources."""
 
+import django_filters
 from django import forms
+from django.db.models import Exists, F, OuterRef
 from django.urls import path
 
 from apps.core.ui.autocomplete import register_picker
@@ -17,6 +19,7 @@ from apps.scm.forms import (
 from apps.scm.models import (
     GoodsReceipt,
     PurchaseOrder,
+    PurchaseOrderLine,
     PurchaseRequisition,
     ReorderRule,
     Shipment,
@@ -44,6 +47,28 @@ class PackForm(forms.Form):
 class ShipForm(forms.Form):
     carrier = forms.CharField(required=False, widget=forms.TextInput(attrs={"placeholder": "Carrier"}))
     tracking_number = forms.CharField(required=False, widget=forms.TextInput(attrs={"placeholder": "Tracking no."}))
+
+
+class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
+    """`?status__in=sent,partially_received`."""
+
+
+class PurchaseOrderListFilterSet(django_filters.FilterSet):
+    """The purchase order list's filters; `status__in` and `due_by` serve the home page's queues."""
+
+    status__in = CharInFilter(field_name="status", label="Status (any of)")
+    due_by = django_filters.DateFilter(method="filter_due_by", label="Lines due by",
+                                       help_text="Orders with a line due on or before this date that is not fully "
+                                                 "received.")
+
+    class Meta:
+        model = PurchaseOrder
+        fields = ["status", "supplier", "warehouse"]
+
+    def filter_due_by(self, queryset, name, value):
+        open_lines = PurchaseOrderLine.objects.filter(purchase_order=OuterRef("pk"), due_date__lte=value,
+                                                      quantity_received__lt=F("quantity"))
+        return queryset.filter(Exists(open_lines))
 
 
 class SupplierItemResource(Resource):
@@ -83,7 +108,7 @@ class PurchaseOrderResource(Resource):
     model = PurchaseOrder
     namespace = "scm"
     list_fields = ["number", "supplier", "order_date", "status", "total", "currency", "warehouse"]
-    filter_fields = ["status", "supplier", "warehouse"]
+    filterset_class = PurchaseOrderListFilterSet
     search_fields = ["number", "supplier__name", "notes"]
     form_fields = ["supplier", "currency", "order_date", "warehouse", "notes"]
     widgets = {"supplier": PickerWidget(defaults=SUPPLIER_DEFAULTS),
@@ -103,8 +128,7 @@ class PurchaseOrderResource(Resource):
         "approve": Action(purchasing.purchase_order_approve, form_class=ApproveForm, label="Approve"),
         "send": Action(purchasing.purchase_order_send, label="Send"),
         "close": Action(purchasing.purchase_order_close, label="Close", style="outline-secondary"),
-        "cancel": Action(purchasing.purchase_order_cancel, label="Cancel", style="outline-danger",
-                         confirm="Cancel this purchase order?"),
+        "cancel": Action(purchasing.purchase_order_cancel, label="Cancel", style="outline-danger"),
     }
     select_related = ["supplier", "currency", "warehouse"]
     detail_template = "scm/purchasing/purchaseorder_detail.html"
@@ -160,7 +184,7 @@ class ShipmentResource(Resource):
     model = Shipment
     namespace = "scm"
     list_fields = ["number", "sales_order_number", "customer", "warehouse", "status", "planned_date"]
-    filter_fields = ["status", "warehouse"]
+    filter_fields = {"status": ["exact", "in"], "warehouse": ["exact"], "planned_date": ["lte"]}
     search_fields = ["number", "sales_order_number", "customer__name", "tracking_number"]
     form_fields = ["customer", "warehouse", "sales_order_number", "planned_date", "carrier", "tracking_number",
                    "notes"]
@@ -176,7 +200,7 @@ class ShipmentResource(Resource):
         "reserve": Action(shipments.shipment_reserve, label="Reserve stock"),
         "pack": Action(shipments.shipment_pack, form_class=PackForm, label="Pack"),
         "ship": Action(shipments.shipment_ship, form_class=ShipForm, label="Ship", style="success"),
-        "cancel": Action(shipments.shipment_cancel, style="outline-danger", confirm="Cancel this shipment?"),
+        "cancel": Action(shipments.shipment_cancel, style="outline-danger"),
     }
     select_related = ["customer", "warehouse"]
     detail_template = "scm/shipments/shipment_detail.html"

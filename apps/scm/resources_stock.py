@@ -78,7 +78,8 @@ class StockMoveResource(Resource):
     actions = {"post": Action(stock_move_confirm, label="Post"),
                "cancel": Action(stock_move_cancel, label="Cancel", style="danger"),
                "reverse": Action(stock_move_reverse, form_class=ReverseForm, label="Reverse", style="warning",
-                                 confirm="Post a move the other way, at the original cost? A move is reversed once.")}
+                                 confirm="Post a move the other way, at the original cost? A move is reversed once.",
+                                 message="{object} reversed by {result}.")}
     can_create = can_edit = False
     select_related = ["item", "from_location", "to_location", "lot"]
 
@@ -127,8 +128,7 @@ class CycleCountResource(Resource):
     detail_fields = ["number", "location", "reason", "status", "posted_at"]
     related = [Related("Lines", "lines", ["item", "lot", "expected_quantity", "counted_quantity", "difference",
                                           "move"])]
-    actions = {"post": Action(cycle_count_post, label="Post adjustments",
-                              confirm="Write adjustment moves for every difference?"),
+    actions = {"post": Action(cycle_count_post, label="Post adjustments"),
                "cancel": Action(cycle_count_cancel, label="Cancel", style="danger")}
     services = {"create": cycle_count_create}
     can_edit = False

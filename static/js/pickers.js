@@ -104,6 +104,10 @@
       : { maxOptions: null, plugins: [] };
     settings.plugins = [...settings.plugins, ...plugins];
     settings.placeholder = select.getAttribute("placeholder") || undefined;
+    // Tom Select points the field's <label> at its own input; the hidden <select> keeps the name for assistive
+    // technology that still meets it
+    const label = select.id && document.querySelector(`label[for="${CSS.escape(select.id)}"]`);
+    if (label && !select.hasAttribute("aria-label")) select.setAttribute("aria-label", label.textContent.trim());
     new TomSelect(select, settings); // eslint-disable-line no-new
   }
 

@@ -13,7 +13,7 @@ def test_login_create_party_and_see_its_history(page, user, company):
     page.fill("#id_password", "pw-secret-123")
     page.click("button[type=submit]")
     page.wait_for_url("**/")
-    assert page.locator("h1").inner_text().startswith("Dashboard")
+    assert page.locator("h1").inner_text().startswith("Home")
 
     page.goto("/core/parties/new/")
     page.fill("#id_name", "Ferro AG")

@@ -370,7 +370,7 @@ CUSTOM_PAGES = {
     "mes:operator_screen": "mes.workcenter", "mes:oee_dashboard": "mes.workcenter",
     "mes:workorder_complete": "mes.workorder",
 }
-NOT_HTML = {"core:autocomplete", "mes:operator_close_short",
+NOT_HTML = {"core:autocomplete", "mes:operator_close_short", "plm:changeorder_move", "mes:workorder_move",
             "core:attachment_download", "plm:document_download", "scm:purchaseorder_pdf",
             "scm:shipment_delivery_note", "mes:workorder_traveler", "core:chatter_note", "core:chatter_attachment",
             "mes:operator_scan", "mes:operator_check", "mes:operator_action", "mes:quality_incoming_release",

@@ -133,7 +133,7 @@ def test_the_work_order_page_offers_close_short_with_a_confirmation(web, plant, 
     work_order_complete(work_order=plant.order, actor=user, quantity_good=D(2), quantity_scrap=D(1))
     content = web.get(reverse("mes:workorder_detail", args=[plant.order.pk])).content.decode()
     assert 'value="close_short">Close short</button>' in content
-    assert "return confirm('Close this work order short?" in content
+    assert 'data-confirm="Close this work order short?' in content
     response = web.post(reverse("mes:workorder_action", args=[plant.order.pk, "close_short"]),
                         {"reason": "Material ran out"})
     assert response.status_code == 302

@@ -164,7 +164,7 @@ def test_oee_dashboard_draws_the_bars_and_totals(quality_web, example):
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in page
     assert 'data-oee="68.4 %"' in page
     assert 'data-oee="39.6 %"' in page
-    assert 'data-testid="oee-value">0.5268<' in page
+    assert 'data-testid="oee-value">52.7 %<' in page  # a ratio reads as a percentage
     assert "<script" not in page.split('data-testid="oee-chart"')[1].split("</svg>")[0]
     chart = response.context["chart"]
     assert [bar["height"] for bar in chart["bars"]] == [109, 63]  # 0.684 and 0.3958 of 160 px

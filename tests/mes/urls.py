@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from suite.urls import handler404, handler500  # noqa: F401
+from suite.urls import handler403, handler404, handler500  # noqa: F401
 from suite.urls import urlpatterns as suite_urlpatterns
 
 

@@ -15,16 +15,21 @@ Every screen is company-scoped, permission-checked and audited through the servi
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 import django_filters
 import django_tables2 as tables
 from django import forms
+from django.db import models as dj_models
 from django.db.models import Q
 from django.urls import path, reverse
+from django_tables2.columns import library
 
 from apps.core.permissions import has_company_perm
+from apps.core.ui.display import format_field_value, is_quantity_field, unit_path
 from apps.core.ui.forms import ScopedInlineForm
+from apps.core.ui.labels import field_label, humanize_label
 from apps.core.workflow import allowed_transitions, may_take_step
 
 
@@ -36,7 +41,7 @@ class Inline:
     fields: list[str]
     label: str | None = None
     extra: int = 1
-    widgets: dict = field(default_factory=dict)
+    widgets: dict = dataclass_field(default_factory=dict)
 
 
 @dataclass
@@ -56,8 +61,32 @@ class Action:
     form_class: type[forms.Form] | None = None
     label: str | None = None
     style: str = "primary"
-    confirm: str | None = None
+    confirm: str | None = None  # overrides the workflow transition's question (irreversible steps ask one)
     permission: str | None = None  # for an action outside the model's workflow; default `change_<model>`
+    message: str | None = None  # the flash after it, "{object} reversed."; default: the transition's
+
+
+@dataclass
+class KanbanSpec:
+    """A board of a stateful document: one column per status of `field`; dropping a card from column A on
+    column B takes the resource's workflow action whose transition goes A→B (refused with the service's
+    message otherwise).
+
+        kanban = KanbanSpec(columns=["draft", "released", "in_progress", "completed"],
+                            card_fields=["item", "quantity", "due_date"])
+    """
+
+    columns: list[str]
+    field: str = "status"
+    card_fields: list[str] = dataclass_field(default_factory=list)
+    ordering: list[str] | None = None  # of the cards in a column; default: the model's
+    limit: int = 50  # cards per column; the column's header links to the filtered list with all of them
+    # steps a drop never takes, though they lead to the column (closing a work order short is not "completing" it)
+    never_dropped: tuple[str, ...] = ()
+
+    def drop_verbs(self, workflow, source: str, target: str) -> list[str]:
+        """The verbs a drop from `source` on `target` may take."""
+        return [verb for verb in workflow.verbs_between(source, target) if verb not in self.never_dropped]
 
 
 class Resource:
@@ -88,6 +117,7 @@ class Resource:
     detail_template = "core/generic/detail.html"
     form_template = "core/generic/form.html"
     menu: tuple[str, str] | None = None  # (module, label) for the sidebar
+    kanban: KanbanSpec | None = None  # a board view of the list (see KanbanSpec)
 
     # ---- names and urls -------------------------------------------------------------------
     @classmethod
@@ -100,11 +130,11 @@ class Resource:
 
     @classmethod
     def get_title(cls) -> str:
-        return cls.title or cls.model._meta.verbose_name.capitalize()
+        return cls.title or humanize_label(cls.model._meta.verbose_name)
 
     @classmethod
     def get_title_plural(cls) -> str:
-        return cls.title_plural or cls.model._meta.verbose_name_plural.capitalize()
+        return cls.title_plural or humanize_label(cls.model._meta.verbose_name_plural)
 
     @classmethod
     def detail_url(cls, obj) -> str:
@@ -133,6 +163,12 @@ class Resource:
         if cls.can_edit:
             patterns.append(path(f"{prefix}<int:pk>/edit/", views.ResourceUpdateView.as_view(resource=cls),
                                  name=f"{name}_update"))
+        if cls.kanban is not None:
+            patterns += [
+                path(f"{prefix}board/", views.ResourceKanbanView.as_view(resource=cls), name=f"{name}_kanban"),
+                path(f"{prefix}<int:pk>/move/", views.ResourceKanbanMoveView.as_view(resource=cls),
+                     name=f"{name}_move"),
+            ]
         return patterns
 
     # ---- querysets, tables, filters, forms ---------------------------------------------------
@@ -141,6 +177,15 @@ class Resource:
         queryset = cls.model._default_manager.all()
         if cls.select_related:
             queryset = queryset.select_related(*cls.select_related)
+        return queryset
+
+    @classmethod
+    def list_queryset(cls, request):
+        """The list's rows: the base queryset, with the rows its quantity columns take their unit from."""
+        queryset = cls.base_queryset(request)
+        path = unit_path(cls.model)
+        if path and "__" in path and any(is_quantity_field(_model_field(cls.model, f)) for f in cls.list_fields):
+            queryset = queryset.select_related(path.rsplit("__", 1)[0])
         return queryset
 
     @classmethod
@@ -154,11 +199,9 @@ class Resource:
 
     @classmethod
     def get_table_class(cls):
-        columns = {}
         fields = cls.list_fields or [f.name for f in cls.model._meta.concrete_fields if f.name != "company"][:6]
-        first = fields[0]
-        columns[first] = tables.Column(linkify=lambda record: cls.detail_url(record),
-                                       verbose_name=_label(cls.model, first))
+        columns = {name: _column(cls.model, name) for name in fields[1:]}
+        columns[fields[0]] = _column(cls.model, fields[0], linkify=lambda record: cls.detail_url(record))
         meta = type("Meta", (), {"model": cls.model, "fields": fields,
                                  "attrs": {"class": "table table-sm table-hover align-middle"},
                                  "order_by": cls.ordering})
@@ -200,6 +243,11 @@ class Resource:
         return cls.detail_fields or cls.form_fields or cls.list_fields
 
     @classmethod
+    def list_context(cls, request) -> dict:
+        """Extra template context of the list page (for a resource's own list template)."""
+        return {}
+
+    @classmethod
     def detail_context(cls, obj) -> dict:
         """Extra template context of the detail page (for a resource's own detail template)."""
         return {}
@@ -223,8 +271,49 @@ class Resource:
         return has_company_perm(user, (action and action.permission) or cls.perm("change"), obj)
 
 
-def _label(model, name: str) -> str:
-    try:
-        return str(model._meta.get_field(name).verbose_name).capitalize()
-    except Exception:
-        return name.replace("__", " ").replace("_", " ").capitalize()
+def _model_field(model, name: str):
+    """The model field at the end of a `a__b` path, or None for a property or method."""
+    current = model
+    field_ = None
+    for part in name.split("__"):
+        try:
+            field_ = current._meta.get_field(part)
+        except Exception:
+            return None
+        current = field_.related_model or current
+    return field_
+
+
+class FormattedColumn(tables.Column):
+    """A number column as the detail page shows it: quantities with their unit, percentages, grouped amounts.
+    Exports get the plain number."""
+
+    def __init__(self, *args, model_field=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.model_field = model_field
+
+    def render(self, value, record, bound_column):
+        owner = record
+        for part in str(bound_column.accessor).split("__")[:-1]:
+            owner = getattr(owner, part, None)
+        return format_field_value(self.model_field, value, owner)
+
+    def value(self, value, **kwargs):
+        return value
+
+
+def _column(model, name: str, **kwargs) -> tables.Column:
+    """The list column of a field: its suite label, numbers formatted, ids never grouped ("1234", not "1,234")."""
+    field_ = _model_field(model, name)
+    label = field_label(model, name)
+    if isinstance(field_, dj_models.DecimalField):
+        column = FormattedColumn(accessor=name, verbose_name=label, model_field=field_,
+                                 attrs={"td": {"class": "text-end text-nowrap"}, "th": {"class": "text-end"}},
+                                 **kwargs)
+    elif isinstance(field_, dj_models.AutoField | dj_models.BigAutoField):
+        column = tables.Column(accessor=name, verbose_name=label, localize=False, **kwargs)
+    else:
+        column = library.column_for_field(field_, accessor=name, **kwargs) if field_ is not None else \
+            tables.Column(accessor=name, **kwargs)
+        column.verbose_name = label
+    return column

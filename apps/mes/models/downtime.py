@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from apps.core.models import CompanyOwnedModel
+from apps.core.ui.display import moment_text
 from apps.mes.choices import DowntimeKind
 
 
@@ -53,7 +54,7 @@ class DowntimeEvent(CompanyOwnedModel):
                                               violation_error_message="The end must be after the start.")]
 
     def __str__(self) -> str:
-        return f"{self.work_center_id} {self.start:%Y-%m-%d %H:%M} ({self.reason_id})"
+        return f"{self.work_center.code} {moment_text(self.start)}: {self.reason.name}"
 
     def get_absolute_url(self) -> str:
         return reverse("mes:downtimeevent_detail", args=[self.pk])

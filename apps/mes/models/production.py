@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from apps.core.models import CompanyOwnedModel
+from apps.core.ui.display import moment_text, quantity_text
 from apps.core.workflow import Transition, Workflow
 from apps.mes.choices import OperationStatus, TimeLogKind, WorkCenterStatus, WorkOrderSource, WorkOrderStatus
 
@@ -145,7 +146,7 @@ class RoutingOperation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.sequence} {self.name or self.work_center_id}"
+        return f"{self.sequence} {self.name or self.work_center.code}"
 
 
 class ManufacturingDefinition(CompanyOwnedModel):
@@ -185,7 +186,7 @@ class ManufacturingDefinitionLine(models.Model):
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="mes_definitionline_quantity_positive")]
 
     def __str__(self) -> str:
-        return f"{self.position}: {self.quantity} x {self.component_id}"
+        return f"{self.position}: {quantity_text(self.quantity, self.uom_id)} {self.component.number}"
 
 
 class WorkOrder(CompanyOwnedModel):
@@ -225,14 +226,23 @@ class WorkOrder(CompanyOwnedModel):
     notes = models.TextField(blank=True)
 
     workflow = Workflow("status", {
-        "release": Transition(sources=[W.DRAFT], target=W.RELEASED, permission="mes.change_workorder"),
-        "start": Transition(sources=[W.RELEASED], target=W.IN_PROGRESS),
-        "complete": Transition(sources=[W.RELEASED, W.IN_PROGRESS], target=W.COMPLETED, style="success"),
-        "close": Transition(sources=[W.COMPLETED], target=W.CLOSED, style="secondary"),
+        "release": Transition(sources=[W.DRAFT], target=W.RELEASED, permission="mes.change_workorder",
+                              message="{object} released to the shop floor."),
+        "start": Transition(sources=[W.RELEASED], target=W.IN_PROGRESS, message="{object} started."),
+        "complete": Transition(sources=[W.RELEASED, W.IN_PROGRESS], target=W.COMPLETED, style="success",
+                               confirm="Complete this work order? Its components are consumed and the product is "
+                                       "received into stock; this cannot be undone.", message="{object} completed."),
+        "close": Transition(sources=[W.COMPLETED], target=W.CLOSED, style="secondary",
+                            confirm="Close this work order? No more time or completions can be booked on it.",
+                            message="{object} closed."),
         # no more units will be made: finished with what was completed (scrap included), the rest unreserved
         "close_short": Transition(sources=[W.RELEASED, W.IN_PROGRESS], target=W.COMPLETED, label="Close short",
-                                  style="outline-warning"),
-        "cancel": Transition(sources=[W.DRAFT, W.RELEASED], target=W.CANCELLED, style="outline-danger"),
+                                  style="outline-warning",
+                                  confirm="Close this work order short? No more units will be made; unused "
+                                          "reservations are given back.", message="{object} closed short."),
+        "cancel": Transition(sources=[W.DRAFT, W.RELEASED], target=W.CANCELLED, style="outline-danger",
+                             confirm="Cancel this work order and give back its reservations?",
+                             message="{object} cancelled."),
     })
 
     class Meta:
@@ -343,7 +353,7 @@ class OperationTimeLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.operator_id} {self.kind} {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.operator} {self.get_kind_display().lower()} from {moment_text(self.started_at)}"
 
     @property
     def hours(self) -> Decimal:
@@ -376,7 +386,8 @@ class WorkOrderMaterial(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.work_order_id}: {self.quantity_required} x {self.component_id}"
+        return (f"{self.work_order.number}: {quantity_text(self.quantity_required, self.component.uom_id)} "
+                f"{self.component.number}")
 
 
 class WorkOrderCompletion(models.Model):
@@ -405,7 +416,8 @@ class WorkOrderCompletion(models.Model):
                                               name="mes_completion_quantities_valid")]
 
     def __str__(self) -> str:
-        return f"{self.work_order_id}: {self.quantity_good}"
+        return (f"{self.work_order.number}: {quantity_text(self.quantity_good, self.work_order.item.uom_id)} "
+                "completed")
 
 
 class GenealogyLink(CompanyOwnedModel):
@@ -429,4 +441,4 @@ class GenealogyLink(CompanyOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.parent_lot_id} ← {self.child_lot_id}"
+        return f"{self.parent_lot} contains {self.child_lot}"

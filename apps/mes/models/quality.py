@@ -122,7 +122,7 @@ class QualityCheck(CompanyOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"QC{self.pk} {self.name}: {self.result}"
+        return f"Check {self.name}: {self.get_result_display() or 'no result'}"
 
     def get_absolute_url(self) -> str:
         return reverse("mes:qualitycheck_detail", args=[self.pk])
@@ -168,9 +168,11 @@ class NonConformance(CompanyOwnedModel):
         # decided once: stock may already have moved on the decision (scrapped, returned); a changed mind is a
         # new non-conformance
         "disposition": Transition(sources=[N.OPEN], target=N.DISPOSITIONED,
-                                  permission="mes.change_nonconformance", label="Disposition"),
+                                  permission="mes.change_nonconformance", label="Disposition",
+                                  message="Disposition of {object} recorded."),
         "close": Transition(sources=[N.DISPOSITIONED], target=N.CLOSED, permission="mes.change_nonconformance",
-                            style="success"),
+                            style="success", confirm="Close this non-conformance? It can no longer be changed.",
+                            message="{object} closed."),
     })
 
     class Meta:

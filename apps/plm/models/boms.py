@@ -5,6 +5,8 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from apps.core.ui.display import quantity_text
+
 
 class BomLine(models.Model):
     """One component of a revision's BOM: how much of which item goes into one unit of the parent."""
@@ -38,4 +40,4 @@ class BomLine(models.Model):
         indexes = [models.Index(fields=["revision", "position"])]
 
     def __str__(self) -> str:
-        return f"{self.position}: {self.quantity} {self.uom_id and self.uom.code} x {self.component.number}"
+        return f"{self.position}: {quantity_text(self.quantity, self.uom_id)} {self.component.number}"

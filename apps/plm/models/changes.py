@@ -25,11 +25,13 @@ class ChangeRequest(CompanyOwnedModel):
 
     workflow = Workflow("status", {
         "accept": Transition(sources=[ChangeRequestStatus.OPEN], target=ChangeRequestStatus.ACCEPTED,
-                             permission="plm.change_changerequest"),
+                             permission="plm.change_changerequest", message="{object} accepted."),
         "reject": Transition(sources=[ChangeRequestStatus.OPEN], target=ChangeRequestStatus.REJECTED,
-                             permission="plm.change_changerequest", style="danger"),
+                             permission="plm.change_changerequest", style="danger",
+                             confirm="Reject this change request?", message="{object} rejected."),
         "close": Transition(sources=[ChangeRequestStatus.ACCEPTED], target=ChangeRequestStatus.CLOSED,
-                            permission="plm.change_changerequest", style="secondary"),
+                            permission="plm.change_changerequest", style="secondary",
+                            confirm="Close this change request?", message="{object} closed."),
     })
 
     class Meta:
@@ -72,18 +74,24 @@ class ChangeOrder(CompanyOwnedModel):
 
     workflow = Workflow("status", {
         "submit": Transition(sources=[ChangeOrderStatus.DRAFT], target=ChangeOrderStatus.SUBMITTED,
-                             permission="plm.change_changeorder"),
+                             permission="plm.change_changeorder", message="{object} submitted for approval."),
         "approve": Transition(sources=[ChangeOrderStatus.SUBMITTED], target=ChangeOrderStatus.APPROVED,
-                              permission="plm.approve_changeorder", style="success"),
+                              permission="plm.approve_changeorder", style="success",
+                              message="Your approval of {object} is recorded."),
         # a rejection sends the order back to draft for rework (recorded as a rejected approval)
         "reject": Transition(sources=[ChangeOrderStatus.SUBMITTED], target=ChangeOrderStatus.DRAFT,
-                             permission="plm.approve_changeorder", style="danger"),
+                             permission="plm.approve_changeorder", style="danger",
+                             message="{object} rejected and sent back to draft."),
         "release": Transition(sources=[ChangeOrderStatus.APPROVED], target=ChangeOrderStatus.RELEASED,
-                              permission="plm.change_changeorder", style="success"),
+                              permission="plm.change_changeorder", style="success",
+                              confirm="Release these revisions to the factory? They replace the revisions in force "
+                                      "and can no longer be changed.",
+                              message="{object} released: its revisions are now in force."),
         "cancel": Transition(sources=[ChangeOrderStatus.DRAFT, ChangeOrderStatus.SUBMITTED,
                                       ChangeOrderStatus.APPROVED],
                              target=ChangeOrderStatus.CANCELLED, permission="plm.change_changeorder",
-                             style="secondary"),
+                             style="secondary", confirm="Cancel this change order? Its revisions stay drafts.",
+                             message="{object} cancelled."),
     })
 
     class Meta:

@@ -55,7 +55,9 @@ class Item(CompanyOwnedModel):
         "release": Transition(sources=[LifecycleState.DRAFT, LifecycleState.IN_REVIEW, LifecycleState.RELEASED],
                               target=LifecycleState.RELEASED),
         "obsolete": Transition(sources=[LifecycleState.DRAFT, LifecycleState.IN_REVIEW, LifecycleState.RELEASED],
-                               target=LifecycleState.OBSOLETE, permission="plm.change_item", style="danger"),
+                               target=LifecycleState.OBSOLETE, permission="plm.change_item", style="danger",
+                               confirm="Make this item obsolete? No BOM may use it afterwards.",
+                               message="{object} is obsolete now."),
     })
 
     class Meta:

@@ -5,7 +5,6 @@ from decimal import Decimal, InvalidOperation
 from django.db import connection, transaction
 
 from apps.core.audit import record_change, snapshot
-from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError
 from apps.core.models import UnitOfMeasure
 from apps.core.units import convertible
@@ -38,37 +37,70 @@ def _decimal(value, field: str) -> Decimal:
         raise DomainError(field, "Enter a number.") from None
 
 
-def validate_line(*, revision: Revision, component: Item, quantity, uom: UnitOfMeasure | None,
-                  scrap_percent=Decimal(0), prefix: str = "") -> tuple[Decimal, UnitOfMeasure, Decimal]:
-    """Check one line against the rules; returns (quantity, unit, scrap) normalized. Caller holds the locks."""
+Problem = tuple[str, str, str]  # (field, code, message), as in DomainError.errors
+
+
+def line_problems(*, revision: Revision, component: Item | None, quantity, uom: UnitOfMeasure | None,
+                  scrap_percent=Decimal(0), prefix: str = "") -> tuple[list[Problem], tuple | None]:
+    """Every rule one line breaks (not only the first), and the line normalized as (quantity, unit, scrap) when it
+    breaks none. Caller holds the locks."""
+    problems: list[Problem] = []
+
+    def refuse(field: str, message: str, code: str = "invalid") -> None:
+        problems.append((f"{prefix}{field}", code, message))
+
+    try:
+        quantity = _decimal(quantity, f"{prefix}quantity")
+        if quantity <= 0:
+            refuse("quantity", f"The quantity must be greater than zero (got {quantity}).", "not_positive")
+    except DomainError as error:
+        problems += error.errors
+    try:
+        scrap = _decimal(scrap_percent if scrap_percent not in (None, "") else 0, f"{prefix}scrap_percent")
+        if not Decimal(0) <= scrap < Decimal(100):
+            refuse("scrap_percent", "Scrap is a percentage from 0 up to (not including) 100.")
+    except DomainError as error:
+        problems += error.errors
     if component is None:
-        raise DomainError(f"{prefix}component", "Choose a component item.")
-    require_same_company(revision.company_id, **{f"{prefix}component": component})
-    quantity = _decimal(quantity, f"{prefix}quantity")
-    if quantity <= 0:
-        raise DomainError(f"{prefix}quantity", f"The quantity must be greater than zero (got {quantity}).",
-                          code="not_positive")
-    scrap = _decimal(scrap_percent if scrap_percent not in (None, "") else 0, f"{prefix}scrap_percent")
-    if not Decimal(0) <= scrap < Decimal(100):
-        raise DomainError(f"{prefix}scrap_percent", "Scrap is a percentage from 0 up to (not including) 100.")
+        refuse("component", "Choose a component item.")
+        return problems, None
+    if component.company_id != revision.company_id:
+        refuse("component", "The component belongs to another company.")
+        return problems, None
     uom = uom or component.uom
     if not convertible(uom, component.uom):
-        raise DomainError(f"{prefix}uom", f"Unit {uom.code} ({uom.category}) cannot be converted to "
-                                          f"{component.uom.code} ({component.uom.category}), the unit of "
-                                          f"{component.number}.", code="uom_category_mismatch")
+        refuse("uom", f"Unit {uom.code} ({uom.category}) cannot be converted to {component.uom.code} "
+                      f"({component.uom.category}), the unit of {component.number}.", "uom_category_mismatch")
     if component.lifecycle_state == LifecycleState.OBSOLETE:
-        raise DomainError(f"{prefix}component", f"{component.number} is obsolete and cannot be used in a BOM.",
-                          code="obsolete_component")
+        refuse("component", f"{component.number} is obsolete and cannot be used in a BOM.", "obsolete_component")
     parent = revision.item
     if component.pk == parent.pk:
-        raise DomainError(f"{prefix}component", f"{parent.number} cannot be a component of itself.", code="cycle")
-    if structure_reaches(company_id=revision.company_id, start_item_id=component.pk, target_item_id=parent.pk):
+        refuse("component", f"{parent.number} cannot be a component of itself.", "cycle")
+    elif structure_reaches(company_id=revision.company_id, start_item_id=component.pk, target_item_id=parent.pk):
         path = structure_path(company_id=revision.company_id, start_item_id=component.pk, target_item_id=parent.pk)
         numbers = dict(Item.objects.filter(pk__in=path).values_list("pk", "number"))
         chain = " → ".join([parent.number, *(numbers.get(p, "?") for p in path)])
-        raise DomainError(f"{prefix}component", f"{component.number} contains {parent.number}: adding it would "
-                                                f"create a cycle ({chain}).", code="cycle")
-    return quantity, uom, scrap
+        refuse("component", f"{component.number} contains {parent.number}: adding it would create a cycle "
+                            f"({chain}).", "cycle")
+    return problems, (None if problems else (quantity, uom, scrap))
+
+
+def _raise(problems: list[Problem]) -> None:
+    """One DomainError naming every problem (the first is its headline)."""
+    field, code, message = problems[0]
+    raise DomainError(field, message, code=code, errors=problems)
+
+
+def validate_line(*, revision: Revision, component: Item, quantity, uom: UnitOfMeasure | None,
+                  scrap_percent=Decimal(0), prefix: str = "") -> tuple[Decimal, UnitOfMeasure, Decimal]:
+    """Check one line against the rules; returns (quantity, unit, scrap) normalized. Caller holds the locks.
+
+    A line that breaks several rules answers one DomainError listing all of them."""
+    problems, line = line_problems(revision=revision, component=component, quantity=quantity, uom=uom,
+                                   scrap_percent=scrap_percent, prefix=prefix)
+    if problems:
+        _raise(problems)
+    return line
 
 
 def _next_position(revision: Revision) -> int:
@@ -128,22 +160,33 @@ def bom_line_delete(*, instance: BomLine, actor) -> None:
 
 @transaction.atomic
 def bom_lines_replace(*, revision: Revision, lines: list[dict], actor) -> list[BomLine]:
-    """Replace a draft revision's whole BOM (the BOM editor); errors name `bom_lines.<i>.<field>`."""
+    """Replace a draft revision's whole BOM (the BOM editor); errors name `bom_lines.<i>.<field>`.
+
+    Every line is checked before anything is written, and one DomainError reports the problems of all lines
+    (the editor shows each at its row at once, instead of one per save)."""
     _lock_structure(revision.company_id)
     revision = _lock_revision(revision)
     revision.bom_lines.all().delete()
-    created = []
+    components = {c.pk: c for c in Item.objects.select_related("uom__category").filter(
+        pk__in=[row["component"].pk for row in lines if row.get("component") is not None])}
+    problems: list[Problem] = []
+    checked = []
     for index, row in enumerate(lines):
         prefix = f"bom_lines.{index}."
         unknown = set(row) - set(LINE_FIELDS)
         if unknown:
-            raise DomainError(f"{prefix}{sorted(unknown)[0]}", "Unknown field.")
-        component = row.get("component")
-        if component is not None:
-            component = Item.objects.select_related("uom__category").get(pk=component.pk)
-        quantity, uom, scrap = validate_line(
+            problems.append((f"{prefix}{sorted(unknown)[0]}", "invalid", "Unknown field."))
+            continue
+        component = components.get(row["component"].pk) if row.get("component") is not None else None
+        row_problems, line = line_problems(
             revision=revision, component=component, quantity=row.get("quantity"), uom=row.get("uom"),
             scrap_percent=row.get("scrap_percent"), prefix=prefix)
+        problems += row_problems
+        checked.append((index, row, component, line))
+    if problems:
+        _raise(problems)
+    created = []
+    for index, row, component, (quantity, uom, scrap) in checked:
         line = BomLine.objects.create(
             revision=revision, component=component, quantity=quantity, uom=uom, scrap_percent=scrap,
             position=row.get("position") if row.get("position") is not None else (index + 1) * 10,

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.core.models import CompanyOwnedModel
+from apps.core.ui.display import quantity_text
 from apps.core.workflow import Transition, Workflow
 from apps.scm.choices import PurchaseOrderStatus, ReceiptStatus, RequisitionSource, RequisitionStatus
 
@@ -72,9 +73,10 @@ class PurchaseRequisition(CompanyOwnedModel):
 
     workflow = Workflow("status", {
         "order": Transition(sources=[RequisitionStatus.OPEN], target=RequisitionStatus.ORDERED,
-                            label="Create purchase order"),
+                            label="Create purchase order", message="{object} ordered on a draft purchase order."),
         "cancel": Transition(sources=[RequisitionStatus.OPEN], target=RequisitionStatus.CANCELLED,
-                             style="outline-danger"),
+                             style="outline-danger", confirm="Cancel this requisition? Nothing will be ordered for it.",
+                             message="{object} cancelled."),
     })
 
     class Meta:
@@ -121,12 +123,19 @@ class PurchaseOrder(CompanyOwnedModel):
     sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     workflow = Workflow("status", {
-        "approve": Transition(sources=[S.DRAFT], target=S.APPROVED, user_guard="may_approve"),
-        "send": Transition(sources=[S.DRAFT, S.APPROVED], target=S.SENT, user_guard="may_send"),
+        "approve": Transition(sources=[S.DRAFT], target=S.APPROVED, user_guard="may_approve",
+                              message="{object} approved."),
+        "send": Transition(sources=[S.DRAFT, S.APPROVED], target=S.SENT, user_guard="may_send",
+                           confirm="Send this purchase order to the supplier? Its lines and prices can no longer be "
+                                   "changed.", message="{object} sent to the supplier."),
         "receive_partially": Transition(sources=[S.SENT, S.PARTIALLY_RECEIVED], target=S.PARTIALLY_RECEIVED),
         "receive_fully": Transition(sources=[S.SENT, S.PARTIALLY_RECEIVED], target=S.RECEIVED),
-        "close": Transition(sources=[S.PARTIALLY_RECEIVED, S.RECEIVED], target=S.CLOSED, style="outline-secondary"),
-        "cancel": Transition(sources=[S.DRAFT, S.APPROVED, S.SENT], target=S.CANCELLED, style="outline-danger"),
+        "close": Transition(sources=[S.PARTIALLY_RECEIVED, S.RECEIVED], target=S.CLOSED, style="outline-secondary",
+                            confirm="Close this purchase order? Nothing more will be received against it.",
+                            message="{object} closed."),
+        "cancel": Transition(sources=[S.DRAFT, S.APPROVED, S.SENT], target=S.CANCELLED, style="outline-danger",
+                             confirm="Cancel this purchase order? Tell the supplier if it was already sent.",
+                             message="{object} cancelled."),
     })
     # steps taken by goods receipts, not by a user's action
     internal_verbs = frozenset({"receive_partially", "receive_fully"})
@@ -216,8 +225,12 @@ class GoodsReceipt(CompanyOwnedModel):
                                   related_name="+", editable=False)
 
     workflow = Workflow("status", {
-        "post": Transition(sources=[ReceiptStatus.DRAFT], target=ReceiptStatus.POSTED),
-        "cancel": Transition(sources=[ReceiptStatus.DRAFT], target=ReceiptStatus.CANCELLED, style="outline-danger"),
+        "post": Transition(sources=[ReceiptStatus.DRAFT], target=ReceiptStatus.POSTED,
+                           confirm="Post this receipt? The goods go into stock and the purchase order is updated; a "
+                                   "posted receipt cannot be changed.",
+                           message="{object} posted: the goods are in stock."),
+        "cancel": Transition(sources=[ReceiptStatus.DRAFT], target=ReceiptStatus.CANCELLED, style="outline-danger",
+                             confirm="Cancel this receipt?", message="{object} cancelled."),
     })
 
     class Meta:
@@ -262,7 +275,8 @@ class GoodsReceiptLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.receipt.number}: {self.quantity} {self.purchase_order_line.item.number}"
+        item = self.purchase_order_line.item
+        return f"{self.receipt.number}: {quantity_text(self.quantity, item.uom_id)} {item.number}"
 
     @property
     def unit_cost(self) -> Decimal:

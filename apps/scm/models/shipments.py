@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 
 from apps.core.models import CompanyOwnedModel
+from apps.core.ui.display import quantity_text
 from apps.core.workflow import Transition, Workflow
 from apps.scm.choices import ShipmentStatus
 
@@ -40,12 +41,16 @@ class Shipment(CompanyOwnedModel):
     notes = models.TextField(blank=True)
 
     workflow = Workflow("status", {
-        "reserve": Transition(sources=[H.DRAFT], target=H.RESERVED, label="Reserve stock"),
+        "reserve": Transition(sources=[H.DRAFT], target=H.RESERVED, label="Reserve stock",
+                              message="Stock reserved for {object}."),
         "pick": Transition(sources=[H.RESERVED, H.PICKING], target=H.PICKING),
-        "pack": Transition(sources=[H.RESERVED, H.PICKING], target=H.PACKED),
-        "ship": Transition(sources=[H.RESERVED, H.PICKING, H.PACKED], target=H.SHIPPED, style="success"),
+        "pack": Transition(sources=[H.RESERVED, H.PICKING], target=H.PACKED, message="{object} packed."),
+        "ship": Transition(sources=[H.RESERVED, H.PICKING, H.PACKED], target=H.SHIPPED, style="success",
+                           confirm="Ship now? The stock leaves the warehouse and the customer is invoiced; what was "
+                                   "not picked goes on a backorder.", message="{object} shipped."),
         "cancel": Transition(sources=[H.DRAFT, H.RESERVED, H.PICKING, H.PACKED], target=H.CANCELLED,
-                             style="outline-danger"),
+                             style="outline-danger", confirm="Cancel this shipment and give back its reservations?",
+                             message="{object} cancelled."),
     })
 
     class Meta:
@@ -115,4 +120,4 @@ class ShipmentAllocation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} of {self.line} at {self.location}"
+        return f"{quantity_text(self.quantity, self.line.item.uom_id)} of {self.line} at {self.location}"

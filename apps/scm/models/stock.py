@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from apps.core.models import CompanyOwnedModel
+from apps.core.ui.display import quantity_text
 from apps.core.workflow import Transition, Workflow
 from apps.scm.choices import CycleCountStatus, MoveStatus, ReservationStatus
 
@@ -61,11 +62,15 @@ class StockMove(CompanyOwnedModel):
                                        help_text="The move that reversed this one (a move is reversed once).")
 
     workflow = Workflow("status", {
-        "post": Transition(sources=[MoveStatus.DRAFT], target=MoveStatus.DONE, label="Post"),
+        "post": Transition(sources=[MoveStatus.DRAFT], target=MoveStatus.DONE, label="Post",
+                           confirm="Post this move? Done moves are never edited, only reversed.",
+                           message="{object} posted."),
         "cancel": Transition(sources=[MoveStatus.DRAFT], target=MoveStatus.CANCELLED, label="Cancel",
-                             style="danger"),
+                             style="danger", confirm="Cancel this draft move?", message="{object} cancelled."),
         "reverse": Transition(sources=[MoveStatus.DONE], target=MoveStatus.DONE, label="Reverse", style="warning",
-                              guard=lambda move: move.reversal_refusal()),
+                              guard=lambda move: move.reversal_refusal(),
+                              confirm="Reverse this move? A mirror move is posted; a move is reversed once.",
+                              message="{object} reversed."),
     })
 
     class Meta:
@@ -86,7 +91,9 @@ class StockMove(CompanyOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.quantity} {self.from_location_id}→{self.to_location_id}"
+        """"Move 8 ea M-100 from WH/STOCK to CUSTOMERS"."""
+        return (f"Move {quantity_text(self.quantity, self.item.uom_id)} {self.item.number} from {self.from_location} "
+                f"to {self.to_location}")
 
     def get_absolute_url(self) -> str:
         return reverse("scm:stockmove_detail", args=[self.pk])
@@ -142,7 +149,8 @@ class StockQuant(CompanyOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.item_id}@{self.location_id}/{self.lot_id or '-'}: {self.on_hand}"
+        lot = f" lot {self.lot}" if self.lot_id else ""
+        return f"{quantity_text(self.on_hand, self.item.uom_id)} {self.item.number}{lot} at {self.location}"
 
     @property
     def available(self) -> Decimal:
@@ -178,7 +186,8 @@ class Reservation(CompanyOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"R{self.pk} {self.quantity} {self.reference}".strip()
+        text = f"Reservation of {quantity_text(self.quantity, self.item.uom_id)} {self.item.number} at {self.location}"
+        return f"{text} for {self.reference}" if self.reference else text
 
     def get_absolute_url(self) -> str:
         return reverse("scm:reservation_detail", args=[self.pk])
@@ -202,7 +211,7 @@ class ItemValuation(CompanyOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.item_id}: {self.quantity} @ {self.average_cost}"
+        return f"Valuation of {self.item.number}"
 
 
 class CycleCount(CompanyOwnedModel):
@@ -215,9 +224,12 @@ class CycleCount(CompanyOwnedModel):
     posted_at = models.DateTimeField(null=True, blank=True)
 
     workflow = Workflow("status", {
-        "post": Transition(sources=[CycleCountStatus.DRAFT], target=CycleCountStatus.POSTED, label="Post"),
+        "post": Transition(sources=[CycleCountStatus.DRAFT], target=CycleCountStatus.POSTED, label="Post",
+                           confirm="Write adjustment moves for every difference?",
+                           message="{object} posted: the differences are adjusted."),
         "cancel": Transition(sources=[CycleCountStatus.DRAFT], target=CycleCountStatus.CANCELLED,
-                             label="Cancel", style="danger"),
+                             label="Cancel", style="danger", confirm="Cancel this count? Nothing is adjusted.",
+                             message="{object} cancelled."),
     })
 
     class Meta:
@@ -259,4 +271,4 @@ class CycleCountLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.count_id}/{self.item_id}"
+        return f"{self.count.number}: {self.item.number}"
