@@ -186,3 +186,25 @@ class SlaPolicyAdmin(SuiteModelAdmin):
 @admin.register(m.SalesSettings)
 class SalesSettingsAdmin(SuiteModelAdmin):
     list_display = ["company", "quote_validity_days", "default_tax_rate"]
+
+
+@admin.register(m.QuoteLine)
+class QuoteLineAdmin(SuiteModelAdmin):
+    """Lines are written with their quote (totals are the quote's): read here, edited on a draft quote."""
+
+    list_display = ["quote", "line_number", "item", "quantity", "unit_price", "discount_percent", "tax_rate", "net"]
+    search_fields = ["quote__number", "item__number"]
+    raw_id_fields = ["quote", "item"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.PriceBreak)
+class PriceBreakAdmin(SuiteModelAdmin):
+    list_display = ["price_list", "item", "min_quantity", "unit_price"]
+    search_fields = ["price_list__name", "item__number"]
+    raw_id_fields = ["price_list", "item"]

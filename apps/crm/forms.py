@@ -3,7 +3,15 @@
 from django import forms
 
 from apps.core.models import Party
-from apps.crm.models import ACTIVITY_TARGETS, Activity, CustomerProfile, Lead, PipelineStage, ServiceCase
+from apps.crm.models import (
+    ACTIVITY_TARGETS,
+    Activity,
+    CustomerProfile,
+    Lead,
+    PipelineStage,
+    SalesTarget,
+    ServiceCase,
+)
 from apps.plm.models import Item
 
 TEXT = {"class": "form-control form-control-sm"}
@@ -68,6 +76,18 @@ class CaseEditForm(forms.ModelForm):
     class Meta:
         model = ServiceCase
         fields = ["contact", "subject", "description", "item", "lot", "priority", "owner"]
+
+
+class SalesTargetForm(forms.ModelForm):
+    """A target for a month: any day of it stands for the month."""
+
+    class Meta:
+        model = SalesTarget
+        fields = ["owner", "month", "amount"]
+
+    def clean_month(self):
+        month = self.cleaned_data["month"]
+        return month.replace(day=1) if month else month
 
 
 class ActivityForm(forms.ModelForm):

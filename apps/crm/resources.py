@@ -116,7 +116,8 @@ class SalesTargetResource(CrmResource):
     model = SalesTarget
     list_fields = ["owner", "month", "amount"]
     filter_fields = ["owner"]
-    form_fields = ["owner", "month", "amount"]
+    form_class = forms.SalesTargetForm
+    detail_fields = ["owner", "month", "amount"]
     services = {"create": pipeline.sales_target_create, "update": pipeline.sales_target_update}
     select_related = ["owner"]
 

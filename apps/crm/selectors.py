@@ -1,7 +1,7 @@
 """Read queries of CRM shared by the UI, the API, the services and the benchmark.
 
 * `price_for`: the unit price of an item for a customer from the most specific valid price list.
-* `pipeline_board`: the board's columns with counts, totals, weighted totals and the first cards, in two queries
+* `pipeline_board`: the board's columns with counts, totals, weighted totals and the first cards, in three queries
   whatever the number of opportunities.
 * `sales_forecast`: weighted pipeline and won amounts by month and owner against the targets, in three queries.
 * `lead_duplicates`, `Availability` (available-to-promise), `customer_overview`, `my_activities`.
@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Case, Count, DateField, DecimalField, F, OuterRef, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Cast, Coalesce, Lower, TruncMonth
+from django.db.models.functions import Cast, Lower, TruncMonth
 
 from apps.core.models import Company, Party
 from apps.crm.choices import OPEN_CASE_STATUSES, OpportunityStatus
@@ -85,32 +85,39 @@ class BoardColumn:
     cards: list[Opportunity] = field(default_factory=list)
 
 
-def pipeline_board(*, company: Company, owner=None, cards: int = BOARD_CARDS) -> list[BoardColumn]:
-    """The columns of the pipeline in stage order, each with its count, total, weighted total (Σ amount x probability
-    / 100, rounded to the cent once) and its first `cards` opportunities (by expected close, then number).
+# what a card shows (and links to): loading only these keeps the board's first load cheap
+CARD_FIELDS = ("company_id", "number", "title", "amount", "amount_company_currency", "probability", "expected_close",
+               "status", "stage_id", "customer__number", "customer__name", "owner__username", "owner__first_name",
+               "owner__last_name", "currency__code", "currency__decimals")
 
-    Two queries whatever the number of opportunities: the stages with their aggregates and the ids of their first
-    cards (a per-stage LIMIT in a correlated subquery on the (stage, expected_close, id) index), then the cards.
+
+def pipeline_board(*, company: Company, owner=None, cards: int = BOARD_CARDS) -> list[BoardColumn]:
+    """The columns of the pipeline in stage order, each with its count, total, weighted total (sum of amount x
+    probability / 100, rounded to the cent once) and its first `cards` opportunities (by expected close, then id).
+
+    Three queries whatever the number of opportunities: the stages with the ids of their first cards (a per-stage
+    LIMIT in a correlated subquery that reads the (stage, expected_close, id) index), the totals per stage (one
+    GROUP BY over the company's opportunities, aggregated before anything is joined to them), and the cards with
+    their customers, owners and currencies.
     """
-    mine = Q(opportunities__owner=owner) if owner is not None else Q()
+    opportunities = Opportunity.objects.filter(company=company)
     first_cards = Opportunity.objects.filter(stage=OuterRef("pk"))
     if owner is not None:
-        first_cards = first_cards.filter(owner=owner)
-    stages = list(
-        PipelineStage.objects.filter(company=company)
-        .annotate(
-            opportunity_count=Count("opportunities", filter=mine),
-            total=Coalesce(Sum("opportunities__amount_company_currency", filter=mine), ZERO, output_field=_MONEY),
-            weighted=Coalesce(Sum(F("opportunities__amount_company_currency") * F("opportunities__probability") / 100,
-                                  filter=mine, output_field=_MONEY), ZERO, output_field=_MONEY),
-            card_ids=ArraySubquery(first_cards.order_by("expected_close", "id").values("id")[:cards]),
-        )
-        .order_by("order", "id")
-    )
+        opportunities, first_cards = opportunities.filter(owner=owner), first_cards.filter(owner=owner)
+    stages = list(PipelineStage.objects.filter(company=company)
+                  .annotate(card_ids=ArraySubquery(first_cards.order_by("expected_close", "id").values("id")[:cards]))
+                  .order_by("order", "id"))
+    totals = {row["stage_id"]: row for row in opportunities.order_by().values("stage_id").annotate(
+        count=Count("id"), total=Sum("amount_company_currency"),
+        weighted=Sum(F("amount_company_currency") * F("probability") / 100, output_field=_MONEY))}
     ids = [pk for stage in stages for pk in stage.card_ids]
-    by_id = {o.pk: o for o in Opportunity.objects.filter(pk__in=ids).select_related("customer", "owner", "currency")}
-    return [BoardColumn(stage=stage, count=stage.opportunity_count, total=cents(stage.total),
-                        weighted_total=cents(stage.weighted), cards=[by_id[pk] for pk in stage.card_ids])
+    by_id = {o.pk: o for o in Opportunity.objects.filter(pk__in=ids).order_by()
+             .select_related("customer", "owner", "currency").only(*CARD_FIELDS)} if ids else {}
+    empty = {"count": 0, "total": ZERO, "weighted": ZERO}
+    return [BoardColumn(stage=stage, count=totals.get(stage.pk, empty)["count"],
+                        total=cents(totals.get(stage.pk, empty)["total"]),
+                        weighted_total=cents(totals.get(stage.pk, empty)["weighted"]),
+                        cards=[by_id[pk] for pk in stage.card_ids])
             for stage in stages]
 
 

@@ -295,7 +295,7 @@ class ServiceCaseViewSet(SuiteModelViewSet):
     filterset_class = filters.ServiceCaseFilterSet
     search_fields = ["number", "subject", "customer__name"]
     ordering_fields = ["number", "due_at", "opened_at", "priority", "created_at", "updated_at"]
-    services = {"create": cases.case_create, "update": cases.case_update}
+    services = {"create": cases.case_create, "update": cases.case_update, "delete": cases.case_delete}
 
     start = workflow_action("start", cases.case_start)
     wait = workflow_action("wait", cases.case_wait, summary="Wait for the customer")

@@ -16,13 +16,13 @@ from apps.core.audit import record_change, snapshot
 from apps.core.errors import ConflictError, DomainError
 from apps.core.models import Company, Party
 from apps.core.numbering import next_number
-from apps.core.outbox import emit
+from apps.core.services.records import record_delete
 from apps.core.workflow import transition
-from apps.crm.choices import CasePriority, TimelineKind
+from apps.crm.choices import CasePriority, CaseStatus, TimelineKind
 from apps.crm.events import CASE_OPENED, CASE_RESOLVED, FEEDBACK_SUBMITTED, case_payload
 from apps.crm.models import DEFAULT_SLA_HOURS, Opportunity, ServiceCase, SlaPolicy
 from apps.crm.services.common import check_company, check_contact, check_customer, keep_fields
-from apps.crm.services.timeline import timeline_record
+from apps.crm.services.timeline import announce
 
 EDITABLE = ("contact", "subject", "description", "item", "lot", "priority", "owner")
 
@@ -67,9 +67,8 @@ def case_create(*, company: Company, actor, customer: Party, subject: str, descr
     case.number = next_number(company=company, doc_type="CS")
     case.save()
     record_change(case, actor=actor, action="create")
-    event = emit(CASE_OPENED, company=company, subject=case, payload=case_payload(case))
-    timeline_record(event=event, customer=case.customer, kind=TimelineKind.CASE_OPENED,
-                    title=f"Case {case.number} opened: {case.subject}", reference=case.number)
+    announce(CASE_OPENED, subject=case, customer=case.customer, payload=case_payload(case),
+             kind=TimelineKind.CASE_OPENED, title=f"Case {case.number} opened: {case.subject}", reference=case.number)
     return case
 
 
@@ -93,6 +92,16 @@ def case_update(*, instance: ServiceCase, actor, **fields) -> ServiceCase:
     case.save()
     record_change(case, actor=actor, action="update", before=before)
     return case
+
+
+@transaction.atomic
+def case_delete(*, instance: ServiceCase, actor) -> None:
+    """Delete a case entered by mistake: only while it is new (work on it is history)."""
+    case = _lock(instance)
+    if case.status != CaseStatus.NEW:
+        raise ConflictError("status", f"{case.number} is {case.get_status_display().lower()}: close it instead.",
+                            code="locked")
+    record_delete(instance=case, actor=actor)
 
 
 def _step(verb: str, doc: str):
@@ -128,10 +137,9 @@ def case_resolve(*, case: ServiceCase, actor, resolution: str = "") -> ServiceCa
     locked.resolution = (resolution or "").strip()
     locked.save()
     record_change(locked, actor=actor, action="resolve", before=before)
-    event = emit(CASE_RESOLVED, company=locked.company, subject=locked, payload=case_payload(locked))
-    timeline_record(event=event, customer=locked.customer, kind=TimelineKind.CASE_RESOLVED,
-                    title=f"Case {locked.number} resolved" + (f": {locked.resolution}" if locked.resolution else ""),
-                    reference=locked.number)
+    announce(CASE_RESOLVED, subject=locked, customer=locked.customer, payload=case_payload(locked),
+             kind=TimelineKind.CASE_RESOLVED, reference=locked.number,
+             title=f"Case {locked.number} resolved" + (f": {locked.resolution}" if locked.resolution else ""))
     return locked
 
 
@@ -151,12 +159,11 @@ def _feedback(*, subject, customer: Party, reference: str, description: str, ite
                "description": f"{text}\n\nCustomer: {customer.number} {customer.name}. Reported by {reporter} on "
                               f"{reference}.",
                "reference": reference}
-    event = emit(FEEDBACK_SUBMITTED, company=subject.company, subject=subject, payload=payload)
     record_change(subject, actor=actor, action="submit_feedback", before=None,
                   after={"item_numbers": payload["item_numbers"], "description": text})
-    timeline_record(event=event, customer=customer, kind=TimelineKind.FEEDBACK,
-                    title=f"Feedback to engineering on {', '.join(payload['item_numbers'])} ({reference})",
-                    reference=reference)
+    announce(FEEDBACK_SUBMITTED, subject=subject, customer=customer, payload=payload, kind=TimelineKind.FEEDBACK,
+             title=f"Feedback to engineering on {', '.join(payload['item_numbers'])} ({reference})",
+             reference=reference)
 
 
 @transaction.atomic

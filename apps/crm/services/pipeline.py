@@ -13,7 +13,6 @@ from apps.core.audit import record_change, snapshot
 from apps.core.errors import ConflictError, DomainError, TransitionNotAllowed
 from apps.core.models import Company, Party
 from apps.core.numbering import next_number
-from apps.core.outbox import emit
 from apps.core.selectors import exchange_rate
 from apps.core.services.records import record_create, record_delete, record_update
 from apps.core.workflow import transition
@@ -21,7 +20,7 @@ from apps.crm.choices import OpportunityStatus, TimelineKind
 from apps.crm.events import OPPORTUNITY_LOST, OPPORTUNITY_WON, opportunity_payload
 from apps.crm.models import Opportunity, PipelineStage, SalesTarget
 from apps.crm.services.common import check_company, check_contact, check_customer, keep_fields
-from apps.crm.services.timeline import timeline_record
+from apps.crm.services.timeline import announce
 
 CENT = Decimal("0.01")
 # name, order, default probability %, won, lost
@@ -217,14 +216,13 @@ def _close(opportunity: Opportunity, *, verb: str, actor, lost_reason: str = "")
     opportunity.closed_on = timezone.localdate()
     opportunity.save()
     record_change(opportunity, actor=actor, action=verb, before=before)
-    event = emit(OPPORTUNITY_WON if won else OPPORTUNITY_LOST, company=opportunity.company, subject=opportunity,
-                 payload=opportunity_payload(opportunity))
     title = f"Opportunity {opportunity.number} {'won' if won else 'lost'}: {opportunity.title}"
     if not won:
         title += f" ({opportunity.lost_reason})"
-    timeline_record(event=event, customer=opportunity.customer, kind=TimelineKind.OPPORTUNITY_WON if won else
-                    TimelineKind.OPPORTUNITY_LOST, title=title, reference=opportunity.number,
-                    amount=opportunity.amount, currency_code=opportunity.currency.code)
+    announce(OPPORTUNITY_WON if won else OPPORTUNITY_LOST, subject=opportunity, customer=opportunity.customer,
+             payload=opportunity_payload(opportunity), title=title, reference=opportunity.number,
+             kind=TimelineKind.OPPORTUNITY_WON if won else TimelineKind.OPPORTUNITY_LOST,
+             amount=opportunity.amount, currency_code=opportunity.currency.code)
     return opportunity
 
 

@@ -22,7 +22,6 @@ from apps.core.audit import record_change, snapshot
 from apps.core.errors import ConflictError, DomainError
 from apps.core.models import Company, Party
 from apps.core.numbering import next_number
-from apps.core.outbox import emit
 from apps.core.services.records import record_create, record_update
 from apps.core.workflow import transition
 from apps.crm.choices import OpportunityStatus, QuoteStatus, TimelineKind
@@ -31,7 +30,7 @@ from apps.crm.models import PriceList, Quote, QuoteLine, SalesSettings
 from apps.crm.selectors import price_for
 from apps.crm.services.common import check_company, check_contact, check_customer, keep_fields
 from apps.crm.services.pipeline import opportunity_win
-from apps.crm.services.timeline import timeline_record
+from apps.crm.services.timeline import announce
 from apps.plm.choices import RevisionStatus
 
 ZERO = Decimal(0)
@@ -173,16 +172,17 @@ def quote_update(*, instance: Quote, actor, **fields) -> Quote:
     before = snapshot(quote)
     fields = keep_fields(fields, EDITABLE)
     lines = fields.pop("lines", None)
+    fields_given_lines = lines is not None
     for name, value in fields.items():
         if value is None and name in ("currency", "quote_date", "valid_until"):
             continue  # an emptied field keeps its value
         setattr(quote, name, value)
     _check(quote)
-    if lines is None:
+    if lines is None:  # the lines stay; their amounts follow a new currency
         lines = [{"item": line.item, "quantity": line.quantity, "unit_price": line.unit_price,
                   "discount_percent": line.discount_percent, "tax_rate": line.tax_rate,
                   "description": line.description} for line in quote.lines.select_related("item__current_revision")]
-    built = _build_lines(quote=quote, lines=lines)
+    built = _build_lines(quote=quote, lines=lines) if lines or fields_given_lines else []
     quote.save()
     _write_lines(quote, built)
     record_change(quote, actor=actor, action="update", before=before)
@@ -213,10 +213,9 @@ def quote_send(*, quote: Quote, actor) -> Quote:
     quote.save()
     record_change(quote, actor=actor, action="send", before=before)
     lines = quote.lines.select_related("item").order_by("line_number")
-    event = emit(QUOTE_SENT, company=quote.company, subject=quote, payload=quote_payload(quote, lines))
-    timeline_record(event=event, customer=quote.customer, kind=TimelineKind.QUOTE_SENT,
-                    title=f"Quote {quote} sent, valid until {quote.valid_until.isoformat()}",
-                    reference=quote.number, amount=quote.total, currency_code=quote.currency.code)
+    announce(QUOTE_SENT, subject=quote, customer=quote.customer, payload=quote_payload(quote, lines),
+             kind=TimelineKind.QUOTE_SENT, title=f"Quote {quote} sent, valid until {quote.valid_until.isoformat()}",
+             reference=quote.number, amount=quote.total, currency_code=quote.currency.code)
     return quote
 
 
@@ -236,10 +235,9 @@ def quote_accept(*, quote: Quote, actor) -> Quote:
     quote.save()
     record_change(quote, actor=actor, action="accept", before=before)
     lines = quote.lines.select_related("item").order_by("line_number")
-    event = emit(QUOTE_ACCEPTED, company=quote.company, subject=quote, payload=quote_payload(quote, lines))
-    timeline_record(event=event, customer=quote.customer, kind=TimelineKind.QUOTE_ACCEPTED,
-                    title=f"Quote {quote} accepted", reference=quote.number, amount=quote.total,
-                    currency_code=quote.currency.code)
+    announce(QUOTE_ACCEPTED, subject=quote, customer=quote.customer, payload=quote_payload(quote, lines),
+             kind=TimelineKind.QUOTE_ACCEPTED, title=f"Quote {quote} accepted", reference=quote.number,
+             amount=quote.total, currency_code=quote.currency.code)
     if quote.opportunity is not None and quote.opportunity.status == OpportunityStatus.OPEN:
         opportunity_win(opportunity=quote.opportunity, actor=actor)
     return quote

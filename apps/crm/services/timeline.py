@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from apps.core.errors import DomainError
 from apps.core.models import Event, Party
+from apps.core.outbox import emit
 from apps.crm.choices import TimelineKind
 from apps.crm.models import TimelineEntry
 
@@ -32,6 +33,15 @@ def timeline_record(*, event: Event, customer: Party, kind: str, title: str, ref
     except IntegrityError:
         return TimelineEntry.objects.get(source_event_id=event.pk, customer=customer)
     return entry
+
+
+def announce(name: str, *, subject, customer: Party, payload: dict, kind: str, title: str, reference: str = "",
+             amount: Decimal | None = None, currency_code: str = "") -> Event:
+    """A CRM step's event and its timeline entry, in the step's transaction (both or neither)."""
+    event = emit(name, company=subject.company, subject=subject, payload=payload)
+    timeline_record(event=event, customer=customer, kind=kind, title=title, reference=reference, amount=amount,
+                    currency_code=currency_code)
+    return event
 
 
 def _customer_of(event: Event) -> Party | None:
