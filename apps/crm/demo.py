@@ -107,7 +107,7 @@ def seed(*, company, other_company, users) -> None:
     stages = {s.name: s for s in pipeline_stages_ensure(company=company)}
     if not SalesSettings.objects.filter(company=company).exists():
         SalesSettings.objects.create(
-            company=company, letterhead_address="Demo Manufacturing\nIndustriestrasse 1\n70173 Stuttgart\nGermany",
+            company=company, letterhead_address="Industriestrasse 1\n70173 Stuttgart\nGermany",
             quote_terms="Payment 30 days net. Delivery ex works Stuttgart (Incoterms 2020 EXW). Prices exclude "
                         "shipping.", quote_validity_days=30, default_tax_rate=D("19.00"))
     customers = _customers(company, users)

@@ -44,7 +44,7 @@ def _owner(request):
     return None
 
 
-@role_required("core.view_party")
+@role_required("crm.view_customerprofile")
 def customer_360(request, pk: int):
     """Everything about one customer: profile, contacts, opportunities, quotes, cases, activities, timeline."""
     customer = get_object_or_404(scope_to_active_company(Party.objects.filter(is_customer=True), request), pk=pk)

@@ -345,6 +345,9 @@ def test_an_activity_about_another_companys_record_is_refused(api_sales, company
     assert (response.json()["target_type"], response.json()["target_id"]) == ("crm.lead", mine.pk)
     listed = api_sales.get(f"{BASE}activities/", {"target_type": "crm.lead", "target_id": mine.pk}).json()
     assert listed["count"] == 1
+    ActivityFactory(company=company, subject="Someone else's")
+    assert [row["subject"] for row in api_sales.get(f"{BASE}activities/", {"mine": "true"}).json()["results"]] == [
+        "Call"]
 
 
 LEADS_CSV = (b"name,company_name,email,source,owner\n"

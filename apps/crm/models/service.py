@@ -115,7 +115,8 @@ class SalesSettings(CompanyOwnedModel):
     """A company's sales letterhead and defaults: the address and terms printed on quotes, how long a quote is
     valid, the tax rate of new quote lines."""
 
-    letterhead_address = models.TextField(blank=True, help_text="The company's address as printed on quotes.")
+    letterhead_address = models.TextField(blank=True,
+                                          help_text="The company's address as printed on quotes, under its name.")
     quote_terms = models.TextField(blank=True, help_text="Payment and delivery terms printed on quotes.")
     quote_validity_days = models.PositiveSmallIntegerField(default=30, validators=[MinValueValidator(1)])
     default_tax_rate = models.DecimalField("default tax rate %", max_digits=5, decimal_places=2,
