@@ -210,6 +210,8 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweeper": {"task": "core.sweep_events", "schedule": timedelta(seconds=30)},
     "outbox-purge": {"task": "core.purge_outbox", "schedule": timedelta(hours=1)},
     "scm-replenishment": {"task": "scm.propose_replenishment", "schedule": timedelta(hours=1)},
+    "crm-overdue-activities": {"task": "crm.mark_overdue_activities", "schedule": timedelta(minutes=15)},
+    "crm-expire-quotes": {"task": "crm.expire_quotes", "schedule": timedelta(hours=1)},
 }
 
 # The outbox (ARCHITECTURE.md section 3).

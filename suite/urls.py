@@ -14,6 +14,7 @@ api_v1 = [
     path("core/", include("apps.core.api.urls")),
     path("plm/", include("apps.plm.api.urls")),
     path("scm/", include("apps.scm.api.urls")),
+    path("crm/", include("apps.crm.api.urls")),
     path("mes/", include("apps.mes.api.urls")),
 ]
 
@@ -25,6 +26,7 @@ urlpatterns = [
     path("core/", include("apps.core.urls")),
     path("plm/", include("apps.plm.urls")),
     path("scm/", include("apps.scm.urls")),
+    path("crm/", include("apps.crm.urls")),
     path("mes/", include("apps.mes.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

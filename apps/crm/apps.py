@@ -9,4 +9,4 @@ class CrmConfig(AppConfig):
     verbose_name = "CRM"
 
     def ready(self) -> None:
-        from apps.crm import handlers  # noqa: F401  (registers @subscriber functions)
+        from apps.crm import handlers, navigation  # noqa: F401  (registers @subscriber functions and menus)

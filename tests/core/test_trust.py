@@ -369,12 +369,15 @@ CUSTOM_PAGES = {
     "plm:document_replace": "plm.document", "plm:document_delete": "plm.document",
     "mes:operator_screen": "mes.workcenter", "mes:oee_dashboard": "mes.workcenter",
     "mes:workorder_complete": "mes.workorder",
+    "crm:customer_360": "core.party", "crm:case_feedback": "crm.servicecase",
+    "crm:opportunity_feedback": "crm.opportunity",
 }
 NOT_HTML = {"core:autocomplete", "mes:operator_close_short", "plm:changeorder_move", "mes:workorder_move",
             "core:attachment_download", "plm:document_download", "scm:purchaseorder_pdf",
             "scm:shipment_delivery_note", "mes:workorder_traveler", "core:chatter_note", "core:chatter_attachment",
             "mes:operator_scan", "mes:operator_check", "mes:operator_action", "mes:quality_incoming_release",
-            "mes:quality_incoming_reject", "core:switch_company"}
+            "mes:quality_incoming_reject", "core:switch_company", "crm:quote_pdf", "crm:lead_merge",
+            "crm:opportunity_move"}
 
 
 def _marked_row(model, company, index: int):

@@ -1,1 +1,0 @@
-"""CRM models (none yet)."""

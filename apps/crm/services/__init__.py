@@ -1,0 +1,1 @@
+"""CRM services: the only code that changes CRM state (see the sub-modules)."""
