@@ -10,8 +10,8 @@ from apps.core.ui.display import format_number
 from apps.plm.choices import ChangeOrderStatus, LifecycleState
 from apps.plm.models import ChangeOrder, Item
 
-register_queue("PLM", "Change orders waiting for approval", "plm:changeorder_list", {"status": "submitted"},
-               "plm.approve_changeorder", help="Submitted ECOs: approve or reject them.")
+register_queue("PLM", "Change orders waiting for my approval", "plm:changeorder_list", {"awaiting_me": "true"},
+               "plm.approve_changeorder", help="Submitted ECOs your role still has to approve (or reject).")
 register_queue("PLM", "Approved change orders to release", "plm:changeorder_list", {"status": "approved"},
                "plm.change_changeorder", style="success")
 register_queue("PLM", "Draft change orders", "plm:changeorder_list", {"status": "draft"}, "plm.change_changeorder")

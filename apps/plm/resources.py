@@ -1,10 +1,12 @@
 """The PLM screens, declared as Resources (list, detail, forms, workflow buttons)."""
 
 
+import django_filters
+
 from apps.core.permissions import has_company_perm
 from apps.core.ui.resource import Action, Inline, KanbanSpec, Related, Resource
 from apps.core.ui.widgets import PickerMultipleWidget, PickerWidget
-from apps.plm.choices import RevisionStatus
+from apps.plm.choices import ChangeOrderStatus, RevisionStatus
 from apps.plm.forms import CommentForm, DocumentForm, RequiredCommentForm, active_item_picker, item_defaults
 from apps.plm.models import ChangeApprovalRule, ChangeOrder, ChangeRequest, Document, Item, ItemCategory, Revision
 from apps.plm.services import changes, documents, items
@@ -106,12 +108,32 @@ class ChangeRequestResource(Resource):
                "close": Action(changes.change_request_close, style="secondary")}
 
 
+class ChangeOrderFilterSet(django_filters.FilterSet):
+    """Status, and "waiting for my approval": submitted ECOs the user's role in the company still has to approve
+    (not approved by them yet, their role's approvals not complete)."""
+
+    awaiting_me = django_filters.BooleanFilter(method="filter_awaiting_me", label="Waiting for my approval")
+
+    class Meta:
+        model = ChangeOrder
+        fields = ["status"]
+
+    def filter_awaiting_me(self, queryset, name, value):
+        if value is None:
+            return queryset
+        user, cache = self.request.user, {}
+        # few ECOs are submitted at a time: the approval rules are read once per company through the cache
+        submitted = queryset.filter(status=ChangeOrderStatus.SUBMITTED).select_related("company")
+        mine = [o.pk for o in submitted if changes.approval_refusal(o, user, cache=cache) is None]
+        return queryset.filter(pk__in=mine) if value else queryset.exclude(pk__in=mine)
+
+
 class ChangeOrderResource(Resource):
     model = ChangeOrder
     namespace = "plm"
     title, title_plural = "Change order", "Change orders"
     list_fields = ["number", "title", "status", "submitted_at", "released_at"]
-    filter_fields = ["status"]
+    filterset_class = ChangeOrderFilterSet
     search_fields = ["number", "title"]
     form_fields = ["title", "reason", "revisions", "change_request"]
     widgets = {"revisions": PickerMultipleWidget(filter={"status": RevisionStatus.DRAFT})}  # the ones an ECO releases

@@ -72,7 +72,7 @@ def test_home_pages_of_three_roles_show_their_queues_and_charts(page, demo, shot
 
     login(page, "engineer")
     counts = queue_counts(page)
-    assert "Change orders waiting for approval" in counts
+    assert "Change orders waiting for my approval" in counts
     assert counts["Draft change orders"] == ChangeOrder.objects.filter(company=company, status="draft").count()
     assert "Purchase orders to approve or send" not in counts
     page.wait_for_selector("[data-testid=home-plm] canvas[data-ready='1']")
@@ -84,7 +84,7 @@ def test_home_pages_of_three_roles_show_their_queues_and_charts(page, demo, shot
     counts = queue_counts(page)
     drafts = PurchaseOrder.objects.filter(company=company, status="draft").count()
     assert counts["Purchase orders to approve or send"] == drafts
-    assert "Change orders waiting for approval" not in counts
+    assert "Change orders waiting for my approval" not in counts
     page.wait_for_selector("[data-testid=home-scm] canvas[data-ready='1']")
     page.screenshot(path=str(shots / "home-buyer.png"), full_page=True)
 

@@ -132,7 +132,7 @@ def test_buyer_queues_count_the_active_companys_orders_exactly(client, company, 
     assert counts["Deliveries due by today"] == 1
     assert counts["Open requisitions"] == 0
     assert "Late work orders" not in counts  # not a buyer's queue
-    assert "Change orders waiting for approval" not in counts
+    assert "Change orders waiting for my approval" not in counts
 
 
 def test_a_queue_links_to_its_list_showing_exactly_its_rows(client, company, make_user, orders):
@@ -177,15 +177,22 @@ def test_queues_follow_the_active_company(client, company, other_company, make_u
     assert counts["Dead deliveries"] == 0
 
 
-def test_engineer_sees_ecos_waiting_for_approval(client, company, other_company, make_user):
-    ChangeOrderFactory(company=company, status="submitted")
+def test_engineer_sees_ecos_waiting_for_their_approval(client, company, other_company, make_user):
+    from apps.plm.services.changes import change_order_approve
+
+    waiting = ChangeOrderFactory(company=company, status="submitted")
+    approved_by_me = ChangeOrderFactory(company=company, status="submitted")
     ChangeOrderFactory(company=company, status="draft")
     ChangeOrderFactory(company=other_company, status="submitted")
-    response = login(client, make_user(company, "Engineering")).get(reverse("home"))
-    assert queues(response)["Change orders waiting for approval"] == 1
+    engineer = make_user(company, "Engineering")
+    change_order_approve(change_order=approved_by_me, actor=engineer)  # Quality's approval is still missing
+    response = login(client, engineer).get(reverse("home"))
+    assert queues(response)["Change orders waiting for my approval"] == 1
     assert queues(response)["Draft change orders"] == 1
+    listing = client.get(reverse("plm:changeorder_list"), {"awaiting_me": "true"})
+    assert [row.record for row in listing.context["table"].page.object_list] == [waiting]
     storekeeper = login(client, make_user(company, "Warehouse")).get(reverse("home"))
-    assert "Change orders waiting for approval" not in queues(storekeeper)
+    assert "Change orders waiting for my approval" not in queues(storekeeper)
     assert "Receipts to post" in queues(storekeeper)
 
 
