@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: NUL characters, oversized bodies and unknown /api/ paths are answered before anything else runs
+    "apps.core.request_guard.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -127,6 +129,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 MAX_UPLOAD_MB = env.float("MAX_UPLOAD_MB", default=25.0)
+# any other request body (JSON, forms); larger ones answer 413 (multipart: MAX_UPLOAD_MB plus this)
+MAX_REQUEST_BODY_MB = env.float("MAX_REQUEST_BODY_MB", default=2.5)
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(MAX_REQUEST_BODY_MB * 1024 * 1024)
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -161,9 +166,11 @@ REST_FRAMEWORK = {
         "apps.core.api.filters.UpdatedAfterFilter",
         "apps.core.api.filter_backends.ScopedFilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "apps.core.api.filters.SuiteOrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # one request body type per operation: JSON (uploads declare multipart on their view or action)
+    "DEFAULT_PARSER_CLASSES": ["apps.core.api.parsers.SuiteJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "apps.core.schema.SuiteAutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.errors.problem_exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -5,12 +5,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from health_check.views import HealthCheckView
-from rest_framework.authtoken.views import ObtainAuthToken
 
 from apps.core import views as core_views
+from apps.core.api.views import AuthTokenView
 
 api_v1 = [
-    path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
+    path("auth/token/", AuthTokenView.as_view(), name="api-token"),
     path("core/", include("apps.core.api.urls")),
     path("plm/", include("apps.plm.api.urls")),
     path("scm/", include("apps.scm.api.urls")),

@@ -168,3 +168,14 @@ def celery_worker_session(django_db_setup, django_db_blocker):
 def celery_worker(celery_worker_session, transactional_db):
     """A running worker for a flow test; data is committed so the worker's connection sees it."""
     return celery_worker_session
+
+
+def pytest_terminal_summary(terminalreporter):
+    """What the schemathesis fuzzing covered (`tests/api/test_fuzz.py`; also reported from xdist workers)."""
+    runs = [value for reports in terminalreporter.stats.values() for report in reports
+            for name, value in getattr(report, "user_properties", ()) if name == "fuzz"]
+    if runs:
+        operations = max(run[0] for run in runs)
+        requests, seconds = sum(run[1] for run in runs), sum(run[2] for run in runs)
+        terminalreporter.write_line(f"fuzz: {operations} operations x {len(runs)} roles, {requests} requests, "
+                                    f"{seconds:.0f} s")

@@ -94,6 +94,10 @@ class TestDocumentAPI(DeletableAPIResourceTests, CompanyOwnedAPIResourceTests, F
     max_list_queries = 6
 
     @staticmethod
+    def request_format(payload: dict) -> str:
+        return "multipart"  # a document's body is an upload form, with or without a new file (one body type)
+
+    @staticmethod
     def create_payload(company):
         return {"item": ItemFactory(company=company).pk, "title": "Drawing", "version": "1",
                 "file": SimpleUploadedFile("bk.pdf", b"%PDF bracket")}

@@ -2,17 +2,18 @@
 
 import django_filters
 
+from apps.core.api.filtersets import SuiteFilterSet
 from apps.core.models import AuditRecord, Event, Party
 
 
-class PartyFilterSet(django_filters.FilterSet):
+class PartyFilterSet(SuiteFilterSet):
     class Meta:
         model = Party
         fields = {"kind": ["exact"], "is_customer": ["exact"], "is_supplier": ["exact"], "number": ["exact"],
                   "name": ["icontains"]}
 
 
-class EventFilterSet(django_filters.FilterSet):
+class EventFilterSet(SuiteFilterSet):
     status = django_filters.ChoiceFilter(
         field_name="deliveries__status", distinct=True,
         choices=[("pending", "pending"), ("done", "done"), ("dead", "dead")],
@@ -25,7 +26,7 @@ class EventFilterSet(django_filters.FilterSet):
                   "created_at": ["gte", "lte"]}
 
 
-class AuditRecordFilterSet(django_filters.FilterSet):
+class AuditRecordFilterSet(SuiteFilterSet):
     content_type = django_filters.CharFilter(method="filter_content_type", help_text="app_label.model")
 
     class Meta:

@@ -1,12 +1,12 @@
 """Serializers of core's own resources."""
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.api.serializers import SuiteModelSerializer, download_url
+from apps.core.api.serializers import SuiteChildSerializer, SuiteModelSerializer, SuiteSerializer, download_url
 from apps.core.models import (
     Attachment,
     AuditRecord,
@@ -26,19 +26,25 @@ from apps.core.models import (
 )
 
 
+class TokenSerializer(SuiteSerializer):
+    """The answer of `auth/token/`."""
+
+    token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")
+
+
 class CompanySerializer(SuiteModelSerializer):
     class Meta:
         model = Company
         fields = ["id", "code", "name", "currency", "created_at", "updated_at"]
 
 
-class PartyAddressSerializer(serializers.ModelSerializer):
+class PartyAddressSerializer(SuiteChildSerializer):
     class Meta:
         model = PartyAddress
         fields = ["kind", "street", "city", "postal_code", "country"]
 
 
-class ContactPersonSerializer(serializers.ModelSerializer):
+class ContactPersonSerializer(SuiteChildSerializer):
     class Meta:
         model = ContactPerson
         fields = ["name", "role", "email", "phone"]
@@ -80,13 +86,13 @@ class UnitOfMeasureSerializer(SuiteModelSerializer):
         fields = ["id", "code", "name", "category", "factor", "created_at", "updated_at"]
 
 
-class DeliveryAttemptSerializer(serializers.ModelSerializer):
+class DeliveryAttemptSerializer(SuiteChildSerializer):
     class Meta:
         model = DeliveryAttempt
         fields = ["number", "started_at", "finished_at", "outcome", "error", "duration_ms"]
 
 
-class EventDeliverySerializer(serializers.ModelSerializer):
+class EventDeliverySerializer(SuiteChildSerializer):
     attempts_log = DeliveryAttemptSerializer(many=True, read_only=True)
 
     class Meta:
@@ -115,7 +121,8 @@ class MembershipSerializer(SuiteModelSerializer):
     password = serializers.CharField(write_only=True, required=False, min_length=8, max_length=128,
                                      style={"input_type": "password"},
                                      help_text="Only to create a new account (at least 8 characters).")
-    email = serializers.EmailField(write_only=True, required=False, allow_blank=True)
+    email = serializers.EmailField(write_only=True, required=False, allow_blank=True,
+                                   max_length=User._meta.get_field("email").max_length)
 
     class Meta:
         model = Membership
@@ -133,10 +140,12 @@ class MembershipSerializer(SuiteModelSerializer):
         attrs = super().validate(attrs)
         if "user" in attrs:  # the write side of `username` (source user.username)
             attrs["username"] = attrs.pop("user")["username"]
+        if self.instance is not None and "role" not in attrs:  # a PATCH without a role keeps it
+            attrs["role"] = self.instance.role
         return attrs
 
 
-class RoleSerializer(serializers.ModelSerializer):
+class RoleSerializer(SuiteChildSerializer):
     """A role (what a membership grants in its company) and the permissions it holds."""
 
     permissions = serializers.SerializerMethodField()
@@ -185,7 +194,7 @@ class ChatterSerializerMixin(serializers.Serializer):
         return attrs
 
 
-class NoteSerializer(ChatterSerializerMixin, serializers.ModelSerializer):
+class NoteSerializer(ChatterSerializerMixin, SuiteModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True)
     content_type = serializers.CharField(source="content_type.natural_key", read_only=True)
 
@@ -196,7 +205,7 @@ class NoteSerializer(ChatterSerializerMixin, serializers.ModelSerializer):
         read_only_fields = ["object_id"]
 
 
-class AttachmentSerializer(ChatterSerializerMixin, serializers.ModelSerializer):
+class AttachmentSerializer(ChatterSerializerMixin, SuiteModelSerializer):
     """A file on a record; upload `file` (multipart), download through `download_url` (the stored path is
     private)."""
 
@@ -215,7 +224,7 @@ class AttachmentSerializer(ChatterSerializerMixin, serializers.ModelSerializer):
         return download_url(self.context.get("request"), f"/api/v1/core/attachments/{obj.pk}/download/")
 
 
-class AuditRecordSerializer(serializers.ModelSerializer):
+class AuditRecordSerializer(SuiteChildSerializer):
     actor = serializers.CharField(source="actor.username", read_only=True, default=None)
     content_type = serializers.SerializerMethodField()
 

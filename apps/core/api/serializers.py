@@ -1,12 +1,19 @@
-"""Base serializers: company-scoped relations, the write-time company, workflow state."""
+"""Base serializers: company-scoped relations, the write-time company, workflow state, input limits.
+
+Every API serializer subclasses one of `SuiteModelSerializer` (a resource), `SuiteChildSerializer` (a row nested
+in a resource) or `SuiteSerializer` (an action's input, a read model), so every field gets the input limits of
+`apps.core.api.fields.HardenedFieldsMixin`.
+"""
 
 from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueTogetherValidator
 
+from apps.core.api.fields import HardenedFieldsMixin
 from apps.core.audit import company_of
 from apps.core.errors import DomainError
+from apps.core.limits import MAX_ID
 from apps.core.models import Company
 from apps.core.permissions import default_company, model_perm
 from apps.core.scoping import scope_queryset
@@ -24,7 +31,11 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return scope_queryset(queryset, request.user)
 
 
-class SuiteModelSerializer(serializers.ModelSerializer):
+class SuiteSerializer(HardenedFieldsMixin, serializers.Serializer):
+    """Base of an action's input or a read model: every field within the suite's input limits."""
+
+
+class SuiteModelSerializer(HardenedFieldsMixin, serializers.ModelSerializer):
     """Base of every API serializer: id, company, timestamps; related ids scoped to the user's companies.
 
     On create, `company` may be given; it defaults to the only company in which the user's role may create
@@ -81,6 +92,14 @@ class SuiteModelSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class SuiteChildSerializer(HardenedFieldsMixin, serializers.ModelSerializer):
+    """A model serializer without the company handling of `SuiteModelSerializer`: a row nested in a resource
+    (lines, addresses, shifts; related ids scoped like the parent's, the service checks they belong to the
+    parent's company) or a read-only view of rows (roles, audit, stock); every field within the input limits."""
+
+    serializer_related_field = ScopedPrimaryKeyRelatedField
+
+
 def check_same_company(attrs: dict, company: Company) -> None:
     """Reject related records of another company than the one written (named by field)."""
     errors = {}
@@ -122,7 +141,22 @@ def download_url(request, path: str) -> str:
     return request.build_absolute_uri(path) if request else path
 
 
-class CommentSerializer(serializers.Serializer):
+def validated_query(request, serializer_class: type[serializers.Serializer]) -> dict:
+    """The query parameters of a request validated by `serializer_class` (400 naming each bad parameter); the
+    same serializer documents them (`extend_schema(parameters=[serializer_class])`)."""
+    query = serializer_class(data=request.query_params, context={"request": request})
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
+class IdQueryField(serializers.IntegerField):
+    """A record id in a query parameter (the suite's ids are 64-bit)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class CommentSerializer(SuiteSerializer):
     """Input of a workflow step that takes an optional comment."""
 
     comment = serializers.CharField(required=False, allow_blank=True, default="")

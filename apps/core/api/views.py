@@ -4,11 +4,16 @@ from django.contrib.auth.models import Group
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny
 
 from apps.core.api import core_filters as filters
 from apps.core.api import core_serializers as s
+from apps.core.api.parsers import SuiteJSONParser
+from apps.core.api.renderers import DownloadRenderer
 from apps.core.api.viewsets import SuiteModelViewSet, SuiteReadOnlyViewSet, workflow_action
 from apps.core.errors import PermissionDeniedError
 from apps.core.files import download_response
@@ -30,6 +35,17 @@ from apps.core.services.chatter import attachment_add, note_add
 from apps.core.services.companies import membership_add, membership_remove, membership_update
 from apps.core.services.events import event_replay
 from apps.core.services.parties import party_create, party_update
+
+
+@extend_schema(auth=[], request=AuthTokenSerializer, responses=s.TokenSerializer,
+               summary="Exchange a username and password for an API token")
+class AuthTokenView(ObtainAuthToken):
+    """`POST auth/token/` with `{"username", "password"}`: the user's token. Anonymous by nature (no token is
+    needed to get one); JSON like every other body."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    parser_classes = [SuiteJSONParser]
 
 
 class CompanyViewSet(SuiteReadOnlyViewSet):
@@ -151,14 +167,14 @@ class AttachmentViewSet(ChatterViewSet):
     queryset = Attachment.objects.select_related("uploaded_by")
     serializer_class = s.AttachmentSerializer
     filterset_fields = ["object_id", "sha256"]
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]  # the only body of this resource is an upload
 
     def perform_create(self, serializer):
         self.check_target(serializer.validated_data["target"])
         serializer.instance = attachment_add(actor=self.request.user, **serializer.validated_data)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, summary="Download the file")
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY}, summary="Download the file (in its own type)")
+    @action(detail=True, methods=["get"], renderer_classes=[DownloadRenderer], filter_backends=[])
     def download(self, request, pk=None):
         attachment = self.get_object()
         return download_response(attachment.file, attachment.name)

@@ -15,7 +15,7 @@ import inspect
 from collections.abc import Callable
 from functools import partial
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -26,13 +26,6 @@ from apps.core.errors import PermissionDeniedError
 from apps.core.permissions import companies_with_perm, company_of_data, has_company_perm, model_perm
 from apps.core.scoping import scope_queryset
 from apps.core.services.records import record_create, record_delete, record_update
-
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-    description="Retry-safe POST: the same key and body (JSON compared canonically) replay the first response "
-                "(header `Idempotent-Replayed: true`); another body answers 422; a request still running with the key "
-                "answers 409 (a claim older than IDEMPOTENCY_CLAIM_TTL_SECONDS is taken over).",
-)
 
 
 class ScopedQuerysetMixin:
@@ -73,10 +66,6 @@ class SuiteModelViewSet(ScopedQuerysetMixin, IdempotencyMixin, viewsets.ModelVie
         generic = {"create": record_create, "update": record_update, "delete": record_delete}[verb]
         return partial(generic, model=self.get_queryset().model) if verb == "create" else generic
 
-    @extend_schema(parameters=[IDEMPOTENCY_HEADER])
-    def create(self, request, *args, **kwargs):
-        return super().create(request, *args, **kwargs)
-
     def perform_create(self, serializer):
         model = self.get_queryset().model
         company = company_of_data(model, serializer.validated_data)
@@ -116,5 +105,5 @@ def workflow_action(verb: str, service: Callable, *, input_serializer=None, summ
     run.__name__ = run.__qualname__ = verb
     run.input_serializer = input_serializer
     run = action(detail=True, methods=["post"], url_path=verb.replace("_", "-"))(run)
-    return extend_schema(request=input_serializer, summary=summary or f"{verb.replace('_', ' ').capitalize()}",
-                         parameters=[IDEMPOTENCY_HEADER])(run)
+    # the Idempotency-Key header of every POST is documented by apps.core.schema.SuiteAutoSchema
+    return extend_schema(request=input_serializer, summary=summary or f"{verb.replace('_', ' ').capitalize()}")(run)

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from apps.core.limits import harden_form
 from apps.core.scoping import scope_to_active_company
 from apps.core.ui.widgets import PickerMultipleWidget, PickerWidget
 
@@ -12,7 +13,8 @@ def scope_form(form, request) -> None:
     Users are offered as the members of the active company. A picker's declared restriction (`filter`,
     `exclude`, `depends`: apps.core.ui.widgets) is applied to the field's queryset here, so the form itself
     refuses a record the picker would not offer. A field whose widget has a `default_hint` is optional and starts
-    empty: the service fills it in."""
+    empty: the service fills it in. Its fields also get the suite's input limits (`apps.core.limits.harden_form`)."""
+    harden_form(form)
     for name, bound in form.fields.items():
         if getattr(bound.widget, "default_hint", None):
             bound.required, bound.initial = False, None  # left empty, the service fills it in

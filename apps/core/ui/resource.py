@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
-import django_filters
 import django_tables2 as tables
 from django import forms
 from django.db import models as dj_models
@@ -26,6 +25,7 @@ from django.db.models import Q
 from django.urls import path, reverse
 from django_tables2.columns import library
 
+from apps.core.api.filtersets import SuiteFilterSet
 from apps.core.permissions import has_company_perm
 from apps.core.ui.display import format_field_value, is_quantity_field, unit_path
 from apps.core.ui.forms import ScopedInlineForm
@@ -212,7 +212,7 @@ class Resource:
         if cls.filterset_class:
             return cls.filterset_class
         meta = type("Meta", (), {"model": cls.model, "fields": cls.filter_fields})
-        return type(f"{cls.model.__name__}FilterSet", (django_filters.FilterSet,), {"Meta": meta})
+        return type(f"{cls.model.__name__}FilterSet", (SuiteFilterSet,), {"Meta": meta})
 
     @classmethod
     def get_form_class(cls):

@@ -3,6 +3,7 @@
 import django_filters
 from django.utils import timezone
 
+from apps.core.api.filtersets import SuiteFilterSet
 from apps.crm.choices import OPEN_CASE_STATUSES
 from apps.crm.models import (
     Activity,
@@ -17,7 +18,7 @@ from apps.crm.models import (
 )
 
 
-class MineFilterMixin(django_filters.FilterSet):
+class MineFilterMixin(SuiteFilterSet):
     """`?mine=true`: the requesting user's own records (their `owner`)."""
 
     mine = django_filters.BooleanFilter(method="filter_mine", label="Mine")
@@ -28,13 +29,13 @@ class MineFilterMixin(django_filters.FilterSet):
         return queryset.filter(owner=self.request.user) if value else queryset.exclude(owner=self.request.user)
 
 
-class CustomerProfileFilterSet(django_filters.FilterSet):
+class CustomerProfileFilterSet(SuiteFilterSet):
     class Meta:
         model = CustomerProfile
         fields = ["party", "owner", "segment", "industry"]
 
 
-class TimelineEntryFilterSet(django_filters.FilterSet):
+class TimelineEntryFilterSet(SuiteFilterSet):
     occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
 
     class Meta:
@@ -72,13 +73,13 @@ class ActivityFilterSet(MineFilterMixin):
         return queryset.filter(target_type__app_label=app_label, target_type__model=model)
 
 
-class QuoteFilterSet(django_filters.FilterSet):
+class QuoteFilterSet(SuiteFilterSet):
     class Meta:
         model = Quote
         fields = ["status", "customer", "opportunity", "number", "version", "currency"]
 
 
-class PriceListFilterSet(django_filters.FilterSet):
+class PriceListFilterSet(SuiteFilterSet):
     class Meta:
         model = PriceList
         fields = ["customer", "segment", "currency", "is_active"]
@@ -98,7 +99,7 @@ class ServiceCaseFilterSet(MineFilterMixin):
         return queryset.filter(**late) if value else queryset.exclude(**late)
 
 
-class SalesTargetFilterSet(django_filters.FilterSet):
+class SalesTargetFilterSet(SuiteFilterSet):
     month_from = django_filters.DateFilter(field_name="month", lookup_expr="gte")
     month_to = django_filters.DateFilter(field_name="month", lookup_expr="lte")
 

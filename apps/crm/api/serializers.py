@@ -4,7 +4,13 @@ from django.contrib.contenttypes.models import ContentType
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.api.serializers import ScopedPrimaryKeyRelatedField, SuiteModelSerializer, WorkflowFieldsMixin
+from apps.core.api.serializers import (
+    ScopedPrimaryKeyRelatedField,
+    SuiteChildSerializer,
+    SuiteModelSerializer,
+    SuiteSerializer,
+    WorkflowFieldsMixin,
+)
 from apps.core.models import Company, Currency, Party
 from apps.crm.models import (
     ACTIVITY_TARGETS,
@@ -34,10 +40,8 @@ def currency_field(**kwargs) -> serializers.SlugRelatedField:
     return serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.all(), **kwargs)
 
 
-class LineSerializer(serializers.ModelSerializer):
+class LineSerializer(SuiteChildSerializer):
     """A child row: its related ids are scoped like the parent's; the service checks they share its company."""
-
-    serializer_related_field = SuiteModelSerializer.serializer_related_field
 
 
 class CreateOnlyMixin:
@@ -79,7 +83,7 @@ class TimelineEntrySerializer(SuiteModelSerializer):
         read_only_fields = fields
 
 
-class ImportInputSerializer(serializers.Serializer):
+class ImportInputSerializer(SuiteSerializer):
     company = ScopedPrimaryKeyRelatedField(queryset=Company.objects.all(), required=False,
                                            help_text="Company to import into; defaults to the only company in which "
                                                      "your role may create these records.")
@@ -102,7 +106,7 @@ class LeadSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
                             "qualified_at"]
 
 
-class LeadQualifySerializer(serializers.Serializer):
+class LeadQualifySerializer(SuiteSerializer):
     """Optional: an existing customer to attach the lead to, and the opportunity's data."""
 
     customer = ScopedPrimaryKeyRelatedField(queryset=Party.objects.filter(is_customer=True), required=False,
@@ -115,11 +119,11 @@ class LeadQualifySerializer(serializers.Serializer):
     stage = ScopedPrimaryKeyRelatedField(queryset=PipelineStage.objects.all(), required=False, allow_null=True)
 
 
-class LeadDisqualifySerializer(serializers.Serializer):
+class LeadDisqualifySerializer(SuiteSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
-class LeadMergeSerializer(serializers.Serializer):
+class LeadMergeSerializer(SuiteSerializer):
     duplicate = ScopedPrimaryKeyRelatedField(queryset=Lead.objects.all(),
                                              help_text="The lead merged into this one (then disqualified).")
 
@@ -148,23 +152,23 @@ class OpportunitySerializer(WorkflowFieldsMixin, SuiteModelSerializer):
                         "probability": {"required": False, "help_text": "Default: the stage's probability."}}
 
 
-class OpportunityLoseSerializer(serializers.Serializer):
+class OpportunityLoseSerializer(SuiteSerializer):
     lost_reason = serializers.CharField(max_length=200)
 
 
-class OpportunityMoveSerializer(serializers.Serializer):
+class OpportunityMoveSerializer(SuiteSerializer):
     stage = ScopedPrimaryKeyRelatedField(queryset=PipelineStage.objects.all())
     lost_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200,
                                         help_text="Required when the stage is the lost one.")
 
 
-class FeedbackSerializer(serializers.Serializer):
+class FeedbackSerializer(SuiteSerializer):
     description = serializers.CharField(help_text="What the customer reported.")
     items = ScopedPrimaryKeyRelatedField(queryset=Item.objects.all(), many=True, required=False,
                                          help_text="The products concerned; a case's default: its product.")
 
 
-class BoardCardSerializer(serializers.ModelSerializer):
+class BoardCardSerializer(SuiteChildSerializer):
     customer_name = serializers.CharField(source="customer.name")
     currency = serializers.CharField(source="currency.code")
     owner_name = serializers.CharField(source="owner.username", default=None, allow_null=True)
@@ -178,14 +182,14 @@ class BoardCardSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BoardStageSerializer(serializers.ModelSerializer):
+class BoardStageSerializer(SuiteChildSerializer):
     class Meta:
         model = PipelineStage
         fields = ["id", "name", "order", "probability", "is_won", "is_lost"]
         read_only_fields = fields
 
 
-class BoardColumnSerializer(serializers.Serializer):
+class BoardColumnSerializer(SuiteSerializer):
     stage = BoardStageSerializer()
     count = serializers.IntegerField()
     total = serializers.DecimalField(**MONEY)
@@ -193,7 +197,7 @@ class BoardColumnSerializer(serializers.Serializer):
     cards = BoardCardSerializer(many=True)
 
 
-class BoardSerializer(serializers.Serializer):
+class BoardSerializer(SuiteSerializer):
     company = serializers.IntegerField()
     currency = serializers.CharField(help_text="Totals are in the company's currency.")
     columns = BoardColumnSerializer(many=True)
@@ -205,7 +209,7 @@ class SalesTargetSerializer(SuiteModelSerializer):
         fields = ["id", "company", "owner", "month", "amount", "created_at", "updated_at"]
 
 
-class ForecastCellSerializer(serializers.Serializer):
+class ForecastCellSerializer(SuiteSerializer):
     pipeline = serializers.DecimalField(**MONEY)
     weighted = serializers.DecimalField(**MONEY)
     won = serializers.DecimalField(**MONEY)
@@ -230,7 +234,7 @@ class ForecastOwnerSerializer(ForecastCellSerializer):
     owner_name = serializers.CharField()
 
 
-class ForecastSerializer(serializers.Serializer):
+class ForecastSerializer(SuiteSerializer):
     year = serializers.IntegerField()
     currency = serializers.CharField()
     rows = ForecastRowSerializer(many=True)
@@ -342,7 +346,7 @@ class ServiceCaseSerializer(CreateOnlyMixin, WorkflowFieldsMixin, SuiteModelSeri
         create_only = ["customer"]
 
 
-class CaseResolveSerializer(serializers.Serializer):
+class CaseResolveSerializer(SuiteSerializer):
     resolution = serializers.CharField(required=False, allow_blank=True, default="")
 
 

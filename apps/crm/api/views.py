@@ -9,7 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api.viewsets import IDEMPOTENCY_HEADER, SuiteModelViewSet, SuiteReadOnlyViewSet, workflow_action
+from apps.core.api.viewsets import SuiteModelViewSet, SuiteReadOnlyViewSet, workflow_action
 from apps.core.errors import DomainError, PermissionDeniedError
 from apps.core.http import pdf_response
 from apps.core.models import Company
@@ -90,7 +90,7 @@ class ImportMixin:
 
 
 IMPORT_SCHEMA = {"request": {"multipart/form-data": s.ImportInputSerializer},
-                 "responses": {200: s.CrmImportResultSerializer}, "parameters": [IDEMPOTENCY_HEADER]}
+                 "responses": {200: s.CrmImportResultSerializer}}
 
 
 # ---- customers -----------------------------------------------------------------------------------------------

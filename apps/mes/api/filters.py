@@ -2,28 +2,29 @@
 
 import django_filters
 
+from apps.core.api.filtersets import SuiteFilterSet
 from apps.mes.models import ManufacturingDefinition, Operation, Routing, WorkCenter, WorkOrder
 
 
-class WorkCenterFilterSet(django_filters.FilterSet):
+class WorkCenterFilterSet(SuiteFilterSet):
     class Meta:
         model = WorkCenter
         fields = ["code", "status", "is_active"]
 
 
-class RoutingFilterSet(django_filters.FilterSet):
+class RoutingFilterSet(SuiteFilterSet):
     class Meta:
         model = Routing
         fields = ["item", "is_active"]
 
 
-class ManufacturingDefinitionFilterSet(django_filters.FilterSet):
+class ManufacturingDefinitionFilterSet(SuiteFilterSet):
     class Meta:
         model = ManufacturingDefinition
         fields = ["item", "revision"]
 
 
-class WorkOrderFilterSet(django_filters.FilterSet):
+class WorkOrderFilterSet(SuiteFilterSet):
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
     due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
 
@@ -32,7 +33,7 @@ class WorkOrderFilterSet(django_filters.FilterSet):
         fields = ["number", "item", "revision", "status", "source", "needs_review"]
 
 
-class OperationFilterSet(django_filters.FilterSet):
+class OperationFilterSet(SuiteFilterSet):
     class Meta:
         model = Operation
         fields = ["work_order", "work_center", "status", "quality_blocked"]

@@ -2,17 +2,18 @@
 
 import django_filters
 
+from apps.core.api.filtersets import SuiteFilterSet
 from apps.mes.models import DowntimeEvent, DowntimeReason, InspectionPlan, NonConformance, QualityCheck
 
 
-class InspectionPlanFilterSet(django_filters.FilterSet):
+class InspectionPlanFilterSet(SuiteFilterSet):
     class Meta:
         model = InspectionPlan
         fields = {"item": ["exact"], "work_center": ["exact"], "operation_sequence": ["exact"],
                   "is_active": ["exact"]}
 
 
-class QualityCheckFilterSet(django_filters.FilterSet):
+class QualityCheckFilterSet(SuiteFilterSet):
     work_order = django_filters.NumberFilter(field_name="operation__work_order", help_text="Work order id.")
 
     class Meta:
@@ -21,20 +22,20 @@ class QualityCheckFilterSet(django_filters.FilterSet):
                   "receipt_line": ["exact"], "check_definition": ["exact"], "checked_at": ["gte", "lte"]}
 
 
-class NonConformanceFilterSet(django_filters.FilterSet):
+class NonConformanceFilterSet(SuiteFilterSet):
     class Meta:
         model = NonConformance
         fields = {"status": ["exact"], "disposition": ["exact"], "item": ["exact"], "operation": ["exact"],
                   "owner": ["exact"], "customer_facing": ["exact"], "number": ["exact"]}
 
 
-class DowntimeReasonFilterSet(django_filters.FilterSet):
+class DowntimeReasonFilterSet(SuiteFilterSet):
     class Meta:
         model = DowntimeReason
         fields = {"kind": ["exact"], "is_active": ["exact"], "code": ["exact"]}
 
 
-class DowntimeEventFilterSet(django_filters.FilterSet):
+class DowntimeEventFilterSet(SuiteFilterSet):
     kind = django_filters.ChoiceFilter(field_name="reason__kind", choices=[("planned", "planned"),
                                                                            ("unplanned", "unplanned")],
                                        help_text="Planned or unplanned reasons.")

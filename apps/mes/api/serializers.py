@@ -4,7 +4,14 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from apps.core.api.serializers import ScopedPrimaryKeyRelatedField, SuiteModelSerializer, WorkflowFieldsMixin
+from apps.core.api.serializers import (
+    IdQueryField,
+    ScopedPrimaryKeyRelatedField,
+    SuiteChildSerializer,
+    SuiteModelSerializer,
+    SuiteSerializer,
+    WorkflowFieldsMixin,
+)
 from apps.mes.models import (
     Equipment,
     InspectionPlan,
@@ -19,24 +26,19 @@ from apps.mes.models import (
     WorkOrder,
     WorkOrderMaterial,
 )
+from apps.scm.models import Lot
 
 QUANTITY = {"max_digits": 18, "decimal_places": 4}
 
 
-class ChildSerializer(serializers.ModelSerializer):
-    """A child row; its related ids are scoped like the parent's and checked by the service."""
-
-    serializer_related_field = SuiteModelSerializer.serializer_related_field
-
-
 # ---- work centers ---------------------------------------------------------------------------------
-class WorkCenterShiftSerializer(ChildSerializer):
+class WorkCenterShiftSerializer(SuiteChildSerializer):
     class Meta:
         model = WorkCenterShift
         fields = ["weekday", "start_time", "hours"]
 
 
-class EquipmentSerializer(ChildSerializer):
+class EquipmentSerializer(SuiteChildSerializer):
     class Meta:
         model = Equipment
         fields = ["code", "name", "serial_number", "is_active"]
@@ -54,8 +56,8 @@ class WorkCenterSerializer(SuiteModelSerializer):
 
 
 # ---- routings -------------------------------------------------------------------------------------
-class RoutingOperationSerializer(ChildSerializer):
-    required_checks = ChildSerializer.serializer_related_field(
+class RoutingOperationSerializer(SuiteChildSerializer):
+    required_checks = ScopedPrimaryKeyRelatedField(
         many=True, required=False, queryset=InspectionPlan.objects.all(),
         help_text="Ids of the inspection plans (of the routing's item) that must pass before the operation "
                   "finishes.")
@@ -76,7 +78,7 @@ class RoutingSerializer(SuiteModelSerializer):
 
 
 # ---- manufacturing definitions --------------------------------------------------------------------
-class ManufacturingDefinitionLineSerializer(serializers.ModelSerializer):
+class ManufacturingDefinitionLineSerializer(SuiteChildSerializer):
     component_number = serializers.CharField(source="component.number", read_only=True)
     uom = serializers.CharField(source="uom.code", read_only=True)
 
@@ -96,7 +98,7 @@ class ManufacturingDefinitionSerializer(SuiteModelSerializer):
 
 
 # ---- work orders and operations -------------------------------------------------------------------
-class OperationTimeLogSerializer(serializers.ModelSerializer):
+class OperationTimeLogSerializer(SuiteChildSerializer):
     class Meta:
         model = OperationTimeLog
         fields = ["id", "operator", "kind", "started_at", "ended_at"]
@@ -115,14 +117,14 @@ class OperationSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
         read_only_fields = fields
 
 
-class WorkOrderOperationSerializer(serializers.ModelSerializer):
+class WorkOrderOperationSerializer(SuiteChildSerializer):
     class Meta:
         model = Operation
         fields = ["id", "sequence", "work_center", "name", "setup_minutes", "run_minutes_per_unit", "status",
                   "planned_start", "planned_end", "quantity_good", "quantity_scrap", "quality_blocked"]
 
 
-class WorkOrderMaterialSerializer(serializers.ModelSerializer):
+class WorkOrderMaterialSerializer(SuiteChildSerializer):
     class Meta:
         model = WorkOrderMaterial
         fields = ["id", "component", "quantity_per", "scrap_percent", "quantity_required", "quantity_consumed",
@@ -146,7 +148,7 @@ class WorkOrderSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
         validators = []
 
 
-class WorkOrderReleaseSerializer(serializers.Serializer):
+class WorkOrderReleaseSerializer(SuiteSerializer):
     """Input of `release`: where to reserve the components, and whether shortages may be released."""
 
     location = ScopedPrimaryKeyRelatedField(
@@ -164,13 +166,13 @@ class WorkOrderReleaseSerializer(serializers.Serializer):
         return value
 
 
-class ConsumedLotSerializer(serializers.Serializer):
+class ConsumedLotSerializer(SuiteSerializer):
     component = serializers.IntegerField(help_text="Component item id.")
     lot = serializers.CharField(help_text="Lot or serial code of that component.")
     quantity = serializers.DecimalField(**QUANTITY, min_value=Decimal("0.0001"))
 
 
-class WorkOrderCompleteSerializer(serializers.Serializer):
+class WorkOrderCompleteSerializer(SuiteSerializer):
     """Input of `complete`."""
 
     quantity_good = serializers.DecimalField(
@@ -189,13 +191,13 @@ class WorkOrderCompleteSerializer(serializers.Serializer):
 OVERRIDE_HELP = "Run it out of the routing sequence (supervisors: `mes.override_sequence`); audited."
 
 
-class OperationStartSerializer(serializers.Serializer):
+class OperationStartSerializer(SuiteSerializer):
     kind = serializers.ChoiceField(choices=OperationTimeLog._meta.get_field("kind").choices, required=False,
                                    default=None, allow_null=True)
     override_sequence = serializers.BooleanField(required=False, default=False, help_text=OVERRIDE_HELP)
 
 
-class OperationFinishSerializer(serializers.Serializer):
+class OperationFinishSerializer(SuiteSerializer):
     """Input of `finish`."""
 
     quantity_good = serializers.DecimalField(**QUANTITY)
@@ -204,14 +206,20 @@ class OperationFinishSerializer(serializers.Serializer):
     override_sequence = serializers.BooleanField(required=False, default=False, help_text=OVERRIDE_HELP)
 
 
-class WorkOrderCloseShortSerializer(serializers.Serializer):
+class WorkOrderCloseShortSerializer(SuiteSerializer):
     """Input of `close_short`."""
 
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
 # ---- genealogy ------------------------------------------------------------------------------------
-class GenealogyDocumentSerializer(serializers.Serializer):
+class GenealogyQuerySerializer(SuiteSerializer):
+    lot = serializers.CharField(max_length=Lot._meta.get_field("code").max_length,
+                                help_text="Lot or serial code.")
+    item = IdQueryField(required=False, help_text="Item id, when the code is used by several.")
+
+
+class GenealogyDocumentSerializer(SuiteSerializer):
     move_id = serializers.IntegerField()
     quantity = serializers.CharField()
     date = serializers.DateTimeField(allow_null=True)
@@ -224,7 +232,7 @@ class GenealogyDocumentSerializer(serializers.Serializer):
     customer = serializers.CharField(required=False, allow_null=True)
 
 
-class GenealogyLotSerializer(serializers.Serializer):
+class GenealogyLotSerializer(SuiteSerializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     item_id = serializers.IntegerField()
@@ -234,7 +242,7 @@ class GenealogyLotSerializer(serializers.Serializer):
     shipments = GenealogyDocumentSerializer(many=True)
 
 
-class GenealogyNodeSerializer(serializers.Serializer):
+class GenealogyNodeSerializer(SuiteSerializer):
     depth = serializers.IntegerField()
     from_lot_id = serializers.IntegerField()
     lot_id = serializers.IntegerField()
@@ -250,7 +258,7 @@ class GenealogyNodeSerializer(serializers.Serializer):
     shipments = GenealogyDocumentSerializer(many=True, required=False)
 
 
-class GenealogySerializer(serializers.Serializer):
+class GenealogySerializer(SuiteSerializer):
     lot = GenealogyLotSerializer()
     backward = GenealogyNodeSerializer(many=True, help_text="What the lot was made of, all levels.")
     forward = GenealogyNodeSerializer(many=True, help_text="What the lot went into, all levels.")

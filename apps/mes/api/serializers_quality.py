@@ -3,7 +3,13 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from apps.core.api.serializers import ScopedPrimaryKeyRelatedField, SuiteModelSerializer, WorkflowFieldsMixin
+from apps.core.api.serializers import (
+    ScopedPrimaryKeyRelatedField,
+    SuiteChildSerializer,
+    SuiteModelSerializer,
+    SuiteSerializer,
+    WorkflowFieldsMixin,
+)
 from apps.mes.choices import Disposition, RejectDestination
 from apps.mes.models import (
     CheckDefinition,
@@ -19,7 +25,7 @@ DECIMAL = {"max_digits": 18, "decimal_places": 4}
 
 
 # ---- inspection plans ------------------------------------------------------------------------------------
-class CheckDefinitionSerializer(serializers.ModelSerializer):
+class CheckDefinitionSerializer(SuiteChildSerializer):
     """One check of a plan; a measurement passes within [nominal - lower_tolerance, nominal + upper_tolerance]."""
 
     lower_limit = serializers.DecimalField(max_digits=18, decimal_places=6, read_only=True, allow_null=True)
@@ -86,7 +92,7 @@ class NonConformanceSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
                             "blocks_operation", "raised_by", "dispositioned_at", "closed_on", "closed_by"]
 
 
-class NonConformanceDispositionSerializer(serializers.Serializer):
+class NonConformanceDispositionSerializer(SuiteSerializer):
     """Input of `disposition`: what happens to the non-conforming quantity."""
 
     disposition = serializers.ChoiceField(choices=Disposition.choices)
@@ -96,7 +102,7 @@ class NonConformanceDispositionSerializer(serializers.Serializer):
 
 
 # ---- incoming inspection of held stock -------------------------------------------------------------------------
-class HeldStockSerializer(serializers.ModelSerializer):
+class HeldStockSerializer(SuiteChildSerializer):
     """Stock on hand at a quality-hold location, waiting for incoming inspection."""
 
     item_number = serializers.CharField(source="item.number", read_only=True)
@@ -111,14 +117,14 @@ class HeldStockSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class HeldStockReleaseSerializer(serializers.Serializer):
+class HeldStockReleaseSerializer(SuiteSerializer):
     """Inspection passed: move `quantity` to `to_location` (internal, not on hold)."""
 
     quantity = serializers.DecimalField(**DECIMAL)
     to_location = ScopedPrimaryKeyRelatedField(queryset=Location.objects.all())
 
 
-class HeldStockRejectSerializer(serializers.Serializer):
+class HeldStockRejectSerializer(SuiteSerializer):
     """Inspection failed: scrap `quantity` or return it to the supplier, with a non-conformance."""
 
     quantity = serializers.DecimalField(**DECIMAL)
@@ -149,12 +155,12 @@ class DowntimeEventSerializer(SuiteModelSerializer):
 
 
 # ---- OEE --------------------------------------------------------------------------------------------------------
-class OeeQuerySerializer(serializers.Serializer):
+class OeeQuerySerializer(SuiteSerializer):
     date_from = serializers.DateField(help_text="First day (inclusive).")
     date_to = serializers.DateField(help_text="Last day (inclusive); at most 366 days after date_from.")
 
 
-class OeeFiguresSerializer(serializers.Serializer):
+class OeeFiguresSerializer(SuiteSerializer):
     """OEE of one day (or of the range, `date` null): components in minutes and units, ratios 0-1 (4 places)."""
 
     MINUTES = {"max_digits": 12, "decimal_places": 2}
@@ -175,7 +181,7 @@ class OeeFiguresSerializer(serializers.Serializer):
     oee = serializers.DecimalField(**RATIO)
 
 
-class OeeReportSerializer(serializers.Serializer):
+class OeeReportSerializer(SuiteSerializer):
     work_center = serializers.IntegerField(source="work_center.pk")
     work_center_code = serializers.CharField(source="work_center.code")
     date_from = serializers.DateField()

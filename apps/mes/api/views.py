@@ -2,11 +2,12 @@
 
 from django.db.models import Prefetch
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api.serializers import validated_query
 from apps.core.api.viewsets import SuiteModelViewSet, SuiteReadOnlyViewSet, workflow_action
 from apps.core.errors import DomainError
 from apps.core.permissions import companies_with_perm
@@ -98,23 +99,16 @@ class OperationViewSet(SuiteReadOnlyViewSet):
 class GenealogyView(APIView):
     """`GET ?lot=<code>[&item=<id>]`: what the lot was made of and what was made from it, all levels."""
 
-    @extend_schema(parameters=[
-        OpenApiParameter("lot", str, required=True, description="Lot or serial code."),
-        OpenApiParameter("item", int, required=False, description="Item id, when the code is used by several."),
-    ], responses=s.GenealogySerializer)
+    @extend_schema(parameters=[s.GenealogyQuerySerializer], responses=s.GenealogySerializer)
     def get(self, request):
         readable = companies_with_perm(request.user, "mes.view_genealogylink")
         if not readable:
             raise PermissionDenied()
-        code = (request.query_params.get("lot") or "").strip()
-        if not code:
-            raise DomainError("lot", "Give the lot or serial code: ?lot=<code>.", code="required")
+        query = validated_query(request, s.GenealogyQuerySerializer)
+        code = query["lot"]
         lots = scope_queryset(Lot.objects.filter(code=code), request.user, readable).select_related("item")
-        item = request.query_params.get("item")
-        if item:
-            if not item.isdigit():
-                raise DomainError("item", "Give the item id.")
-            lots = lots.filter(item_id=int(item))
+        if query.get("item"):
+            lots = lots.filter(item_id=query["item"])
         lots = list(lots[:2])
         if not lots:
             raise Http404("No such lot.")

@@ -9,7 +9,6 @@ from rest_framework.response import Response
 
 from apps.core.api.idempotency import IdempotencyMixin
 from apps.core.api.viewsets import (
-    IDEMPOTENCY_HEADER,
     ScopedQuerysetMixin,
     SuiteModelViewSet,
     workflow_action,
@@ -149,7 +148,7 @@ class HeldStockViewSet(ScopedQuerysetMixin, IdempotencyMixin, mixins.ListModelMi
         return held_stock(company_ids=companies_with_perm(self.request.user, "mes.view_qualitycheck"))
 
     @extend_schema(request=s.HeldStockReleaseSerializer, responses=s.HeldStockSerializer,
-                   parameters=[IDEMPOTENCY_HEADER], summary="Release held stock into a normal internal location")
+                   summary="Release held stock into a normal internal location")
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
         quant = self.get_object()
@@ -162,7 +161,6 @@ class HeldStockViewSet(ScopedQuerysetMixin, IdempotencyMixin, mixins.ListModelMi
         return Response(s.HeldStockSerializer(quant).data)
 
     @extend_schema(request=s.HeldStockRejectSerializer, responses={201: s.NonConformanceSerializer},
-                   parameters=[IDEMPOTENCY_HEADER],
                    summary="Reject held stock: scrap it or return it to the supplier, with a non-conformance")
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):

@@ -24,11 +24,21 @@ def _check_shifts(shifts: list[dict] | None) -> None:
             raise DomainError(f"shifts.{index}.hours", "Shift hours must be more than 0 and at most 24.")
 
 
+def _check_equipment(equipment: list[dict] | None) -> None:
+    codes = set()
+    for index, row in enumerate(equipment or []):
+        if row.get("code") in codes:  # else the unique constraint answers, as a 500
+            raise DomainError(f"equipment.{index}.code", "Each piece of equipment of a work center has its own code.",
+                              code="duplicate")
+        codes.add(row.get("code"))
+
+
 @transaction.atomic
 def work_center_create(*, company, actor, code: str, name: str, shifts: list[dict] | None = None,
                        equipment: list[dict] | None = None, **fields) -> WorkCenter:
     """Create a work center with its shift calendar (one row per working weekday) and equipment."""
     _check_shifts(shifts)
+    _check_equipment(equipment)
     children = {k: v for k, v in (("shifts", shifts), ("equipment", equipment)) if v is not None}
     return record_create(model=WorkCenter, actor=actor, company=company, code=code, name=name, **fields, **children)
 
@@ -37,6 +47,7 @@ def work_center_create(*, company, actor, code: str, name: str, shifts: list[dic
 def work_center_update(*, instance: WorkCenter, actor, **fields) -> WorkCenter:
     """Change a work center; given `shifts`/`equipment` lists replace the current rows."""
     _check_shifts(fields.get("shifts"))
+    _check_equipment(fields.get("equipment"))
     return record_update(instance=instance, actor=actor, **fields)
 
 

@@ -1,14 +1,20 @@
 """PLM API serializers (field names as in API.md)."""
 
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.api.serializers import (
+    IdQueryField,
     ScopedPrimaryKeyRelatedField,
+    SuiteChildSerializer,
     SuiteModelSerializer,
+    SuiteSerializer,
     WorkflowFieldsMixin,
     download_url,
 )
+from apps.core.limits import MAX_QUERY_DIGITS, QUERY_DECIMAL_PLACES
 from apps.core.models import Company, UnitOfMeasure
 from apps.plm.models import (
     BomLine,
@@ -92,7 +98,7 @@ class DocumentSerializer(SuiteModelSerializer):
         return download_url(self.context.get("request"), f"/api/v1/plm/documents/{obj.pk}/download/")
 
 
-class ChangeApprovalSerializer(serializers.ModelSerializer):
+class ChangeApprovalSerializer(SuiteChildSerializer):
     approver = serializers.CharField(source="approver.username", read_only=True)
     role = serializers.CharField(source="role.name", read_only=True)
 
@@ -101,7 +107,7 @@ class ChangeApprovalSerializer(serializers.ModelSerializer):
         fields = ["id", "round", "approver", "role", "decision", "comment", "created_at"]
 
 
-class ApprovalStatusSerializer(serializers.Serializer):
+class ApprovalStatusSerializer(SuiteSerializer):
     role = serializers.CharField()
     role_id = serializers.IntegerField()
     required = serializers.IntegerField()
@@ -155,9 +161,19 @@ class ChangeApprovalRuleSerializer(SuiteModelSerializer):
         fields = ["id", "company", "role", "required_count", "created_at", "updated_at"]
 
 
-# ---- read models of the structure queries ------------------------------------------------------
+# ---- query parameters and read models of the structure queries ----------------------------------
 
-class ExplosionRowSerializer(serializers.Serializer):
+class QuantityQuerySerializer(SuiteSerializer):
+    quantity = serializers.DecimalField(max_digits=MAX_QUERY_DIGITS, decimal_places=QUERY_DECIMAL_PLACES,
+                                        min_value=Decimal("0.0001"), default=Decimal(1),
+                                        help_text="How many of the item (default 1).")
+
+
+class CompareQuerySerializer(SuiteSerializer):
+    to = IdQueryField(help_text="The revision to compare with (the newer one).")
+
+
+class ExplosionRowSerializer(SuiteSerializer):
     level = serializers.IntegerField()
     item = serializers.IntegerField(help_text="Component item id.")
     number = serializers.CharField()
@@ -172,7 +188,7 @@ class ExplosionRowSerializer(serializers.Serializer):
     path = serializers.ListField(child=serializers.IntegerField(), help_text="Item ids from the top down.")
 
 
-class BomSummaryRowSerializer(serializers.Serializer):
+class BomSummaryRowSerializer(SuiteSerializer):
     item = serializers.IntegerField()
     number = serializers.CharField()
     name = serializers.CharField()
@@ -181,7 +197,7 @@ class BomSummaryRowSerializer(serializers.Serializer):
     occurrences = serializers.IntegerField()
 
 
-class WhereUsedRowSerializer(serializers.Serializer):
+class WhereUsedRowSerializer(SuiteSerializer):
     level = serializers.IntegerField()
     item = serializers.IntegerField(help_text="The assembly that uses it.")
     number = serializers.CharField()
@@ -193,7 +209,7 @@ class WhereUsedRowSerializer(serializers.Serializer):
     path = serializers.ListField(child=serializers.IntegerField())
 
 
-class CostLineSerializer(serializers.Serializer):
+class CostLineSerializer(SuiteSerializer):
     item = serializers.IntegerField()
     number = serializers.CharField()
     uom = serializers.CharField()
@@ -202,7 +218,7 @@ class CostLineSerializer(serializers.Serializer):
     extended_cost = serializers.DecimalField(max_digits=24, decimal_places=4)
 
 
-class CostRollupSerializer(serializers.Serializer):
+class CostRollupSerializer(SuiteSerializer):
     item = serializers.IntegerField()
     number = serializers.CharField()
     quantity = serializers.DecimalField(max_digits=18, decimal_places=4)
@@ -211,7 +227,7 @@ class CostRollupSerializer(serializers.Serializer):
     lines = CostLineSerializer(many=True)
 
 
-class CompareLineSerializer(serializers.Serializer):
+class CompareLineSerializer(SuiteSerializer):
     component = serializers.IntegerField()
     number = serializers.CharField()
     name = serializers.CharField()
@@ -222,7 +238,7 @@ class CompareLineSerializer(serializers.Serializer):
     reference_designators = serializers.CharField(required=False)
 
 
-class CompareValuesSerializer(serializers.Serializer):
+class CompareValuesSerializer(SuiteSerializer):
     quantity = serializers.DecimalField(max_digits=18, decimal_places=4)
     uom = serializers.CharField()
     scrap_percent = serializers.DecimalField(max_digits=7, decimal_places=4)
@@ -230,7 +246,7 @@ class CompareValuesSerializer(serializers.Serializer):
     reference_designators = serializers.CharField()
 
 
-class CompareChangeSerializer(serializers.Serializer):
+class CompareChangeSerializer(SuiteSerializer):
     component = serializers.IntegerField()
     number = serializers.CharField()
     name = serializers.CharField()
@@ -239,7 +255,7 @@ class CompareChangeSerializer(serializers.Serializer):
     after = CompareValuesSerializer()
 
 
-class BomCompareSerializer(serializers.Serializer):
+class BomCompareSerializer(SuiteSerializer):
     from_revision = serializers.IntegerField()
     to_revision = serializers.IntegerField()
     added = CompareLineSerializer(many=True)
@@ -248,7 +264,7 @@ class BomCompareSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField()
 
 
-class ImpactSerializer(serializers.Serializer):
+class ImpactSerializer(SuiteSerializer):
     revision = serializers.IntegerField()
     item = serializers.IntegerField()
     number = serializers.CharField()
@@ -256,7 +272,7 @@ class ImpactSerializer(serializers.Serializer):
     where_used = WhereUsedRowSerializer(many=True)
 
 
-class ItemImportInputSerializer(serializers.Serializer):
+class ItemImportInputSerializer(SuiteSerializer):
     company = ScopedPrimaryKeyRelatedField(queryset=Company.objects.all(), required=False,
                                            help_text="Company to import into; defaults to the only company in which "
                                                      "your role may create items.")
@@ -265,7 +281,7 @@ class ItemImportInputSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(default=True, help_text="Only validate and preview (default).")
 
 
-class ImportRowSerializer(serializers.Serializer):
+class ImportRowSerializer(SuiteSerializer):
     line = serializers.IntegerField()
     number = serializers.CharField()
     action = serializers.ChoiceField(choices=["create", "update", "unchanged", "error"])
@@ -273,14 +289,14 @@ class ImportRowSerializer(serializers.Serializer):
     errors = serializers.DictField(child=serializers.CharField())
 
 
-class ImportTotalsSerializer(serializers.Serializer):
+class ImportTotalsSerializer(SuiteSerializer):
     create = serializers.IntegerField()
     update = serializers.IntegerField()
     unchanged = serializers.IntegerField()
     error = serializers.IntegerField()
 
 
-class ItemImportResultSerializer(serializers.Serializer):
+class ItemImportResultSerializer(SuiteSerializer):
     dry_run = serializers.BooleanField()
     valid = serializers.BooleanField()
     totals = ImportTotalsSerializer()

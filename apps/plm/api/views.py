@@ -1,15 +1,16 @@
 """PLM API: items (with explosion, where-used, cost roll-up, import), revisions, BOM lines, documents, ECR/ECO."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import DecimalException
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from apps.core.api.serializers import CommentSerializer
+from apps.core.api.renderers import DownloadRenderer
+from apps.core.api.serializers import CommentSerializer, validated_query
 from apps.core.api.viewsets import SuiteModelViewSet, workflow_action
 from apps.core.errors import DomainError, PermissionDeniedError
 from apps.core.files import download_response
@@ -30,18 +31,19 @@ from apps.plm.models import (
 )
 from apps.plm.services import boms, changes, documents, imports, items
 
-QUANTITY = OpenApiParameter("quantity", OpenApiTypes.DECIMAL, description="How many of the item (default 1).")
 
-
-def quantity_param(request) -> Decimal:
-    raw = request.query_params.get("quantity", "1")
+def structure_query(compute, parameter: str = "quantity"):
+    """Run a structure query (explosion, roll-up) and serialize it: a number too large to compute or to represent
+    answers 400 naming the query parameter that made it so, not 500."""
     try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise DomainError("quantity", f"'{raw}' is not a number.") from None
-    if not value.is_finite() or value <= 0:
-        raise DomainError("quantity", "The quantity must be greater than zero.")
-    return value
+        return compute()
+    except (DecimalException, OverflowError):
+        raise DomainError(parameter, "The result is too large to compute; use a smaller quantity.",
+                          code="out_of_range") from None
+
+
+# a list computed from the item, not a page of records: no pagination, no list filters
+LIST_ACTION = {"detail": True, "methods": ["get"], "pagination_class": None, "filter_backends": []}
 
 
 class ItemCategoryViewSet(SuiteModelViewSet):
@@ -64,34 +66,42 @@ class ItemViewSet(SuiteModelViewSet):
 
     obsolete = workflow_action("obsolete", items.item_obsolete, summary="Make the item obsolete")
 
-    @extend_schema(parameters=[QUANTITY], responses=s.ExplosionRowSerializer(many=True),
-                   summary="Multi-level indented BOM explosion")
-    @action(detail=True, methods=["get"])
-    def explode(self, request, pk=None):
-        rows = selectors.bom_explode(item=self.get_object(), quantity=quantity_param(request))
-        return Response(s.ExplosionRowSerializer([r.as_dict() for r in rows], many=True).data)
+    def item_and_quantity(self, request):
+        """The item of a structure query and its validated `?quantity=`."""
+        return self.get_object(), validated_query(request, s.QuantityQuerySerializer)["quantity"]
 
-    @extend_schema(parameters=[QUANTITY], responses=s.BomSummaryRowSerializer(many=True),
+    @extend_schema(parameters=[s.QuantityQuerySerializer], responses=s.ExplosionRowSerializer(many=True),
+                   summary="Multi-level indented BOM explosion")
+    @action(**LIST_ACTION)
+    def explode(self, request, pk=None):
+        item, quantity = self.item_and_quantity(request)
+        return Response(structure_query(lambda: s.ExplosionRowSerializer(
+            [r.as_dict() for r in selectors.bom_explode(item=item, quantity=quantity)], many=True).data))
+
+    @extend_schema(parameters=[s.QuantityQuerySerializer], responses=s.BomSummaryRowSerializer(many=True),
                    summary="Flattened BOM: total quantity per component")
-    @action(detail=True, methods=["get"], url_path="bom-summary")
+    @action(**LIST_ACTION, url_path="bom-summary")
     def bom_summary(self, request, pk=None):
-        rows = selectors.bom_explode(item=self.get_object(), quantity=quantity_param(request))
-        return Response(s.BomSummaryRowSerializer(selectors.bom_summary(rows), many=True).data)
+        item, quantity = self.item_and_quantity(request)
+        return Response(structure_query(lambda: s.BomSummaryRowSerializer(
+            selectors.bom_summary(selectors.bom_explode(item=item, quantity=quantity)), many=True).data))
 
     @extend_schema(responses=s.WhereUsedRowSerializer(many=True), summary="Multi-level where-used")
-    @action(detail=True, methods=["get"], url_path="where-used")
+    @action(**LIST_ACTION, url_path="where-used")
     def where_used(self, request, pk=None):
         return Response(s.WhereUsedRowSerializer(selectors.where_used(item=self.get_object()), many=True).data)
 
-    @extend_schema(parameters=[QUANTITY], responses=s.CostRollupSerializer, summary="Material cost roll-up")
-    @action(detail=True, methods=["get"], url_path="cost-rollup")
+    @extend_schema(parameters=[s.QuantityQuerySerializer], responses=s.CostRollupSerializer,
+                   summary="Material cost roll-up")
+    @action(detail=True, methods=["get"], url_path="cost-rollup", filter_backends=[])
     def cost_rollup(self, request, pk=None):
-        result = selectors.cost_rollup(item=self.get_object(), quantity=quantity_param(request))
-        return Response(s.CostRollupSerializer(result).data)
+        item, quantity = self.item_and_quantity(request)
+        return Response(structure_query(lambda: s.CostRollupSerializer(
+            selectors.cost_rollup(item=item, quantity=quantity)).data))
 
     @extend_schema(request={"multipart/form-data": s.ItemImportInputSerializer},
                    responses={200: s.ItemImportResultSerializer}, summary="Import items from CSV/XLSX")
-    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
     def import_items(self, request):
         incoming = s.ItemImportInputSerializer(data=request.data, context=self.get_serializer_context())
         incoming.is_valid(raise_exception=True)
@@ -121,15 +131,12 @@ class RevisionViewSet(SuiteModelViewSet):
 
     revise = workflow_action("revise", items.revision_revise, summary="Start a new revision copied from this one")
 
-    @extend_schema(parameters=[OpenApiParameter("to", int, required=True, description="The revision to compare "
-                                                "with (the newer one).")],
-                   responses=s.BomCompareSerializer, summary="Compare the BOM with another revision")
-    @action(detail=True, methods=["get"])
+    @extend_schema(parameters=[s.CompareQuerySerializer], responses=s.BomCompareSerializer,
+                   summary="Compare the BOM with another revision")
+    @action(detail=True, methods=["get"], filter_backends=[])
     def compare(self, request, pk=None):
         revision = self.get_object()
-        other_id = request.query_params.get("to", "")
-        if not other_id.isdigit():
-            raise DomainError("to", "Give the id of the revision to compare with.")
+        other_id = validated_query(request, s.CompareQuerySerializer)["to"]
         other = scope_queryset(Revision.objects.all(), request.user).filter(pk=other_id).first()
         if other is None:
             raise DomainError("to", f"No revision {other_id}.")
@@ -154,12 +161,12 @@ class DocumentViewSet(SuiteModelViewSet):
     serializer_class = s.DocumentSerializer
     filterset_class = filters.DocumentFilterSet
     search_fields = ["title", "file_name", "item__number"]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser]  # a document is its file: created and replaced by upload
     services = {"create": documents.document_add, "update": documents.document_update,
                 "delete": documents.document_delete}
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, summary="Download the file")
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY}, summary="Download the file (in its own type)")
+    @action(detail=True, methods=["get"], renderer_classes=[DownloadRenderer], filter_backends=[])
     def download(self, request, pk=None):
         document = self.get_object()
         return download_response(document.file, document.download_name)
@@ -197,7 +204,7 @@ class ChangeOrderViewSet(SuiteModelViewSet):
     cancel = workflow_action("cancel", changes.change_order_cancel, input_serializer=CommentSerializer)
 
     @extend_schema(responses=s.ImpactSerializer(many=True), summary="Where-used of every affected item")
-    @action(detail=True, methods=["get"])
+    @action(**LIST_ACTION)
     def impact(self, request, pk=None):
         return Response(s.ImpactSerializer(changes.change_order_impact(self.get_object()), many=True).data)
 

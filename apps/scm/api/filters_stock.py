@@ -2,29 +2,30 @@
 
 import django_filters
 
+from apps.core.api.filtersets import SuiteFilterSet
 from apps.scm.models import CycleCount, Location, Lot, Reservation, StockMove, StockQuant, Warehouse
 
 
-class WarehouseFilterSet(django_filters.FilterSet):
+class WarehouseFilterSet(SuiteFilterSet):
     class Meta:
         model = Warehouse
         fields = {"code": ["exact"], "is_active": ["exact"]}
 
 
-class LocationFilterSet(django_filters.FilterSet):
+class LocationFilterSet(SuiteFilterSet):
     class Meta:
         model = Location
         fields = {"warehouse": ["exact"], "parent": ["exact"], "kind": ["exact"], "barcode": ["exact"],
                   "code": ["exact", "startswith"], "is_quality_hold": ["exact"]}
 
 
-class LotFilterSet(django_filters.FilterSet):
+class LotFilterSet(SuiteFilterSet):
     class Meta:
         model = Lot
         fields = {"item": ["exact"], "code": ["exact"], "expires_on": ["lte", "gte"], "is_serial": ["exact"]}
 
 
-class StockQuantFilterSet(django_filters.FilterSet):
+class StockQuantFilterSet(SuiteFilterSet):
     warehouse = django_filters.NumberFilter(field_name="location__warehouse")
 
     class Meta:
@@ -32,7 +33,7 @@ class StockQuantFilterSet(django_filters.FilterSet):
         fields = {"item": ["exact"], "location": ["exact"], "lot": ["exact"]}
 
 
-class StockMoveFilterSet(django_filters.FilterSet):
+class StockMoveFilterSet(SuiteFilterSet):
     location = django_filters.NumberFilter(method="filter_location", help_text="Moves from or to this location.")
 
     class Meta:
@@ -47,14 +48,14 @@ class StockMoveFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(from_location=value) | Q(to_location=value))
 
 
-class ReservationFilterSet(django_filters.FilterSet):
+class ReservationFilterSet(SuiteFilterSet):
     class Meta:
         model = Reservation
         fields = {"item": ["exact"], "location": ["exact"], "lot": ["exact"], "status": ["exact"],
                   "reference": ["exact"], "source_type": ["exact"], "source_id": ["exact"]}
 
 
-class CycleCountFilterSet(django_filters.FilterSet):
+class CycleCountFilterSet(SuiteFilterSet):
     class Meta:
         model = CycleCount
         fields = {"location": ["exact"], "status": ["exact"], "number": ["exact"]}

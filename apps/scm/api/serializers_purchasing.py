@@ -3,7 +3,14 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.api.serializers import ScopedPrimaryKeyRelatedField, SuiteModelSerializer, WorkflowFieldsMixin
+from apps.core.api.serializers import (
+    IdQueryField,
+    ScopedPrimaryKeyRelatedField,
+    SuiteChildSerializer,
+    SuiteModelSerializer,
+    SuiteSerializer,
+    WorkflowFieldsMixin,
+)
 from apps.core.workflow import allowed_transitions
 from apps.scm.models import (
     GoodsReceipt,
@@ -33,14 +40,8 @@ class UserFacingTransitionsMixin(WorkflowFieldsMixin):
         return [v for v in allowed_transitions(obj, request.user if request else None) if v not in internal]
 
 
-class LineSerializer(serializers.ModelSerializer):
-    """A child row: related ids are scoped by the parent serializer's company check in the service."""
-
-    serializer_related_field = SuiteModelSerializer.serializer_related_field
-
-
 # ---- suppliers ---------------------------------------------------------------------------------
-class SupplierPriceBreakSerializer(LineSerializer):
+class SupplierPriceBreakSerializer(SuiteChildSerializer):
     class Meta:
         model = SupplierPriceBreak
         fields = ["min_quantity", "unit_price"]
@@ -57,7 +58,13 @@ class SupplierItemSerializer(SuiteModelSerializer):
                   "minimum_order_quantity", "is_preferred", "price_breaks", "created_at", "updated_at"]
 
 
-class SupplierPerformanceSerializer(serializers.Serializer):
+class SupplierPerformanceQuerySerializer(SuiteSerializer):
+    supplier = IdQueryField(help_text="The supplier (party id).")
+    date_from = serializers.DateField(required=False, help_text="Receipts from this day (inclusive).")
+    date_to = serializers.DateField(required=False, help_text="Receipts up to this day (inclusive).")
+
+
+class SupplierPerformanceSerializer(SuiteSerializer):
     supplier = serializers.IntegerField()
     supplier_name = serializers.CharField()
     receipts = serializers.IntegerField()
@@ -93,7 +100,7 @@ class PurchaseRequisitionSerializer(UserFacingTransitionsMixin, SuiteModelSerial
 
 
 # ---- purchase orders ---------------------------------------------------------------------------
-class PurchaseOrderLineSerializer(LineSerializer):
+class PurchaseOrderLineSerializer(SuiteChildSerializer):
     item_number = serializers.CharField(source="item.number", read_only=True)
     unit_price = serializers.DecimalField(max_digits=18, decimal_places=4, required=False, allow_null=True,
                                           help_text="Default: the supplier item's price break for the quantity.")
@@ -122,7 +129,7 @@ class PurchaseOrderSerializer(UserFacingTransitionsMixin, SuiteModelSerializer):
 
 
 # ---- receipts ----------------------------------------------------------------------------------
-class GoodsReceiptLineSerializer(LineSerializer):
+class GoodsReceiptLineSerializer(SuiteChildSerializer):
     item = serializers.IntegerField(source="purchase_order_line.item_id", read_only=True)
     stock_move = serializers.PrimaryKeyRelatedField(read_only=True)
 
@@ -153,12 +160,12 @@ class ReorderRuleSerializer(SuiteModelSerializer):
                   "created_at", "updated_at"]
 
 
-class ReplenishmentRunSerializer(serializers.Serializer):
+class ReplenishmentRunSerializer(SuiteSerializer):
     proposed = PurchaseRequisitionSerializer(many=True, read_only=True)
 
 
 # ---- shipments ---------------------------------------------------------------------------------
-class ShipmentAllocationSerializer(serializers.ModelSerializer):
+class ShipmentAllocationSerializer(SuiteChildSerializer):
     location_code = serializers.CharField(source="location.code", read_only=True)
     lot_code = serializers.CharField(source="lot.code", read_only=True, default=None)
 
@@ -168,7 +175,7 @@ class ShipmentAllocationSerializer(serializers.ModelSerializer):
                   "stock_move"]
 
 
-class ShipmentLineSerializer(LineSerializer):
+class ShipmentLineSerializer(SuiteChildSerializer):
     item_number = serializers.CharField(source="item.number", read_only=True)
     allocations = ShipmentAllocationSerializer(many=True, read_only=True)
 
@@ -191,7 +198,7 @@ class ShipmentSerializer(UserFacingTransitionsMixin, SuiteModelSerializer):
         extra_kwargs = {"warehouse": {"required": False}}
 
 
-class ShipmentPickSerializer(serializers.Serializer):
+class ShipmentPickSerializer(SuiteSerializer):
     """One scan confirmed: an item (or a lot, which names its item), from a location, a quantity."""
 
     item = ScopedPrimaryKeyRelatedField(queryset=ShipmentLine._meta.get_field("item").related_model.objects,
@@ -211,11 +218,13 @@ class ShipmentPickSerializer(serializers.Serializer):
         return fields
 
 
-class ShipmentPackSerializer(serializers.Serializer):
+class ShipmentPackSerializer(SuiteSerializer):
     package_count = serializers.IntegerField(min_value=1, default=1)
     weight_kg = serializers.DecimalField(max_digits=12, decimal_places=3, required=False, allow_null=True)
 
 
-class ShipmentShipSerializer(serializers.Serializer):
-    carrier = serializers.CharField(required=False, allow_blank=True, default="")
-    tracking_number = serializers.CharField(required=False, allow_blank=True, default="")
+class ShipmentShipSerializer(SuiteSerializer):
+    carrier = serializers.CharField(required=False, allow_blank=True, default="",
+                                    max_length=Shipment._meta.get_field("carrier").max_length)
+    tracking_number = serializers.CharField(required=False, allow_blank=True, default="",
+                                            max_length=Shipment._meta.get_field("tracking_number").max_length)

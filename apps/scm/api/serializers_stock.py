@@ -4,7 +4,13 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from apps.core.api.serializers import ScopedPrimaryKeyRelatedField, SuiteModelSerializer, WorkflowFieldsMixin
+from apps.core.api.serializers import (
+    ScopedPrimaryKeyRelatedField,
+    SuiteChildSerializer,
+    SuiteModelSerializer,
+    SuiteSerializer,
+    WorkflowFieldsMixin,
+)
 from apps.plm.models import Item
 from apps.scm.models import CycleCount, CycleCountLine, Location, Lot, Reservation, StockMove, StockQuant, Warehouse
 
@@ -33,7 +39,7 @@ class LotSerializer(SuiteModelSerializer):
         read_only_fields = ["is_serial"]
 
 
-class StockQuantSerializer(serializers.ModelSerializer):
+class StockQuantSerializer(SuiteChildSerializer):
     """On hand, reserved and available of an item (lot) at an internal location."""
 
     available = serializers.DecimalField(**QUANTITY, read_only=True, source="available_quantity")
@@ -59,7 +65,7 @@ class StockMoveSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
         read_only_fields = ["value", "source_type", "source_id", "done_at", "reversed_by"]
 
 
-class ReverseSerializer(serializers.Serializer):
+class ReverseSerializer(SuiteSerializer):
     """Input of `reverse`: why the move is corrected."""
 
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -73,13 +79,13 @@ class ReservationSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
         read_only_fields = ["open_quantity", "status", "source_type", "source_id"]
 
 
-class ReleaseSerializer(serializers.Serializer):
+class ReleaseSerializer(SuiteSerializer):
     """Input of `release`: a part of the open quantity, or everything when omitted."""
 
     quantity = serializers.DecimalField(**QUANTITY, required=False, min_value=Decimal("0.0001"))
 
 
-class CycleCountLineSerializer(serializers.ModelSerializer):
+class CycleCountLineSerializer(SuiteChildSerializer):
     item = ScopedPrimaryKeyRelatedField(queryset=Item.objects.all())
     lot = ScopedPrimaryKeyRelatedField(queryset=Lot.objects.all(), required=False, allow_null=True)
     counted_quantity = serializers.DecimalField(**QUANTITY, required=False, allow_null=True,
@@ -103,7 +109,7 @@ class CycleCountSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
         read_only_fields = ["number", "status", "posted_at"]
 
 
-class CountLinesSerializer(serializers.Serializer):
+class CountLinesSerializer(SuiteSerializer):
     """Input of `record`: counted quantities by item (and lot)."""
 
     lines = CycleCountLineSerializer(many=True)

@@ -1,11 +1,13 @@
 """API of purchasing, receipts, replenishment and shipments (API.md: scm/purchase-orders/ …)."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.core.api.serializers import CommentSerializer
-from apps.core.api.viewsets import IDEMPOTENCY_HEADER, SuiteModelViewSet, workflow_action
+from apps.core.api.renderers import PDFRenderer
+from apps.core.api.serializers import CommentSerializer, validated_query
+from apps.core.api.viewsets import SuiteModelViewSet, workflow_action
 from apps.core.http import pdf_response
 from apps.core.models import Party
 from apps.scm.api import filters_purchasing as filters
@@ -27,20 +29,19 @@ class SupplierItemViewSet(SuiteModelViewSet):
     services = {"create": suppliers.supplier_item_create, "update": suppliers.supplier_item_update,
                 "delete": suppliers.supplier_item_delete}
 
-    @extend_schema(responses=s.SupplierPerformanceSerializer, parameters=[
-        OpenApiParameter("supplier", int, required=True), OpenApiParameter("date_from", str),
-        OpenApiParameter("date_to", str)], summary="Supplier performance from posted receipts")
-    @action(detail=False, methods=["get"], url_path="performance", filterset_class=None, pagination_class=None)
+    @extend_schema(responses=s.SupplierPerformanceSerializer, parameters=[s.SupplierPerformanceQuerySerializer],
+                   summary="Supplier performance from posted receipts")
+    @action(detail=False, methods=["get"], url_path="performance", filter_backends=[], pagination_class=None)
     def performance(self, request):
         from django.shortcuts import get_object_or_404
-        from django.utils.dateparse import parse_date
 
         from apps.core.scoping import scope_queryset
 
+        query = validated_query(request, s.SupplierPerformanceQuerySerializer)
         supplier = get_object_or_404(scope_queryset(Party.objects.filter(is_supplier=True), request.user),
-                                     pk=request.query_params.get("supplier") or 0)
-        data = supplier_performance(supplier=supplier, date_from=parse_date(request.query_params.get("date_from", "")),
-                                    date_to=parse_date(request.query_params.get("date_to", "")))
+                                     pk=query["supplier"])
+        data = supplier_performance(supplier=supplier, date_from=query.get("date_from"),
+                                    date_to=query.get("date_to"))
         return Response(s.SupplierPerformanceSerializer(data).data)
 
 
@@ -74,8 +75,8 @@ class PurchaseOrderViewSet(SuiteModelViewSet):
     cancel = workflow_action("cancel", purchasing.purchase_order_cancel)
     close = workflow_action("close", purchasing.purchase_order_close)
 
-    @extend_schema(responses={(200, "application/pdf"): bytes}, summary="The purchase order as a PDF")
-    @action(detail=True, methods=["get"], url_path="pdf")
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY}, summary="The purchase order as a PDF")
+    @action(detail=True, methods=["get"], url_path="pdf", renderer_classes=[PDFRenderer], filter_backends=[])
     def pdf(self, request, pk=None):
         order = self.get_object()
         return pdf_response(purchase_order_pdf(order), f"{order.number}.pdf")
@@ -107,7 +108,7 @@ class ReorderRuleViewSet(SuiteModelViewSet):
     services = {"create": replenishment.reorder_rule_create, "update": replenishment.reorder_rule_update,
                 "delete": replenishment.reorder_rule_delete}
 
-    @extend_schema(request=None, responses=s.ReplenishmentRunSerializer, parameters=[IDEMPOTENCY_HEADER],
+    @extend_schema(request=None, responses=s.ReplenishmentRunSerializer,
                    summary="Run replenishment now for your company")
     @action(detail=False, methods=["post"], url_path="run")
     def run(self, request):
@@ -141,8 +142,9 @@ class ShipmentViewSet(SuiteModelViewSet):
                            summary="Ship: stock to the customer, backorder for the rest")
     cancel = workflow_action("cancel", shipments.shipment_cancel)
 
-    @extend_schema(responses={(200, "application/pdf"): bytes}, summary="The delivery note as a PDF")
-    @action(detail=True, methods=["get"], url_path="delivery-note")
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY}, summary="The delivery note as a PDF")
+    @action(detail=True, methods=["get"], url_path="delivery-note", renderer_classes=[PDFRenderer],
+            filter_backends=[])
     def delivery_note(self, request, pk=None):
         shipment = self.get_object()
         return pdf_response(delivery_note_pdf(shipment), f"{shipment.number}.pdf")

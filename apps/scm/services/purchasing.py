@@ -18,6 +18,7 @@ from django.utils import timezone
 from apps.core.audit import record_change, snapshot
 from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError, PermissionDeniedError
+from apps.core.limits import fits_column
 from apps.core.numbering import next_number
 from apps.core.permissions import has_company_perm
 from apps.core.selectors import exchange_rate, exchange_rate_or_none
@@ -57,7 +58,7 @@ def _build_lines(*, company, supplier, currency, lines: list[dict]) -> list[Purc
     """Validate the lines and default each unit price from the supplier's price breaks."""
     if not lines:
         raise DomainError("lines", "A purchase order needs at least one line.", code="required")
-    built = []
+    built, total = [], Decimal(0)
     for index, row in enumerate(lines):
         item, quantity = row.get("item"), row.get("quantity")
         if item is None:
@@ -81,6 +82,10 @@ def _build_lines(*, company, supplier, currency, lines: list[dict]) -> list[Purc
                                   f"{supplier.name}'s prices of {item.number} are in {supplier_item.currency}, the "
                                   f"order in {currency}: give a unit price.", code="currency_mismatch")
             unit_price = supplier_item.price_for(quantity)
+        total += quantity * unit_price
+        if not fits_column(total, PurchaseOrder._meta.get_field("total")):  # else a 500 from the database
+            raise DomainError(f"lines.{index}.unit_price", "The order's total would exceed the largest amount an "
+                              "order can hold.", code="out_of_range")
         due_date = row.get("due_date")
         if due_date is None and supplier_item is not None:
             due_date = timezone.localdate() + datetime.timedelta(days=supplier_item.lead_time_days)

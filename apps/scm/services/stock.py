@@ -670,6 +670,7 @@ def cycle_count_create(*, company, location, actor, reason: str = "Cycle count",
             line = count.lines.get(item=item, lot=lot)
         else:
             line = CycleCountLine.objects.create(count=count, item=item, lot=lot, expected_quantity=ZERO)
+            seen.add((item.pk, lot.pk if lot else None))  # a second row of the same item/lot updates this line
         if row.get("counted_quantity") is not None:
             line.counted_quantity = row["counted_quantity"]
             line.save(update_fields=["counted_quantity"])
