@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from django.conf import settings
 from django.test import Client
 from rest_framework.authtoken.models import Token
@@ -71,7 +72,10 @@ def test_the_generator_understands_every_operation_and_every_module_imports(gene
     modules = [importlib.import_module(info.name)
                for info in pkgutil.walk_packages(package.__path__, f"{PACKAGE}.")]
     operations = [module for module in modules if ".api." in module.__name__ and hasattr(module, "sync_detailed")]
-    assert len(operations) == 271
+    schema = yaml.safe_load((Path(settings.BASE_DIR) / "openapi.yaml").read_text())
+    documented = [operation for path in schema["paths"].values() for method, operation in path.items()
+                  if method in ("get", "post", "put", "patch", "delete")]
+    assert len(operations) == len(documented) > 300
 
 
 @pytest.mark.django_db

@@ -38,6 +38,8 @@ def log_in(page, username: str) -> None:
 
 def open_picker(page, field_id: str) -> None:
     page.locator(f"#{field_id} + .ts-wrapper .ts-control").click()
+    # Tom Select moves the focus to its search input in a timeout: typing before that would go nowhere
+    expect(page.locator(f"#{field_id}-ts-control")).to_be_focused()
 
 
 def pick(page, field_id: str, typed: str, option: str) -> None:
