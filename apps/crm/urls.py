@@ -15,6 +15,7 @@ urlpatterns = [
     path("leads/import/", views.lead_import, name="lead_import"),
     path("leads/<int:pk>/merge/", views.lead_merge_view, name="lead_merge"),
     path("opportunities/<int:pk>/move/", views.opportunity_move_view, name="opportunity_move"),
+    path("opportunities/<int:pk>/drop/", views.opportunity_drop, name="opportunity_drop"),
     path("opportunities/<int:pk>/feedback/", views.opportunity_feedback, name="opportunity_feedback"),
     path("quotes/<int:pk>/pdf/", views.quote_pdf_view, name="quote_pdf"),
     path("cases/<int:pk>/feedback/", views.case_feedback, name="case_feedback"),

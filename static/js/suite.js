@@ -219,12 +219,61 @@
     });
   };
 
+  // ---- a line of text before a step (a Bootstrap modal; window.prompt without Bootstrap); null if cancelled ----
+  const askText = (text, label) => new Promise((resolve) => {
+    const dialog = document.getElementById("prompt-dialog");
+    if (!dialog || !window.bootstrap) {
+      const answer = window.prompt(text);
+      resolve(answer && answer.trim() ? answer.trim() : null);
+      return;
+    }
+    const form = dialog.querySelector("[data-prompt-form]");
+    const input = dialog.querySelector("#prompt-input");
+    dialog.querySelector("[data-testid=prompt-text]").textContent = text;
+    dialog.querySelector("[data-prompt-ok]").textContent = label || "Continue";
+    input.value = "";
+    const modal = window.bootstrap.Modal.getOrCreateInstance(dialog);
+    let answer = null;
+    const onSubmit = (event) => {
+      event.preventDefault();
+      if (!input.value.trim()) return;
+      answer = input.value.trim();
+      modal.hide();
+    };
+    form.addEventListener("submit", onSubmit);
+    dialog.addEventListener("shown.bs.modal", () => input.focus(), { once: true });
+    dialog.addEventListener("hidden.bs.modal", () => {
+      form.removeEventListener("submit", onSubmit);
+      resolve(answer);
+    }, { once: true });
+    modal.show();
+  });
+
   // ---- kanban: a drop asks the server to take the step; a refusal puts the card back and says why -------------
-  const initKanban = () => {
-    const board = document.querySelector(".kanban");
-    if (!board || !window.Sortable || !board.dataset.canMove) return;
-    const movesNode = document.getElementById("kanban-moves");
-    const moves = movesNode ? JSON.parse(movesNode.textContent) : {};
+  // The board (core/partials/kanban_board.html) says what a drop sends: each card's `data-move` URL gets the
+  // target column's `data-status` as `data-move-field` ("status" by default), plus the answer to the column's
+  // `data-prompt` as its `data-prompt-field` when it has one. With `data-refresh`, a successful drop re-renders
+  // the board from that URL (its counts and totals come from the server); otherwise the counts move by one.
+  const kanbanMoves = () => {
+    const node = document.getElementById("kanban-moves");
+    return node ? JSON.parse(node.textContent) : {};
+  };
+  const refreshBoard = async (board) => {
+    try {
+      const response = await fetch(board.dataset.refresh, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
+      if (!response.ok) return;
+      const holder = document.createElement("div");
+      holder.innerHTML = await response.text();
+      const fresh = holder.querySelector(".kanban");
+      if (!fresh) return;
+      board.replaceWith(fresh);
+      bindBoard(fresh);
+    } catch (_e) { /* the board stays as the drop left it; a reload shows the truth */ }
+  };
+  const bindBoard = (board) => {
+    if (!window.Sortable || !board.dataset.canMove) return;
+    const moves = kanbanMoves();
+    const field = board.dataset.moveField || "status";
     const count = (column, delta) => {
       const badge = board.querySelector(`.kanban-column[data-status="${column}"] [data-testid=column-count]`);
       if (badge) badge.textContent = String(Number(badge.textContent) + delta);
@@ -235,7 +284,7 @@
     board.querySelectorAll(".kanban-cards").forEach((list) => {
       window.Sortable.create(list, {
         group: "kanban",
-        draggable: ".kanban-card",
+        draggable: ".kanban-card[data-move]",
         animation: 150,
         onEnd: async (evt) => {
           const from = evt.from.dataset.status;
@@ -249,9 +298,17 @@
             snapBack(evt);
             return;
           }
-          evt.item.classList.add("kanban-busy");
           const body = new FormData();
-          body.append("status", to);
+          body.append(field, to);
+          if (evt.to.dataset.prompt) {
+            const text = await askText(evt.to.dataset.prompt, move && move.label);
+            if (text === null) {
+              snapBack(evt);
+              return;
+            }
+            body.append(evt.to.dataset.promptField, text);
+          }
+          evt.item.classList.add("kanban-busy");
           let answer = { ok: false, message: "The server did not answer; nothing changed." };
           try {
             const response = await fetch(evt.item.dataset.move, {
@@ -261,8 +318,12 @@
           } catch (_e) { /* keep the message above */ }
           evt.item.classList.remove("kanban-busy");
           if (answer.ok && answer.status === to) {
-            count(from, -1);
-            count(to, 1);
+            if (board.dataset.refresh) {
+              await refreshBoard(board);
+            } else {
+              count(from, -1);
+              count(to, 1);
+            }
             flash(answer.message, "success");
           } else if (answer.ok) {
             snapBack(evt); // the step was taken but the record stays in its column (an approval of several)
@@ -274,6 +335,10 @@
         },
       });
     });
+  };
+  const initKanban = () => {
+    const board = document.querySelector(".kanban");
+    if (board) bindBoard(board);
   };
 
   document.addEventListener("DOMContentLoaded", () => {

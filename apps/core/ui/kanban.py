@@ -5,6 +5,7 @@ button on the record's page takes (`ResourceKanbanMoveView`), so every rule of t
 """
 
 from django.db.models import Count
+from django.urls import reverse
 
 from apps.core.permissions import has_company_perm, model_perm
 from apps.core.ui.display import display_fields
@@ -32,8 +33,10 @@ def allowed_moves(resource, user, company_id) -> dict[str, dict[str, dict]]:
 
 
 def kanban_board(resource, queryset, user, company_id) -> dict:
-    """The columns (status, label, count, cards) of the board over `queryset` (already scoped)."""
+    """The columns (status, label, count, list URL, cards) of the board over `queryset` (already scoped), in the
+    shape `core/partials/kanban_board.html` renders."""
     spec = resource.kanban
+    list_url, move_name = reverse(resource.url_name("list")), resource.url_name("move")
     status_field = resource.model._meta.get_field(spec.field)
     labels = dict(status_field.flatchoices)
     counts = dict(queryset.filter(**{f"{spec.field}__in": spec.columns}).order_by()
@@ -44,8 +47,9 @@ def kanban_board(resource, queryset, user, company_id) -> dict:
         rows = queryset.filter(**{spec.field: status}).order_by(*ordering)[:spec.limit]
         columns.append({
             "status": status, "label": labels.get(status, status), "count": counts.get(status, 0),
-            "cards": [{"object": row, "url": resource.detail_url(row), "fields": display_fields(row, spec.card_fields)}
-                      for row in rows],
+            "list_url": f"{list_url}?{spec.field}={status}",
+            "cards": [{"object": row, "url": resource.detail_url(row), "fields": display_fields(row, spec.card_fields),
+                       "move_url": reverse(move_name, args=[row.pk])} for row in rows],
         })
     moves = allowed_moves(resource, user, company_id)
     return {"columns": columns, "moves": moves, "can_move": bool(moves), "field": spec.field}
