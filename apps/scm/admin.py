@@ -48,10 +48,17 @@ class LocationAdmin(SuiteModelAdmin):
 
 @admin.register(Lot)
 class LotAdmin(SuiteModelAdmin):
+    """A lot's identity (code, item, serial or not) is what genealogy and stock refer to: fixed once saved; its
+    expiry may be corrected (audited)."""
+
     list_display = ["code", "item", "expires_on", "is_serial", "company"]
     list_filter = ["company", "is_serial"]
     search_fields = ["code", "item__number"]
     raw_id_fields = ["item"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "code", "item", "is_serial"] if obj is not None else readonly
 
 
 @admin.register(StockMove)

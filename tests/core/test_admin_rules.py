@@ -19,6 +19,7 @@ from apps.scm.services.receipts import goods_receipt_create, goods_receipt_post
 from apps.scm.services.shipments import shipment_create, shipment_reserve
 from apps.scm.services.stock import stock_move_post
 from tests.mes.factories import WorkOrderFactory
+from tests.plm.factories import ItemFactory
 from tests.scm.factories import purchasing_world
 
 D = Decimal
@@ -201,3 +202,21 @@ def test_a_draft_work_order_keeps_its_status_out_of_the_form(admin_web, company)
                               {**form_data(page), "status": "closed", "priority": "1"})
     assert response.status_code == 302
     assert WorkOrder.objects.values_list("status", "priority").get(pk=work_order.pk) == ("draft", 1)
+
+
+def test_a_lots_identity_is_fixed_and_only_its_expiry_is_corrected(admin_web, company):
+    from apps.scm.models import Lot
+    from tests.scm.factories import LotFactory
+
+    lot = LotFactory(company=company, code="L-1")
+    other_item = ItemFactory(company=company, tracking="lot")
+    url = f"/admin/scm/lot/{lot.pk}/change/"
+    page = admin_web.get(url)
+    assert {"code", "item", "is_serial", "company"} <= set(page.context["adminform"].readonly_fields)
+    response = admin_web.post(url, {**form_data(page), "code": "L-2", "item": str(other_item.pk), "is_serial": "on",
+                                    "expires_on": "2027-01-31"})
+    assert response.status_code == 302
+    lot = Lot.objects.get(pk=lot.pk)
+    assert (lot.code, lot.item_id, lot.is_serial, lot.expires_on) == ("L-1", lot.item_id, False,
+                                                                      datetime.date(2027, 1, 31))
+    assert lot.item_id != other_item.pk
