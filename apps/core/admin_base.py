@@ -22,6 +22,20 @@ from apps.core.permissions import companies_with_perm, has_company_perm, model_p
 from apps.core.scoping import scope_queryset
 
 
+def run_per_record(modeladmin, request, queryset, service, arg: str, done: str) -> None:
+    """An admin action: the service once per selected record (`service(**{arg: record}, actor=...)`); a refusal is
+    an error message naming the record, never a 500, and the others still run."""
+    count = 0
+    for obj in queryset:
+        try:
+            service(**{arg: obj}, actor=request.user)
+            count += 1
+        except DomainError as error:
+            modeladmin.message_user(request, f"{obj}: {error}", messages.ERROR)
+    if count:
+        modeladmin.message_user(request, f"{done}: {count}.", messages.SUCCESS)
+
+
 def is_locked(obj) -> bool:
     """Whether a record is past the state in which it may be edited (the model's own `is_locked` rule)."""
     return obj is not None and obj.pk is not None and bool(getattr(obj, "is_locked", False))

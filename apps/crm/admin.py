@@ -1,25 +1,11 @@
 """CRM admin: every model registered; stateful documents past their first state are read-only here, and the
 admin actions call the services."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin
-from apps.core.errors import DomainError
+from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin, run_per_record
 from apps.crm import models as m
 from apps.crm.services import activities, cases, leads, pipeline, quotes
-
-
-def _each(modeladmin, request, queryset, service, arg: str, done: str) -> None:
-    """Run a service per selected record; errors become messages, not 500s."""
-    count = 0
-    for obj in queryset:
-        try:
-            service(**{arg: obj}, actor=request.user)
-            count += 1
-        except DomainError as error:
-            modeladmin.message_user(request, f"{obj}: {error}", messages.ERROR)
-    if count:
-        modeladmin.message_user(request, f"{done}: {count}.")
 
 
 class LockedWhenClosedAdmin(SuiteModelAdmin):
@@ -69,11 +55,11 @@ class LeadAdmin(LockedWhenClosedAdmin):
 
     @admin.action(description="Mark the selected new leads contacted")
     def mark_contacted(self, request, queryset):
-        _each(self, request, queryset, leads.lead_contact, "lead", "Contacted")
+        run_per_record(self, request, queryset, leads.lead_contact, "lead", "Contacted")
 
     @admin.action(description="Qualify the selected leads (customer, contact, opportunity)")
     def qualify_leads(self, request, queryset):
-        _each(self, request, queryset, leads.lead_qualify, "lead", "Qualified")
+        run_per_record(self, request, queryset, leads.lead_qualify, "lead", "Qualified")
 
 
 @admin.register(m.PipelineStage)
@@ -94,7 +80,7 @@ class OpportunityAdmin(LockedWhenClosedAdmin):
 
     @admin.action(description="Mark the selected opportunities won")
     def win_opportunities(self, request, queryset):
-        _each(self, request, queryset, pipeline.opportunity_win, "opportunity", "Won")
+        run_per_record(self, request, queryset, pipeline.opportunity_win, "opportunity", "Won")
 
 
 @admin.register(m.SalesTarget)
@@ -113,7 +99,7 @@ class ActivityAdmin(SuiteModelAdmin):
 
     @admin.action(description="Mark the selected activities done")
     def complete_activities(self, request, queryset):
-        _each(self, request, queryset.filter(done=False), activities.activity_complete, "activity", "Done")
+        run_per_record(self, request, queryset.filter(done=False), activities.activity_complete, "activity", "Done")
 
 
 class QuoteLineInline(admin.TabularInline):
@@ -137,11 +123,11 @@ class QuoteAdmin(LockedWhenClosedAdmin):
 
     @admin.action(description="Send the selected draft quotes")
     def send_quotes(self, request, queryset):
-        _each(self, request, queryset, quotes.quote_send, "quote", "Sent")
+        run_per_record(self, request, queryset, quotes.quote_send, "quote", "Sent")
 
     @admin.action(description="Expire the selected sent quotes")
     def expire_quotes(self, request, queryset):
-        _each(self, request, queryset, quotes.quote_expire, "quote", "Expired")
+        run_per_record(self, request, queryset, quotes.quote_expire, "quote", "Expired")
 
 
 class PriceBreakInline(admin.TabularInline):
@@ -170,11 +156,11 @@ class ServiceCaseAdmin(LockedWhenClosedAdmin):
 
     @admin.action(description="Resolve the selected cases")
     def resolve_cases(self, request, queryset):
-        _each(self, request, queryset, cases.case_resolve, "case", "Resolved")
+        run_per_record(self, request, queryset, cases.case_resolve, "case", "Resolved")
 
     @admin.action(description="Close the selected resolved cases")
     def close_cases(self, request, queryset):
-        _each(self, request, queryset, cases.case_close, "case", "Closed")
+        run_per_record(self, request, queryset, cases.case_close, "case", "Closed")
 
 
 @admin.register(m.SlaPolicy)

@@ -1,9 +1,8 @@
 """Every PLM model in the Django admin; workflow actions call services."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin, SuiteTabularInline
-from apps.core.errors import DomainError
+from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin, SuiteTabularInline, run_per_record
 from apps.plm import models as m
 from apps.plm.services.changes import change_order_release, change_order_update, change_request_update
 from apps.plm.services.items import (
@@ -41,14 +40,6 @@ class ApprovalInline(SuiteTabularInline):
         return False
 
 
-def _run(modeladmin, request, queryset, service, keyword: str, label: str):
-    for obj in queryset:
-        try:
-            service(**{keyword: obj}, actor=request.user)
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc}", messages.WARNING)
-        else:
-            modeladmin.message_user(request, f"{obj}: {label}.", messages.SUCCESS)
 
 
 @admin.register(m.ItemCategory)
@@ -74,7 +65,7 @@ class ItemAdmin(SuiteModelAdmin):
 
     @admin.action(description="Make obsolete", permissions=["change"])
     def make_obsolete(self, request, queryset):
-        _run(self, request, queryset, item_obsolete, "item", "obsolete")
+        run_per_record(self, request, queryset, item_obsolete, "item", "Made obsolete")
 
 
 @admin.register(m.Revision)
@@ -120,7 +111,7 @@ class ChangeOrderAdmin(SuiteModelAdmin):
 
     @admin.action(description="Release approved change orders", permissions=["change"])
     def release(self, request, queryset):
-        _run(self, request, queryset, change_order_release, "change_order", "released")
+        run_per_record(self, request, queryset, change_order_release, "change_order", "Released")
 
 
 @admin.register(m.ChangeApproval)

@@ -1,10 +1,9 @@
 """SCM admin: every model registered; ledger rows are read-only, documents past draft too (SuiteModelAdmin);
 saves, deletes and actions call services."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin, SuiteTabularInline
-from apps.core.errors import DomainError
+from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin, SuiteTabularInline, run_per_record
 from apps.scm.models import (
     CycleCount,
     CycleCountLine,
@@ -17,18 +16,6 @@ from apps.scm.models import (
     Warehouse,
 )
 from apps.scm.services.stock import cycle_count_post, reservation_release, stock_move_confirm, stock_move_reverse
-
-
-def _run(modeladmin, request, queryset, service, arg: str, label: str) -> None:
-    done = 0
-    for obj in queryset:
-        try:
-            service(**{arg: obj}, actor=request.user)
-            done += 1
-        except DomainError as error:
-            modeladmin.message_user(request, f"{obj}: {error}", messages.ERROR)
-    if done:
-        modeladmin.message_user(request, f"{label}: {done}.", messages.SUCCESS)
 
 
 @admin.register(Warehouse)
@@ -83,11 +70,11 @@ class StockMoveAdmin(SuiteModelAdmin):
 
     @admin.action(description="Post selected draft moves", permissions=["view"])
     def post_drafts(self, request, queryset):
-        _run(self, request, queryset.filter(status="draft"), stock_move_confirm, "move", "Posted")
+        run_per_record(self, request, queryset.filter(status="draft"), stock_move_confirm, "move", "Posted")
 
     @admin.action(description="Reverse selected done moves (once each)", permissions=["view"])
     def reverse_moves(self, request, queryset):
-        _run(self, request, queryset, stock_move_reverse, "move", "Reversed")
+        run_per_record(self, request, queryset, stock_move_reverse, "move", "Reversed")
 
 
 @admin.register(StockQuant)
@@ -113,7 +100,7 @@ class ReservationAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Release selected reservations", permissions=["view"])
     def release(self, request, queryset):
-        _run(self, request, queryset.filter(status="active"), reservation_release, "reservation", "Released")
+        run_per_record(self, request, queryset.filter(status="active"), reservation_release, "reservation", "Released")
 
 
 class CycleCountLineInline(SuiteTabularInline):
@@ -133,7 +120,7 @@ class CycleCountAdmin(SuiteModelAdmin):
 
     @admin.action(description="Post selected counts (adjustment moves)")
     def post_counts(self, request, queryset):
-        _run(self, request, queryset.filter(status="draft"), cycle_count_post, "count", "Posted")
+        run_per_record(self, request, queryset.filter(status="draft"), cycle_count_post, "count", "Posted")
 
 
 # ---- purchasing and shipments -------------------------------------------------------------------
@@ -142,23 +129,6 @@ from apps.scm.services import purchasing as purchasing_services  # noqa: E402
 from apps.scm.services import receipts as receipt_services  # noqa: E402
 from apps.scm.services import replenishment as replenishment_services  # noqa: E402
 from apps.scm.services import shipments as shipment_services  # noqa: E402
-
-
-def _each(modeladmin, request, queryset, service, arg: str, done: str) -> None:
-    """Run a service per selected record; errors become messages, not 500s."""
-    from django.contrib import messages as admin_messages
-
-    from apps.core.errors import DomainError
-
-    count = 0
-    for obj in queryset:
-        try:
-            service(**{arg: obj}, actor=request.user)
-            count += 1
-        except DomainError as error:
-            modeladmin.message_user(request, f"{obj}: {error}", admin_messages.ERROR)
-    if count:
-        modeladmin.message_user(request, f"{done}: {count}.")
 
 
 class SupplierPriceBreakInline(SuiteTabularInline):
@@ -191,8 +161,8 @@ class PurchaseRequisitionAdmin(SuiteModelAdmin):
 
     @admin.action(description="Create purchase orders from the selected open requisitions")
     def order_requisitions(self, request, queryset):
-        _each(self, request, queryset.filter(status="open"), purchasing_services.requisition_order, "requisition",
-              "Ordered")
+        run_per_record(self, request, queryset.filter(status="open"), purchasing_services.requisition_order,
+                       "requisition", "Ordered")
 
 
 class PurchaseOrderLineInline(SuiteTabularInline):
@@ -217,15 +187,17 @@ class PurchaseOrderAdmin(SuiteModelAdmin):
 
     @admin.action(description="Approve selected purchase orders")
     def approve_orders(self, request, queryset):
-        _each(self, request, queryset, purchasing_services.purchase_order_approve, "purchase_order", "Approved")
+        run_per_record(self, request, queryset, purchasing_services.purchase_order_approve, "purchase_order",
+                       "Approved")
 
     @admin.action(description="Send selected purchase orders")
     def send_orders(self, request, queryset):
-        _each(self, request, queryset, purchasing_services.purchase_order_send, "purchase_order", "Sent")
+        run_per_record(self, request, queryset, purchasing_services.purchase_order_send, "purchase_order", "Sent")
 
     @admin.action(description="Cancel selected purchase orders")
     def cancel_orders(self, request, queryset):
-        _each(self, request, queryset, purchasing_services.purchase_order_cancel, "purchase_order", "Cancelled")
+        run_per_record(self, request, queryset, purchasing_services.purchase_order_cancel, "purchase_order",
+                       "Cancelled")
 
 
 def _line_rows(lines, fields: list[str]) -> list[dict]:
@@ -258,8 +230,8 @@ class GoodsReceiptAdmin(SuiteModelAdmin):
 
     @admin.action(description="Post selected receipts into stock")
     def post_receipts(self, request, queryset):
-        _each(self, request, queryset.filter(status="draft"), receipt_services.goods_receipt_post, "receipt",
-              "Posted")
+        run_per_record(self, request, queryset.filter(status="draft"), receipt_services.goods_receipt_post, "receipt",
+                       "Posted")
 
 
 @admin.register(pm.ReorderRule)
@@ -271,7 +243,7 @@ class ReorderRuleAdmin(SuiteModelAdmin):
 
     @admin.action(description="Propose requisitions for the selected rules now")
     def propose(self, request, queryset):
-        _each(self, request, queryset, replenishment_services.replenishment_propose, "rule", "Checked")
+        run_per_record(self, request, queryset, replenishment_services.replenishment_propose, "rule", "Checked")
 
 
 class ShipmentLineInline(SuiteTabularInline):
@@ -298,15 +270,15 @@ class ShipmentAdmin(SuiteModelAdmin):
 
     @admin.action(description="Reserve stock for selected draft shipments")
     def reserve_shipments(self, request, queryset):
-        _each(self, request, queryset, shipment_services.shipment_reserve, "shipment", "Reserved")
+        run_per_record(self, request, queryset, shipment_services.shipment_reserve, "shipment", "Reserved")
 
     @admin.action(description="Ship selected shipments")
     def ship_shipments(self, request, queryset):
-        _each(self, request, queryset, shipment_services.shipment_ship, "shipment", "Shipped")
+        run_per_record(self, request, queryset, shipment_services.shipment_ship, "shipment", "Shipped")
 
     @admin.action(description="Cancel selected shipments")
     def cancel_shipments(self, request, queryset):
-        _each(self, request, queryset, shipment_services.shipment_cancel, "shipment", "Cancelled")
+        run_per_record(self, request, queryset, shipment_services.shipment_cancel, "shipment", "Cancelled")
 
 
 @admin.register(pm.ShipmentAllocation)
