@@ -23,6 +23,7 @@ from django.db.models.functions import Lower
 
 from apps.core.choices import PartyKind
 from apps.core.errors import DomainError
+from apps.core.imports import MAX_ROWS, ImportResult, ImportRow, cell_text, read_dataset
 from apps.core.models import Company, Currency, Membership, Party
 from apps.core.services.parties import party_update
 from apps.crm.choices import LeadSource
@@ -35,7 +36,6 @@ from apps.crm.services.customers import (
     customer_profile_update,
 )
 from apps.crm.services.leads import company_key, lead_create
-from apps.plm.services.imports import MAX_ROWS, ImportResult, ImportRow, read_dataset
 
 __all__ = ["customers_import", "leads_import", "read_dataset"]
 
@@ -45,14 +45,6 @@ CUSTOMER_COLUMNS = ["name", "number", "kind", "email", "phone", "tax_id", "curre
                     "contact_email", "contact_phone", "contact_role"]
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _rows(dataset: tablib.Dataset, columns: list[str]) -> list[tuple[int, dict]]:
     """(line number, {column: text}) per data row; missing required columns and oversize files are refused."""
     headers = [(h or "").strip().lower() for h in (dataset.headers or [])]
@@ -60,7 +52,7 @@ def _rows(dataset: tablib.Dataset, columns: list[str]) -> list[tuple[int, dict]]
         raise DomainError("file", f"Missing column: name. Expected: {', '.join(columns)}.")
     if len(dataset) > MAX_ROWS:
         raise DomainError("file", f"At most {MAX_ROWS} rows per import.")
-    return [(line, {(k or "").strip().lower(): _text(v) for k, v in dict(record).items()})
+    return [(line, {(k or "").strip().lower(): cell_text(v) for k, v in dict(record).items()})
             for line, record in enumerate(dataset.dict, start=2)]
 
 

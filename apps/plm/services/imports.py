@@ -5,13 +5,13 @@ standard_cost. A known number updates that item, a new number creates one. Nothi
 written unless every row is valid and `dry_run` is false.
 """
 
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import tablib
 from django.db import transaction
 
 from apps.core.errors import DomainError
+from apps.core.imports import MAX_ROWS, ImportResult, ImportRow, cell_text, read_dataset
 from apps.core.models import Company, UnitOfMeasure
 from apps.plm.choices import ItemType, Tracking
 from apps.plm.models import Item, ItemCategory
@@ -20,91 +20,37 @@ from apps.plm.services.items import item_create, item_nature_refusal, item_updat
 
 COLUMNS = ["number", "name", "description", "item_type", "uom", "tracking", "category", "standard_cost"]
 REQUIRED = ["number", "name", "uom"]
-MAX_ROWS = 5000
 
-
-@dataclass
-class ImportRow:
-    line: int
-    number: str
-    action: str  # "create", "update", "unchanged" or "error"
-    values: dict
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class ImportResult:
-    dry_run: bool
-    rows: list[ImportRow]
-
-    @property
-    def has_errors(self) -> bool:
-        return any(r.errors for r in self.rows)
-
-    def totals(self) -> dict[str, int]:
-        counts = {"create": 0, "update": 0, "unchanged": 0, "error": 0}
-        for row in self.rows:
-            counts[row.action] += 1
-        return counts
-
-    def as_dict(self) -> dict:
-        return {"dry_run": self.dry_run, "valid": not self.has_errors, "totals": self.totals(),
-                "rows": [{"line": r.line, "number": r.number, "action": r.action, "values": r.values,
-                          "errors": r.errors} for r in self.rows]}
-
-
-def read_dataset(*, content: bytes, filename: str) -> tablib.Dataset:
-    """Parse an uploaded CSV or XLSX file into a dataset with a header row."""
-    name = filename.lower()
-    try:
-        if name.endswith(".xlsx"):
-            return tablib.Dataset().load(content, format="xlsx")
-        if name.endswith(".csv") or name.endswith(".txt"):
-            return tablib.Dataset().load(content.decode("utf-8-sig"), format="csv")
-    except (UnicodeDecodeError, ValueError, KeyError) as exc:
-        raise DomainError("file", f"The file could not be read: {exc}") from exc
-    except Exception as exc:  # tablib/openpyxl raise many kinds of errors for broken files
-        raise DomainError("file", f"The file could not be read ({type(exc).__name__}).") from exc
-    raise DomainError("file", "Upload a .csv or .xlsx file.")
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
+__all__ = ["COLUMNS", "MAX_ROWS", "ImportResult", "ImportRow", "items_import", "read_dataset"]
 def _parse_row(raw: dict, company: Company, units: dict, categories: dict) -> tuple[dict, dict[str, str]]:
     values, errors = {}, {}
     for name in REQUIRED:
-        if not _text(raw.get(name)):
+        if not cell_text(raw.get(name)):
             errors[name] = "Required."
-    number = _text(raw.get("number")).upper()
+    number = cell_text(raw.get("number")).upper()
     if number:
         try:
             ITEM_NUMBER_RULE(number)
         except Exception as exc:
             errors["number"] = " ".join(exc.messages)
     values["number"] = number
-    values["name"] = _text(raw.get("name"))[:200]
-    values["description"] = _text(raw.get("description"))
+    values["name"] = cell_text(raw.get("name"))[:200]
+    values["description"] = cell_text(raw.get("description"))
     for name, choices, default in (("item_type", ItemType, ItemType.BUY), ("tracking", Tracking, Tracking.NONE)):
-        value = _text(raw.get(name)).lower() or default
+        value = cell_text(raw.get(name)).lower() or default
         if value not in choices.values:
             errors[name] = f"'{value}' is not one of {', '.join(choices.values)}."
         values[name] = value
-    uom_code = _text(raw.get("uom"))
+    uom_code = cell_text(raw.get("uom"))
     if uom_code:
         if uom_code not in units:
             errors["uom"] = f"Unknown unit of measure '{uom_code}'."
         values["uom"] = units.get(uom_code)
-    category = _text(raw.get("category"))
+    category = cell_text(raw.get("category"))
     if category and category not in categories:
         errors["category"] = f"Unknown category '{category}'."
     values["category"] = categories.get(category) if category else None
-    cost = _text(raw.get("standard_cost")) or "0"
+    cost = cell_text(raw.get("standard_cost")) or "0"
     try:
         values["standard_cost"] = Decimal(cost)
         if values["standard_cost"] < 0:
