@@ -19,7 +19,7 @@ MONEY = DecimalField(max_digits=20, decimal_places=2)
 
 @dataclass
 class BalanceRow:
-    """One account's totals: debit, credit and balance (debit − credit)."""
+    """One account's totals: debit, credit and balance (debit - credit)."""
 
     account: int
     code: str
@@ -88,7 +88,7 @@ def trial_balance(*, company: Company, date: datetime.date) -> Report:
 
 @dataclass
 class ProfitAndLoss:
-    """Income and expense accounts over a date range and the result (income − expense)."""
+    """Income and expense accounts over a date range and the result (income - expense)."""
 
     company: Company
     date_from: datetime.date
@@ -120,7 +120,7 @@ def profit_and_loss(*, company: Company, date_from: datetime.date, date_to: date
 
 @dataclass
 class BalanceSheet:
-    """Assets, liabilities and equity at a date; the current result (all income − expense up to the date, not
+    """Assets, liabilities and equity at a date; the current result (all income - expense up to the date, not
     yet closed into equity) belongs to equity, so assets = liabilities + equity + result."""
 
     company: Company
@@ -165,7 +165,7 @@ def balance_sheet(*, company: Company, date: datetime.date) -> BalanceSheet:
 def general_ledger(*, account: Account, date_from: datetime.date | None = None,
                    date_to: datetime.date | None = None) -> tuple[Decimal, list[dict]]:
     """The opening balance before `date_from` and the account's booked lines in the range with a running
-    balance (debit − credit, a window function over date and entry), oldest first."""
+    balance (debit - credit, a window function over date and entry), oldest first."""
     lines = booked_lines(account.company).filter(account=account)
     opening = ZERO
     if date_from is not None:

@@ -76,7 +76,8 @@ def test_a_single_line_entry_is_not_posted(company, accountant, chart, general):
         journal_entry_post(entry=draft, actor=accountant)
     assert (error.value.field, error.value.code) == ("lines", "too_few_lines")
     draft.refresh_from_db()
-    assert draft.status == "draft" and draft.number == ""
+    assert draft.status == "draft"
+    assert draft.number == ""
 
 
 @pytest.mark.parametrize(("row", "field", "code"), [
@@ -111,7 +112,8 @@ def test_posting_twice_and_changing_or_deleting_a_posted_entry_answer_409(compan
     with pytest.raises(ConflictError):
         journal_entry_delete(instance=entry, actor=accountant)
     entry.refresh_from_db()
-    assert entry.memo == "x" and entry.lines.count() == 2
+    assert entry.memo == "x"
+    assert entry.lines.count() == 2
 
 
 def test_a_draft_is_edited_and_deleted(company, accountant, chart, general):
@@ -133,7 +135,9 @@ def test_reverse_posts_the_mirror_once_and_a_draft_is_not_reversed(company, acco
     reversed_entry = journal_entry_reverse(entry=entry, actor=accountant)
     mirror = reversed_entry.reversed_by
     assert reversed_entry.status == "reversed"
-    assert mirror.status == "posted" and mirror.date == DAY and mirror.memo == f"Reversal of {entry.number}"
+    assert mirror.status == "posted"
+    assert mirror.date == DAY
+    assert mirror.memo == f"Reversal of {entry.number}"
     assert list(mirror.lines.values_list("account__code", "debit", "credit")) == [
         ("1100", D(0), D(10)), ("3000", D(10), D(0))]
     assert mirror.source == f"erp.journalentry:{entry.pk}"
@@ -173,25 +177,25 @@ def test_the_deferred_trigger_refuses_an_unbalanced_posted_entry_written_around_
                        lines=lines(chart, ("bank", "10", "0"), ("equity", "0", "10")))
     line = entry.lines.get(line_number=1)
     line_pk = line.pk
-    with pytest.raises(IntegrityError, match="unbalanced"), transaction.atomic():
-        JournalLine.objects.filter(pk=line.pk).update(debit=D("11"))  # accepted for now: the check is deferred
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what COMMIT does
-    with pytest.raises(IntegrityError, match="unbalanced"), transaction.atomic():
-        line.delete()
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    def at_commit(write):
+        """Run `write` in a savepoint and check the deferred constraints as COMMIT does."""
+        with transaction.atomic():
+            write()
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    with pytest.raises(IntegrityError, match="unbalanced"):
+        at_commit(lambda: JournalLine.objects.filter(pk=line_pk).update(debit=D("11")))
+    with pytest.raises(IntegrityError, match="unbalanced"):
+        at_commit(line.delete)
     # a draft may be unbalanced
-    with transaction.atomic():
-        draft = journal_entry_create(company=company, actor=accountant, journal=general, date=DAY,
-                                     lines=lines(chart, ("bank", "10", "0")))
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    drafts = []
+    at_commit(lambda: drafts.append(journal_entry_create(company=company, actor=accountant, journal=general,
+                                                         date=DAY, lines=lines(chart, ("bank", "10", "0")))))
     # posting it by a raw status update is refused too
-    with pytest.raises(IntegrityError), transaction.atomic():
-        JournalEntry.objects.filter(pk=draft.pk).update(status="posted", number="RAW-1")
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with pytest.raises(IntegrityError, match="unbalanced"):
+        at_commit(lambda: JournalEntry.objects.filter(pk=drafts[0].pk).update(status="posted", number="RAW-1"))
     assert JournalLine.objects.get(pk=line_pk).debit == D(10)
 
 
@@ -206,7 +210,7 @@ def test_foreign_currency_lines_convert_per_line_and_the_rounding_difference_get
     ])
     rows = list(entry.lines.order_by("line_number").values_list("account__code", "currency__code", "amount",
                                                                 "debit", "credit"))
-    # 10 × 0.33333333 = 3.33; 5 × 0.33333333 = 1.67 twice: 3.34 credited, 0.01 short on the debit side
+    # 10 x 0.33333333 = 3.33; 5 x 0.33333333 = 1.67 twice: 3.34 credited, 0.01 short on the debit side
     assert rows == [("1200", "USD", D("10.00"), D("3.33"), D(0)), ("4000", "USD", D("-5.00"), D(0), D("1.67")),
                     ("4000", "USD", D("-5.00"), D(0), D("1.67")), ("6900", "EUR", D("0.01"), D("0.01"), D(0))]
     assert entry.total_debit == entry.total_credit == D("3.34")
@@ -244,7 +248,8 @@ def test_closing_waits_for_undelivered_events_of_the_period(company, accountant,
     other = Event.objects.create(company=company, name="x", subject_type="x", subject_id="2")
     EventDelivery.objects.create(event=other, handler="h", status="dead")  # created today, not in March 2026
     closed = period_close(period=period, actor=accountant)
-    assert closed.status == "closed" and closed.closed_by == accountant
+    assert closed.status == "closed"
+    assert closed.closed_by == accountant
     assert AuditRecord.objects.filter(object_id=str(period.pk), action="close").exists()
 
 
@@ -254,7 +259,9 @@ def test_reopening_needs_a_finance_manager_and_is_audited(company, accountant, m
         period_reopen(period=period, actor=accountant)
     assert Period.objects.get(pk=period.pk).status == "closed"
     reopened = period_reopen(period=period, actor=manager)
-    assert reopened.status == "open" and reopened.closed_at is None
+    assert reopened.status == "open"
+    assert reopened.closed_at is None
     record = AuditRecord.objects.get(object_id=str(period.pk), action="reopen")
     assert record.actor == manager
-    assert record.before["status"] == "closed" and record.after["status"] == "open"
+    assert record.before["status"] == "closed"
+    assert record.after["status"] == "open"

@@ -74,7 +74,7 @@ class JournalLineSerializer(SuiteChildSerializer):
     currency = serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.all(), required=False,
                                             allow_null=True, help_text="Default: the company's currency.")
     amount = serializers.DecimalField(**MONEY, required=False, allow_null=True,
-                                      help_text="In the line's currency, + debit, − credit; required for a "
+                                      help_text="In the line's currency, + debit, - credit; required for a "
                                                 "foreign currency (debit/credit then follow at the day's rate).")
     debit = serializers.DecimalField(**MONEY, required=False, allow_null=True, min_value=0,
                                      help_text="In the company's currency.")
@@ -136,7 +136,7 @@ class BalanceRowSerializer(SuiteSerializer):
     kind = serializers.CharField()
     debit = serializers.DecimalField(max_digits=20, decimal_places=2)
     credit = serializers.DecimalField(max_digits=20, decimal_places=2)
-    balance = serializers.DecimalField(max_digits=20, decimal_places=2, help_text="Debit − credit.")
+    balance = serializers.DecimalField(max_digits=20, decimal_places=2, help_text="Debit - credit.")
 
 
 class TotalsSerializer(SuiteSerializer):
@@ -178,7 +178,7 @@ class BalanceSheetSerializer(SuiteSerializer):
     liabilities = StatementRowSerializer(many=True)
     equity = StatementRowSerializer(many=True)
     result = serializers.DecimalField(max_digits=20, decimal_places=2,
-                                      help_text="Income − expenses up to the date, not yet closed into equity.")
+                                      help_text="Income - expenses up to the date, not yet closed into equity.")
     total_assets = serializers.DecimalField(max_digits=20, decimal_places=2)
     total_liabilities = serializers.DecimalField(max_digits=20, decimal_places=2)
     total_equity = serializers.DecimalField(max_digits=20, decimal_places=2)

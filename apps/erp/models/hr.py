@@ -74,7 +74,7 @@ class TimeOff(CompanyOwnedModel):
                                               name="erp_timeoff_dates")]
 
     def __str__(self) -> str:
-        return f"{self.employee.name} {self.start}–{self.end}"
+        return f"{self.employee.name} {self.start}-{self.end}"
 
     def get_absolute_url(self) -> str:
         return reverse("erp:timeoff_detail", args=[self.pk])

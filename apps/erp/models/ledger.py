@@ -213,7 +213,7 @@ class JournalEntry(CompanyOwnedModel):
 
 class JournalLine(models.Model):
     """A debit or a credit to an account, in the company's currency (`debit`/`credit`), from an amount in the
-    line's currency (`amount`, signed: + debit, − credit) at `exchange_rate`."""
+    line's currency (`amount`, signed: + debit, - credit) at `exchange_rate`."""
 
     entry = models.ForeignKey(JournalEntry, on_delete=models.CASCADE, related_name="lines")
     line_number = models.PositiveIntegerField(default=1)

@@ -7,8 +7,8 @@ constraint trigger in PostgreSQL (migration 0002): a posted or reversed entry wh
 that has fewer than two, is refused at commit, whoever wrote it.
 
 Currencies. A line in the company's currency gives `debit` or `credit`. A line in another currency gives
-`amount` in that currency (signed: + debit, − credit); its company-currency debit or credit is
-round(|amount| × rate, company currency decimals), half up, with the rate of the company on or before the entry's
+`amount` in that currency (signed: + debit, - credit); its company-currency debit or credit is
+round(|amount| x rate, company currency decimals), half up, with the rate of the company on or before the entry's
 date (`apps.core.selectors.exchange_rate`). Each line is rounded on its own, so lines that balance in the foreign
 currency may differ by a few cents in the company's: when posting, a difference no larger than half a cent per
 foreign-currency line is booked on one more line to the rounding account (posting rule `rounding`), so the
@@ -33,7 +33,7 @@ from apps.core.outbox import emit
 from apps.core.selectors import exchange_rate
 from apps.core.workflow import step, transition
 from apps.erp.choices import EntryStatus, PostingRule
-from apps.erp.models import Account, Journal, JournalEntry, JournalLine
+from apps.erp.models import Journal, JournalEntry, JournalLine
 from apps.erp.services.accounts import account_for
 from apps.erp.services.periods import period_for, require_open_period
 
@@ -85,7 +85,7 @@ def build_lines(*, company: Company, date: datetime.date, lines) -> list[Journal
             amount = debit - credit
         else:
             if not amount and (debit or credit):
-                raise DomainError(f"{where}.amount", f"A line in {currency.code} gives `amount` (+ debit, − credit) "
+                raise DomainError(f"{where}.amount", f"A line in {currency.code} gives `amount` (+ debit, - credit) "
                                                      f"in {currency.code}; debit and credit in "
                                                      f"{company_currency.code} follow from the rate.",
                                   code="foreign_amount")
