@@ -11,6 +11,7 @@ from apps.core.api.serializers import (
     WorkflowFieldsMixin,
 )
 from apps.core.models import Company, Currency
+from apps.erp.choices import PostingRule
 from apps.erp.models import (
     Account,
     AccountMapping,
@@ -29,11 +30,14 @@ MONEY = {"max_digits": 18, "decimal_places": 2}
 
 # ---- chart of accounts ---------------------------------------------------------------------------------------
 class AccountSerializer(SuiteModelSerializer):
+    role = serializers.ChoiceField(choices=PostingRule.choices, read_only=True, allow_blank=True,
+                                   help_text="The posting rule of the standard chart the account was created for; "
+                                             "blank for the company's own accounts.")
+
     class Meta:
         model = Account
         fields = ["id", "company", "code", "name", "kind", "role", "is_active", "description", "created_at",
                   "updated_at"]
-        read_only_fields = ["role"]
 
 
 class AccountMappingSerializer(SuiteModelSerializer):
