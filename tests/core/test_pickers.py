@@ -109,7 +109,8 @@ def test_autocomplete_pages_by_twenty(web, company):
 def test_autocomplete_search_text_is_nul_safe_and_bounded(web, company):
     ItemFactory(company=company, number="BOLT-M8")
     refused = web.get(autocomplete("plm.item"), {"q": "BOLT\x00"})  # the request guard answers before the view
-    assert refused.status_code == 400 and refused.json()["errors"][0]["attr"] == "q"
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["attr"] == "q"
     assert texts(web.get(autocomplete("plm.item"), {"q": "BOLT"})) == ["BOLT-M8 Part BOLT-M8"]
     assert texts(web.get(autocomplete("plm.item"), {"q": "BOLT" + "x" * 5000})) == []
 

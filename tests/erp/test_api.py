@@ -141,13 +141,15 @@ def test_an_entry_is_created_posted_and_reversed_once(company, finance_api):
     created = finance_api.post(f"{BASE}journal-entries/", _entry_payload(company), format="json")
     assert created.status_code == 201, created.content
     body = created.json()
-    assert body["status"] == "draft" and body["allowed_transitions"] == ["post"]
+    assert body["status"] == "draft"
+    assert body["allowed_transitions"] == ["post"]
     assert [(line["debit"], line["credit"], line["currency"]) for line in body["lines"]] == [
         ("100.00", "0.00", "EUR"), ("0.00", "100.00", "EUR")]
     url = f"{BASE}journal-entries/{body['id']}/"
     posted = finance_api.post(f"{url}post/")
     assert posted.status_code == 200, posted.content
-    assert posted.json()["status"] == "posted" and posted.json()["number"].endswith("-2026-00001")
+    assert posted.json()["status"] == "posted"
+    assert posted.json()["number"].endswith("-2026-00001")
     assert posted.json()["allowed_transitions"] == ["reverse"]
     assert finance_api.patch(url, {"memo": "x"}, format="json").status_code == 409
     assert finance_api.delete(url).status_code == 409
@@ -160,7 +162,8 @@ def test_an_entry_is_created_posted_and_reversed_once(company, finance_api):
     assert again.status_code == 409
     assert again["Content-Type"] == "application/problem+json"
     mirror = finance_api.get(f"{BASE}journal-entries/{mirror_id}/").json()
-    assert mirror["reversal_of"] == body["id"] and mirror["allowed_transitions"] == []
+    assert mirror["reversal_of"] == body["id"]
+    assert mirror["allowed_transitions"] == []
     assert mirror["source"] == f"erp.journalentry:{body['id']}"
 
 
@@ -186,7 +189,8 @@ def test_close_and_reopen_a_period(company, finance_api, make_user, api_for):
     url = f"{BASE}periods/{period.pk}/"
     assert finance_api.get(url).json()["allowed_transitions"] == ["close"]
     closed = finance_api.post(f"{url}close/")
-    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    assert closed.status_code == 200
+    assert closed.json()["status"] == "closed"
     assert finance_api.get(url).json()["allowed_transitions"] == []
     entry = finance_api.post(f"{BASE}journal-entries/", _entry_payload(company), format="json").json()
     refused = finance_api.post(f"{BASE}journal-entries/{entry['id']}/post/")
@@ -196,14 +200,16 @@ def test_close_and_reopen_a_period(company, finance_api, make_user, api_for):
     manager = api_for(make_user(company, "Manager"))
     assert manager.get(url).json()["allowed_transitions"] == ["reopen"]
     reopened = manager.post(f"{url}reopen/")
-    assert reopened.status_code == 200 and reopened.json()["status"] == "open"
+    assert reopened.status_code == 200
+    assert reopened.json()["status"] == "open"
     assert AuditRecord.objects.filter(object_id=str(period.pk), action="reopen").count() == 1
 
 
 def test_fiscal_years_create_twelve_periods_once(company, finance_api):
     first = finance_api.post(f"{BASE}fiscal-years/", {"year": 2027}, format="json")
     assert first.status_code == 201, first.content
-    assert first.json()["start"] == "2027-01-01" and first.json()["end"] == "2027-12-31"
+    assert first.json()["start"] == "2027-01-01"
+    assert first.json()["end"] == "2027-12-31"
     assert Period.objects.filter(company=company, fiscal_year_id=first.json()["id"]).count() == 12
     assert finance_api.post(f"{BASE}fiscal-years/", {"year": 1200}, format="json").status_code == 400
 
@@ -232,7 +238,8 @@ def test_reports(company, finance_api, make_user):
     assert sheet["result"] == "180.00"
     bank = account_for(company=company, rule="bank")
     ledger = finance_api.get(f"{BASE}reports/general-ledger/", {"account": bank.pk}).json()
-    assert ledger["closing_balance"] == "1000.00" and len(ledger["rows"]) == 1
+    assert ledger["closing_balance"] == "1000.00"
+    assert len(ledger["rows"]) == 1
     assert finance_api.get(f"{BASE}reports/trial-balance/", {"date": "2026-13-01"}).status_code == 400
     assert finance_api.get(f"{BASE}reports/profit-and-loss/",
                            {"date_from": "2026-12-01", "date_to": "2026-01-01"}).status_code == 400

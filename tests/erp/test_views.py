@@ -138,7 +138,8 @@ def test_post_and_reverse_buttons(company, finance_web):
     assert response.status_code == 302, response.content
     entry = JournalEntry.objects.get(company=company, memo="Capital")
     page = finance_web.get(reverse("erp:journalentry_detail", args=[entry.pk]))
-    assert b'data-testid="step-post"' in page.content and b'data-testid="entry-lines"' in page.content
+    assert b'data-testid="step-post"' in page.content
+    assert b'data-testid="entry-lines"' in page.content
     finance_web.post(reverse("erp:journalentry_action", args=[entry.pk, "post"]))
     entry.refresh_from_db()
     assert entry.status == "posted"
@@ -147,7 +148,8 @@ def test_post_and_reverse_buttons(company, finance_web):
     assert reverse("erp:journalentry_update", args=[entry.pk]).encode() not in page.content
     finance_web.post(reverse("erp:journalentry_action", args=[entry.pk, "reverse"]), {"date": "", "memo": ""})
     entry.refresh_from_db()
-    assert entry.status == "reversed" and entry.reversed_by.status == "posted"
+    assert entry.status == "reversed"
+    assert entry.reversed_by.status == "posted"
 
 
 def test_an_unbalanced_entry_shows_the_error_on_post(company, finance_web):
