@@ -85,7 +85,6 @@ def build(lines: int, seed: int = 7):
     eur = company.currency_id
     first_day, days = datetime.date(2025, 1, 1), 730
     now = timezone.now()
-    entries = lines // 4
     reversed_every = 50  # every 50th entry is reversed by a mirror entry (so 2 % of the entries come in pairs)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("ALTER TABLE erp_journalentry DISABLE TRIGGER erp_journalentry_balanced")
