@@ -18,6 +18,9 @@ WAREHOUSE_SCM = ["scm.*_warehouse", "scm.*_location", "scm.*_lot", "scm.*_stockm
 SCM_CRUD = ["scm.add_*", "scm.change_*", "scm.delete_*", "scm.view_*"]
 # every CRUD permission of MES, but no custom ones (running operations out of sequence is a supervisor's)
 MES_CRUD = ["mes.add_*", "mes.change_*", "mes.delete_*", "mes.view_*"]
+# the accountant's books: every CRUD permission of ERP and its workflow steps, but reopening a closed period is a
+# finance manager's (`erp.reopen_period`: Manager and Admin)
+ERP_CRUD = ["erp.add_*", "erp.change_*", "erp.delete_*", "erp.view_*"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     "Sales": [*READ_ALL, *CHATTER, *PARTIES, "crm.*", "erp.*_salesorder*"],
@@ -28,11 +31,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     "Production": [*READ_ALL, *CHATTER, *MES_CRUD],
     "Quality": [*READ_ALL, *CHATTER, *MES_CRUD, "plm.add_changerequest", "plm.change_changerequest",
                 "plm.approve_changeorder"],
-    "Finance": [*READ_ALL, *CHATTER, "erp.*", "core.*_exchangerate"],
+    "Finance": [*READ_ALL, *CHATTER, *ERP_CRUD, "core.*_exchangerate"],
     "Manager": [*READ_ALL, *CHATTER, "core.*_event", "plm.approve_changeorder", "scm.approve_purchaseorder",
                 # the floor's supervisor: may run an operation out of the routing sequence (and so run operations)
-                "scm.change_purchaseorder", "mes.change_operation", "mes.override_sequence"],
-    "Integrator": [*READ_ALL, *CHATTER, *PARTIES, "plm.*", *SCM_CRUD, "crm.*", *MES_CRUD, "erp.*"],
+                "scm.change_purchaseorder", "mes.change_operation", "mes.override_sequence",
+                # the finance manager: reopens a closed period (and so changes periods)
+                "erp.change_period", "erp.reopen_period"],
+    "Integrator": [*READ_ALL, *CHATTER, *PARTIES, "plm.*", *SCM_CRUD, "crm.*", *MES_CRUD, *ERP_CRUD],
     # no `auth.*`/`authtoken.*`: a company Admin manages its members through memberships, never other accounts
     # or tokens (that would reach into other companies and up to superuser); reference data is superusers' only
     "Admin": ["core.*", "plm.*", "scm.*", "crm.*", "mes.*", "erp.*", "auth.view_group"],

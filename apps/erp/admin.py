@@ -1,0 +1,164 @@
+"""ERP admin: every model registered; posted journal entries are read-only (never edited or deleted), and the
+admin actions (post, reverse, close, reopen) call the services."""
+
+from django.contrib import admin, messages
+
+from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin
+from apps.core.errors import DomainError
+from apps.erp import models as m
+from apps.erp.services import accounts, entries, hr, periods
+
+
+def _each(modeladmin, request, queryset, service, arg: str, done: str) -> None:
+    """Run a service per selected record; errors become messages, not 500s."""
+    count = 0
+    for obj in queryset:
+        try:
+            service(**{arg: obj}, actor=request.user)
+            count += 1
+        except DomainError as error:
+            modeladmin.message_user(request, f"{obj}: {error.message}", messages.ERROR)
+    if count:
+        modeladmin.message_user(request, f"{done}: {count}.")
+
+
+class LockedAdmin(SuiteModelAdmin):
+    """A record whose `is_locked` is true shows read-only and cannot be deleted."""
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and getattr(obj, "is_locked", False):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and getattr(obj, "is_locked", False):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(m.Account)
+class AccountAdmin(SuiteModelAdmin):
+    list_display = ["code", "name", "kind", "role", "is_active", "company"]
+    list_filter = ["company", "kind", "is_active"]
+    search_fields = ["code", "name"]
+    readonly_fields = ["role"]
+    services = {"update": accounts.account_update, "delete": accounts.account_delete}
+
+
+@admin.register(m.AccountMapping)
+class AccountMappingAdmin(SuiteModelAdmin):
+    list_display = ["rule", "account", "company"]
+    list_filter = ["company", "rule"]
+    raw_id_fields = ["account"]
+    services = {"update": accounts.account_mapping_update}
+
+
+@admin.register(m.Journal)
+class JournalAdmin(SuiteModelAdmin):
+    list_display = ["code", "name", "kind", "is_active", "company"]
+    list_filter = ["company", "kind"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(m.FiscalYear)
+class FiscalYearAdmin(SuiteModelAdmin):
+    """Fiscal years are created by the service (with their periods): through the UI or the API."""
+
+    list_display = ["year", "start", "end", "company"]
+    list_filter = ["company"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.Period)
+class PeriodAdmin(ReadOnlyAdmin):
+    list_display = ["start", "end", "status", "closed_at", "closed_by", "company"]
+    list_filter = ["company", "status", "fiscal_year"]
+    actions = ["close_periods", "reopen_periods"]
+
+    @admin.action(description="Close the selected periods")
+    def close_periods(self, request, queryset):
+        _each(self, request, queryset, periods.period_close, "period", "Closed")
+
+    @admin.action(description="Reopen the selected periods (finance manager)")
+    def reopen_periods(self, request, queryset):
+        _each(self, request, queryset, periods.period_reopen, "period", "Reopened")
+
+
+class JournalLineInline(admin.TabularInline):
+    """Lines are written by the entry's services (currency conversion, balance): shown here, not edited."""
+
+    model = m.JournalLine
+    extra = 0
+    fields = ["line_number", "account", "description", "party", "currency", "amount", "exchange_rate", "debit",
+              "credit"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.JournalEntry)
+class JournalEntryAdmin(LockedAdmin):
+    """Drafts are edited (through the service) and posted by the action; posted entries are read-only and are
+    reversed by the action."""
+
+    list_display = ["number", "date", "journal", "memo", "status", "total_debit", "total_credit", "company"]
+    list_filter = ["company", "status", "journal"]
+    search_fields = ["number", "memo", "source_text"]
+    readonly_fields = ["number", "status", "period", "total_debit", "total_credit", "reversed_by", "posted_at",
+                       "posted_by", "source_type", "source_id"]
+    inlines = [JournalLineInline]
+    actions = ["post_entries", "reverse_entries"]
+    services = {"update": entries.journal_entry_update, "delete": entries.journal_entry_delete}
+
+    def has_add_permission(self, request):
+        return False  # entries are written with their lines by the services: the UI, the API, the flows
+
+    @admin.action(description="Post the selected draft entries")
+    def post_entries(self, request, queryset):
+        _each(self, request, queryset, entries.journal_entry_post, "entry", "Posted")
+
+    @admin.action(description="Reverse the selected posted entries")
+    def reverse_entries(self, request, queryset):
+        _each(self, request, queryset, entries.journal_entry_reverse, "entry", "Reversed")
+
+
+@admin.register(m.JournalLine)
+class JournalLineAdmin(ReadOnlyAdmin):
+    list_display = ["entry", "line_number", "account", "debit", "credit", "currency", "amount"]
+    search_fields = ["entry__number", "account__code"]
+
+
+@admin.register(m.Department)
+class DepartmentAdmin(SuiteModelAdmin):
+    list_display = ["code", "name", "company"]
+    list_filter = ["company"]
+    search_fields = ["code", "name"]
+    services = {"update": hr.department_update, "delete": hr.department_delete}
+
+
+@admin.register(m.Employee)
+class EmployeeAdmin(SuiteModelAdmin):
+    list_display = ["number", "name", "department", "hourly_cost", "user", "active", "company"]
+    list_filter = ["company", "active", "department"]
+    search_fields = ["number", "name"]
+    raw_id_fields = ["user"]
+    services = {"update": hr.employee_update, "delete": hr.employee_delete}
+
+
+@admin.register(m.TimeOff)
+class TimeOffAdmin(SuiteModelAdmin):
+    list_display = ["employee", "kind", "start", "end", "company"]
+    list_filter = ["company", "kind"]
+    services = {"update": hr.time_off_update}

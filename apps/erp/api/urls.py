@@ -1,0 +1,27 @@
+"""ERP API routes, mounted under /api/v1/erp/."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from apps.erp.api import views
+
+router = DefaultRouter()
+# ---- the books
+router.register("accounts", views.AccountViewSet, basename="erp-account")
+router.register("account-mappings", views.AccountMappingViewSet, basename="erp-accountmapping")
+router.register("journals", views.JournalViewSet, basename="erp-journal")
+router.register("journal-entries", views.JournalEntryViewSet, basename="erp-journalentry")
+router.register("fiscal-years", views.FiscalYearViewSet, basename="erp-fiscalyear")
+router.register("periods", views.PeriodViewSet, basename="erp-period")
+# ---- HR
+router.register("departments", views.DepartmentViewSet, basename="erp-department")
+router.register("employees", views.EmployeeViewSet, basename="erp-employee")
+router.register("time-off", views.TimeOffViewSet, basename="erp-timeoff")
+
+urlpatterns = [
+    path("reports/trial-balance/", views.TrialBalanceView.as_view(), name="erp-trial-balance"),
+    path("reports/profit-and-loss/", views.ProfitAndLossView.as_view(), name="erp-profit-and-loss"),
+    path("reports/balance-sheet/", views.BalanceSheetView.as_view(), name="erp-balance-sheet"),
+    path("reports/general-ledger/", views.GeneralLedgerView.as_view(), name="erp-general-ledger"),
+    *router.urls,
+]

@@ -1,0 +1,70 @@
+"""Status and type choices of ERP (the books and HR)."""
+
+from django.db import models
+
+
+class AccountKind(models.TextChoices):
+    ASSET = "asset", "Asset"
+    LIABILITY = "liability", "Liability"
+    EQUITY = "equity", "Equity"
+    INCOME = "income", "Income"
+    EXPENSE = "expense", "Expense"
+
+
+# kinds whose balance is normally a debit (the others are normally credits)
+DEBIT_KINDS = (AccountKind.ASSET, AccountKind.EXPENSE)
+RESULT_KINDS = (AccountKind.INCOME, AccountKind.EXPENSE)
+
+
+class PostingRule(models.TextChoices):
+    """The posting rules of the suite: which account each one uses is the company's `AccountMapping`."""
+
+    CASH = "cash", "Cash"
+    BANK = "bank", "Bank"
+    RECEIVABLES = "receivables", "Receivables"
+    INVENTORY = "inventory", "Inventory: raw material"
+    WIP = "wip", "Inventory: work in progress"
+    FINISHED_GOODS = "finished_goods", "Inventory: finished goods"
+    GRIR = "grir", "GR/IR clearing"
+    PAYABLES = "payables", "Payables"
+    TAX_PAYABLE = "tax_payable", "Tax payable"
+    EQUITY = "equity", "Equity"
+    RETAINED_EARNINGS = "retained_earnings", "Retained earnings"
+    REVENUE = "revenue", "Revenue"
+    COGS = "cogs", "Cost of goods sold"
+    LABOUR_ABSORBED = "labour_absorbed", "Labour absorbed"
+    VARIANCE = "variance", "Production variances"
+    PURCHASE_PRICE_VARIANCE = "purchase_price_variance", "Purchase price variance"
+    ROUNDING = "rounding", "Rounding differences"
+    EXPENSES = "expenses", "General expenses"
+
+
+class JournalKind(models.TextChoices):
+    SALES = "sales", "Sales"
+    PURCHASES = "purchases", "Purchases"
+    BANK = "bank", "Bank"
+    INVENTORY = "inventory", "Inventory"
+    MANUFACTURING = "manufacturing", "Manufacturing"
+    GENERAL = "general", "General"
+
+
+class EntryStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    POSTED = "posted", "Posted"
+    REVERSED = "reversed", "Reversed"
+
+
+# the entries that count in the books (a reversed entry and its mirror cancel each other)
+BOOKED_STATUSES = (EntryStatus.POSTED, EntryStatus.REVERSED)
+
+
+class PeriodStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class TimeOffKind(models.TextChoices):
+    VACATION = "vacation", "Vacation"
+    SICK = "sick", "Sick leave"
+    UNPAID = "unpaid", "Unpaid leave"
+    OTHER = "other", "Other"

@@ -1,0 +1,81 @@
+"""Demo data for ERP: the standard chart, journals and fiscal year of each demo company; in DEMO a few posted
+entries (capital, a purchase, a sale with its cost, one reversed entry), one draft, departments, employees and
+time off.
+
+Idempotent: it runs once per company (a second run finds the posted entries and changes nothing).
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.models import Party
+from apps.erp.choices import JournalKind, PostingRule
+from apps.erp.models import JournalEntry
+from apps.erp.services.accounts import account_for, chart_of_accounts_ensure, journal_for
+from apps.erp.services.entries import journal_entry_create, journal_entry_reverse, post_entry
+from apps.erp.services.hr import department_create, employee_create, time_off_create
+from apps.erp.services.periods import fiscal_year_create
+
+D = Decimal
+DEPARTMENTS = [("PROD", "Production"), ("SALES", "Sales"), ("FIN", "Finance"), ("ENG", "Engineering")]
+# number, name, department, hourly cost, user name
+EMPLOYEES = [("E-001", "Maria Keller", "PROD", "38.50", "operator"), ("E-002", "Jonas Weber", "PROD", "36.00", None),
+             ("E-003", "Lena Fischer", "SALES", "42.00", "sales"), ("E-004", "Paul Braun", "FIN", "45.00",
+                                                                     "accountant"),
+             ("E-005", "Sofia Novak", "ENG", "48.00", "engineer")]
+
+
+@transaction.atomic
+def seed(*, company, other_company, users) -> None:
+    """Called by `seed_demo`: the books of both demo companies, and DEMO's entries and staff (once)."""
+    today = timezone.localdate()
+    for each in (company, other_company):
+        chart_of_accounts_ensure(company=each)
+        fiscal_year_create(company=each, year=today.year)
+    if JournalEntry.objects.filter(company=company).exists():
+        return
+    actor = users.get("accountant") or users["admin"]
+
+    def acc(rule):
+        return account_for(company=company, rule=rule)
+
+    def line(rule, debit="0", credit="0", **extra):
+        return {"account": acc(rule), "debit": D(debit), "credit": D(credit), **extra}
+
+    start = datetime.date(today.year, today.month, 1)
+    general, purchases = journal_for(company=company, kind=JournalKind.GENERAL), journal_for(
+        company=company, kind=JournalKind.PURCHASES)
+    sales, inventory = journal_for(company=company, kind=JournalKind.SALES), journal_for(
+        company=company, kind=JournalKind.INVENTORY)
+    customer = Party.objects.filter(company=company, is_customer=True).order_by("pk").first()
+    supplier = Party.objects.filter(company=company, is_supplier=True).order_by("pk").first()
+    post_entry(company=company, journal=general, date=start, memo="Share capital paid in", actor=actor,
+               lines=[line(PostingRule.BANK, debit="250000"), line(PostingRule.EQUITY, credit="250000")],
+               source="Shareholder resolution 1/" + str(today.year))
+    post_entry(company=company, journal=purchases, date=start, memo="Steel and fasteners received", actor=actor,
+               lines=[line(PostingRule.INVENTORY, debit="18400"),
+                      line(PostingRule.GRIR, credit="18400", party=supplier)])
+    post_entry(company=company, journal=sales, date=today, memo="Tractors invoiced", actor=actor,
+               lines=[line(PostingRule.RECEIVABLES, debit="29155", party=customer),
+                      line(PostingRule.REVENUE, credit="24500"), line(PostingRule.TAX_PAYABLE, credit="4655")])
+    post_entry(company=company, journal=inventory, date=today, memo="Cost of the tractors sold", actor=actor,
+               lines=[line(PostingRule.COGS, debit="15200"), line(PostingRule.FINISHED_GOODS, credit="15200")])
+    wrong = post_entry(company=company, journal=general, date=today, memo="Rent (wrong account)", actor=actor,
+                       lines=[line(PostingRule.VARIANCE, debit="3200"), line(PostingRule.BANK, credit="3200")])
+    journal_entry_reverse(entry=wrong, actor=actor)
+    post_entry(company=company, journal=general, date=today, memo="Rent", actor=actor,
+               lines=[line(PostingRule.EXPENSES, debit="3200"), line(PostingRule.BANK, credit="3200")])
+    journal_entry_create(company=company, actor=actor, journal=general, date=today, memo="Accrued electricity",
+                         lines=[line(PostingRule.EXPENSES, debit="860"), line(PostingRule.PAYABLES, credit="860")])
+
+    departments = {code: department_create(company=company, actor=actor, code=code, name=name)
+                   for code, name in DEPARTMENTS}
+    employees = [employee_create(company=company, actor=actor, number=number, name=name,
+                                 department=departments[dept], hourly_cost=D(cost), user=users.get(username))
+                 for number, name, dept, cost, username in EMPLOYEES]
+    time_off_create(company=company, actor=actor, employee=employees[1], kind="vacation",
+                    start=today + datetime.timedelta(days=14), end=today + datetime.timedelta(days=25),
+                    note="Summer holiday")

@@ -1,0 +1,23 @@
+"""ERP's sidebar entries and global search."""
+
+from apps.core.navigation import register
+from apps.core.search import register_search
+from apps.erp.models import Account, Employee, JournalEntry
+
+register("ERP", "Journal entries", "erp:journalentry_list", "erp.view_journalentry")
+register("ERP", "Trial balance", "erp:trial_balance", "erp.view_journalentry")
+register("ERP", "Profit and loss", "erp:profit_and_loss", "erp.view_journalentry")
+register("ERP", "Balance sheet", "erp:balance_sheet", "erp.view_journalentry")
+register("ERP", "General ledger", "erp:general_ledger", "erp.view_journalentry")
+register("ERP", "Chart of accounts", "erp:account_list", "erp.view_account")
+register("ERP", "Account mappings", "erp:accountmapping_list", "erp.view_accountmapping")
+register("ERP", "Journals", "erp:journal_list", "erp.view_journal")
+register("ERP", "Periods", "erp:period_list", "erp.view_period")
+register("ERP", "Fiscal years", "erp:fiscalyear_list", "erp.view_fiscalyear")
+register("ERP", "Employees", "erp:employee_list", "erp.view_employee")
+register("ERP", "Departments", "erp:department_list", "erp.view_department")
+register("ERP", "Time off", "erp:timeoff_list", "erp.view_timeoff")
+
+register_search(JournalEntry, ["number", "memo"], module="ERP", label="Journal entries")
+register_search(Account, ["code", "name"], module="ERP", label="Accounts")
+register_search(Employee, ["number", "name"], module="ERP", label="Employees")
