@@ -16,6 +16,7 @@ api_v1 = [
     path("scm/", include("apps.scm.api.urls")),
     path("crm/", include("apps.crm.api.urls")),
     path("mes/", include("apps.mes.api.urls")),
+    path("erp/", include("apps.erp.api.urls")),
 ]
 
 urlpatterns = [
@@ -28,6 +29,7 @@ urlpatterns = [
     path("scm/", include("apps.scm.urls")),
     path("crm/", include("apps.crm.urls")),
     path("mes/", include("apps.mes.urls")),
+    path("erp/", include("apps.erp.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

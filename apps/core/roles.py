@@ -20,6 +20,7 @@ SCM_CRUD = ["scm.add_*", "scm.change_*", "scm.delete_*", "scm.view_*"]
 MES_CRUD = ["mes.add_*", "mes.change_*", "mes.delete_*", "mes.view_*"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
+    # sales orders: add, change, view, delete drafts and confirm (`erp.confirm_salesorder`)
     "Sales": [*READ_ALL, *CHATTER, *PARTIES, "crm.*", "erp.*_salesorder*"],
     "Engineering": [*READ_ALL, *CHATTER, "plm.*"],
     "Purchasing": [*READ_ALL, *CHATTER, *PARTIES, "scm.add_purchase*", "scm.change_purchase*", "scm.delete_purchase*",
@@ -31,7 +32,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     "Finance": [*READ_ALL, *CHATTER, "erp.*", "core.*_exchangerate"],
     "Manager": [*READ_ALL, *CHATTER, "core.*_event", "plm.approve_changeorder", "scm.approve_purchaseorder",
                 # the floor's supervisor: may run an operation out of the routing sequence (and so run operations)
-                "scm.change_purchaseorder", "mes.change_operation", "mes.override_sequence"],
+                "scm.change_purchaseorder", "mes.change_operation", "mes.override_sequence",
+                # confirms (credit limit) and cancels customers' sales orders
+                "erp.change_salesorder", "erp.confirm_salesorder"],
     "Integrator": [*READ_ALL, *CHATTER, *PARTIES, "plm.*", *SCM_CRUD, "crm.*", *MES_CRUD, "erp.*"],
     # no `auth.*`/`authtoken.*`: a company Admin manages its members through memberships, never other accounts
     # or tokens (that would reach into other companies and up to superuser); reference data is superusers' only

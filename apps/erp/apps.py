@@ -9,4 +9,5 @@ class ErpConfig(AppConfig):
     verbose_name = "ERP"
 
     def ready(self) -> None:
-        from apps.erp import handlers  # noqa: F401  (registers @subscriber functions)
+        # registers @subscriber functions, home tiles, menus and search
+        from apps.erp import handlers, home, navigation  # noqa: F401

@@ -1,1 +1,0 @@
-"""ERP models (none yet)."""
