@@ -1,6 +1,7 @@
 """The sales-order API (API.md: erp/sales-orders/): serializers, filters and the viewset."""
 
 import django_filters
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -61,7 +62,7 @@ class SalesOrderViewSet(SuiteModelViewSet):
     """Sales orders: `confirm` (credit limit; SCM ships it), `cancel`, `close`; `pdf` (order acknowledgement)."""
 
     queryset = (SalesOrder.objects.select_related("currency", "quote")
-                .prefetch_related("lines__item"))
+                .prefetch_related(Prefetch("lines", SalesOrderLine.objects.select_related("item"))))
     serializer_class = SalesOrderSerializer
     filterset_class = SalesOrderFilterSet
     search_fields = ["number", "customer__name", "notes"]

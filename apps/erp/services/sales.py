@@ -191,12 +191,13 @@ def sales_order_update(*, instance: SalesOrder, actor, **fields) -> SalesOrder:
             continue  # an emptied field keeps its value
         setattr(order, name, value)
     _check(order)
-    if lines is None:  # the lines stay; their amounts follow a new currency
+    lines_given = lines is not None
+    if not lines_given:  # the lines stay; their amounts follow a new currency
         lines = [{"item": line.item, "quantity": line.quantity, "unit_price": line.unit_price,
                   "discount_percent": line.discount_percent, "tax_rate": line.tax_rate, "due_date": line.due_date,
                   "description": line.description}
                  for line in order.lines.select_related("item__current_revision")]
-    built = _build_lines(order=order, lines=lines)
+    built = _build_lines(order=order, lines=lines) if lines or lines_given else []
     order.save()
     _write_lines(order, built)
     record_change(order, actor=actor, action="update", before=before)
