@@ -146,8 +146,8 @@ def main() -> None:
         ours_rps, ours_p95 = timings(ours, args.runs)
         base_rps, base_p95 = timings(baseline, args.runs)
         print(f"queries of GET {URL}?page_size=100: {small[0]} at 10 orders, {big[0]} at {args.orders} "
-              f"(sales-order queries {small[1]} and {big[1]}: count, orders, lines with items; a request with a token adds "
-              "3 authentication and role lookups)")
+              f"(sales-order queries {small[1]} and {big[1]}: count, orders, lines with items; "
+              "a request with a token adds 3 authentication and role lookups)")
         assert small == big, "the list's query count grows with the orders"
         print(f"{shown} orders x {LINES_PER_ORDER} lines, {len(ours_body):,} bytes of JSON")
         print(f"API: {ours_rps:.1f} requests/s, p95 {ours_p95:.1f} ms; "
