@@ -46,10 +46,17 @@ PLATFORM_ONLY = ["core.add_currency", "core.change_currency", "core.delete_curre
                  "core.change_uomcategory", "core.delete_uomcategory"]
 
 
+# what a role's broad patterns match but it must not have: finance reads sales orders, sales writes and confirms them
+ROLE_EXCLUSIONS: dict[str, list[str]] = {
+    "Finance": ["erp.add_salesorder*", "erp.change_salesorder*", "erp.delete_salesorder*", "erp.confirm_salesorder"],
+}
+
+
 def permissions_for(role: str, codes: list[str]) -> list[str]:
-    """The `app_label.codename` strings of `codes` that the role's patterns grant."""
-    patterns = ROLE_PERMISSIONS[role]
-    return [code for code in codes if code not in PLATFORM_ONLY and any(fnmatch(code, p) for p in patterns)]
+    """The `app_label.codename` strings of `codes` that the role's patterns grant (less its exclusions)."""
+    patterns, excluded = ROLE_PERMISSIONS[role], ROLE_EXCLUSIONS.get(role, [])
+    return [code for code in codes if code not in PLATFORM_ONLY and any(fnmatch(code, p) for p in patterns)
+            and not any(fnmatch(code, p) for p in excluded)]
 
 
 def sync_roles(apps, schema_editor=None) -> None:

@@ -127,3 +127,18 @@ def test_list_of_orders_with_lines_takes_the_same_queries_for_10_and_100(api_sal
 
     assert count(10) == count(100) == (6, 3)
 
+
+
+@pytest.mark.django_db
+def test_finance_reads_sales_orders_but_neither_writes_nor_confirms_them(company, make_user, customer, product,
+                                                                         sales):
+    order = _order(company, sales, customer, product)
+    finance = token_client(make_user(company, "Finance"))
+    detail = finance.get(f"{URL}{order.pk}/")
+    assert detail.status_code == 200
+    assert detail.json()["allowed_transitions"] == []
+    assert finance.post(f"{URL}{order.pk}/confirm/").status_code == 403
+    assert finance.patch(f"{URL}{order.pk}/", {"notes": "x"}, format="json").status_code == 403
+    assert finance.post(URL, {"customer": customer.pk, "lines": [
+        {"item": product.pk, "quantity": "1", "unit_price": "1"}]}, format="json").status_code == 403
+    assert SalesOrder.objects.get(pk=order.pk).status == SalesOrderStatus.DRAFT
