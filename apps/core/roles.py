@@ -23,6 +23,7 @@ MES_CRUD = ["mes.add_*", "mes.change_*", "mes.delete_*", "mes.view_*"]
 ERP_CRUD = ["erp.add_*", "erp.change_*", "erp.delete_*", "erp.view_*"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
+    # sales orders: add, change, view, delete drafts and confirm (`erp.confirm_salesorder`)
     "Sales": [*READ_ALL, *CHATTER, *PARTIES, "crm.*", "erp.*_salesorder*"],
     "Engineering": [*READ_ALL, *CHATTER, "plm.*"],
     "Purchasing": [*READ_ALL, *CHATTER, *PARTIES, "scm.add_purchase*", "scm.change_purchase*", "scm.delete_purchase*",
@@ -36,8 +37,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                 # the floor's supervisor: may run an operation out of the routing sequence (and so run operations)
                 "scm.change_purchaseorder", "mes.change_operation", "mes.override_sequence",
                 # the finance manager: reopens a closed period (and so changes periods)
-                "erp.change_period", "erp.reopen_period"],
-    "Integrator": [*READ_ALL, *CHATTER, *PARTIES, "plm.*", *SCM_CRUD, "crm.*", *MES_CRUD, *ERP_CRUD],
+                "erp.change_period", "erp.reopen_period",
+                # confirms (credit limit) and cancels customers' sales orders
+                "erp.change_salesorder", "erp.confirm_salesorder"],
+    "Integrator": [*READ_ALL, *CHATTER, *PARTIES, "plm.*", *SCM_CRUD, "crm.*", *MES_CRUD, *ERP_CRUD,
+                   "erp.confirm_salesorder"],
     # no `auth.*`/`authtoken.*`: a company Admin manages its members through memberships, never other accounts
     # or tokens (that would reach into other companies and up to superuser); reference data is superusers' only
     "Admin": ["core.*", "plm.*", "scm.*", "crm.*", "mes.*", "erp.*", "auth.view_group"],
@@ -48,10 +52,17 @@ PLATFORM_ONLY = ["core.add_currency", "core.change_currency", "core.delete_curre
                  "core.change_uomcategory", "core.delete_uomcategory"]
 
 
+# what a role's broad patterns match but it must not have: finance reads sales orders, sales writes and confirms them
+ROLE_EXCLUSIONS: dict[str, list[str]] = {
+    "Finance": ["erp.add_salesorder*", "erp.change_salesorder*", "erp.delete_salesorder*", "erp.confirm_salesorder"],
+}
+
+
 def permissions_for(role: str, codes: list[str]) -> list[str]:
-    """The `app_label.codename` strings of `codes` that the role's patterns grant."""
-    patterns = ROLE_PERMISSIONS[role]
-    return [code for code in codes if code not in PLATFORM_ONLY and any(fnmatch(code, p) for p in patterns)]
+    """The `app_label.codename` strings of `codes` that the role's patterns grant (less its exclusions)."""
+    patterns, excluded = ROLE_PERMISSIONS[role], ROLE_EXCLUSIONS.get(role, [])
+    return [code for code in codes if code not in PLATFORM_ONLY and any(fnmatch(code, p) for p in patterns)
+            and not any(fnmatch(code, p) for p in excluded)]
 
 
 def sync_roles(apps, schema_editor=None) -> None:

@@ -1,25 +1,12 @@
-"""ERP admin: every model registered; posted journal entries are read-only (never edited or deleted), and the
-admin actions (post, reverse, close, reopen) call the services."""
+"""ERP admin: every model registered (sales orders in `sales_admin`); posted journal entries are read-only (never
+edited or deleted), and the admin actions (post, reverse, close, reopen) call the services."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin
-from apps.core.errors import DomainError
+from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin, run_per_record
 from apps.erp import models as m
+from apps.erp import sales_admin  # noqa: F401  (registers the sales order admin)
 from apps.erp.services import accounts, entries, hr, periods
-
-
-def _each(modeladmin, request, queryset, service, arg: str, done: str) -> None:
-    """Run a service per selected record; errors become messages, not 500s."""
-    count = 0
-    for obj in queryset:
-        try:
-            service(**{arg: obj}, actor=request.user)
-            count += 1
-        except DomainError as error:
-            modeladmin.message_user(request, f"{obj}: {error.message}", messages.ERROR)
-    if count:
-        modeladmin.message_user(request, f"{done}: {count}.")
 
 
 class LockedAdmin(SuiteModelAdmin):
@@ -82,11 +69,11 @@ class PeriodAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Close the selected periods")
     def close_periods(self, request, queryset):
-        _each(self, request, queryset, periods.period_close, "period", "Closed")
+        run_per_record(self, request, queryset, periods.period_close, "period", "Closed")
 
     @admin.action(description="Reopen the selected periods (finance manager)")
     def reopen_periods(self, request, queryset):
-        _each(self, request, queryset, periods.period_reopen, "period", "Reopened")
+        run_per_record(self, request, queryset, periods.period_reopen, "period", "Reopened")
 
 
 class JournalLineInline(admin.TabularInline):
@@ -127,11 +114,11 @@ class JournalEntryAdmin(LockedAdmin):
 
     @admin.action(description="Post the selected draft entries")
     def post_entries(self, request, queryset):
-        _each(self, request, queryset, entries.journal_entry_post, "entry", "Posted")
+        run_per_record(self, request, queryset, entries.journal_entry_post, "entry", "Posted")
 
     @admin.action(description="Reverse the selected posted entries")
     def reverse_entries(self, request, queryset):
-        _each(self, request, queryset, entries.journal_entry_reverse, "entry", "Reversed")
+        run_per_record(self, request, queryset, entries.journal_entry_reverse, "entry", "Reversed")
 
 
 @admin.register(m.JournalLine)

@@ -1,6 +1,6 @@
 """Demo data for ERP: the standard chart, journals and fiscal year of each demo company; in DEMO a few posted
 entries (capital, a purchase, a sale with its cost, one reversed entry), one draft, departments, employees and
-time off.
+time off; then the sales orders (`sales_demo`).
 
 Idempotent: it runs once per company (a second run finds the posted entries and changes nothing).
 """
@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.models import Party
+from apps.erp import sales_demo
 from apps.erp.choices import JournalKind, PostingRule
 from apps.erp.models import JournalEntry
 from apps.erp.services.accounts import account_for, chart_of_accounts_ensure, journal_for
@@ -29,8 +30,8 @@ EMPLOYEES = [("E-001", "Maria Keller", "PROD", "38.50", "operator"), ("E-002", "
 
 
 @transaction.atomic
-def seed(*, company, other_company, users) -> None:
-    """Called by `seed_demo`: the books of both demo companies, and DEMO's entries and staff (once)."""
+def seed_books(*, company, other_company, users) -> None:
+    """The books of both demo companies, and DEMO's entries and staff (once)."""
     today = timezone.localdate()
     for each in (company, other_company):
         chart_of_accounts_ensure(company=each)
@@ -79,3 +80,9 @@ def seed(*, company, other_company, users) -> None:
     time_off_create(company=company, actor=actor, employee=employees[1], kind="vacation",
                     start=today + datetime.timedelta(days=14), end=today + datetime.timedelta(days=25),
                     note="Summer holiday")
+
+
+def seed(*, company, other_company, users) -> None:
+    """Called by `seed_demo`: the books, then the sales orders (each once)."""
+    seed_books(company=company, other_company=other_company, users=users)
+    sales_demo.seed(company=company, other_company=other_company, users=users)

@@ -2,8 +2,9 @@
 
 from apps.core.navigation import register
 from apps.core.search import register_search
-from apps.erp.models import Account, Employee, JournalEntry
+from apps.erp.models import Account, Employee, JournalEntry, SalesOrder
 
+register("ERP", "Sales orders", "erp:salesorder_list", "erp.view_salesorder")
 register("ERP", "Journal entries", "erp:journalentry_list", "erp.view_journalentry")
 register("ERP", "Trial balance", "erp:trial_balance", "erp.view_journalentry")
 register("ERP", "Profit and loss", "erp:profit_and_loss", "erp.view_journalentry")
@@ -18,6 +19,9 @@ register("ERP", "Employees", "erp:employee_list", "erp.view_employee")
 register("ERP", "Departments", "erp:department_list", "erp.view_department")
 register("ERP", "Time off", "erp:timeoff_list", "erp.view_timeoff")
 
+register_search(SalesOrder, ["number", "customer__name"], module="ERP", label="Sales orders",
+                select_related=["customer"],
+                describe=lambda order: f"{order.customer.name} · {order.get_status_display()}")
 register_search(JournalEntry, ["number", "memo"], module="ERP", label="Journal entries")
 register_search(Account, ["code", "name"], module="ERP", label="Accounts")
 register_search(Employee, ["number", "name"], module="ERP", label="Employees")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.erp import resources, views
+from apps.erp import resources, sales_resources, sales_views, views
 
 app_name = "erp"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("reports/profit-and-loss/", views.profit_and_loss, name="profit_and_loss"),
     path("reports/balance-sheet/", views.balance_sheet, name="balance_sheet"),
     path("reports/general-ledger/", views.general_ledger, name="general_ledger"),
+    path("sales-orders/<int:pk>/pdf/", sales_views.sales_order_pdf_view, name="salesorder_pdf"),
+    *sales_resources.SalesOrderResource.urls("sales-orders/"),
     *resources.AccountResource.urls("accounts/"),
     *resources.AccountMappingResource.urls("account-mappings/"),
     *resources.JournalResource.urls("journals/"),

@@ -1,4 +1,5 @@
-"""Factories of ERP's models (built through the ORM; the services are what the tests exercise).
+"""Factories of ERP's models, the books, HR and sales orders (built through the ORM; the services are what the
+tests exercise).
 
 Company-owned factories take `company=` and build their parents in the same company, so a row can be made from
 the company alone (the isolation and trust tests discover them). A journal entry is a draft without lines.
@@ -22,9 +23,13 @@ from apps.erp.models import (
     JournalEntry,
     JournalLine,
     Period,
+    SalesOrder,
+    SalesOrderLine,
+    SalesOrderStatus,
     TimeOff,
 )
-from tests.core.factories import CompanyFactory
+from tests.core.factories import CompanyFactory, PartyFactory
+from tests.crm.factories import ReleasedItemFactory
 
 SAME_COMPANY = factory.SelfAttribute("..company")
 
@@ -136,3 +141,31 @@ class TimeOffFactory(factory.django.DjangoModelFactory):
 
 def currency(code: str) -> Currency:
     return Currency.objects.get(code=code)
+
+
+class SalesOrderFactory(factory.django.DjangoModelFactory):
+    """A draft without lines (use `sales_order_create` for priced, numbered ones)."""
+
+    class Meta:
+        model = SalesOrder
+
+    company = factory.SubFactory(CompanyFactory)
+    number = factory.Sequence(lambda n: f"SO-T-{n:05d}")
+    customer = factory.SubFactory(PartyFactory, company=factory.SelfAttribute("..company"), is_customer=True)
+    currency = factory.LazyAttribute(lambda o: o.company.currency)
+    order_date = factory.LazyFunction(timezone.localdate)
+    status = SalesOrderStatus.DRAFT
+
+
+class SalesOrderLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SalesOrderLine
+
+    order = factory.SubFactory(SalesOrderFactory)
+    line_number = factory.Sequence(lambda n: n + 1)
+    item = factory.SubFactory(ReleasedItemFactory, company=factory.SelfAttribute("..order.company"))
+    quantity = Decimal("2")
+    unit_price = Decimal("10.0000")
+    tax_rate = Decimal("19.00")
+    net = Decimal("20.00")
+    tax = Decimal("3.80")

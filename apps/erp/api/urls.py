@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from apps.erp.api import views
+from apps.erp.api import sales, views
 
 router = DefaultRouter()
 # ---- the books
@@ -13,6 +13,8 @@ router.register("journals", views.JournalViewSet, basename="erp-journal")
 router.register("journal-entries", views.JournalEntryViewSet, basename="erp-journalentry")
 router.register("fiscal-years", views.FiscalYearViewSet, basename="erp-fiscalyear")
 router.register("periods", views.PeriodViewSet, basename="erp-period")
+# ---- sales
+router.register("sales-orders", sales.SalesOrderViewSet, basename="erp-salesorder")
 # ---- HR
 router.register("departments", views.DepartmentViewSet, basename="erp-department")
 router.register("employees", views.EmployeeViewSet, basename="erp-employee")

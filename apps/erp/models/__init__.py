@@ -1,4 +1,5 @@
-"""ERP models: the chart of accounts, journals, entries, fiscal years and periods; HR."""
+"""ERP models, one file per sub-domain, re-exported here: the books (chart of accounts, journals, entries, fiscal
+years and periods), HR, and sales orders."""
 
 from apps.erp.models.hr import Department, Employee, TimeOff
 from apps.erp.models.ledger import (
@@ -10,6 +11,7 @@ from apps.erp.models.ledger import (
     JournalLine,
     Period,
 )
+from apps.erp.models.sales import SalesOrder, SalesOrderLine, SalesOrderStatus
 
 __all__ = ["Account", "AccountMapping", "Department", "Employee", "FiscalYear", "Journal", "JournalEntry",
-           "JournalLine", "Period", "TimeOff"]
+           "JournalLine", "Period", "SalesOrder", "SalesOrderLine", "SalesOrderStatus", "TimeOff"]

@@ -1,1 +1,1 @@
-"""ERP services: the only code that changes ERP state (see the sub-modules)."""
+"""ERP services: the only code that changes ERP state (one module per sub-domain)."""

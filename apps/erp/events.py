@@ -1,0 +1,59 @@
+"""The events ERP publishes (sales orders), with their payload builders, and the names of those it consumes.
+
+Payloads carry what subscribers need: numbers, ids, amounts and quantities as decimal strings.
+
+`erp.sales_order.confirmed` is read by SCM (`apps.scm.services.shipments.shipment_create_from_sales_order`:
+`number`, `customer_id`, `warehouse_id`, `lines` [`item_id`, `quantity`, `due_date`]) and by CRM's timeline
+(`number`, `customer_id`, `total`/`total_with_tax`, `currency`, `quote_number`).
+"""
+
+SALES_ORDER_CONFIRMED = "erp.sales_order.confirmed"
+SALES_ORDER_CANCELLED = "erp.sales_order.cancelled"
+
+# consumed: CRM's accepted quote (payload: apps.crm.events.quote_payload) becomes one draft sales order;
+# SCM's shipped shipment (apps.scm.events.shipment_shipped_payload: `sales_order_number`, `lines` [`item_id`,
+# `quantity`]) moves the order to partially delivered / delivered
+QUOTE_ACCEPTED = "crm.quote.accepted"
+SHIPMENT_SHIPPED = "scm.shipment.shipped"
+
+
+def _customer(party) -> dict:
+    return {"customer_id": party.pk, "customer_number": party.number, "customer_name": party.name}
+
+
+def sales_order_payload(order, lines) -> dict:
+    """What SCM needs to ship the order and CRM to show it on the customer's timeline."""
+    quote_number = order.quote.number if order.quote_id else None
+    return {
+        "number": order.number,
+        "sales_order": order.number,
+        "sales_order_id": order.pk,
+        **_customer(order.customer),
+        "warehouse_id": order.warehouse_id,
+        "currency": order.currency.code,
+        "order_date": order.order_date.isoformat(),
+        "requested_delivery_date": (order.requested_delivery_date.isoformat()
+                                    if order.requested_delivery_date else None),
+        "payment_terms_days": order.payment_terms_days,
+        "quote_number": quote_number,
+        "quote": quote_number,
+        "total": str(order.total),
+        "total_tax": str(order.total_tax),
+        "total_with_tax": str(order.total_with_tax),
+        "lines": [{
+            "line_number": line.line_number,
+            "item_id": line.item_id,
+            "item": line.item.number,
+            "quantity": str(line.quantity),
+            "unit_price": str(line.unit_price),
+            "discount_percent": str(line.discount_percent),
+            "net": str(line.net),
+            "tax_rate": str(line.tax_rate),
+            "tax": str(line.tax),
+            "due_date": due.isoformat() if (due := line.due_date or order.requested_delivery_date) else None,
+        } for line in lines],
+    }
+
+
+def sales_order_cancelled_payload(order) -> dict:
+    return {"number": order.number, "sales_order_id": order.pk, **_customer(order.customer)}

@@ -1,0 +1,50 @@
+"""Browser screens of ERP's sales orders, declared as Resources."""
+
+from django import forms
+
+from apps.core.ui.resource import Action, Inline, Resource
+from apps.core.ui.widgets import DefaultedNumberInput, PickerWidget
+from apps.erp.models import SalesOrder
+from apps.erp.services import sales
+from apps.plm.choices import LifecycleState, RevisionStatus
+from apps.scm.forms import active_warehouse_picker
+
+# what may be sold: an item in use (never obsolete) with a released revision in force (as the service checks)
+SELLABLE_ITEM = PickerWidget(exclude={"lifecycle_state": LifecycleState.OBSOLETE},
+                             filter={"current_revision__status": RevisionStatus.RELEASED})
+
+
+class SalesOrderResource(Resource):
+    model = SalesOrder
+    namespace = "erp"
+    list_fields = ["number", "customer", "order_date", "requested_delivery_date", "status", "total_with_tax",
+                   "currency", "warehouse", "quote"]
+    filter_fields = ["status", "customer", "warehouse"]
+    search_fields = ["number", "customer__name", "notes"]
+    form_fields = ["customer", "currency", "order_date", "requested_delivery_date", "warehouse",
+                   "payment_terms_days", "notes"]
+    widgets = {"currency": PickerWidget(default_hint="the customer's currency"),
+               "warehouse": active_warehouse_picker(default_hint="SCM's first active warehouse"),
+               "order_date": forms.DateInput(attrs={"type": "date"}),
+               "requested_delivery_date": forms.DateInput(attrs={"type": "date"})}
+    detail_fields = ["number", "customer", "quote", "status", "order_date", "requested_delivery_date", "currency",
+                     "warehouse", "payment_terms_days", "total", "total_tax", "total_with_tax", "confirmed_at",
+                     "notes"]
+    inlines = [Inline("lines", ["item", "description", "quantity", "unit_price", "discount_percent", "tax_rate",
+                                "due_date"], label="Lines", extra=3,
+                      widgets={"item": SELLABLE_ITEM,
+                               "unit_price": DefaultedNumberInput(default_hint="From the price list"),
+                               "tax_rate": DefaultedNumberInput(default_hint="The default tax rate"),
+                               "due_date": forms.DateInput(attrs={"type": "date"})})]
+    services = {"create": sales.sales_order_create, "update": sales.sales_order_update}
+    actions = {
+        "confirm": Action(sales.sales_order_confirm, label="Confirm", style="success"),
+        "close": Action(sales.sales_order_close, label="Close", style="outline-secondary"),
+        "cancel": Action(sales.sales_order_cancel, label="Cancel", style="outline-danger"),
+    }
+    select_related = ["customer", "currency", "warehouse", "quote"]
+    detail_template = "erp/salesorder_detail.html"
+
+    @classmethod
+    def detail_context(cls, obj) -> dict:
+        return {"lines": list(obj.lines.select_related("item").order_by("line_number"))}

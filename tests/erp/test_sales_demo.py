@@ -1,0 +1,18 @@
+"""`seed_demo` for ERP sales: the demo sales orders exist once; a second run changes nothing."""
+
+import pytest
+from django.core.management import call_command
+
+from apps.core.models import Event
+from apps.erp.models import SalesOrder
+
+
+@pytest.mark.usefixtures("eur")
+def test_seed_demo_twice_is_idempotent_for_sales_orders():
+    call_command("seed_demo")
+    first = list(SalesOrder.objects.order_by("id").values_list("number", "status", "quote__status"))
+    call_command("seed_demo")
+    assert list(SalesOrder.objects.order_by("id").values_list("number", "status", "quote__status")) == first
+    assert sorted(status for _number, status, _quote in first) == ["confirmed", "draft"]
+    assert [quote for _number, status, quote in first if status == "draft"] == ["accepted"]
+    assert Event.objects.filter(name="erp.sales_order.confirmed").count() == 1
