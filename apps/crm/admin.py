@@ -8,20 +8,6 @@ from apps.crm import models as m
 from apps.crm.services import activities, cases, leads, pipeline, quotes
 
 
-class LockedWhenClosedAdmin(SuiteModelAdmin):
-    """A record whose `is_locked` says it is past its editable state shows read-only (and cannot be deleted)."""
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and getattr(obj, "is_locked", False):
-            return False
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and getattr(obj, "is_locked", False):
-            return False
-        return super().has_delete_permission(request, obj)
-
-
 @admin.register(m.Segment)
 class SegmentAdmin(SuiteModelAdmin):
     list_display = ["name", "company"]
@@ -45,7 +31,7 @@ class TimelineEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(m.Lead)
-class LeadAdmin(LockedWhenClosedAdmin):
+class LeadAdmin(SuiteModelAdmin):
     list_display = ["name", "company_name", "email", "status", "source", "owner", "company"]
     list_filter = ["company", "status", "source"]
     search_fields = ["name", "company_name", "email"]
@@ -69,7 +55,7 @@ class PipelineStageAdmin(SuiteModelAdmin):
 
 
 @admin.register(m.Opportunity)
-class OpportunityAdmin(LockedWhenClosedAdmin):
+class OpportunityAdmin(SuiteModelAdmin):
     list_display = ["number", "title", "customer", "stage", "amount", "currency", "probability", "expected_close",
                     "owner", "status"]
     list_filter = ["company", "status", "stage"]
@@ -110,7 +96,7 @@ class QuoteLineInline(admin.TabularInline):
 
 
 @admin.register(m.Quote)
-class QuoteAdmin(LockedWhenClosedAdmin):
+class QuoteAdmin(SuiteModelAdmin):
     list_display = ["number", "version", "customer", "quote_date", "valid_until", "status", "total_with_tax",
                     "currency", "company"]
     list_filter = ["company", "status"]
@@ -146,7 +132,7 @@ class PriceListAdmin(SuiteModelAdmin):
 
 
 @admin.register(m.ServiceCase)
-class ServiceCaseAdmin(LockedWhenClosedAdmin):
+class ServiceCaseAdmin(SuiteModelAdmin):
     list_display = ["number", "subject", "customer", "priority", "status", "due_at", "owner", "company"]
     list_filter = ["company", "status", "priority"]
     search_fields = ["number", "subject", "customer__name"]

@@ -9,20 +9,6 @@ from apps.erp import sales_admin  # noqa: F401  (registers the sales order admin
 from apps.erp.services import accounts, entries, hr, periods
 
 
-class LockedAdmin(SuiteModelAdmin):
-    """A record whose `is_locked` is true shows read-only and cannot be deleted."""
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and getattr(obj, "is_locked", False):
-            return False
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and getattr(obj, "is_locked", False):
-            return False
-        return super().has_delete_permission(request, obj)
-
-
 @admin.register(m.Account)
 class AccountAdmin(SuiteModelAdmin):
     list_display = ["code", "name", "kind", "role", "is_active", "company"]
@@ -96,7 +82,7 @@ class JournalLineInline(admin.TabularInline):
 
 
 @admin.register(m.JournalEntry)
-class JournalEntryAdmin(LockedAdmin):
+class JournalEntryAdmin(SuiteModelAdmin):
     """Drafts are edited (through the service) and posted by the action; posted entries are read-only and are
     reversed by the action."""
 
