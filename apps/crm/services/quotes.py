@@ -13,12 +13,14 @@ and wins the quote's opportunity if it is still open; a quote whose validity dat
 """
 
 import datetime
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError
 from apps.core.models import Company, Party
 from apps.core.numbering import next_number
@@ -56,64 +58,83 @@ def line_amounts(*, quantity: Decimal, unit_price: Decimal, discount_percent: De
     return net, round_money(net * tax_rate / HUNDRED, currency)
 
 
-def _released(item) -> bool:
+def unreleased(item) -> str | None:
+    """Why the item cannot be quoted, or None: it needs a released revision in force."""
     revision = item.current_revision
-    return revision is not None and revision.status == RevisionStatus.RELEASED
+    return None if revision is not None and revision.status == RevisionStatus.RELEASED else "has no released revision"
 
 
-def _build_lines(*, quote: Quote, lines: list[dict]) -> list[QuoteLine]:
-    """Validate the rows and price them: the price list's break when no unit price is given."""
+def price_lines(*, company: Company, customer: Party, currency, on: datetime.date, lines: list[dict], document: str,
+                verb: str, refusal: Callable[[object], str | None]) -> list[dict]:
+    """Validate line rows of a customer document (a quote, a sales order) and price them; one dict per row with
+    `line_number`, `item`, `description`, `quantity`, `unit_price`, `price_list`, `discount_percent`, `tax_rate`,
+    `net` and `tax` (see the module docstring).
+
+    Each row needs an item of the company that `refusal` accepts (else "cannot be <verb>") and a positive quantity;
+    without a unit price the most specific price list's break on `on` gives it; discount and tax rate are
+    percentages from 0 to 100 (the tax rate defaults to the company's sales settings).
+    """
     if not lines:
-        raise DomainError("lines", "A quote needs at least one line.", code="required")
-    default_tax = sales_settings(quote.company).default_tax_rate
-    built = []
+        raise DomainError("lines", f"{document} needs at least one line.", code="required")
+    default_tax = sales_settings(company).default_tax_rate
+    priced = []
     for index, row in enumerate(lines):
         where = f"lines.{index}"
         item, quantity = row.get("item"), row.get("quantity")
         if item is None:
             raise DomainError(f"{where}.item", "This field is required.", code="required")
-        if item.company_id != quote.company_id:
-            raise DomainError(f"{where}.item", "Belongs to another company.")
-        if not _released(item):
-            raise DomainError(f"{where}.item", f"Line {index + 1}: {item.number} has no released revision and cannot "
-                                               "be quoted.", code="not_released")
+        require_same_company(company, **{f"{where}.item": item})
+        why = refusal(item)
+        if why:
+            raise DomainError(f"{where}.item", f"Line {index + 1}: {item.number} {why} and cannot be {verb}.",
+                              code="not_released")
         if quantity is None or Decimal(quantity) <= 0:
             raise DomainError(f"{where}.quantity", "The quantity must be positive.", code="min_value")
         quantity = Decimal(quantity)
         unit_price, price_list = row.get("unit_price"), None
         if unit_price is None:
-            found = price_for(company=quote.company, customer=quote.customer, item=item, quantity=quantity,
-                              currency=quote.currency, date=quote.quote_date)
+            found = price_for(company=company, customer=customer, item=item, quantity=quantity, currency=currency,
+                              date=on)
             if found is None:
                 raise DomainError(f"{where}.unit_price",
-                                  f"Line {index + 1}: no price of {item.number} for {quote.customer.name} in "
-                                  f"{quote.currency.code} on {quote.quote_date.isoformat()}: give a unit price or "
+                                  f"Line {index + 1}: no price of {item.number} for {customer.name} in "
+                                  f"{currency.code} on {on.isoformat()}: give a unit price or "
                                   "add the item to a price list.", code="no_price")
             unit_price, price_list = found.unit_price, found.price_list
-        if Decimal(unit_price) < 0:
+        unit_price = Decimal(unit_price)
+        if unit_price < 0:
             raise DomainError(f"{where}.unit_price", "The unit price cannot be negative.", code="min_value")
         discount = Decimal(row.get("discount_percent") or 0)
         tax_rate = default_tax if row.get("tax_rate") is None else Decimal(row["tax_rate"])
         for name, value in (("discount_percent", discount), ("tax_rate", tax_rate)):
             if not ZERO <= value <= HUNDRED:
                 raise DomainError(f"{where}.{name}", "A percentage from 0 to 100.", code="invalid")
-        net, tax = line_amounts(quantity=quantity, unit_price=Decimal(unit_price), discount_percent=discount,
-                                tax_rate=tax_rate, currency=quote.currency)
-        built.append(QuoteLine(line_number=index + 1, item=item, description=row.get("description") or "",
-                               quantity=quantity, unit_price=unit_price, discount_percent=discount,
-                               tax_rate=tax_rate, net=net, tax=tax, price_list=price_list))
-    return built
+        net, tax = line_amounts(quantity=quantity, unit_price=unit_price, discount_percent=discount,
+                                tax_rate=tax_rate, currency=currency)
+        priced.append({"line_number": index + 1, "item": item, "description": row.get("description") or "",
+                       "quantity": quantity, "unit_price": unit_price, "price_list": price_list,
+                       "discount_percent": discount, "tax_rate": tax_rate, "net": net, "tax": tax})
+    return priced
 
 
-def _write_lines(quote: Quote, lines: list[QuoteLine]) -> None:
-    quote.lines.all().delete()
+def replace_lines(document, lines: list, *, link: str) -> None:
+    """Replace a draft document's `lines` with these unsaved line rows (their `link` field pointed at it) and store
+    its totals: `total` = Σ nets, `total_tax` = Σ taxes, `total_with_tax` = their sum."""
+    document.lines.all().delete()
     for line in lines:
-        line.quote = quote
-    QuoteLine.objects.bulk_create(lines)
-    quote.total = sum((line.net for line in lines), ZERO)
-    quote.total_tax = sum((line.tax for line in lines), ZERO)
-    quote.total_with_tax = quote.total + quote.total_tax
-    quote.save(update_fields=["total", "total_tax", "total_with_tax", "updated_at"])
+        setattr(line, link, document)
+    document.lines.model.objects.bulk_create(lines)
+    document.total = sum((line.net for line in lines), ZERO)
+    document.total_tax = sum((line.tax for line in lines), ZERO)
+    document.total_with_tax = document.total + document.total_tax
+    document.save(update_fields=["total", "total_tax", "total_with_tax", "updated_at"])
+
+
+def _build_lines(*, quote: Quote, lines: list[dict]) -> list[QuoteLine]:
+    """Validate the rows and price them: the price list's break when no unit price is given."""
+    return [QuoteLine(**values) for values in price_lines(
+        company=quote.company, customer=quote.customer, currency=quote.currency, on=quote.quote_date, lines=lines,
+        document="A quote", verb="quoted", refusal=unreleased)]
 
 
 def _check(quote: Quote) -> None:
@@ -147,7 +168,7 @@ def quote_create(*, company: Company, actor, customer: Party, lines: list[dict],
     built = _build_lines(quote=quote, lines=lines)
     quote.number = next_number(company=company, doc_type="QT", date=quote_date)
     quote.save()
-    _write_lines(quote, built)
+    replace_lines(quote, built, link="quote")
     record_change(quote, actor=actor, action="create")
     return quote
 
@@ -184,7 +205,7 @@ def quote_update(*, instance: Quote, actor, **fields) -> Quote:
                   "description": line.description} for line in quote.lines.select_related("item__current_revision")]
     built = _build_lines(quote=quote, lines=lines) if lines or fields_given_lines else []
     quote.save()
-    _write_lines(quote, built)
+    replace_lines(quote, built, link="quote")
     record_change(quote, actor=actor, action="update", before=before)
     return quote
 

@@ -28,9 +28,8 @@ from apps.core.selectors import exchange_rate
 from apps.core.workflow import step, take_step
 from apps.crm.choices import QuoteStatus
 from apps.crm.models import CustomerProfile, Quote
-from apps.crm.selectors import price_for
 from apps.crm.services.common import check_customer, keep_fields
-from apps.crm.services.quotes import line_amounts, round_money, sales_settings
+from apps.crm.services.quotes import price_lines, replace_lines, round_money
 from apps.erp.events import (
     SALES_ORDER_CANCELLED,
     SALES_ORDER_CONFIRMED,
@@ -46,7 +45,6 @@ from apps.scm.models import Shipment
 from apps.scm.services.shipments import shipment_cancel
 
 ZERO = Decimal(0)
-HUNDRED = Decimal(100)
 S = SalesOrderStatus
 EDITABLE = ("customer", "currency", "order_date", "requested_delivery_date", "warehouse", "payment_terms_days",
             "notes", "lines")
@@ -63,62 +61,19 @@ def _orderable(item: Item) -> str | None:
 
 
 def _build_lines(*, order: SalesOrder, lines: list[dict]) -> list[SalesOrderLine]:
-    """Validate the rows, default prices (CRM price lists) and tax rates, and compute each line's net and tax."""
-    if not lines:
-        raise DomainError("lines", "A sales order needs at least one line.", code="required")
-    default_tax = sales_settings(order.company).default_tax_rate
+    """Validate and price the rows as CRM prices a quote's (price lists, tax rates, per-line rounding); a line may
+    be due no earlier than the order date."""
+    priced = price_lines(company=order.company, customer=order.customer, currency=order.currency,
+                         on=order.order_date, lines=lines, document="A sales order", verb="sold", refusal=_orderable)
     built = []
-    for index, row in enumerate(lines):
-        where = f"lines.{index}"
-        item, quantity = row.get("item"), row.get("quantity")
-        if item is None:
-            raise DomainError(f"{where}.item", "This field is required.", code="required")
-        require_same_company(order.company, **{f"{where}.item": item})
-        refusal = _orderable(item)
-        if refusal:
-            raise DomainError(f"{where}.item", f"Line {index + 1}: {item.number} {refusal} and cannot be sold.",
-                              code="not_released")
-        if quantity is None or Decimal(quantity) <= 0:
-            raise DomainError(f"{where}.quantity", "The quantity must be positive.", code="min_value")
-        quantity = Decimal(quantity)
-        unit_price = row.get("unit_price")
-        if unit_price is None:
-            found = price_for(company=order.company, customer=order.customer, item=item, quantity=quantity,
-                              currency=order.currency, date=order.order_date)
-            if found is None:
-                raise DomainError(f"{where}.unit_price",
-                                  f"Line {index + 1}: no price of {item.number} for {order.customer.name} in "
-                                  f"{order.currency.code} on {order.order_date.isoformat()}: give a unit price.",
-                                  code="no_price")
-            unit_price = found.unit_price
-        unit_price = Decimal(unit_price)
-        if unit_price < 0:
-            raise DomainError(f"{where}.unit_price", "The unit price cannot be negative.", code="min_value")
-        discount = Decimal(row.get("discount_percent") or 0)
-        tax_rate = default_tax if row.get("tax_rate") is None else Decimal(row["tax_rate"])
-        for name, value in (("discount_percent", discount), ("tax_rate", tax_rate)):
-            if not ZERO <= value <= HUNDRED:
-                raise DomainError(f"{where}.{name}", "A percentage from 0 to 100.", code="invalid")
+    for index, (row, values) in enumerate(zip(lines, priced, strict=True)):
         due_date = row.get("due_date")
         if due_date is not None and due_date < order.order_date:
-            raise DomainError(f"{where}.due_date", "A line cannot be due before the order date.", code="invalid")
-        net, tax = line_amounts(quantity=quantity, unit_price=unit_price, discount_percent=discount,
-                                tax_rate=tax_rate, currency=order.currency)
-        built.append(SalesOrderLine(line_number=index + 1, item=item, description=row.get("description") or "",
-                                    quantity=quantity, unit_price=unit_price, discount_percent=discount,
-                                    tax_rate=tax_rate, due_date=due_date, net=net, tax=tax))
+            raise DomainError(f"lines.{index}.due_date", "A line cannot be due before the order date.",
+                              code="invalid")
+        values.pop("price_list")
+        built.append(SalesOrderLine(**values, due_date=due_date))
     return built
-
-
-def _write_lines(order: SalesOrder, lines: list[SalesOrderLine]) -> None:
-    order.lines.all().delete()
-    for line in lines:
-        line.order = order
-    SalesOrderLine.objects.bulk_create(lines)
-    order.total = sum((line.net for line in lines), ZERO)
-    order.total_tax = sum((line.tax for line in lines), ZERO)
-    order.total_with_tax = order.total + order.total_tax
-    order.save(update_fields=["total", "total_tax", "total_with_tax", "updated_at"])
 
 
 def _check(order: SalesOrder) -> None:
@@ -161,7 +116,7 @@ def sales_order_create(*, company: Company, actor, customer: Party, lines: list[
     built = _build_lines(order=order, lines=lines)
     order.number = next_number(company=company, doc_type="SO", date=order_date)
     order.save()
-    _write_lines(order, built)
+    replace_lines(order, built, link="order")
     record_change(order, actor=actor, action="create")
     return order
 
@@ -199,7 +154,7 @@ def sales_order_update(*, instance: SalesOrder, actor, **fields) -> SalesOrder:
                  for line in order.lines.select_related("item__current_revision")]
     built = _build_lines(order=order, lines=lines) if lines or lines_given else []
     order.save()
-    _write_lines(order, built)
+    replace_lines(order, built, link="order")
     record_change(order, actor=actor, action="update", before=before)
     return order
 
