@@ -8,9 +8,10 @@ import pytest
 from apps.core.models import Currency
 from apps.erp.choices import JournalKind
 from apps.erp.services.accounts import account_for, chart_of_accounts_ensure, journal_for
-from tests.core.factories import PartyFactory
-from tests.crm.factories import ReleasedItemFactory
-from tests.scm.factories import ItemFactory, WarehouseFactory
+
+# the customer-facing fixtures are CRM's: the same sales user, customer, released product and unreleased item
+from tests.crm.conftest import customer, product, sales, unreleased  # noqa: F401
+from tests.scm.factories import WarehouseFactory
 
 DAY = datetime.date(2026, 3, 10)
 
@@ -37,25 +38,8 @@ def general(company, chart):
     return journal_for(company=company, kind=JournalKind.GENERAL)
 
 
-@pytest.fixture
-def sales(company, make_user):
-    return make_user(company, "Sales", username="sally")
 
 
-@pytest.fixture
-def customer(company):
-    return PartyFactory(company=company, name="Tractors Inc", email="buy@tractors.example", is_customer=True)
-
-
-@pytest.fixture
-def product(company):
-    return ReleasedItemFactory(company=company, number="TR-1", name="Garden tractor")
-
-
-@pytest.fixture
-def unreleased(company):
-    """An item whose revision is still in draft: not for sale."""
-    return ItemFactory(company=company, number="PROTO-1", name="Prototype")
 
 
 @pytest.fixture
