@@ -19,7 +19,8 @@ INVOICE_POSTED = "erp.invoice.posted"
 PAYMENT_RECEIVED = "erp.payment.received"
 
 
-def _customer(party) -> dict:
+def customer_fields(party) -> dict:
+    """The customer as every customer-facing payload names it (CRM's and ERP's)."""
     return {"customer_id": party.pk, "customer_number": party.number, "customer_name": party.name}
 
 
@@ -28,7 +29,7 @@ def opportunity_payload(opportunity) -> dict:
         "number": opportunity.number,
         "opportunity_id": opportunity.pk,
         "title": opportunity.title,
-        **_customer(opportunity.customer),
+        **customer_fields(opportunity.customer),
         "amount": str(opportunity.amount),
         "currency": opportunity.currency.code,
         "amount_company_currency": str(opportunity.amount_company_currency),
@@ -45,7 +46,7 @@ def quote_payload(quote, lines) -> dict:
         "quote": quote.number,
         "version": quote.version,
         "quote_id": quote.pk,
-        **_customer(quote.customer),
+        **customer_fields(quote.customer),
         "opportunity_id": quote.opportunity_id,
         "currency": quote.currency.code,
         "quote_date": quote.quote_date.isoformat(),
@@ -74,7 +75,7 @@ def case_payload(case) -> dict:
         "number": case.number,
         "case_id": case.pk,
         "subject": case.subject,
-        **_customer(case.customer),
+        **customer_fields(case.customer),
         "priority": case.priority,
         "status": case.status,
         "item": case.item.number if case.item_id else None,

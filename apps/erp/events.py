@@ -7,18 +7,18 @@ Payloads carry what subscribers need: numbers, ids, amounts and quantities as de
 (`number`, `customer_id`, `total`/`total_with_tax`, `currency`, `quote_number`).
 """
 
+from apps.crm.events import QUOTE_ACCEPTED, customer_fields
+from apps.scm.events import SHIPMENT_SHIPPED
+
 SALES_ORDER_CONFIRMED = "erp.sales_order.confirmed"
 SALES_ORDER_CANCELLED = "erp.sales_order.cancelled"
 
-# consumed: CRM's accepted quote (payload: apps.crm.events.quote_payload) becomes one draft sales order;
-# SCM's shipped shipment (apps.scm.events.shipment_shipped_payload: `sales_order_number`, `lines` [`item_id`,
-# `quantity`]) moves the order to partially delivered / delivered
-QUOTE_ACCEPTED = "crm.quote.accepted"
-SHIPMENT_SHIPPED = "scm.shipment.shipped"
-
-
-def _customer(party) -> dict:
-    return {"customer_id": party.pk, "customer_number": party.number, "customer_name": party.name}
+# consumed (names imported from their publishers): CRM's accepted quote (QUOTE_ACCEPTED, payload:
+# apps.crm.events.quote_payload) becomes one draft sales order; SCM's shipped shipment (SHIPMENT_SHIPPED,
+# apps.scm.events.shipment_shipped_payload: `sales_order_number`, `lines` [`item_id`, `quantity`]) moves the order
+# to partially delivered / delivered
+__all__ = ["QUOTE_ACCEPTED", "SALES_ORDER_CANCELLED", "SALES_ORDER_CONFIRMED", "SHIPMENT_SHIPPED",
+           "sales_order_cancelled_payload", "sales_order_payload"]
 
 
 def sales_order_payload(order, lines) -> dict:
@@ -28,7 +28,7 @@ def sales_order_payload(order, lines) -> dict:
         "number": order.number,
         "sales_order": order.number,
         "sales_order_id": order.pk,
-        **_customer(order.customer),
+        **customer_fields(order.customer),
         "warehouse_id": order.warehouse_id,
         "currency": order.currency.code,
         "order_date": order.order_date.isoformat(),
@@ -56,4 +56,4 @@ def sales_order_payload(order, lines) -> dict:
 
 
 def sales_order_cancelled_payload(order) -> dict:
-    return {"number": order.number, "sales_order_id": order.pk, **_customer(order.customer)}
+    return {"number": order.number, "sales_order_id": order.pk, **customer_fields(order.customer)}
