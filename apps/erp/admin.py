@@ -34,17 +34,12 @@ class JournalAdmin(SuiteModelAdmin):
 
 
 @admin.register(m.FiscalYear)
-class FiscalYearAdmin(SuiteModelAdmin):
-    """Fiscal years are created by the service (with their periods): through the UI or the API."""
+class FiscalYearAdmin(ReadOnlyAdmin):
+    """Fiscal years are created by the service (with their periods): through the UI or the API; never deleted
+    (that would take their periods, closed ones too, with them)."""
 
     list_display = ["year", "start", "end", "company"]
     list_filter = ["company"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(m.Period)

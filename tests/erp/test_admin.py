@@ -62,3 +62,16 @@ def test_every_erp_model_is_in_the_admin():
     from django.contrib import admin
 
     assert [m.__name__ for m in apps.get_app_config("erp").get_models() if m not in admin.site._registry] == []
+
+
+def test_a_fiscal_year_is_never_deleted_in_the_admin(client, company, make_user):
+    from django.contrib.auth.models import User
+
+    from apps.erp.models import FiscalYear
+    from apps.erp.services.periods import fiscal_year_create
+
+    year = fiscal_year_create(company=company, year=2026)
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw-secret-123"))
+    assert client.post(reverse("admin:erp_fiscalyear_delete", args=[year.pk]), {"post": "yes"}).status_code == 403
+    assert FiscalYear.objects.filter(pk=year.pk).exists()
+    assert Period.objects.filter(fiscal_year=year).count() == 12
