@@ -14,7 +14,7 @@ and wins the quote's opportunity if it is still open; a quote whose validity dat
 
 import datetime
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +23,7 @@ from apps.core.audit import record_change, snapshot
 from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError
 from apps.core.models import Company, Party
+from apps.core.money import round_money
 from apps.core.numbering import next_number
 from apps.core.services.records import record_create, record_update
 from apps.core.workflow import transition
@@ -44,11 +45,6 @@ EDITABLE = ("customer", "contact", "opportunity", "currency", "quote_date", "val
 def sales_settings(company: Company) -> SalesSettings:
     """The company's sales settings (defaults while it has none saved)."""
     return SalesSettings.objects.filter(company=company).first() or SalesSettings(company=company)
-
-
-def round_money(value: Decimal, currency) -> Decimal:
-    """Half up to the currency's decimals."""
-    return Decimal(value).quantize(Decimal(1).scaleb(-currency.decimals), rounding=ROUND_HALF_UP)
 
 
 def line_amounts(*, quantity: Decimal, unit_price: Decimal, discount_percent: Decimal, tax_rate: Decimal,

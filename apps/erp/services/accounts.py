@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from apps.core.checks import require_same_company
 from apps.core.errors import DomainError
 from apps.core.models import Company
 from apps.core.services.records import record_create, record_delete, record_update
@@ -113,8 +114,7 @@ def account_delete(*, instance: Account, actor) -> None:
 @transaction.atomic
 def account_mapping_create(*, company: Company, actor, rule: str, account: Account) -> AccountMapping:
     """Map a posting rule to one of the company's accounts."""
-    if account.company_id != company.pk:
-        raise DomainError("account", "Belongs to another company.")
+    require_same_company(company, account=account)
     return record_create(model=AccountMapping, actor=actor, company=company, rule=rule, account=account)
 
 
@@ -122,7 +122,6 @@ def account_mapping_create(*, company: Company, actor, rule: str, account: Accou
 def account_mapping_update(*, instance: AccountMapping, actor, **fields) -> AccountMapping:
     """Point a posting rule at another account of the company."""
     account = fields.get("account")
-    if account is not None and account.company_id != instance.company_id:
-        raise DomainError("account", "Belongs to another company.")
+    require_same_company(instance.company_id, account=account)
     return record_update(instance=instance, actor=actor, **{k: v for k, v in fields.items()
                                                             if k in ("rule", "account")})

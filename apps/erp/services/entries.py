@@ -19,15 +19,17 @@ swapped, the same company amounts and rates) once, dated the original's date unl
 """
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
 from apps.core.audit import record_change, snapshot
+from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError
-from apps.core.models import Company, Currency
+from apps.core.models import Company
+from apps.core.money import round_money
 from apps.core.numbering import next_number
 from apps.core.outbox import emit
 from apps.core.selectors import exchange_rate
@@ -39,11 +41,6 @@ from apps.erp.services.periods import period_for, require_open_period
 
 ZERO = Decimal(0)
 EDITABLE = ("journal", "date", "memo", "source_text", "lines")
-
-
-def round_to(value: Decimal, currency: Currency) -> Decimal:
-    """Half up to the currency's decimals."""
-    return Decimal(value).quantize(Decimal(1).scaleb(-currency.decimals), rounding=ROUND_HALF_UP)
 
 
 def _money(row: dict, name: str, where: str) -> Decimal:
@@ -63,12 +60,9 @@ def build_lines(*, company: Company, date: datetime.date, lines) -> list[Journal
         account, party = row.get("account"), row.get("party")
         if account is None:
             raise DomainError(f"{where}.account", "This field is required.", code="required")
-        if account.company_id != company.pk:
-            raise DomainError(f"{where}.account", "Belongs to another company.")
+        require_same_company(company, **{f"{where}.account": account, f"{where}.party": party})
         if not account.is_active:
             raise DomainError(f"{where}.account", f"{account} is inactive.", code="inactive")
-        if party is not None and party.company_id != company.pk:
-            raise DomainError(f"{where}.party", "Belongs to another company.")
         currency = row.get("currency") or company_currency
         debit, credit, amount = _money(row, "debit", where), _money(row, "credit", where), _money(row, "amount", where)
         rate = Decimal(1)
@@ -79,7 +73,7 @@ def build_lines(*, company: Company, date: datetime.date, lines) -> list[Journal
             if not debit and not credit:
                 debit, credit = (amount, ZERO) if amount > 0 else (ZERO, -amount)
             for name, value in (("debit", debit), ("credit", credit)):
-                if round_to(value, company_currency) != value:
+                if round_money(value, company_currency) != value:
                     raise DomainError(f"{where}.{name}", f"At most {company_currency.decimals} decimals in "
                                                          f"{company_currency.code}.", code="max_decimal_places")
             amount = debit - credit
@@ -89,11 +83,11 @@ def build_lines(*, company: Company, date: datetime.date, lines) -> list[Journal
                                                      f"in {currency.code}; debit and credit in "
                                                      f"{company_currency.code} follow from the rate.",
                                   code="foreign_amount")
-            if round_to(amount, currency) != amount:
+            if round_money(amount, currency) != amount:
                 raise DomainError(f"{where}.amount", f"At most {currency.decimals} decimals in {currency.code}.",
                                   code="max_decimal_places")
             rate = exchange_rate(company=company, currency=currency, date=date, field=f"{where}.currency")
-            converted = round_to(abs(amount) * rate, company_currency)
+            converted = round_money(abs(amount) * rate, company_currency)
             debit, credit = (converted, ZERO) if amount > 0 else (ZERO, converted)
         if not debit and not credit:
             raise DomainError(f"{where}.debit", "A line debits or credits an amount other than zero.",
@@ -109,8 +103,7 @@ def build_lines(*, company: Company, date: datetime.date, lines) -> list[Journal
 def _check_journal(company: Company, journal: Journal | None) -> None:
     if journal is None:
         raise DomainError("journal", "This field is required.", code="required")
-    if journal.company_id != company.pk:
-        raise DomainError("journal", "Belongs to another company.")
+    require_same_company(company, journal=journal)
     if not journal.is_active:
         raise DomainError("journal", f"The journal {journal} is inactive.", code="inactive")
 

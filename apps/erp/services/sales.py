@@ -22,6 +22,7 @@ from apps.core.audit import record_change, snapshot
 from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError
 from apps.core.models import Company, Currency, Party
+from apps.core.money import round_money
 from apps.core.numbering import next_number
 from apps.core.outbox import emit
 from apps.core.selectors import exchange_rate
@@ -29,7 +30,7 @@ from apps.core.workflow import step, take_step
 from apps.crm.choices import QuoteStatus
 from apps.crm.models import CustomerProfile, Quote
 from apps.crm.services.common import check_customer, keep_fields
-from apps.crm.services.quotes import price_lines, replace_lines, round_money
+from apps.crm.services.quotes import price_lines, replace_lines
 from apps.erp.events import (
     SALES_ORDER_CANCELLED,
     SALES_ORDER_CONFIRMED,
