@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError
 from apps.core.models import Company, Membership
 from apps.core.services.records import record_create, record_delete, record_update
@@ -13,8 +14,7 @@ TIME_OFF_FIELDS = ("employee", "kind", "start", "end", "note")
 
 def _check_employee(company: Company, fields: dict, instance: Employee | None = None) -> None:
     department, user = fields.get("department"), fields.get("user")
-    if department is not None and department.company_id != company.pk:
-        raise DomainError("department", "Belongs to another company.")
+    require_same_company(company, department=department)
     if user is not None:
         if not Membership.objects.filter(company=company, user=user).exists():
             raise DomainError("user", f"{user} is not a member of {company.code}.", code="not_a_member")
@@ -69,8 +69,7 @@ def employee_delete(*, instance: Employee, actor) -> None:
 
 def _check_time_off(company: Company, fields: dict) -> None:
     employee = fields.get("employee")
-    if employee is not None and employee.company_id != company.pk:
-        raise DomainError("employee", "Belongs to another company.")
+    require_same_company(company, employee=employee)
     start, end = fields.get("start"), fields.get("end")
     if start is not None and end is not None and end < start:
         raise DomainError("end", "The last day cannot be before the first.", code="invalid")
