@@ -1,7 +1,15 @@
 """ERP models, one file per sub-domain, re-exported here: the books (chart of accounts, journals, entries, fiscal
-years and periods), HR, and sales orders."""
+years and periods), HR, sales orders, invoices, bills and payments."""
 
 from apps.erp.models.hr import Department, Employee, TimeOff
+from apps.erp.models.invoicing import (
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentAllocation,
+    VendorBill,
+    VendorBillLine,
+)
 from apps.erp.models.ledger import (
     Account,
     AccountMapping,
@@ -13,5 +21,6 @@ from apps.erp.models.ledger import (
 )
 from apps.erp.models.sales import SalesOrder, SalesOrderLine, SalesOrderStatus
 
-__all__ = ["Account", "AccountMapping", "Department", "Employee", "FiscalYear", "Journal", "JournalEntry",
-           "JournalLine", "Period", "SalesOrder", "SalesOrderLine", "SalesOrderStatus", "TimeOff"]
+__all__ = ["Account", "AccountMapping", "Department", "Employee", "FiscalYear", "Invoice", "InvoiceLine", "Journal",
+           "JournalEntry", "JournalLine", "Payment", "PaymentAllocation", "Period", "SalesOrder", "SalesOrderLine",
+           "SalesOrderStatus", "TimeOff", "VendorBill", "VendorBillLine"]
