@@ -12,17 +12,19 @@ from apps.plm.models import Item
 from apps.scm.models import Warehouse
 
 D = Decimal
+PHONE_ORDER = "Ordered by phone."
 
 
 def seed(*, company, other_company, users) -> None:
     """Called by `seed_demo`: the sales orders of the demo company (once)."""
-    if SalesOrder.objects.filter(company=company).exists():
-        return
     sales = users.get("sales") or users["admin"]
-    # what ERP's handler does once a worker delivers `crm.quote.accepted` (it then finds this order: one per quote)
+    # ERP's handler made the accepted quote's order when seed_demo delivered `crm.quote.accepted`; this finds it
+    # (one order per quote) if the event was not delivered
     accepted = Event.objects.filter(company=company, name="crm.quote.accepted").order_by("id").first()
     if accepted is not None:
         sales_order_from_quote_event(event=accepted, actor=sales)
+    if SalesOrder.objects.filter(company=company, quote__isnull=True, notes=PHONE_ORDER).exists():
+        return
     items = list(Item.objects.filter(company=company, current_revision__status="released",
                                      lifecycle_state="released").order_by("number")[:2])
     customer = (Party.objects.filter(company=company, is_customer=True).exclude(crm_profile__credit_limit__lt=10_000)
@@ -33,7 +35,7 @@ def seed(*, company, other_company, users) -> None:
     order = sales_order_create(
         company=company, actor=sales, customer=customer, requested_delivery_date=today + datetime.timedelta(days=14),
         warehouse=Warehouse.objects.filter(company=company, is_active=True).order_by("code").first(),
-        notes="Ordered by phone.", lines=[
+        notes=PHONE_ORDER, lines=[
             {"item": item, "quantity": D(2 + index), "unit_price": D("149.00") + index * 100, "tax_rate": D("19")}
             for index, item in enumerate(items)])
     sales_order_confirm(sales_order=order, actor=sales)

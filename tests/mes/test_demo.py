@@ -1,11 +1,13 @@
-"""`seed_demo` for MES: demo routings require the demo inspection plans, and another run changes nothing."""
+"""`seed_demo` for MES: the first run is complete (it delivers its own events, so PLM's releases are MES's
+routings before MES seeds its work orders), demo routings require the demo inspection plans, and another run changes
+nothing."""
 
 import pytest
 from django.core.management import call_command
 
-from apps.core.models import Event
-from apps.core.outbox import dispatch
-from apps.mes.models import InspectionPlan, ManufacturingDefinition, Routing, RoutingOperation
+from apps.core.choices import DeliveryStatus
+from apps.core.models import EventDelivery
+from apps.mes.models import InspectionPlan, ManufacturingDefinition, Routing, RoutingOperation, WorkOrder
 
 
 def required_checks() -> dict[tuple[str, int], list[str]]:
@@ -17,11 +19,12 @@ def required_checks() -> dict[tuple[str, int], list[str]]:
 @pytest.mark.usefixtures("eur")
 def test_seed_demo_routing_operation_requires_the_demo_inspection_plan():
     call_command("seed_demo")
-    # the worker stores PLM's released revisions as manufacturing definitions; routings are seeded for those
-    for event in Event.objects.filter(company__code="DEMO", name="plm.revision.released"):
-        dispatch(event.pk)
+    # one run, no worker: seed_demo delivered PLM's releases (manufacturing definitions), then seeded routings and
+    # work orders on them, and left no delivery pending
     assert ManufacturingDefinition.objects.filter(company__code="DEMO").exists()
-    call_command("seed_demo")
+    assert WorkOrder.objects.filter(company__code="DEMO").count() >= 3
+    assert not EventDelivery.objects.filter(status=DeliveryStatus.PENDING).exists()
+    assert not EventDelivery.objects.filter(status=DeliveryStatus.DEAD).exists()
     plan = InspectionPlan.objects.get(company__code="DEMO")
     routing = Routing.objects.get(company__code="DEMO", item=plan.item)
     operation = routing.operations.get(sequence=plan.operation_sequence)
