@@ -282,3 +282,50 @@ def test_failed_delivery_is_retried_after_backoff(handlers, subject, author, set
     first.refresh_from_db()
     assert first.attempts == 1
     assert [outbox.backoff_seconds(n) for n in (1, 2, 3)] == [10, 20, 40]
+
+
+# ---- deliver_pending: a command that needs its events' effects before it goes on (seed_demo) ---------------------
+
+CHAINED = "test.party.touched.again"
+
+
+def chaining_handler(event):
+    """Emits a second event from within the delivery: deliver_pending delivers it in its next round."""
+    STATE.note(event, "first")
+    outbox.emit(CHAINED, company=event.company, subject=Party.objects.get(pk=event.subject_id),
+                payload=event.payload)
+
+
+@pytest.mark.django_db
+def test_deliver_pending_delivers_events_and_the_events_their_handlers_emit_once(handlers, subject, author):
+    outbox.unsubscribe(EVENT, first_handler)
+    outbox.subscriber(EVENT)(chaining_handler)
+    outbox.subscriber(CHAINED)(second_handler)
+    try:
+        with broker_down():  # no worker: only deliver_pending delivers
+            event = emit_committed(subject, author)
+        assert outbox.deliver_pending() == 3  # EVENT to chaining + second, then CHAINED to second
+        assert notes() == ["first", "second", "second"]
+        assert all_done(event)
+        assert all_done(Event.objects.get(name=CHAINED))
+        assert outbox.deliver_pending() == 0  # nothing pending: nothing runs again
+        assert notes() == ["first", "second", "second"]
+    finally:
+        outbox.unsubscribe(EVENT, chaining_handler)
+        outbox.unsubscribe(CHAINED, second_handler)
+        outbox.subscriber(EVENT)(first_handler)
+
+
+@pytest.mark.django_db
+def test_deliver_pending_stops_at_a_failing_delivery_and_leaves_it_for_the_retry(handlers, subject, author,
+                                                                                 settings):
+    settings.OUTBOX_BACKOFF_SECONDS = 60
+    handlers.keep_failing = True
+    with broker_down():
+        event = emit_committed(subject, author)
+        assert outbox.deliver_pending() == 1  # second ran; first failed and waits for its backoff
+    first = EventDelivery.objects.get(event=event, handler__endswith="first_handler")
+    assert first.status == DeliveryStatus.PENDING
+    assert first.attempts == 1
+    assert first.next_attempt_at is not None
+    assert notes() == ["second"]
