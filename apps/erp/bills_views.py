@@ -7,6 +7,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 
 from apps.core.errors import DomainError
+from apps.core.models import Party
 from apps.core.ui.forms import scope_form
 from apps.core.ui.views import apply_domain_error, role_required
 from apps.core.ui.widgets import PickerWidget
@@ -50,6 +51,7 @@ def bill_from_purchase_order_view(request):
 
 class GrirForm(forms.Form):
     date = forms.DateField(required=False, widget=forms.DateInput(attrs=DATE), help_text="Default: everything.")
+    supplier = forms.ModelChoiceField(queryset=Party.objects.filter(is_supplier=True), required=False)
     purchase_order = forms.ModelChoiceField(queryset=PurchaseOrder.objects.all(), required=False)
 
 
@@ -59,7 +61,7 @@ def grir_report(request):
     form = GrirForm(request.GET or None)
     scope_form(form, request)
     cleaned = form.cleaned_data if form.is_valid() else {}
-    data = grir_data(company=_company(request), date=cleaned.get("date"),
+    data = grir_data(company=_company(request), date=cleaned.get("date"), supplier=cleaned.get("supplier"),
                      purchase_order=cleaned.get("purchase_order"))
     if request.GET.get("format") == "csv":
         rows = [[section, r["purchase_order_number"], r["line_number"], r["item_number"], r["supplier"],

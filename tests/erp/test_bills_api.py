@@ -99,6 +99,9 @@ def test_held_bill_is_released_by_a_manager_only(company, user, accountant, mana
     assert held["lines"][0]["match_note"].startswith("Held: ")
     assert api_finance.get(URL, {"held": "true"}).json()["count"] == 1
     assert api_finance.get(URL, {"held": "false"}).json()["count"] == 0
+    assert api_finance.get(URL, {"purchase_order": po.order.pk}).json()["count"] == 1
+    assert api_finance.get(URL, {"supplier": PartyFactory(company=company, is_supplier=True).pk}).json()[
+        "count"] == 0
     assert api_finance.post(f"{url}release/", {"reason": "ok"}, format="json").status_code == 403
     api_manager = token_client(manager)
     missing = api_manager.post(f"{url}release/", {}, format="json")

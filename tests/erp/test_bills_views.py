@@ -125,6 +125,8 @@ def test_grir_page_and_csv(web_finance, company, user, chart):
     assert page.status_code == 200
     assert po.order.number in html
     assert "Received, not billed" in html
+    other = PartyFactory(company=company, is_supplier=True)
+    assert po.order.number not in web_finance.get(reverse("erp:grir"), {"supplier": other.pk}).content.decode()
     csv = web_finance.get(reverse("erp:grir"), {"format": "csv"})
     assert csv["Content-Type"].startswith("text/csv")
     lines = csv.content.decode().splitlines()
