@@ -39,7 +39,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                 # the finance manager: reopens a closed period (and so changes periods)
                 "erp.change_period", "erp.reopen_period",
                 # confirms (credit limit) and cancels customers' sales orders
-                "erp.change_salesorder", "erp.confirm_salesorder"],
+                "erp.change_salesorder", "erp.confirm_salesorder",
+                # releases vendor bills held by the three-way match (and so changes bills)
+                "erp.change_vendorbill", "erp.release_vendorbill"],
     "Integrator": [*READ_ALL, *CHATTER, *PARTIES, "plm.*", *SCM_CRUD, "crm.*", *MES_CRUD, *ERP_CRUD,
                    "erp.confirm_salesorder"],
     # no `auth.*`/`authtoken.*`: a company Admin manages its members through memberships, never other accounts

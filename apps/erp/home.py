@@ -14,6 +14,11 @@ register_queue("ERP", "Sales orders to confirm", "erp:salesorder_list", {"status
                "erp.confirm_salesorder", help="Drafts (also from accepted quotes): check and confirm them.")
 register_queue("ERP", "Sales orders being delivered", "erp:salesorder_list", {"status": "partially_delivered"},
                "erp.view_salesorder", style="warning", help="Partly shipped: the rest is on backorder in SCM.")
+register_queue("ERP", "Bills to match", "erp:vendorbill_list", {"status": "draft"}, "erp.change_vendorbill",
+               help="Drafts: run the three-way match against the purchase order and its receipts, then post.")
+register_queue("ERP", "Held bills", "erp:vendorbill_list", {"status": "held"}, "erp.change_vendorbill",
+               style="warning", help="Held by the match: correct them and match again, or a finance manager releases "
+                                     "them.")
 register_queue("ERP", "Draft journal entries to post", "erp:journalentry_list", {"status": "draft"},
                "erp.change_journalentry", help="Drafts count in no report until they are posted.")
 register_queue("ERP", "Open periods past their end", "erp:period_list",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.erp import resources, sales_resources, sales_views, views
+from apps.erp import bills_resources, bills_views, resources, sales_resources, sales_views, views
 
 app_name = "erp"
 
@@ -13,6 +13,10 @@ urlpatterns = [
     path("reports/general-ledger/", views.general_ledger, name="general_ledger"),
     path("sales-orders/<int:pk>/pdf/", sales_views.sales_order_pdf_view, name="salesorder_pdf"),
     *sales_resources.SalesOrderResource.urls("sales-orders/"),
+    path("reports/grir/", bills_views.grir_report, name="grir"),
+    path("bills/from-purchase-order/", bills_views.bill_from_purchase_order_view, name="vendorbill_from_po"),
+    *bills_resources.VendorBillResource.urls("bills/"),
+    *bills_resources.BillMatchPolicyResource.urls("bill-match-policies/"),
     *resources.AccountResource.urls("accounts/"),
     *resources.AccountMappingResource.urls("account-mappings/"),
     *resources.JournalResource.urls("journals/"),

@@ -16,6 +16,7 @@ from apps.erp.choices import AccountKind, JournalKind
 from apps.erp.models import (
     Account,
     AccountMapping,
+    BillMatchPolicy,
     Department,
     Employee,
     FiscalYear,
@@ -27,6 +28,8 @@ from apps.erp.models import (
     SalesOrderLine,
     SalesOrderStatus,
     TimeOff,
+    VendorBill,
+    VendorBillLine,
 )
 from tests.core.factories import CompanyFactory, PartyFactory
 from tests.crm.factories import ReleasedItemFactory
@@ -169,3 +172,39 @@ class SalesOrderLineFactory(factory.django.DjangoModelFactory):
     tax_rate = Decimal("19.00")
     net = Decimal("20.00")
     tax = Decimal("3.80")
+
+
+class VendorBillFactory(factory.django.DjangoModelFactory):
+    """A draft bill without lines of a supplier of the company (use `bill_create` for priced, numbered ones)."""
+
+    class Meta:
+        model = VendorBill
+
+    company = factory.SubFactory(CompanyFactory)
+    number = factory.Sequence(lambda n: f"BILL-T-{n:05d}")
+    supplier = factory.SubFactory(PartyFactory, company=factory.SelfAttribute("..company"), is_supplier=True)
+    currency = factory.LazyAttribute(lambda o: o.company.currency)
+    bill_date = factory.LazyFunction(timezone.localdate)
+
+
+class VendorBillLineFactory(factory.django.DjangoModelFactory):
+    """An expense line (no purchase order line)."""
+
+    class Meta:
+        model = VendorBillLine
+
+    bill = factory.SubFactory(VendorBillFactory)
+    line_number = factory.Sequence(lambda n: n + 1)
+    description = "Freight"
+    quantity = Decimal("1")
+    unit_price = Decimal("10.0000")
+    tax_rate = Decimal("19.00")
+    net = Decimal("10.00")
+    tax = Decimal("1.90")
+
+
+class BillMatchPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BillMatchPolicy
+
+    company = factory.SubFactory(CompanyFactory)

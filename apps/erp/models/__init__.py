@@ -19,8 +19,10 @@ from apps.erp.models.ledger import (
     JournalLine,
     Period,
 )
+from apps.erp.models.matching import BillMatchPolicy
 from apps.erp.models.sales import SalesOrder, SalesOrderLine, SalesOrderStatus
 
-__all__ = ["Account", "AccountMapping", "Department", "Employee", "FiscalYear", "Invoice", "InvoiceLine", "Journal",
+__all__ = ["Account", "AccountMapping", "BillMatchPolicy", "Department", "Employee", "FiscalYear", "Invoice",
+           "InvoiceLine", "Journal",
            "JournalEntry", "JournalLine", "Payment", "PaymentAllocation", "Period", "SalesOrder", "SalesOrderLine",
            "SalesOrderStatus", "TimeOff", "VendorBill", "VendorBillLine"]

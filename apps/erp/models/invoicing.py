@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 
 from apps.core.models import CompanyOwnedModel
+from apps.core.workflow import Transition, Workflow
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 PRICE = {"max_digits": 18, "decimal_places": 4}
@@ -15,6 +16,7 @@ QUANTITY = {"max_digits": 18, "decimal_places": 4}
 RATE = {"max_digits": 18, "decimal_places": 8}
 PERCENT = {"max_digits": 5, "decimal_places": 2, "validators": [MinValueValidator(0), MaxValueValidator(100)]}
 ZERO = Decimal(0)
+RELEASE_BILL_PERMISSION = "erp.release_vendorbill"
 
 
 class InvoiceKind(models.TextChoices):
@@ -153,9 +155,42 @@ class VendorBill(OpenItem):
     purchase_order = models.ForeignKey("scm.PurchaseOrder", on_delete=models.PROTECT, null=True, blank=True,
                                        related_name="+")
     hold_reason = models.TextField(blank=True, editable=False, help_text="Why the three-way match held it.")
+    release_reason = models.TextField(blank=True, editable=False,
+                                      help_text="Why a finance manager released it from the hold.")
+
+    # match: runs the three-way match (a failure holds it, `hold`); post: matches again and posts (or holds);
+    # release: a finance manager posts a held bill despite the mismatch; reverse: a posted, unpaid bill's entry
+    # is reversed (the bill ends cancelled); pay_*: taken by payments
+    workflow = Workflow("status", {
+        "match": Transition(sources=[OpenItemStatus.DRAFT, OpenItemStatus.HELD], target=OpenItemStatus.DRAFT,
+                            label="Match", style="outline-primary",
+                            message="{object} matched against its purchase order."),
+        "hold": Transition(sources=[OpenItemStatus.DRAFT], target=OpenItemStatus.HELD),
+        "post": Transition(sources=[OpenItemStatus.DRAFT], target=OpenItemStatus.POSTED, style="success",
+                           confirm="Post this bill? It is matched once more; a mismatch holds it, else it is booked "
+                                   "to GR/IR and payables and can no longer be changed."),
+        "release": Transition(sources=[OpenItemStatus.HELD], target=OpenItemStatus.POSTED, style="warning",
+                              permission=RELEASE_BILL_PERMISSION,
+                              confirm="Release this held bill? It is posted despite the mismatch.",
+                              message="{object} released from the hold and posted."),
+        "cancel": Transition(sources=[OpenItemStatus.DRAFT, OpenItemStatus.HELD], target=OpenItemStatus.CANCELLED,
+                             style="outline-danger", confirm="Cancel this bill? It will not be posted.",
+                             message="{object} cancelled."),
+        "reverse": Transition(sources=[OpenItemStatus.POSTED], target=OpenItemStatus.CANCELLED, style="warning",
+                              guard=lambda bill: None if bill.amount_due == bill.total_with_tax else
+                              "A bill that is partly paid is not reversed; its payment is reversed first.",
+                              confirm="Reverse this bill? Its journal entry is reversed and the bill is cancelled.",
+                              message="{object} reversed."),
+        "pay_partially": Transition(sources=[OpenItemStatus.POSTED, OpenItemStatus.PARTIALLY_PAID],
+                                    target=OpenItemStatus.PARTIALLY_PAID),
+        "pay_fully": Transition(sources=[OpenItemStatus.POSTED, OpenItemStatus.PARTIALLY_PAID],
+                                target=OpenItemStatus.PAID),
+    })
+    internal_verbs = frozenset({"hold", "pay_partially", "pay_fully"})
 
     class Meta:
         ordering = ["-id"]
+        permissions = [("release_vendorbill", "Can release vendor bills held by the three-way match")]
         constraints = [
             models.UniqueConstraint(fields=["company", "number"], name="erp_vendorbill_number_unique"),
             models.CheckConstraint(condition=models.Q(amount_due__gte=0), name="erp_vendorbill_due_not_negative"),
@@ -186,6 +221,9 @@ class VendorBillLine(models.Model):
     net = models.DecimalField(**MONEY, default=ZERO, editable=False)
     tax = models.DecimalField(**MONEY, default=ZERO, editable=False)
     match_note = models.CharField(max_length=200, blank=True, editable=False)
+    grir_amount = models.DecimalField("GR/IR amount", **MONEY, default=ZERO, editable=False,
+                                      help_text="Company currency: the received value of the billed quantity, "
+                                                "debited to GR/IR when the bill was posted.")
 
     company_path = "bill__company"
 
