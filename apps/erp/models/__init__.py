@@ -12,6 +12,7 @@ from apps.erp.models.ledger import (
     Period,
 )
 from apps.erp.models.sales import SalesOrder, SalesOrderLine, SalesOrderStatus
+from apps.erp.models.snapshots import AccountBalanceSnapshot
 
-__all__ = ["Account", "AccountMapping", "Department", "Employee", "FiscalYear", "Journal", "JournalEntry",
+__all__ = ["Account", "AccountBalanceSnapshot", "AccountMapping", "Department", "Employee", "FiscalYear", "Journal", "JournalEntry",
            "JournalLine", "Period", "SalesOrder", "SalesOrderLine", "SalesOrderStatus", "TimeOff"]
