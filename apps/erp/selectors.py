@@ -124,7 +124,7 @@ def account_totals(company: Company, *, date_from: datetime.date | None = None,
     kinds_sql, kinds_params = (KINDS, [company.pk, list(kinds)]) if kinds is not None else ("", [])
     parts, params = [], []
     if closed:
-        parts.append("SELECT account_id, debit, credit FROM erp_accountbalancesnapshot WHERE period_id = ANY(%s)"
+        parts.append("SELECT l.account_id, l.debit, l.credit FROM erp_accountbalancesnapshot l WHERE l.period_id = ANY(%s)"
                      + kinds_sql)
         params += [[pk for pk, _start, _end in closed], *kinds_params]
         if closing_entries:
