@@ -11,11 +11,16 @@ measures, interleaved in the same run so load from other processes hits both ali
 
 * `GET erp/reports/trial-balance/?date=` through the API (in-process, token user of the Finance role: routing,
   permission, ORM GROUP BY, serialisation) against one hand-written GROUP BY query;
-* `GET erp/reports/profit-and-loss/?date_from=&date_to=` for one year against one hand-written GROUP BY query.
+* `GET erp/reports/profit-and-loss/?date_from=&date_to=` for 2026 against one hand-written GROUP BY query;
 
-It checks that the API and the SQL agree (and that the trial balance's difference is zero), and drops the
+first with every period open (no balance snapshot: the API groups all the lines as the baseline does), then after
+closing the first 21 periods (2025-01 to 2026-09) through `period_close`, which writes their balance snapshots:
+the API then sums snapshots and groups only the lines of the open rest (the trial balance is taken on 2026-11-15,
+so both reports mix snapshots and lines). It checks that the API and the SQL agree in both cases (and that the
+trial balance's difference is zero, and the figures are the same with and without snapshots), and drops the
 database. The line before the last is the P&L; the last line is
-`RESULT erp_trial_balance=<s> baseline=<s> ratio=<ours/baseline>`.
+`RESULT erp_trial_balance=<s> snapshots=<s> baseline=<s> ratio=<ours without snapshots/baseline>` (the baseline:
+the faster median of the two rounds).
 """
 
 import argparse
@@ -45,6 +50,8 @@ SELECT a.id, a.code, a.kind, sum(l.debit), sum(l.credit)
  GROUP BY a.id, a.code, a.kind
  ORDER BY a.code
 """
+TRIAL_BALANCE_DATE = "2026-11-15"  # with 21 months closed: snapshots up to September, lines of October on
+CLOSED_MONTHS = 21
 CHECK_BALANCED = """
 SELECT count(*) FROM (
   SELECT e.id FROM erp_journalentry e JOIN erp_journalline l ON l.entry_id = e.id
@@ -111,7 +118,7 @@ def build(lines: int, seed: int = 7):
             chosen = [accounts[rng.randrange(len(accounts))] for _ in range(4)]
             mirror_id = entry_id + 1 if is_reversed else None
             entry_rows.append((entry_id, now, now, f"{code}-{date.year}-{numbers[key]:07d}", date, "bench", status,
-                               total, total, "", "", now, company.pk, journal_id, period, mirror_id))
+                               total, total, "", "", now, company.pk, journal_id, period, mirror_id, False))
             for number, (account, (debit, credit)) in enumerate(zip(chosen, amounts, strict=True), start=1):
                 line_id += 1
                 line_rows.append((line_id, entry_id, number, account, "", eur, debit - credit, 1, debit, credit))
@@ -120,14 +127,14 @@ def build(lines: int, seed: int = 7):
                 numbers[key] += 1
                 entry_rows.append((entry_id, now, now, f"{code}-{date.year}-{numbers[key]:07d}", date,
                                    "bench reversal", "posted", total, total, "", "", now, company.pk, journal_id,
-                                   period, None))
+                                   period, None, False))
                 for number, (account, (debit, credit)) in enumerate(zip(chosen, amounts, strict=True), start=1):
                     line_id += 1
                     line_rows.append((line_id, entry_id, number, account, "", eur, credit - debit, 1, credit, debit))
         # mirrors first (the originals point at them), all in one COPY: the FK is checked at commit
         with raw.copy("COPY erp_journalentry (id, created_at, updated_at, number, date, memo, status, total_debit, "
                       "total_credit, source_id, source_text, posted_at, company_id, journal_id, period_id, "
-                      "reversed_by_id) FROM STDIN") as copy:
+                      "reversed_by_id, is_closing) FROM STDIN") as copy:
             for row in entry_rows:
                 copy.write_row(row)
         with raw.copy("COPY erp_journalline (id, entry_id, line_number, account_id, description, currency_id, "
@@ -167,25 +174,62 @@ def main() -> None:
             assert response.status_code == 200, response.content[:500]
             return response.json()
 
-        at = {"company": company.pk, "date": "2026-06-30"}
-        tb_ours, tb_base, tb, tb_rows = interleaved(
-            lambda: api("/api/v1/erp/reports/trial-balance/", at), lambda: sql(BASELINE_TRIAL_BALANCE, at),
-            args.runs)
-        assert [(r["account"], Decimal(r["debit"]), Decimal(r["credit"])) for r in tb["rows"]] == [
-            (account, debit, credit) for account, _code, debit, credit in tb_rows], "the trial balances differ"
-        assert tb["totals"]["balance"] == "0.00", tb["totals"]
-        year = {"company": company.pk, "date_from": "2025-01-01", "date_to": "2025-12-31"}
-        pnl_ours, pnl_base, pnl, pnl_rows = interleaved(
-            lambda: api("/api/v1/erp/reports/profit-and-loss/", year), lambda: sql(BASELINE_PROFIT_AND_LOSS, year),
-            args.runs)
-        income = sum(c - d for _a, _c, kind, d, c in pnl_rows if kind == "income")
-        expenses = sum(d - c for _a, _c, kind, d, c in pnl_rows if kind == "expense")
-        assert Decimal(pnl["result"]) == income - expenses, (pnl["result"], income - expenses)
+        at = {"company": company.pk, "date": TRIAL_BALANCE_DATE}
+        year = {"company": company.pk, "date_from": "2026-01-01", "date_to": "2026-12-31"}
+        plain = measure(api, at, year, args.runs)
+        started = time.perf_counter()
+        closed = close_periods(company, user, CLOSED_MONTHS)
+        print(f"closed {closed} periods (2025-01 to 2026-09: balance snapshots written) in "
+              f"{time.perf_counter() - started:.1f}s", flush=True)
+        snap = measure(api, at, year, args.runs)
+        assert snap["tb"] == plain["tb"], "the trial balance differs with snapshots"
+        assert snap["pnl"] == plain["pnl"], "the profit and loss differs with snapshots"
+        tb, pnl = plain["tb"], plain["pnl"]
         print(f"trial balance at {at['date']}: {len(tb['rows'])} accounts, debit = credit = "
-              f"{tb['totals']['debit']} EUR; P&L 2025: result {pnl['result']} EUR")
-        print(f"RESULT erp_profit_and_loss={pnl_ours:.3f} baseline={pnl_base:.3f} ratio={pnl_ours / pnl_base:.2f}")
-        print(f"RESULT erp_trial_balance={tb_ours:.3f} baseline={tb_base:.3f} ratio={tb_ours / tb_base:.2f}")
+              f"{tb['totals']['debit']} EUR; P&L 2026: result {pnl['result']} EUR (the same with snapshots)")
+        print(f"profit and loss 2026: {plain['pnl_ours'] * 1000:.1f} ms without snapshots, "
+              f"{snap['pnl_ours'] * 1000:.1f} ms with 2025-01..2026-09 closed; GROUP BY "
+              f"{plain['pnl_base'] * 1000:.1f} / {snap['pnl_base'] * 1000:.1f} ms")
+        print(f"trial balance at {at['date']}: {plain['tb_ours'] * 1000:.1f} ms without snapshots, "
+              f"{snap['tb_ours'] * 1000:.1f} ms with 2025-01..2026-09 closed; GROUP BY "
+              f"{plain['tb_base'] * 1000:.1f} / {snap['tb_base'] * 1000:.1f} ms")
+        base_pnl = min(plain["pnl_base"], snap["pnl_base"])
+        base_tb = min(plain["tb_base"], snap["tb_base"])
+        print(f"RESULT erp_profit_and_loss={plain['pnl_ours']:.3f} snapshots={snap['pnl_ours']:.3f} "
+              f"baseline={base_pnl:.3f} ratio={plain['pnl_ours'] / base_pnl:.2f}")
+        print(f"RESULT erp_trial_balance={plain['tb_ours']:.3f} snapshots={snap['tb_ours']:.3f} "
+              f"baseline={base_tb:.3f} ratio={plain['tb_ours'] / base_tb:.2f}")
 
+
+def close_periods(company, user, months: int) -> int:
+    """Close the first `months` periods through the service (each writes its balance snapshot)."""
+    from django.contrib.auth.models import User
+
+    from apps.erp.models import Period
+    from apps.erp.services.periods import period_close
+
+    actor = User.objects.get(pk=user.pk)
+    periods = list(Period.objects.filter(company=company).order_by("start")[:months])
+    for period in periods:
+        period_close(period=period, actor=actor)
+    return len(periods)
+
+
+def measure(api, at: dict, year: dict, runs: int) -> dict:
+    """Median seconds of the API and the hand-written GROUP BY, interleaved, with a check that they agree."""
+    tb_ours, tb_base, tb, tb_rows = interleaved(
+        lambda: api("/api/v1/erp/reports/trial-balance/", at), lambda: sql(BASELINE_TRIAL_BALANCE, at), runs)
+    assert [(r["account"], Decimal(r["debit"]), Decimal(r["credit"])) for r in tb["rows"]] == [
+        (account, debit, credit) for account, _code, debit, credit in tb_rows], "the trial balances differ"
+    assert tb["totals"]["balance"] == "0.00", tb["totals"]
+    pnl_ours, pnl_base, pnl, pnl_rows = interleaved(
+        lambda: api("/api/v1/erp/reports/profit-and-loss/", year), lambda: sql(BASELINE_PROFIT_AND_LOSS, year),
+        runs)
+    income = sum(c - d for _a, _c, kind, d, c in pnl_rows if kind == "income")
+    expenses = sum(d - c for _a, _c, kind, d, c in pnl_rows if kind == "expense")
+    assert Decimal(pnl["result"]) == income - expenses, (pnl["result"], income - expenses)
+    return {"tb_ours": tb_ours, "tb_base": tb_base, "tb": tb, "pnl_ours": pnl_ours, "pnl_base": pnl_base,
+            "pnl": pnl}
 
 if __name__ == "__main__":
     main()
