@@ -55,13 +55,14 @@ class JournalSerializer(SuiteModelSerializer):
 
 
 # ---- periods -------------------------------------------------------------------------------------------------
-class FiscalYearSerializer(SuiteModelSerializer):
+class FiscalYearSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
     year = serializers.IntegerField(min_value=1900, max_value=2999)
 
     class Meta:
         model = FiscalYear
-        fields = ["id", "company", "year", "start", "end", "created_at", "updated_at"]
-        read_only_fields = ["start", "end"]
+        fields = ["id", "company", "year", "start", "end", "status", "closing_entry", "closed_at", "closed_by",
+                  "allowed_transitions", "created_at", "updated_at"]
+        read_only_fields = ["start", "end", "status", "closing_entry", "closed_at", "closed_by"]
 
 
 class PeriodSerializer(WorkflowFieldsMixin, SuiteModelSerializer):

@@ -24,7 +24,7 @@ from apps.erp.models import (
     Period,
     TimeOff,
 )
-from apps.erp.services import accounts, entries, hr, periods
+from apps.erp.services import accounts, entries, hr, periods, year_end
 
 REPORT_PERMISSION = "erp.view_journalentry"
 
@@ -77,6 +77,11 @@ class FiscalYearViewSet(SuiteModelViewSet):
     ordering = ["-year"]
     http_method_names = ["get", "post", "head", "options"]
     services = {"create": fiscal_year_create}
+
+    close = workflow_action("close", year_end.fiscal_year_close,
+                            summary="Close the year (all periods closed): income and expenses to retained earnings")
+    reopen = workflow_action("reopen", year_end.fiscal_year_reopen,
+                             summary="Reopen a closed year: its closing entry is reversed (finance manager)")
 
 
 class PeriodViewSet(SuiteReadOnlyViewSet):

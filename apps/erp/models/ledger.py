@@ -230,6 +230,8 @@ class JournalEntry(CompanyOwnedModel):
         """Why the entry cannot be reversed now (a reversal is not reversed again), else None."""
         if self.reversed_by_id is not None:
             return f"{self} is already reversed."
+        if self.is_closing:
+            return f"{self} is a fiscal year's closing entry: reopen the year instead."
         try:
             original = self.reversal_of
         except JournalEntry.DoesNotExist:
