@@ -4,9 +4,8 @@ open periods past their end."""
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from apps.core.models import Company
-
 from apps.core.home import register_kpi, register_queue
+from apps.core.models import Company
 from apps.core.scoping import scope_to_active_company
 from apps.core.ui.display import format_number
 from apps.erp.models import SalesOrder

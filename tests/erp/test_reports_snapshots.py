@@ -57,7 +57,8 @@ def figures(company) -> list:
 
 def test_reports_are_the_same_with_and_without_snapshots(ledger, accountant, manager):
     before = figures(ledger)
-    assert before[DATES.index(day(2025, 4, 30))]["totals"]["debit"] == D("21992.68")  # every entry and both sides of each reversal
+    # every entry and both sides of each reversal
+    assert before[DATES.index(day(2025, 4, 30))]["totals"]["debit"] == D("21992.68")
     months = {p.start.month: p for p in Period.objects.filter(company=ledger, start__year=2025)}
     for month in (1, 2, 3):
         period_close(period=months[month], actor=accountant)

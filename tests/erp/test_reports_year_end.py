@@ -46,8 +46,8 @@ def close_all_periods(fiscal_year, actor):
 
 
 def without_zero_rows(sheet: dict) -> dict:
-    return {key: [{**r, "debit": None, "credit": None} for r in value if r["balance"]] if isinstance(value, list) else value
-            for key, value in sheet.items()}
+    return {key: [{**r, "debit": None, "credit": None} for r in value if r["balance"]]
+            if isinstance(value, list) else value for key, value in sheet.items()}
 
 
 def amounts(rows: list[dict]) -> dict:

@@ -73,7 +73,7 @@ def test_fast_list_shows_the_formats_as_the_serializer_does(orders, sales):
     assert results[1]["currency"] == "USD"
     assert results[1]["requested_delivery_date"] == "2030-05-06"
     assert first["allowed_transitions"] == ["confirm", "cancel"]
-    assert first["quote"] is None and first["quote_number"] is None and first["confirmed_at"] is None
+    assert (first["quote"], first["quote_number"], first["confirmed_at"]) == (None, None, None)
 
 
 def test_fast_list_keeps_filters_search_and_pagination(orders, sales):

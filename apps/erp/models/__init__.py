@@ -14,5 +14,5 @@ from apps.erp.models.ledger import (
 from apps.erp.models.sales import SalesOrder, SalesOrderLine, SalesOrderStatus
 from apps.erp.models.snapshots import AccountBalanceSnapshot
 
-__all__ = ["Account", "AccountBalanceSnapshot", "AccountMapping", "Department", "Employee", "FiscalYear", "Journal", "JournalEntry",
-           "JournalLine", "Period", "SalesOrder", "SalesOrderLine", "SalesOrderStatus", "TimeOff"]
+__all__ = ["Account", "AccountBalanceSnapshot", "AccountMapping", "Department", "Employee", "FiscalYear", "Journal",
+           "JournalEntry", "JournalLine", "Period", "SalesOrder", "SalesOrderLine", "SalesOrderStatus", "TimeOff"]

@@ -243,7 +243,8 @@ class JournalLine(models.Model):
     """A debit or a credit to an account, in the company's currency (`debit`/`credit`), from an amount in the
     line's currency (`amount`, signed: + debit, - credit) at `exchange_rate`."""
 
-    entry = models.ForeignKey(JournalEntry, on_delete=models.CASCADE, related_name="lines")
+    # indexed by erp_line_entry_cover (entry, then account, debit, credit): an entry's lines, and the reports' sums
+    entry = models.ForeignKey(JournalEntry, on_delete=models.CASCADE, related_name="lines", db_index=False)
     line_number = models.PositiveIntegerField(default=1)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
     description = models.CharField(max_length=200, blank=True)
@@ -266,7 +267,9 @@ class JournalLine(models.Model):
             models.CheckConstraint(condition=models.Q(debit=0) | models.Q(credit=0), name="erp_line_one_side"),
             models.CheckConstraint(condition=models.Q(exchange_rate__gt=0), name="erp_line_rate_positive"),
         ]
-        indexes = [models.Index(fields=["account", "entry"])]
+        indexes = [models.Index(fields=["account", "entry"]),
+                   models.Index(fields=["entry"], include=["account", "debit", "credit"],
+                                name="erp_line_entry_cover")]
 
     def __str__(self) -> str:
         return f"{self.entry}/{self.line_number} {self.account.code}"

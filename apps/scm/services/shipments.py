@@ -378,7 +378,8 @@ def _lock_sales_order(event: Event) -> None:
     """Serialise the confirmed and cancelled handlers of one sales order (an advisory lock until commit), so a
     cancel delivered while the shipment is being created still finds it, and a late confirm sees the cancel."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [7411, f"{event.company_id}:{event.subject_id}"])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                       [7411, f"{event.company_id}:{event.subject_id}"])
 
 
 def _sales_order_cancelled(event: Event) -> bool:
