@@ -19,8 +19,8 @@ the API then sums the snapshots (both reports' ranges are closed). Both are meas
 year that end in open periods (trial balance on 2026-11-15, P&L 2026): snapshots plus the lines of the open rest.
 It checks that the API and the SQL agree in every case (and that the trial balance's difference is zero, and the
 figures are the same with and without snapshots), and drops the database. The line before the last is the P&L;
-the last line is `RESULT erp_trial_balance=<s> snapshots=<s> baseline=<s> ratio=<ours without snapshots/baseline>` (the baseline:
-the faster median of the two rounds).
+the last line is `RESULT erp_trial_balance=<s> snapshots=<s> baseline=<s> ratio=<ours without snapshots/baseline>`
+(the baseline: the faster median of the two rounds).
 """
 
 import argparse

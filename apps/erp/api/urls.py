@@ -25,5 +25,6 @@ urlpatterns = [
     path("reports/profit-and-loss/", views.ProfitAndLossView.as_view(), name="erp-profit-and-loss"),
     path("reports/balance-sheet/", views.BalanceSheetView.as_view(), name="erp-balance-sheet"),
     path("reports/general-ledger/", views.GeneralLedgerView.as_view(), name="erp-general-ledger"),
+    path("reports/inventory-valuation/", views.InventoryValuationView.as_view(), name="erp-inventory-valuation"),
     *router.urls,
 ]

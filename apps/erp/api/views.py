@@ -11,6 +11,7 @@ from apps.core.api.viewsets import SuiteModelViewSet, SuiteReadOnlyViewSet, work
 from apps.core.errors import DomainError, PermissionDeniedError
 from apps.core.permissions import default_company, has_company_perm
 from apps.erp import reports
+from apps.erp.inventory_valuation import inventory_valuation_data
 from apps.erp.api import filters
 from apps.erp.api import serializers as s
 from apps.erp.models import (
@@ -163,6 +164,19 @@ class BalanceSheetView(APIView):
         company = report_company(request, query)
         data = reports.balance_sheet_data(company=company, date=query.get("date") or timezone.localdate())
         return Response(s.BalanceSheetSerializer(data).data)
+
+
+class InventoryValuationView(APIView):
+    """`GET ?date=`: SCM's stock value per item and per category against the inventory accounts, with the
+    difference; WIP: the open work orders against the WIP account."""
+
+    @extend_schema(parameters=[s.AtDateQuerySerializer], responses=s.InventoryValuationSerializer,
+                   summary="Inventory valuation vs the inventory accounts at a date")
+    def get(self, request):
+        query = validated_query(request, s.AtDateQuerySerializer)
+        company = report_company(request, query)
+        data = inventory_valuation_data(company=company, date=query.get("date") or timezone.localdate())
+        return Response(s.InventoryValuationSerializer(data).data)
 
 
 class GeneralLedgerView(APIView):
