@@ -55,7 +55,8 @@ def books(company, accountant, chart, general):
     """Raw material booked 130 (10 short of SCM's 140), finished goods 200 (equal), WIP 40."""
     for rule, amount in (("inventory", "130"), ("finished_goods", "200"), ("wip", "40")):
         post_entry(company=company, journal=general, date=timezone.localdate(), memo="t", actor=accountant,
-                   lines=[{"account": chart(rule), "debit": D(amount)}, {"account": chart("grir"), "credit": D(amount)}])
+                   lines=[{"account": chart(rule), "debit": D(amount)},
+                          {"account": chart("grir"), "credit": D(amount)}])
     return chart
 
 

@@ -11,9 +11,9 @@ from apps.core.api.viewsets import SuiteModelViewSet, SuiteReadOnlyViewSet, work
 from apps.core.errors import DomainError, PermissionDeniedError
 from apps.core.permissions import default_company, has_company_perm
 from apps.erp import reports
-from apps.erp.inventory_valuation import inventory_valuation_data
 from apps.erp.api import filters
 from apps.erp.api import serializers as s
+from apps.erp.inventory_valuation import inventory_valuation_data
 from apps.erp.models import (
     Account,
     AccountMapping,
