@@ -5,7 +5,9 @@ the sales-order workflow has no guards (checked here), so it depends on nothing 
 
 from collections import defaultdict
 
-from rest_framework import serializers
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from apps.core.api.serializers import WorkflowFieldsMixin
 from apps.erp.models import SalesOrder, SalesOrderLine
@@ -19,7 +21,6 @@ LINE_FIELDS = ["order_id", "id", "line_number", "item_id", "item__number", "desc
 assert not any(t.guard or t.user_guard for t in SalesOrder.workflow.transitions.values()), (
     "a sales-order step has a guard: allowed_transitions must then be computed per order")
 
-_datetime = serializers.DateTimeField()
 
 
 def _decimal(value) -> str | None:
@@ -29,6 +30,22 @@ def _decimal(value) -> str | None:
 
 def _date(value) -> str | None:
     return None if value is None else value.isoformat()
+
+
+def _datetime_formatter():
+    """DRF's DateTimeField output (ISO 8601 in the current time zone, UTC as `Z`), without its per-value lookups
+    of the time zone and the format setting."""
+    if (api_settings.DATETIME_FORMAT or "").lower() != ISO_8601:
+        return serializers.DateTimeField().to_representation  # another format (or none): DRF's own code
+    zone = timezone.get_current_timezone()
+
+    def represent(value) -> str | None:
+        if not value:
+            return None
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return represent
 
 
 def _line(row: dict) -> dict:
@@ -53,6 +70,7 @@ def sales_orders_as_json(rows: list[dict], *, context: dict) -> list[dict]:
                     .order_by("order_id", "line_number", "id").values(*LINE_FIELDS)):
             lines[row["order_id"]].append(_line(row))
     transitions = WorkflowFieldsMixin(context=context)
+    _datetime = _datetime_formatter()
     verbs: dict[tuple[str, int], list[str]] = {}
     result = []
     for row in rows:
@@ -67,8 +85,7 @@ def sales_orders_as_json(rows: list[dict], *, context: dict) -> list[dict]:
             "warehouse": row["warehouse_id"], "payment_terms_days": row["payment_terms_days"],
             "status": row["status"], "lines": lines[row["id"]], "total": _decimal(row["total"]),
             "total_tax": _decimal(row["total_tax"]), "total_with_tax": _decimal(row["total_with_tax"]),
-            "notes": row["notes"], "confirmed_at": _datetime.to_representation(row["confirmed_at"]),
+            "notes": row["notes"], "confirmed_at": _datetime(row["confirmed_at"]),
             "allowed_transitions": list(verbs[key]),
-            "created_at": _datetime.to_representation(row["created_at"]),
-            "updated_at": _datetime.to_representation(row["updated_at"])})
+            "created_at": _datetime(row["created_at"]), "updated_at": _datetime(row["updated_at"])})
     return result
