@@ -9,7 +9,7 @@ from apps.erp import (
     sales_admin,  # noqa: F401  (registers the sales order admin)
 )
 from apps.erp import models as m
-from apps.erp.services import accounts, entries, hr, periods
+from apps.erp.services import accounts, entries, hr, periods, year_end
 
 
 @admin.register(m.Account)
@@ -41,8 +41,26 @@ class FiscalYearAdmin(ReadOnlyAdmin):
     """Fiscal years are created by the service (with their periods): through the UI or the API; never deleted
     (that would take their periods, closed ones too, with them)."""
 
-    list_display = ["year", "start", "end", "company"]
-    list_filter = ["company"]
+    list_display = ["year", "start", "end", "status", "closing_entry", "company"]
+    list_filter = ["company", "status"]
+    actions = ["close_years", "reopen_years"]
+
+    @admin.action(description="Close the selected years (income and expenses to retained earnings)")
+    def close_years(self, request, queryset):
+        run_per_record(self, request, queryset, year_end.fiscal_year_close, "fiscal_year", "Closed")
+
+    @admin.action(description="Reopen the selected years (finance manager)")
+    def reopen_years(self, request, queryset):
+        run_per_record(self, request, queryset, year_end.fiscal_year_reopen, "fiscal_year", "Reopened")
+
+
+@admin.register(m.AccountBalanceSnapshot)
+class AccountBalanceSnapshotAdmin(ReadOnlyAdmin):
+    """Written when a period closes, dropped when it reopens: shown, never edited."""
+
+    list_display = ["period", "account", "debit", "credit", "company"]
+    list_filter = ["company", "period"]
+    search_fields = ["account__code", "account__name"]
 
 
 @admin.register(m.Period)

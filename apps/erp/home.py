@@ -5,10 +5,12 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from apps.core.home import register_kpi, register_queue
+from apps.core.models import Company
 from apps.core.scoping import scope_to_active_company
 from apps.core.ui.display import format_number
 from apps.erp.models import SalesOrder
 from apps.erp.models.sales import OPEN_STATUSES
+from apps.erp.order_book import order_book_in_company_currency
 
 register_queue("ERP", "Sales orders to confirm", "erp:salesorder_list", {"status": "draft"},
                "erp.confirm_salesorder", help="Drafts (also from accepted quotes): check and confirm them.")
@@ -27,11 +29,17 @@ register_queue("ERP", "Open periods past their end", "erp:period_list",
 
 
 def open_order_book(request) -> str:
-    """Confirmed, not yet invoiced orders: count · total with tax (in their own currencies, summed)."""
-    figures = scope_to_active_company(SalesOrder.objects.all(), request).filter(status__in=OPEN_STATUSES).aggregate(
-        n=Count("pk"), value=Sum("total_with_tax"))
-    return f"{figures['n']} · {format_number(figures['value'] or 0, 2)}"
+    """Confirmed, not yet invoiced orders: count · total with tax in the company's currency (each order currency
+    converted at core's latest rate); totals of a currency without a rate are shown apart, never added."""
+    rows = (scope_to_active_company(SalesOrder.objects.all(), request).filter(status__in=OPEN_STATUSES)
+            .values("currency").annotate(n=Count("pk"), value=Sum("total_with_tax")).order_by("currency"))
+    book = order_book_in_company_currency(company=Company.objects.select_related("currency").get(
+        pk=request.company_id), rows=list(rows), date=timezone.localdate())
+    text = f"{book.count} · {format_number(book.total, 2)} {book.currency}"
+    for code, value in book.unconverted:
+        text += f" + {format_number(value, 2)} {code} (no rate)"
+    return text
 
 
 register_kpi("ERP", "Open sales orders", "erp.view_salesorder", open_order_book, url_name="erp:salesorder_list",
-             help="Confirmed, not yet invoiced: count · total with tax")
+             help="Confirmed, not yet invoiced: count · total with tax in the company's currency")

@@ -14,7 +14,7 @@ from apps.erp.models import (
     Period,
     TimeOff,
 )
-from apps.erp.services import accounts, entries, hr, periods
+from apps.erp.services import accounts, entries, hr, periods, year_end
 
 
 class ErpResource(Resource):
@@ -84,11 +84,15 @@ class JournalEntryResource(ErpResource):
 class FiscalYearResource(ErpResource):
     model = FiscalYear
     title, title_plural = "Fiscal year", "Fiscal years"
-    list_fields = ["year", "start", "end"]
+    list_fields = ["year", "start", "end", "status"]
     form_fields = ["year"]
-    detail_fields = ["year", "start", "end"]
+    detail_fields = ["year", "start", "end", "status", "closing_entry", "closed_at", "closed_by"]
     related = [Related("Periods", "periods", ["start", "end", "status", "closed_at"])]
     services = {"create": periods.fiscal_year_create}
+    actions = {
+        "close": Action(year_end.fiscal_year_close, label="Close the year"),
+        "reopen": Action(year_end.fiscal_year_reopen, label="Reopen the year"),
+    }
     can_edit = False
     ordering = ["-year"]
 

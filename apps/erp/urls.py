@@ -11,6 +11,7 @@ urlpatterns = [
     path("reports/profit-and-loss/", views.profit_and_loss, name="profit_and_loss"),
     path("reports/balance-sheet/", views.balance_sheet, name="balance_sheet"),
     path("reports/general-ledger/", views.general_ledger, name="general_ledger"),
+    path("reports/inventory-valuation/", views.inventory_valuation, name="inventory_valuation"),
     path("sales-orders/<int:pk>/pdf/", sales_views.sales_order_pdf_view, name="salesorder_pdf"),
     *sales_resources.SalesOrderResource.urls("sales-orders/"),
     path("reports/grir/", bills_views.grir_report, name="grir"),

@@ -11,6 +11,7 @@ from apps.core.models import Company
 from apps.core.scoping import scope_to_active_company
 from apps.core.ui.views import role_required
 from apps.erp import forms, reports
+from apps.erp.inventory_valuation import inventory_valuation_data
 from apps.erp.models import Account
 
 PERMISSION = "erp.view_journalentry"
@@ -92,3 +93,23 @@ def general_ledger(request):
             return _csv(f"ledger-{data['code']}.csv", ["date", "entry", "memo", "description", "debit", "credit",
                                                        "balance"], rows)
     return render(request, "erp/general_ledger.html", {"title": "General ledger", "form": form, "data": data})
+
+
+@role_required(PERMISSION)
+def inventory_valuation(request):
+    """SCM's stock value against the inventory accounts at a date, with the differences."""
+    form = forms.AtDateForm(request.GET or None)
+    date = (form.cleaned_data.get("date") if form.is_valid() else None) or timezone.localdate()
+    data = inventory_valuation_data(company=_company(request), date=date)
+    if request.GET.get("format") == "csv":
+        rows = [["item", r["number"], r["name"], r["item_type"], r["quantity"], r["value"], "", ""]
+                for r in data["items"]]
+        rows += [["category", c["category"], c["label"], c["account_code"], "", c["stock_value"],
+                  c["account_balance"], c["difference"]] for c in data["categories"]]
+        rows.append(["total", "", "Total", "", "", data["totals"]["stock_value"], data["totals"]["account_balance"],
+                     data["totals"]["difference"]])
+        return _csv(f"inventory-valuation-{date.isoformat()}.csv", ["row", "number", "name", "type / account",
+                                                                     "quantity", "stock value", "account balance",
+                                                                     "difference"], rows)
+    return render(request, "erp/inventory_valuation.html", {"title": "Inventory valuation", "form": form,
+                                                            "data": data})

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 GOODS_RECEIPT_POSTED = "scm.goods_receipt.posted"
 SHIPMENT_SHIPPED = "scm.shipment.shipped"
-# consumed: published by ERP when a sales order is confirmed
+# consumed: published by ERP when a sales order is confirmed, and when a (confirmed) one is cancelled
 SALES_ORDER_CONFIRMED = "erp.sales_order.confirmed"
+SALES_ORDER_CANCELLED = "erp.sales_order.cancelled"
 
 
 def _str(value: Decimal | None) -> str | None:

@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from apps.core.api.filtersets import SuiteFilterSet
 from apps.core.api.serializers import SuiteChildSerializer, SuiteModelSerializer, WorkflowFieldsMixin
@@ -12,6 +13,7 @@ from apps.core.api.viewsets import SuiteModelViewSet, workflow_action
 from apps.core.http import pdf_response
 from apps.core.models import Currency
 from apps.crm.api.serializers import CreateOnlyMixin
+from apps.erp.api.sales_read import sales_order_rows, sales_orders_as_json
 from apps.erp.models import SalesOrder, SalesOrderLine
 from apps.erp.pdf import sales_order_pdf
 from apps.erp.services import sales
@@ -75,6 +77,14 @@ class SalesOrderViewSet(SuiteModelViewSet):
                               summary="Confirm (checks the credit limit; tells SCM to ship)")
     cancel = workflow_action("cancel", sales.sales_order_cancel)
     close = workflow_action("close", sales.sales_order_close)
+
+    def list(self, request, *args, **kwargs):
+        """The same JSON as `SalesOrderSerializer(many=True)`, built from plain rows (`apps.erp.api.sales_read`):
+        a count, the page's orders and all their lines, whatever the page size."""
+        rows = sales_order_rows(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(rows)
+        data = sales_orders_as_json(list(page if page is not None else rows), context=self.get_serializer_context())
+        return self.get_paginated_response(data) if page is not None else Response(data)
 
     @extend_schema(responses={(200, "application/pdf"): bytes}, summary="The order acknowledgement as a PDF")
     @action(detail=True, methods=["get"], url_path="pdf")

@@ -55,13 +55,14 @@ class JournalSerializer(SuiteModelSerializer):
 
 
 # ---- periods -------------------------------------------------------------------------------------------------
-class FiscalYearSerializer(SuiteModelSerializer):
+class FiscalYearSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
     year = serializers.IntegerField(min_value=1900, max_value=2999)
 
     class Meta:
         model = FiscalYear
-        fields = ["id", "company", "year", "start", "end", "created_at", "updated_at"]
-        read_only_fields = ["start", "end"]
+        fields = ["id", "company", "year", "start", "end", "status", "closing_entry", "closed_at", "closed_by",
+                  "allowed_transitions", "created_at", "updated_at"]
+        read_only_fields = ["start", "end", "status", "closing_entry", "closed_at", "closed_by"]
 
 
 class PeriodSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
@@ -211,6 +212,42 @@ class GeneralLedgerSerializer(SuiteSerializer):
     opening_balance = serializers.DecimalField(max_digits=20, decimal_places=2)
     closing_balance = serializers.DecimalField(max_digits=20, decimal_places=2)
     rows = LedgerRowSerializer(many=True)
+
+
+class StockItemSerializer(SuiteSerializer):
+    item = serializers.IntegerField()
+    number = serializers.CharField()
+    name = serializers.CharField()
+    item_type = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=20, decimal_places=4)
+    value = serializers.DecimalField(max_digits=20, decimal_places=2)
+
+
+class ValuationCategorySerializer(SuiteSerializer):
+    category = serializers.ChoiceField(choices=["raw_material", "finished_goods", "wip"])
+    label = serializers.CharField()
+    stock_value = serializers.DecimalField(max_digits=20, decimal_places=2,
+                                           help_text="SCM's stock value (WIP: the open work orders' value).")
+    account = serializers.IntegerField(allow_null=True, help_text="The account mapped to the posting rule.")
+    account_code = serializers.CharField()
+    account_name = serializers.CharField()
+    account_balance = serializers.DecimalField(max_digits=20, decimal_places=2, help_text="Debit - credit.")
+    difference = serializers.DecimalField(max_digits=20, decimal_places=2, help_text="Stock value - balance.")
+
+
+class ValuationTotalsSerializer(SuiteSerializer):
+    stock_value = serializers.DecimalField(max_digits=20, decimal_places=2)
+    account_balance = serializers.DecimalField(max_digits=20, decimal_places=2)
+    difference = serializers.DecimalField(max_digits=20, decimal_places=2)
+
+
+class InventoryValuationSerializer(SuiteSerializer):
+    company = serializers.IntegerField()
+    currency = serializers.CharField()
+    date = serializers.DateField()
+    items = StockItemSerializer(many=True)
+    categories = ValuationCategorySerializer(many=True)
+    totals = ValuationTotalsSerializer()
 
 
 # ---- HR ------------------------------------------------------------------------------------------------------

@@ -29,5 +29,6 @@ urlpatterns = [
     path("reports/balance-sheet/", views.BalanceSheetView.as_view(), name="erp-balance-sheet"),
     path("reports/general-ledger/", views.GeneralLedgerView.as_view(), name="erp-general-ledger"),
     path("reports/grir/", bills.GrirView.as_view(), name="erp-grir"),
+    path("reports/inventory-valuation/", views.InventoryValuationView.as_view(), name="erp-inventory-valuation"),
     *router.urls,
 ]

@@ -13,6 +13,7 @@ from apps.core.permissions import default_company, has_company_perm
 from apps.erp import reports
 from apps.erp.api import filters
 from apps.erp.api import serializers as s
+from apps.erp.inventory_valuation import inventory_valuation_data
 from apps.erp.models import (
     Account,
     AccountMapping,
@@ -24,7 +25,7 @@ from apps.erp.models import (
     Period,
     TimeOff,
 )
-from apps.erp.services import accounts, entries, hr, periods
+from apps.erp.services import accounts, entries, hr, periods, year_end
 
 REPORT_PERMISSION = "erp.view_journalentry"
 
@@ -77,6 +78,11 @@ class FiscalYearViewSet(SuiteModelViewSet):
     ordering = ["-year"]
     http_method_names = ["get", "post", "head", "options"]
     services = {"create": fiscal_year_create}
+
+    close = workflow_action("close", year_end.fiscal_year_close,
+                            summary="Close the year (all periods closed): income and expenses to retained earnings")
+    reopen = workflow_action("reopen", year_end.fiscal_year_reopen,
+                             summary="Reopen a closed year: its closing entry is reversed (finance manager)")
 
 
 class PeriodViewSet(SuiteReadOnlyViewSet):
@@ -158,6 +164,19 @@ class BalanceSheetView(APIView):
         company = report_company(request, query)
         data = reports.balance_sheet_data(company=company, date=query.get("date") or timezone.localdate())
         return Response(s.BalanceSheetSerializer(data).data)
+
+
+class InventoryValuationView(APIView):
+    """`GET ?date=`: SCM's stock value per item and per category against the inventory accounts, with the
+    difference; WIP: the open work orders against the WIP account."""
+
+    @extend_schema(parameters=[s.AtDateQuerySerializer], responses=s.InventoryValuationSerializer,
+                   summary="Inventory valuation vs the inventory accounts at a date")
+    def get(self, request):
+        query = validated_query(request, s.AtDateQuerySerializer)
+        company = report_company(request, query)
+        data = inventory_valuation_data(company=company, date=query.get("date") or timezone.localdate())
+        return Response(s.InventoryValuationSerializer(data).data)
 
 
 class GeneralLedgerView(APIView):

@@ -21,8 +21,9 @@ from apps.erp.models.ledger import (
 )
 from apps.erp.models.matching import BillMatchPolicy
 from apps.erp.models.sales import SalesOrder, SalesOrderLine, SalesOrderStatus
+from apps.erp.models.snapshots import AccountBalanceSnapshot
 
-__all__ = ["Account", "AccountMapping", "BillMatchPolicy", "Department", "Employee", "FiscalYear", "Invoice",
-           "InvoiceLine", "Journal",
-           "JournalEntry", "JournalLine", "Payment", "PaymentAllocation", "Period", "SalesOrder", "SalesOrderLine",
-           "SalesOrderStatus", "TimeOff", "VendorBill", "VendorBillLine"]
+__all__ = ["Account", "AccountBalanceSnapshot", "AccountMapping", "BillMatchPolicy", "Department", "Employee",
+           "FiscalYear", "Invoice", "InvoiceLine", "Journal", "JournalEntry", "JournalLine", "Payment",
+           "PaymentAllocation", "Period", "SalesOrder", "SalesOrderLine", "SalesOrderStatus", "TimeOff", "VendorBill",
+           "VendorBillLine"]

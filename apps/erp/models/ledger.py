@@ -78,11 +78,32 @@ class Journal(CompanyOwnedModel):
 
 
 class FiscalYear(CompanyOwnedModel):
-    """A company's fiscal year (a calendar year), split into twelve monthly periods."""
+    """A company's fiscal year (a calendar year), split into twelve monthly periods. Closing it (all periods
+    closed) posts its closing entry (income and expenses to retained earnings); reopening reverses that entry."""
 
     year = models.PositiveSmallIntegerField()
     start = models.DateField(editable=False)
     end = models.DateField(editable=False)
+    status = models.CharField(max_length=10, choices=PeriodStatus.choices, default=PeriodStatus.OPEN,
+                              editable=False)
+    closing_entry = models.OneToOneField("JournalEntry", on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="closes_year", editable=False,
+                                         help_text="Income and expense accounts to retained earnings.")
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+", editable=False)
+
+    workflow = Workflow("status", {
+        "close": Transition(sources=[PeriodStatus.OPEN], target=PeriodStatus.CLOSED, style="outline-secondary",
+                            label="Close the year",
+                            confirm="Close this fiscal year? Its income and expense accounts are closed into "
+                                    "retained earnings (every period must be closed).",
+                            message="{object} closed."),
+        "reopen": Transition(sources=[PeriodStatus.CLOSED], target=PeriodStatus.OPEN, style="outline-warning",
+                             permission="erp.reopen_period", label="Reopen the year",
+                             confirm="Reopen this fiscal year? Its closing entry is reversed.",
+                             message="{object} reopened."),
+    })
 
     class Meta:
         ordering = ["-year"]
@@ -159,6 +180,9 @@ class JournalEntry(CompanyOwnedModel):
     posted_at = models.DateTimeField(null=True, blank=True, editable=False)
     posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="+", editable=False)
+    is_closing = models.BooleanField(default=False, editable=False,
+                                     help_text="A fiscal year's closing entry (or its reversal): left out of the "
+                                               "profit and loss.")
 
     workflow = Workflow("status", {
         "post": Transition(sources=[E_.DRAFT], target=E_.POSTED, style="success",
@@ -179,7 +203,9 @@ class JournalEntry(CompanyOwnedModel):
             models.CheckConstraint(condition=models.Q(status=E_.DRAFT) | ~models.Q(number=""),
                                    name="erp_journalentry_posted_numbered"),
         ]
-        indexes = [models.Index(fields=["company", "status", "date"])]
+        indexes = [models.Index(fields=["company", "status", "date"]),
+                   models.Index(fields=["company", "date"], condition=models.Q(is_closing=True),
+                                name="erp_entry_closing_idx")]
 
     def __str__(self) -> str:
         return self.number or f"Draft #{self.pk}"
@@ -204,6 +230,8 @@ class JournalEntry(CompanyOwnedModel):
         """Why the entry cannot be reversed now (a reversal is not reversed again), else None."""
         if self.reversed_by_id is not None:
             return f"{self} is already reversed."
+        if self.is_closing:
+            return f"{self} is a fiscal year's closing entry: reopen the year instead."
         try:
             original = self.reversal_of
         except JournalEntry.DoesNotExist:
@@ -215,7 +243,8 @@ class JournalLine(models.Model):
     """A debit or a credit to an account, in the company's currency (`debit`/`credit`), from an amount in the
     line's currency (`amount`, signed: + debit, - credit) at `exchange_rate`."""
 
-    entry = models.ForeignKey(JournalEntry, on_delete=models.CASCADE, related_name="lines")
+    # indexed by erp_line_entry_cover (entry, then account, debit, credit): an entry's lines, and the reports' sums
+    entry = models.ForeignKey(JournalEntry, on_delete=models.CASCADE, related_name="lines", db_index=False)
     line_number = models.PositiveIntegerField(default=1)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
     description = models.CharField(max_length=200, blank=True)
@@ -238,7 +267,9 @@ class JournalLine(models.Model):
             models.CheckConstraint(condition=models.Q(debit=0) | models.Q(credit=0), name="erp_line_one_side"),
             models.CheckConstraint(condition=models.Q(exchange_rate__gt=0), name="erp_line_rate_positive"),
         ]
-        indexes = [models.Index(fields=["account", "entry"])]
+        indexes = [models.Index(fields=["account", "entry"]),
+                   models.Index(fields=["entry"], include=["account", "debit", "credit"],
+                                name="erp_line_entry_cover")]
 
     def __str__(self) -> str:
         return f"{self.entry}/{self.line_number} {self.account.code}"

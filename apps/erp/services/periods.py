@@ -19,6 +19,7 @@ from apps.core.permissions import has_company_perm
 from apps.core.workflow import step
 from apps.erp.choices import PeriodStatus
 from apps.erp.models import FiscalYear, Period
+from apps.erp.services.snapshots import period_snapshot_drop, period_snapshot_write
 
 MIN_YEAR, MAX_YEAR = 1900, 2999
 
@@ -97,6 +98,7 @@ def period_close(*, period: Period, actor) -> Period:
                                 code="undelivered_events", extra={"undelivered": count})
         locked.closed_at = timezone.now()
         locked.closed_by = actor
+        period_snapshot_write(period=locked)
     return locked
 
 
@@ -107,6 +109,10 @@ def period_reopen(*, period: Period, actor) -> Period:
         raise PermissionDeniedError("status", "Reopening a closed period needs a finance manager "
                                               "(permission erp.reopen_period).")
     with step(period, verb="reopen", actor=actor, lock=_lock) as locked:
+        if locked.fiscal_year.status == PeriodStatus.CLOSED:
+            raise ConflictError("status", f"The fiscal year {locked.fiscal_year} is closed: reopen the year "
+                                          "before its periods.", code="year_closed")
         locked.closed_at = None
         locked.closed_by = None
+        period_snapshot_drop(period=locked)
     return locked

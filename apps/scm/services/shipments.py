@@ -8,7 +8,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from apps.core.outbox import emit
 from apps.core.workflow import step, transition
 from apps.plm.models import Item
 from apps.scm.choices import LocationKind, ReservationStatus, ShipmentStatus
-from apps.scm.events import SHIPMENT_SHIPPED, shipment_shipped_payload
+from apps.scm.events import SALES_ORDER_CANCELLED, SHIPMENT_SHIPPED, shipment_shipped_payload
 from apps.scm.models import Lot, Shipment, ShipmentAllocation, ShipmentLine, StockQuant, Warehouse
 from apps.scm.services.locations import virtual_location
 from apps.scm.services.stock import lock_stock, reservation_consume, reservation_release, stock_reserve
@@ -374,12 +374,30 @@ def _payload_error(field: str, message: str) -> DomainError:
     return DomainError(f"payload.{field}", message, code="invalid_payload")
 
 
+def _lock_sales_order(event: Event) -> None:
+    """Serialise the confirmed and cancelled handlers of one sales order (an advisory lock until commit), so a
+    cancel delivered while the shipment is being created still finds it, and a late confirm sees the cancel."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                       [7411, f"{event.company_id}:{event.subject_id}"])
+
+
+def _sales_order_cancelled(event: Event) -> bool:
+    """Whether the sales order of `event` (its subject) has been cancelled: its cancel event exists."""
+    return Event.objects.filter(company_id=event.company_id, name=SALES_ORDER_CANCELLED,
+                                subject_type=event.subject_type, subject_id=event.subject_id).exists()
+
+
 @transaction.atomic
-def shipment_create_from_sales_order(*, event: Event, actor=None) -> Shipment:
-    """The delivery of a confirmed sales order (`erp.sales_order.confirmed`), reserved; once per event."""
+def shipment_create_from_sales_order(*, event: Event, actor=None) -> Shipment | None:
+    """The delivery of a confirmed sales order (`erp.sales_order.confirmed`), reserved; once per event. None when
+    the order was cancelled meanwhile (its `erp.sales_order.cancelled` may be delivered before this one)."""
+    _lock_sales_order(event)
     existing = Shipment.objects.filter(source_event=event).first()
     if existing is not None:
         return existing
+    if _sales_order_cancelled(event):
+        return None
     payload, company = event.payload or {}, event.company
     customer = Party.objects.filter(company=company, pk=payload.get("customer_id")).first()
     if customer is None:
@@ -406,3 +424,17 @@ def shipment_create_from_sales_order(*, event: Event, actor=None) -> Shipment:
                                sales_order_number=payload.get("number", ""),
                                planned_date=min(due_dates) if due_dates else None, source_event=event)
     return shipment_reserve(shipment=shipment, actor=actor)
+
+
+@transaction.atomic
+def shipment_cancel_for_sales_order(*, event: Event, actor=None) -> list[Shipment]:
+    """A cancelled sales order (`erp.sales_order.cancelled`, payload `number`): cancel its unshipped shipments.
+    Idempotent: a second delivery finds nothing left to cancel; what was shipped already stays shipped."""
+    _lock_sales_order(event)
+    number = (event.payload or {}).get("number")
+    if not number:
+        raise _payload_error("number", "The cancelled sales order's number is missing.")
+    open_statuses = [ShipmentStatus.DRAFT, ShipmentStatus.RESERVED, ShipmentStatus.PICKING, ShipmentStatus.PACKED]
+    shipments = list(Shipment.objects.filter(company_id=event.company_id, sales_order_number=number,
+                                             status__in=open_statuses).order_by("pk"))
+    return [shipment_cancel(shipment=shipment, actor=actor) for shipment in shipments]
