@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 
 from apps.core.models import CompanyOwnedModel
+from apps.core.workflow import Transition, Workflow
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 PRICE = {"max_digits": 18, "decimal_places": 4}
@@ -36,6 +37,8 @@ class OpenItemStatus(models.TextChoices):
 
 # posted and not fully paid: what ages in the AR/AP aging
 UNPAID_STATUSES = (OpenItemStatus.POSTED, OpenItemStatus.PARTIALLY_PAID)
+ST = OpenItemStatus
+SETTLED_STATUSES = (ST.POSTED, ST.PARTIALLY_PAID, ST.PAID)
 
 
 class OpenItem(CompanyOwnedModel):
@@ -93,6 +96,19 @@ class Invoice(OpenItem):
                                          related_name="credit_notes", help_text="For a credit note: the invoice "
                                                                                 "it credits.")
 
+    workflow = Workflow("status", {
+        "post": Transition(sources=[ST.DRAFT], target=ST.POSTED, style="success",
+                           confirm="Post this document? It is booked (receivables, revenue, tax) and can then only "
+                                   "be credited.", message="{object} posted."),
+        "cancel": Transition(sources=[ST.DRAFT], target=ST.CANCELLED, style="outline-danger",
+                             confirm="Cancel this draft?", message="{object} cancelled."),
+        # taken by payments and credit notes as the amount due changes, not by a user's action
+        "settle_partially": Transition(sources=SETTLED_STATUSES, target=ST.PARTIALLY_PAID),
+        "settle_fully": Transition(sources=SETTLED_STATUSES, target=ST.PAID),
+        "reopen": Transition(sources=[ST.PARTIALLY_PAID, ST.PAID], target=ST.POSTED),
+    })
+    internal_verbs = frozenset({"settle_partially", "settle_fully", "reopen"})
+
     class Meta:
         ordering = ["-id"]
         constraints = [
@@ -124,6 +140,9 @@ class InvoiceLine(models.Model):
                                 help_text="Empty: the revenue account of the posting rules.")
     sales_order_line = models.ForeignKey("erp.SalesOrderLine", on_delete=models.PROTECT, null=True, blank=True,
                                          related_name="invoice_lines")
+    credited_line = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="credit_lines", editable=False,
+                                      help_text="For a credit note's line: the invoice line it credits.")
     net = models.DecimalField(**MONEY, default=ZERO, editable=False)
     tax = models.DecimalField(**MONEY, default=ZERO, editable=False)
 
@@ -244,6 +263,16 @@ class Payment(CompanyOwnedModel):
             models.CheckConstraint(condition=models.Q(amount_unallocated__gte=0),
                                    name="erp_payment_unallocated_not_negative"),
         ]
+
+    workflow = Workflow("status", {
+        "post": Transition(sources=[PaymentStatus.DRAFT], target=PaymentStatus.POSTED, style="success",
+                           confirm="Post this payment? It is booked and settles the allocated documents.",
+                           message="{object} posted."),
+        "reverse": Transition(sources=[PaymentStatus.POSTED], target=PaymentStatus.REVERSED,
+                              style="outline-danger", confirm="Reverse this payment? Its entry is reversed and the "
+                                                              "documents are due again.",
+                              message="{object} reversed."),
+    })
 
     def __str__(self) -> str:
         return self.number
