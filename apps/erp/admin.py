@@ -4,8 +4,8 @@ edited or deleted), and the admin actions (post, reverse, close, reopen) call th
 from django.contrib import admin
 
 from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin, run_per_record
+from apps.erp import invoice_admin, sales_admin  # noqa: F401  (register the invoice, payment and sales order admins)
 from apps.erp import models as m
-from apps.erp import sales_admin  # noqa: F401  (registers the sales order admin)
 from apps.erp.services import accounts, entries, hr, periods
 
 

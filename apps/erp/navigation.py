@@ -2,9 +2,13 @@
 
 from apps.core.navigation import register
 from apps.core.search import register_search
-from apps.erp.models import Account, Employee, JournalEntry, SalesOrder
+from apps.erp.models import Account, Employee, Invoice, JournalEntry, Payment, SalesOrder
 
 register("ERP", "Sales orders", "erp:salesorder_list", "erp.view_salesorder")
+register("ERP", "Invoices", "erp:invoice_list", "erp.view_invoice")
+register("ERP", "Payments", "erp:payment_list", "erp.view_payment")
+register("ERP", "AR aging", "erp:ar_aging", "erp.view_journalentry")
+register("ERP", "AP aging", "erp:ap_aging", "erp.view_journalentry")
 register("ERP", "Journal entries", "erp:journalentry_list", "erp.view_journalentry")
 register("ERP", "Trial balance", "erp:trial_balance", "erp.view_journalentry")
 register("ERP", "Profit and loss", "erp:profit_and_loss", "erp.view_journalentry")
@@ -22,6 +26,10 @@ register("ERP", "Time off", "erp:timeoff_list", "erp.view_timeoff")
 register_search(SalesOrder, ["number", "customer__name"], module="ERP", label="Sales orders",
                 select_related=["customer"],
                 describe=lambda order: f"{order.customer.name} · {order.get_status_display()}")
+register_search(Invoice, ["number", "customer__name"], module="ERP", label="Invoices", select_related=["customer"],
+                describe=lambda invoice: f"{invoice.customer.name} · {invoice.get_status_display()}")
+register_search(Payment, ["number", "party__name", "reference"], module="ERP", label="Payments",
+                select_related=["party"], describe=lambda payment: f"{payment.party.name} · {payment.amount}")
 register_search(JournalEntry, ["number", "memo"], module="ERP", label="Journal entries")
 register_search(Account, ["code", "name"], module="ERP", label="Accounts")
 register_search(Employee, ["number", "name"], module="ERP", label="Employees")

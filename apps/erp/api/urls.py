@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from apps.erp.api import sales, views
+from apps.erp.api import invoices, payments, sales, views
 
 router = DefaultRouter()
 # ---- the books
@@ -15,6 +15,9 @@ router.register("fiscal-years", views.FiscalYearViewSet, basename="erp-fiscalyea
 router.register("periods", views.PeriodViewSet, basename="erp-period")
 # ---- sales
 router.register("sales-orders", sales.SalesOrderViewSet, basename="erp-salesorder")
+# ---- receivables and payments
+router.register("invoices", invoices.InvoiceViewSet, basename="erp-invoice")
+router.register("payments", payments.PaymentViewSet, basename="erp-payment")
 # ---- HR
 router.register("departments", views.DepartmentViewSet, basename="erp-department")
 router.register("employees", views.EmployeeViewSet, basename="erp-employee")
@@ -25,5 +28,7 @@ urlpatterns = [
     path("reports/profit-and-loss/", views.ProfitAndLossView.as_view(), name="erp-profit-and-loss"),
     path("reports/balance-sheet/", views.BalanceSheetView.as_view(), name="erp-balance-sheet"),
     path("reports/general-ledger/", views.GeneralLedgerView.as_view(), name="erp-general-ledger"),
+    path("reports/ar-aging/", invoices.ReceivablesAgingView.as_view(), name="erp-ar-aging"),
+    path("reports/ap-aging/", invoices.PayablesAgingView.as_view(), name="erp-ap-aging"),
     *router.urls,
 ]
