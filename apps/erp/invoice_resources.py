@@ -95,4 +95,5 @@ class PaymentResource(Resource):
 
     @classmethod
     def detail_context(cls, obj) -> dict:
-        return {"allocations": list(obj.allocations.select_related("invoice", "bill").order_by("id"))}
+        allocations = obj.allocations.select_related("invoice", "bill").order_by("id")
+        return {"allocations": [(a, a.invoice or a.bill) for a in allocations]}

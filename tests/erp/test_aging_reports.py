@@ -10,7 +10,7 @@ import pytest
 
 from apps.core.models import Currency, ExchangeRate
 from apps.erp.aging import PAYABLES, RECEIVABLES, aging_data, bucket_of, overdue_receivables
-from apps.erp.models import VendorBill
+from apps.erp.models import Invoice, VendorBill
 from apps.erp.services.invoices import credit_note_create, invoice_post
 from tests.core.factories import PartyFactory
 from tests.erp.ar_support import posted_invoice
@@ -107,10 +107,14 @@ def test_api_and_screen(client, api_for, company, accountant, customer, example)
     page = client.get("/erp/reports/ar-aging/", {"date": AT.isoformat()})
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Mowers Ltd" in html and "due_date_from=2026-05-01" in html  # the 31-60 bucket's invoices
-    listed = client.get(f"/erp/invoices/?customer={example.pk}&unpaid=true&due_date_from=2026-04-01"
-                        "&due_date_to=2026-04-30")
-    assert listed.status_code == 200
+    assert "Mowers Ltd" in html
+    link = f"/erp/invoices/?unpaid=true&amp;invoice_date_to=2026-06-30&amp;customer={example.pk}" \
+           "&amp;due_date_from=2026-05-01&amp;due_date_to=2026-05-30"
+    assert link in html  # Mowers' 31-60 days amount links to its invoices
+    listed = client.get(link.replace("&amp;", "&")).content.decode()
+    in_bucket = Invoice.objects.get(customer=example, currency__code="USD").number
+    assert in_bucket in listed
+    assert Invoice.objects.filter(customer=example).exclude(number=in_bucket).first().number not in listed
     exported = client.get("/erp/reports/ar-aging/", {"date": AT.isoformat(), "format": "csv"})
     rows = list(csv.reader(io.StringIO(exported.content.decode())))
     assert rows[0][:3] == ["party", "name", "not_due"]

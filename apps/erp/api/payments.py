@@ -1,6 +1,8 @@
 """The payment API (API.md: erp/payments/): `lines` are the allocations [`invoice` or `bill`, `amount`], `total` is
 the amount."""
 
+import functools
+
 import django_filters
 from django.db.models import Prefetch
 from rest_framework import serializers
@@ -8,10 +10,28 @@ from rest_framework import serializers
 from apps.core.api.filtersets import SuiteFilterSet
 from apps.core.api.serializers import SuiteChildSerializer, SuiteModelSerializer, WorkflowFieldsMixin
 from apps.core.api.viewsets import SuiteModelViewSet, workflow_action
+from apps.core.errors import DomainError
 from apps.core.models import Currency
 from apps.erp.api.serializers import ReverseInputSerializer
 from apps.erp.models import Payment, PaymentAllocation
 from apps.erp.services import payments
+
+
+def _as_lines(service):
+    """The service with its errors named as the API names the allocations: `lines` (the UI's `allocations`)."""
+
+    def rename(field):
+        return f"lines{field[len('allocations'):]}" if field and field.startswith("allocations") else field
+
+    @functools.wraps(service)
+    def run(**kwargs):
+        try:
+            return service(**kwargs)
+        except DomainError as error:
+            raise type(error)(rename(error.field), error.message, code=error.code, extra=error.extra,
+                              errors=[(rename(f), c, m) for f, c, m in error.errors]) from error
+
+    return run
 
 
 class PaymentAllocationSerializer(SuiteChildSerializer):
@@ -63,9 +83,10 @@ class PaymentViewSet(SuiteModelViewSet):
     filterset_class = PaymentFilterSet
     search_fields = ["number", "party__name", "reference", "notes"]
     ordering_fields = ["number", "payment_date", "amount", "created_at", "updated_at"]
-    services = {"create": payments.payment_create, "update": payments.payment_update,
+    services = {"create": _as_lines(payments.payment_create), "update": _as_lines(payments.payment_update),
                 "delete": payments.payment_delete}
 
-    post = workflow_action("post", payments.payment_post, summary="Post (books it and settles the documents)")
+    post = workflow_action("post", _as_lines(payments.payment_post),
+                           summary="Post (books it and settles the documents)")
     reverse = workflow_action("reverse", payments.payment_reverse, input_serializer=ReverseInputSerializer,
                               summary="Reverse the posted payment (once)")

@@ -209,7 +209,11 @@ def invoice_update(*, instance: Invoice, actor, **fields) -> Invoice:
         invoice.due_date = None
     _check(invoice)
     invoice.due_date = invoice.due_date or _default_due(invoice)
-    built = _build_lines(invoice, rows if rows is not None else _stored_rows(invoice))
+    if rows is None:  # the lines stay (priced again: a new currency or date)
+        rows = _stored_rows(invoice)
+        built = _build_lines(invoice, rows) if rows else []
+    else:
+        built = _build_lines(invoice, rows)
     invoice.save()
     replace_lines(invoice, built, link="invoice")
     record_change(invoice, actor=actor, action="update", before=before)
