@@ -49,7 +49,7 @@ class InvoiceResource(Resource):
         "credit": Action(invoices.credit_note_create, form_class=CreditForm, label="Create credit note",
                          style="outline-warning", permission="erp.add_invoice",
                          confirm="Create a draft credit note of everything not yet credited on this invoice?",
-                         message="Credit note drafted."),
+                         message="Credit note {result} drafted from {object} (listed under Credit notes)."),
         "cancel": Action(invoices.invoice_cancel, label="Cancel", style="outline-danger"),
     }
     select_related = ["customer", "currency", "sales_order", "shipment", "credited_invoice", "entry"]
