@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from apps.erp.models import Invoice, Payment
 from tests.core.factories import PartyFactory
@@ -133,7 +134,7 @@ def test_bad_input_answers_400_naming_the_field(finance, company, other_company,
 def test_filters_overdue_customer_and_dates(finance, company, accountant, customer):
     other = PartyFactory(company=company, is_customer=True)
     late = posted_invoice(company, accountant, customer, invoice_date=DAY, payment_terms_days=10)
-    not_due = posted_invoice(company, accountant, other, invoice_date=datetime.date.today(), payment_terms_days=30)
+    not_due = posted_invoice(company, accountant, other, invoice_date=timezone.localdate(), payment_terms_days=30)
 
     def ids(**query):
         return {row["id"] for row in finance.get(INVOICES, query).json()["results"]}

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.core.models import AuditRecord
 from apps.erp.models import Invoice, Payment
@@ -108,7 +109,7 @@ def test_payment_form_allocates_to_invoices_and_refusals_show_on_the_row(web, co
 def test_list_filters_home_queues_and_kpi(web, company, accountant, customer):
     late = posted_invoice(company, accountant, customer, invoice_date=DAY, payment_terms_days=10)
     other = PartyFactory(company=company, is_customer=True, name="Mowers Ltd")
-    fresh = posted_invoice(company, accountant, other, amount="5.00", invoice_date=datetime.date.today())
+    fresh = posted_invoice(company, accountant, other, amount="5.00", invoice_date=timezone.localdate())
     html = web.get(reverse("erp:invoice_list"), {"overdue": "true"}).content.decode()
     assert late.number in html
     assert fresh.number not in html
