@@ -139,3 +139,20 @@ def test_admin_posted_invoice_is_read_only_and_actions_use_the_services(client, 
     assert Invoice.objects.get(pk=draft.pk).status == "posted"
     assert AuditRecord.objects.filter(content_type__model="invoice", object_id=str(draft.pk), action="post").exists()
     assert client.get(reverse("admin:erp_payment_changelist")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_delivered_order_is_invoiced_from_its_page(web, company, sales, customer, product):
+    from apps.erp.services.sales import sales_order_record_shipment
+    from tests.erp.ar_support import confirmed_order, shipped_event
+
+    order = confirmed_order(company, sales, customer, product)
+    detail = reverse("erp:salesorder_detail", args=[order.pk])
+    assert "Invoice delivered quantities" not in web.get(detail).content.decode()
+    sales_order_record_shipment(event=shipped_event(order, [(product, "2")]))
+    assert "Invoice delivered quantities" in web.get(detail).content.decode()
+    response = web.post(reverse("erp:salesorder_action", args=[order.pk, "invoice_delivered"]))
+    invoice = Invoice.objects.get()
+    assert response["Location"] == invoice.get_absolute_url()
+    assert (invoice.sales_order, invoice.lines.get().quantity) == (order, D(2))
+    assert invoice.number in web.get(detail).content.decode()
