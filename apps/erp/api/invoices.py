@@ -152,7 +152,7 @@ class InvoiceViewSet(SuiteModelViewSet):
 
 
 # ---- aging ------------------------------------------------------------------------------------------------------
-class AgingAmountsSerializer(serializers.Serializer):
+class AgingAmountsSerializer(SuiteSerializer):
     not_due = serializers.DecimalField(max_digits=18, decimal_places=2)
     days_1_30 = serializers.DecimalField(max_digits=18, decimal_places=2)
     days_31_60 = serializers.DecimalField(max_digits=18, decimal_places=2)
@@ -170,13 +170,13 @@ class AgingRowSerializer(AgingAmountsSerializer):
                                   help_text="Per bucket and `total`: the screen listing its documents.")
 
 
-class AgingBucketSerializer(serializers.Serializer):
+class AgingBucketSerializer(SuiteSerializer):
     key = serializers.CharField()
     label = serializers.CharField()
     url = serializers.CharField(allow_null=True)
 
 
-class AgingSerializer(serializers.Serializer):
+class AgingSerializer(SuiteSerializer):
     company = serializers.IntegerField()
     currency = serializers.CharField()
     date = serializers.DateField()
