@@ -43,7 +43,9 @@ register_queue("ERP", "Draft invoices to post", "erp:invoice_list", {"status": "
 
 def receivables_overdue(request) -> str:
     """Posted invoices past their due date, still due, in the company's currency (the AR aging's overdue buckets)."""
-    company = Company.objects.select_related("currency").get(pk=request.company_id)
+    company = Company.objects.select_related("currency").filter(pk=request.company_id).first()
+    if company is None:
+        return "—"
     return f"{format_number(overdue_receivables(company=company, date=timezone.localdate()), 2)} " \
            f"{company.currency.code}"
 
