@@ -263,3 +263,21 @@ def test_invoice_dates_default_to_today(company, accountant, customer):
         {"description": "Service", "quantity": D(1), "unit_price": D(10)}])
     assert invoice.invoice_date == timezone.localdate()
     assert invoice.currency == company.currency
+
+
+def test_a_draft_credit_note_changes_only_its_quantities(company, accountant, customer, product):
+    invoice = invoice_post(invoice=two_line_invoice(company, accountant, customer, product), actor=accountant)
+    note = credit_note_create(invoice=invoice, actor=accountant, invoice_date=DAY)
+    assert note.total_with_tax == D("63.46")
+    # the rows' other fields are the invoice's: a changed price is ignored, the quantity is taken
+    note = invoice_update(instance=note, actor=accountant, lines=[
+        {"quantity": D(1), "unit_price": D(999)}, {"quantity": D(1)}])
+    assert list(note.lines.values_list("quantity", "unit_price", "net")) == [
+        (D(1), D("12.3450"), D("11.11")), (D(1), D("20.0000"), D("20.00"))]
+    with pytest.raises(DomainError) as error:
+        invoice_update(instance=note, actor=accountant, lines=[{"quantity": D(4)}, {"quantity": D(1)}])
+    assert (error.value.field, error.value.code) == ("lines.0.quantity", "more_than_invoiced")
+    with pytest.raises(DomainError) as error:
+        invoice_update(instance=note, actor=accountant, lines=[{"quantity": D(1)}])
+    assert error.value.field == "lines"
+    assert invoice_post(invoice=note, actor=accountant).total_with_tax == D("37.02")  # 11.11 + 2.11 + 20 + 3.80

@@ -29,7 +29,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from apps.core.audit import record_change, snapshot
@@ -57,10 +57,8 @@ ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 ST = OpenItemStatus
 EDITABLE = ("customer", "currency", "invoice_date", "payment_terms_days", "due_date", "notes", "lines")
-# a credit note's lines are what it credits, chosen when it is created
-CREDIT_NOTE_EDITABLE = ("invoice_date", "payment_terms_days", "due_date", "notes")
-# the invoices whose lines count as invoiced (a cancelled draft does not)
-COUNTED = ~Q(invoice__status=ST.CANCELLED) & Q(invoice__kind=InvoiceKind.INVOICE)
+# a credit note's lines are the credited invoice's: only their quantities change
+CREDIT_NOTE_EDITABLE = ("invoice_date", "payment_terms_days", "due_date", "notes", "lines")
 
 
 def _reindexed(error: DomainError, index: int) -> DomainError:
@@ -193,8 +191,9 @@ def _stored_rows(invoice: Invoice) -> list[dict]:
 
 @transaction.atomic
 def invoice_update(*, instance: Invoice, actor, **fields) -> Invoice:
-    """Change a draft; given lines replace the existing ones (a credit note's lines stay what it credits). A new
-    date or payment terms move the due date unless one is given."""
+    """Change a draft; given lines replace the existing ones. A credit note's lines stay the credited invoice's
+    lines: rows given for them, in the same order, change only their quantities (within what may still be
+    credited). A new date or payment terms move the due date unless one is given."""
     invoice = _lock(instance)
     _require_draft(invoice, "changed")
     before = snapshot(invoice)
@@ -209,6 +208,8 @@ def invoice_update(*, instance: Invoice, actor, **fields) -> Invoice:
         invoice.due_date = None
     _check(invoice)
     invoice.due_date = invoice.due_date or _default_due(invoice)
+    if invoice.kind == InvoiceKind.CREDIT_NOTE and rows is not None:
+        rows = _credit_quantities(invoice, rows)
     if rows is None:  # the lines stay (priced again: a new currency or date)
         rows = _stored_rows(invoice)
         built = _build_lines(invoice, rows) if rows else []
@@ -218,6 +219,23 @@ def invoice_update(*, instance: Invoice, actor, **fields) -> Invoice:
     replace_lines(invoice, built, link="invoice")
     record_change(invoice, actor=actor, action="update", before=before)
     return invoice
+
+
+def _credit_quantities(credit_note: Invoice, rows: list[dict]) -> list[dict]:
+    """The credit note's stored lines with the quantities of `rows` (same order), checked against the invoice."""
+    stored = _stored_rows(credit_note)
+    if len(rows) != len(stored):
+        raise DomainError("lines", f"A credit note's lines are those of {credit_note.credited_invoice} it credits: "
+                                   "change their quantities (or cancel it and credit again).", code="invalid")
+    wanted = []
+    for index, (row, line) in enumerate(zip(rows, stored, strict=True)):
+        quantity = row.get("quantity")
+        if quantity is None or Decimal(quantity) <= 0:
+            raise DomainError(f"lines.{index}.quantity", "The quantity must be positive.", code="min_value")
+        line["quantity"] = Decimal(quantity)
+        wanted.append((line["credited_line"], line["quantity"], f"lines.{index}.quantity"))
+    _check_credit_quantities(credit_note.credited_invoice, wanted, exclude=credit_note)
+    return stored
 
 
 @transaction.atomic
