@@ -37,9 +37,11 @@ class InvoiceResource(Resource):
     detail_fields = ["number", "kind", "customer", "status", "invoice_date", "payment_terms_days", "due_date",
                      "currency", "exchange_rate", "sales_order", "shipment", "credited_invoice", "total",
                      "total_tax", "total_with_tax", "amount_due", "entry", "posted_at", "notes"]
+    # the sales order line a line bills rides along hidden, so an edited draft keeps counting as invoiced
     inlines = [Inline("lines", ["item", "description", "quantity", "unit_price", "discount_percent", "tax_rate",
-                                "account"], label="Lines", extra=3,
-                      widgets={"unit_price": DefaultedNumberInput(default_hint="From the price list"),
+                                "account", "sales_order_line"], label="Lines", extra=3,
+                      widgets={"sales_order_line": forms.HiddenInput(),
+                               "unit_price": DefaultedNumberInput(default_hint="From the price list"),
                                "tax_rate": DefaultedNumberInput(default_hint="The default tax rate"),
                                "account": PickerWidget(filter={"kind": "income", "is_active": True},
                                                        default_hint="The revenue account")})]

@@ -156,3 +156,24 @@ def test_a_delivered_order_is_invoiced_from_its_page(web, company, sales, custom
     assert response["Location"] == invoice.get_absolute_url()
     assert (invoice.sales_order, invoice.lines.get().quantity) == (order, D(2))
     assert invoice.number in web.get(detail).content.decode()
+
+
+@pytest.mark.django_db
+def test_editing_a_shipment_invoice_keeps_its_sales_order_lines(web, company, sales, customer, product):
+    from apps.erp.services.invoices import invoice_from_shipment_event
+    from tests.erp.ar_support import confirmed_order, shipped_event
+
+    order = confirmed_order(company, sales, customer, product)
+    invoice = invoice_from_shipment_event(event=shipped_event(order, [(product, "2")]))
+    line = invoice.lines.get()
+    form = web.get(reverse("erp:invoice_update", args=[invoice.pk])).content.decode()
+    assert f'name="lines-0-sales_order_line" value="{line.sales_order_line_id}"' in form
+    data = {"customer": customer.pk, "currency": invoice.currency_id, "invoice_date": invoice.invoice_date,
+            "payment_terms_days": "30", "notes": "Gate 3", "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "1",
+            "lines-0-id": line.pk, "lines-0-item": product.pk, "lines-0-quantity": "2", "lines-0-unit_price": "40",
+            "lines-0-discount_percent": "0", "lines-0-tax_rate": "19",
+            "lines-0-sales_order_line": line.sales_order_line_id}
+    response = web.post(reverse("erp:invoice_update", args=[invoice.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    invoice.refresh_from_db()
+    assert (invoice.notes, invoice.lines.get().sales_order_line_id) == ("Gate 3", line.sales_order_line_id)
