@@ -71,7 +71,12 @@ def _line(invoice: Invoice, index: int, row: dict) -> InvoiceLine:
     """One priced, unsaved line: an item's by CRM's pricing (price lists when no price is given), an item-less
     line (a service, freight) by its given unit price and description."""
     where = f"lines.{index}"
-    account = row.get("account")
+    account, order_line = row.get("account"), row.get("sales_order_line")
+    if order_line is not None:
+        require_same_company(invoice.company, **{f"{where}.sales_order_line": order_line})
+        if order_line.order_id != invoice.sales_order_id:
+            raise DomainError(f"{where}.sales_order_line", f"Not a line of the invoice's sales order "
+                                                           f"{invoice.sales_order or '(none)'}.", code="invalid")
     if account is not None:
         require_same_company(invoice.company, **{f"{where}.account": account})
         if not account.is_active:
