@@ -64,6 +64,8 @@ def test_shipment_to_invoice_to_payment_on_the_timeline(celery_worker, company, 
     received = Event.objects.get(name="erp.payment.received")
     wait_for(lambda: delivered(posted, "apps.crm.handlers.on_invoice_posted")
              and delivered(received, "apps.crm.handlers.on_payment_received"), message="CRM's timeline")
+    wait_for(lambda: not EventDelivery.objects.exclude(status=DeliveryStatus.DONE).exists(),
+             message="every delivery done before the test ends")
     entries = {e.kind: (e.title, e.amount) for e in TimelineEntry.objects.filter(customer=customer)}
     assert entries["invoice"] == (f"Invoice {invoice.number} posted, due {invoice.due_date.isoformat()}", D("200.00"))
     assert entries["payment"][1] == D("238.00")
