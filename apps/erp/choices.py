@@ -68,3 +68,31 @@ class TimeOffKind(models.TextChoices):
     SICK = "sick", "Sick leave"
     UNPAID = "unpaid", "Unpaid leave"
     OTHER = "other", "Other"
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", "Invoice"
+    CREDIT_NOTE = "credit_note", "Credit note"
+
+
+class OpenItemStatus(models.TextChoices):
+    """The life of an invoice, a credit note or a bill: drafted, (held by the match: bills only), posted to the
+    books, then paid in part or in full by allocations; a draft (or held bill) may be cancelled."""
+
+    DRAFT = "draft", "Draft"
+    HELD = "held", "Held"
+    POSTED = "posted", "Posted"
+    PARTIALLY_PAID = "partially_paid", "Partially paid"
+    PAID = "paid", "Paid"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PaymentDirection(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PAID = "paid", "Paid"
+
+
+class PaymentStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    POSTED = "posted", "Posted"
+    REVERSED = "reversed", "Reversed"

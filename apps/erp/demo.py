@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.models import Party
-from apps.erp import bills_demo, sales_demo
+from apps.erp import bills_demo, invoice_demo, sales_demo
 from apps.erp.choices import JournalKind, PostingRule
 from apps.erp.models import JournalEntry
 from apps.erp.services.accounts import account_for, chart_of_accounts_ensure, journal_for
@@ -83,7 +83,9 @@ def seed_books(*, company, other_company, users) -> None:
 
 
 def seed(*, company, other_company, users) -> None:
-    """Called by `seed_demo`: the books, then the sales orders and vendor bills (each once)."""
+    """Called by `seed_demo`: the books, then the sales orders, the invoices and payments, and the vendor bills
+    (each once)."""
     seed_books(company=company, other_company=other_company, users=users)
     sales_demo.seed(company=company, other_company=other_company, users=users)
+    invoice_demo.seed(company=company, other_company=other_company, users=users)
     bills_demo.seed(company=company, other_company=other_company, users=users)

@@ -17,8 +17,9 @@ SALES_ORDER_CANCELLED = "erp.sales_order.cancelled"
 # apps.crm.events.quote_payload) becomes one draft sales order; SCM's shipped shipment (SHIPMENT_SHIPPED,
 # apps.scm.events.shipment_shipped_payload: `sales_order_number`, `lines` [`item_id`, `quantity`]) moves the order
 # to partially delivered / delivered
-__all__ = ["QUOTE_ACCEPTED", "SALES_ORDER_CANCELLED", "SALES_ORDER_CONFIRMED", "SHIPMENT_SHIPPED",
-           "sales_order_cancelled_payload", "sales_order_payload"]
+__all__ = ["INVOICE_POSTED", "PAYMENT_RECEIVED", "QUOTE_ACCEPTED", "SALES_ORDER_CANCELLED", "SALES_ORDER_CONFIRMED",
+           "SHIPMENT_SHIPPED", "invoice_payload", "payment_payload", "sales_order_cancelled_payload",
+           "sales_order_payload"]
 
 
 def sales_order_payload(order, lines) -> dict:
@@ -57,3 +58,50 @@ def sales_order_payload(order, lines) -> dict:
 
 def sales_order_cancelled_payload(order) -> dict:
     return {"number": order.number, "sales_order_id": order.pk, **customer_fields(order.customer)}
+
+
+# ---- invoices and payments (read by CRM's timeline: `number`, `customer_id`, `total`, `currency`, `due_date`;
+# `amount`, `invoice_numbers`) ------------------------------------------------------------------------------------
+INVOICE_POSTED = "erp.invoice.posted"
+PAYMENT_RECEIVED = "erp.payment.received"
+
+
+def invoice_payload(invoice) -> dict:
+    """A posted invoice or credit note (`kind`), for CRM's customer timeline and anyone reconciling receivables."""
+    return {
+        "number": invoice.number,
+        "invoice_id": invoice.pk,
+        "kind": invoice.kind,
+        **customer_fields(invoice.customer),
+        "currency": invoice.currency.code,
+        "invoice_date": invoice.invoice_date.isoformat(),
+        "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
+        "total": str(invoice.total),
+        "total_tax": str(invoice.total_tax),
+        "total_with_tax": str(invoice.total_with_tax),
+        "amount_due": str(invoice.amount_due),
+        "sales_order_number": invoice.sales_order.number if invoice.sales_order_id else None,
+        "shipment_number": invoice.shipment.number if invoice.shipment_id else None,
+        "credited_invoice_number": invoice.credited_invoice.number if invoice.credited_invoice_id else None,
+        "entry_number": invoice.entry.number if invoice.entry_id else None,
+    }
+
+
+def payment_payload(payment, allocations) -> dict:
+    """A posted received payment: the customer, the amount and which invoices it settles."""
+    return {
+        "number": payment.number,
+        "payment_id": payment.pk,
+        "direction": payment.direction,
+        **customer_fields(payment.party),
+        "party_id": payment.party_id,
+        "currency": payment.currency.code,
+        "payment_date": payment.payment_date.isoformat(),
+        "amount": str(payment.amount),
+        "amount_unallocated": str(payment.amount_unallocated),
+        "reference": payment.reference,
+        "invoice_numbers": [a.invoice.number for a in allocations if a.invoice_id],
+        "allocations": [{"invoice": a.invoice.number if a.invoice_id else None,
+                         "bill": a.bill.number if a.bill_id else None, "amount": str(a.amount)}
+                        for a in allocations],
+    }

@@ -6,6 +6,7 @@ are idempotent besides (one sales order per quote: a unique quote; a shipment ev
 
 from apps.core.outbox import subscriber
 from apps.erp.events import QUOTE_ACCEPTED, SHIPMENT_SHIPPED
+from apps.erp.services.invoices import invoice_from_shipment_event
 from apps.erp.services.sales import sales_order_from_quote_event, sales_order_record_shipment
 
 
@@ -19,3 +20,9 @@ def on_quote_accepted(event) -> None:
 def on_shipment_shipped(event) -> None:
     """A shipment of a sales order left: the order is partially delivered or delivered."""
     sales_order_record_shipment(event=event)
+
+
+@subscriber(SHIPMENT_SHIPPED)
+def on_shipment_shipped_invoice(event) -> None:
+    """A shipment of a sales order left: its quantities become one draft customer invoice."""
+    invoice_from_shipment_event(event=event)

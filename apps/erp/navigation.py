@@ -2,13 +2,17 @@
 
 from apps.core.navigation import register
 from apps.core.search import register_search
-from apps.erp.models import Account, Employee, JournalEntry, SalesOrder, VendorBill
+from apps.erp.models import Account, Employee, Invoice, JournalEntry, Payment, SalesOrder, VendorBill
 
 register("ERP", "Sales orders", "erp:salesorder_list", "erp.view_salesorder")
 register("ERP", "Vendor bills", "erp:vendorbill_list", "erp.view_vendorbill")
 register("ERP", "Bill from purchase order", "erp:vendorbill_from_po", "erp.add_vendorbill")
 register("ERP", "Open GR/IR", "erp:grir", "erp.view_journalentry")
 register("ERP", "Bill match policy", "erp:billmatchpolicy_list", "erp.view_billmatchpolicy")
+register("ERP", "Invoices", "erp:invoice_list", "erp.view_invoice")
+register("ERP", "Payments", "erp:payment_list", "erp.view_payment")
+register("ERP", "AR aging", "erp:ar_aging", "erp.view_journalentry")
+register("ERP", "AP aging", "erp:ap_aging", "erp.view_journalentry")
 register("ERP", "Journal entries", "erp:journalentry_list", "erp.view_journalentry")
 register("ERP", "Trial balance", "erp:trial_balance", "erp.view_journalentry")
 register("ERP", "Profit and loss", "erp:profit_and_loss", "erp.view_journalentry")
@@ -30,6 +34,10 @@ register_search(SalesOrder, ["number", "customer__name"], module="ERP", label="S
 register_search(VendorBill, ["number", "supplier__name", "supplier_reference"], module="ERP", label="Vendor bills",
                 select_related=["supplier"],
                 describe=lambda bill: f"{bill.supplier.name} · {bill.get_status_display()}")
+register_search(Invoice, ["number", "customer__name"], module="ERP", label="Invoices", select_related=["customer"],
+                describe=lambda invoice: f"{invoice.customer.name} · {invoice.get_status_display()}")
+register_search(Payment, ["number", "party__name", "reference"], module="ERP", label="Payments",
+                select_related=["party"], describe=lambda payment: f"{payment.party.name} · {payment.amount}")
 register_search(JournalEntry, ["number", "memo"], module="ERP", label="Journal entries")
 register_search(Account, ["code", "name"], module="ERP", label="Accounts")
 register_search(Employee, ["number", "name"], module="ERP", label="Employees")

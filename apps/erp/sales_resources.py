@@ -4,8 +4,8 @@ from django import forms
 
 from apps.core.ui.resource import Action, Inline, Resource
 from apps.core.ui.widgets import DefaultedNumberInput, PickerWidget
-from apps.erp.models import SalesOrder
-from apps.erp.services import sales
+from apps.erp.models import SalesOrder, SalesOrderStatus
+from apps.erp.services import invoices, sales
 from apps.plm.choices import LifecycleState, RevisionStatus
 from apps.scm.forms import active_warehouse_picker
 
@@ -41,10 +41,24 @@ class SalesOrderResource(Resource):
         "confirm": Action(sales.sales_order_confirm, label="Confirm", style="success"),
         "close": Action(sales.sales_order_close, label="Close", style="outline-secondary"),
         "cancel": Action(sales.sales_order_cancel, label="Cancel", style="outline-danger"),
+        # not a step of the order: drafts the invoice of what was delivered and not yet invoiced (then opens it)
+        "invoice_delivered": Action(invoices.invoice_from_sales_order, label="Invoice delivered quantities",
+                                    style="outline-success", permission="erp.add_invoice",
+                                    confirm="Draft the invoice of the delivered quantities not yet invoiced?",
+                                    message="Invoice {result} drafted from {object}."),
     }
     select_related = ["customer", "currency", "warehouse", "quote"]
     detail_template = "erp/salesorder_detail.html"
 
     @classmethod
+    def visible_actions(cls, obj, user):
+        shown = super().visible_actions(obj, user)
+        delivered = (SalesOrderStatus.PARTIALLY_DELIVERED, SalesOrderStatus.DELIVERED)
+        if obj.status in delivered and cls.may_take(obj, "invoice_delivered", user):
+            shown.append(("invoice_delivered", cls.actions["invoice_delivered"]))
+        return shown
+
+    @classmethod
     def detail_context(cls, obj) -> dict:
-        return {"lines": list(obj.lines.select_related("item").order_by("line_number"))}
+        return {"lines": list(obj.lines.select_related("item").order_by("line_number")),
+                "invoices": list(obj.invoices.order_by("id"))}

@@ -377,7 +377,7 @@ NOT_HTML = {"core:autocomplete", "mes:operator_close_short", "plm:changeorder_mo
             "scm:shipment_delivery_note", "mes:workorder_traveler", "core:chatter_note", "core:chatter_attachment",
             "mes:operator_scan", "mes:operator_check", "mes:operator_action", "mes:quality_incoming_release",
             "mes:quality_incoming_reject", "core:switch_company", "crm:quote_pdf", "crm:lead_merge",
-            "crm:opportunity_move", "crm:opportunity_drop", "erp:salesorder_pdf"}
+            "crm:opportunity_move", "crm:opportunity_drop", "erp:salesorder_pdf", "erp:invoice_pdf"}
 
 
 def _marked_row(model, company, index: int):

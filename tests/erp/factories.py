@@ -20,9 +20,13 @@ from apps.erp.models import (
     Department,
     Employee,
     FiscalYear,
+    Invoice,
+    InvoiceLine,
     Journal,
     JournalEntry,
     JournalLine,
+    Payment,
+    PaymentAllocation,
     Period,
     SalesOrder,
     SalesOrderLine,
@@ -196,6 +200,29 @@ class VendorBillLineFactory(factory.django.DjangoModelFactory):
     bill = factory.SubFactory(VendorBillFactory)
     line_number = factory.Sequence(lambda n: n + 1)
     description = "Freight"
+
+
+# ---- receivables and payments (drafts: the services number, post and settle them) -----------------------------
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """A draft invoice without lines (use `invoice_create` for priced ones)."""
+
+    class Meta:
+        model = Invoice
+
+    company = factory.SubFactory(CompanyFactory)
+    number = factory.Sequence(lambda n: f"DINV-T-{n:05d}")
+    customer = factory.SubFactory(PartyFactory, company=SAME_COMPANY, is_customer=True)
+    currency = factory.LazyAttribute(lambda o: o.company.currency)
+    invoice_date = factory.LazyFunction(timezone.localdate)
+
+
+class InvoiceLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InvoiceLine
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    line_number = factory.Sequence(lambda n: n + 1)
+    description = "Service"
     quantity = Decimal("1")
     unit_price = Decimal("10.0000")
     tax_rate = Decimal("19.00")
@@ -208,3 +235,29 @@ class BillMatchPolicyFactory(factory.django.DjangoModelFactory):
         model = BillMatchPolicy
 
     company = factory.SubFactory(CompanyFactory)
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A draft received payment without allocations."""
+
+    class Meta:
+        model = Payment
+
+    company = factory.SubFactory(CompanyFactory)
+    number = factory.Sequence(lambda n: f"PAY-T-{n:05d}")
+    direction = "received"
+    party = factory.SubFactory(PartyFactory, company=SAME_COMPANY, is_customer=True)
+    currency = factory.LazyAttribute(lambda o: o.company.currency)
+    payment_date = factory.LazyFunction(timezone.localdate)
+    amount = Decimal("10.00")
+    amount_unallocated = Decimal("10.00")
+
+
+class PaymentAllocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PaymentAllocation
+
+    payment = factory.SubFactory(PaymentFactory)
+    invoice = factory.SubFactory(InvoiceFactory, company=factory.SelfAttribute("..payment.company"),
+                                 customer=factory.SelfAttribute("..payment.party"))
+    amount = Decimal("5.00")

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from apps.erp.api import bills, sales, views
+from apps.erp.api import bills, invoices, payments, sales, views
 
 router = DefaultRouter()
 # ---- the books
@@ -18,6 +18,9 @@ router.register("sales-orders", sales.SalesOrderViewSet, basename="erp-salesorde
 # ---- vendor bills (AP)
 router.register("bills", bills.VendorBillViewSet, basename="erp-vendorbill")
 router.register("bill-match-policies", bills.BillMatchPolicyViewSet, basename="erp-billmatchpolicy")
+# ---- receivables and payments
+router.register("invoices", invoices.InvoiceViewSet, basename="erp-invoice")
+router.register("payments", payments.PaymentViewSet, basename="erp-payment")
 # ---- HR
 router.register("departments", views.DepartmentViewSet, basename="erp-department")
 router.register("employees", views.EmployeeViewSet, basename="erp-employee")
@@ -30,5 +33,7 @@ urlpatterns = [
     path("reports/general-ledger/", views.GeneralLedgerView.as_view(), name="erp-general-ledger"),
     path("reports/grir/", bills.GrirView.as_view(), name="erp-grir"),
     path("reports/inventory-valuation/", views.InventoryValuationView.as_view(), name="erp-inventory-valuation"),
+    path("reports/ar-aging/", invoices.ReceivablesAgingView.as_view(), name="erp-ar-aging"),
+    path("reports/ap-aging/", invoices.PayablesAgingView.as_view(), name="erp-ap-aging"),
     *router.urls,
 ]

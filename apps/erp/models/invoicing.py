@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from apps.core.models import CompanyOwnedModel
 from apps.core.workflow import Transition, Workflow
+from apps.erp.choices import InvoiceKind, OpenItemStatus, PaymentDirection, PaymentStatus
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 PRICE = {"max_digits": 18, "decimal_places": 4}
@@ -19,25 +20,10 @@ ZERO = Decimal(0)
 RELEASE_BILL_PERMISSION = "erp.release_vendorbill"
 
 
-class InvoiceKind(models.TextChoices):
-    INVOICE = "invoice", "Invoice"
-    CREDIT_NOTE = "credit_note", "Credit note"
-
-
-class OpenItemStatus(models.TextChoices):
-    """The life of an invoice, a credit note or a bill: drafted, (held by the match: bills only), posted to the
-    books, then paid in part or in full by allocations; a draft (or held bill) may be cancelled."""
-
-    DRAFT = "draft", "Draft"
-    HELD = "held", "Held"
-    POSTED = "posted", "Posted"
-    PARTIALLY_PAID = "partially_paid", "Partially paid"
-    PAID = "paid", "Paid"
-    CANCELLED = "cancelled", "Cancelled"
-
-
 # posted and not fully paid: what ages in the AR/AP aging
 UNPAID_STATUSES = (OpenItemStatus.POSTED, OpenItemStatus.PARTIALLY_PAID)
+ST = OpenItemStatus
+SETTLED_STATUSES = (ST.POSTED, ST.PARTIALLY_PAID, ST.PAID)
 
 
 class OpenItem(CompanyOwnedModel):
@@ -95,6 +81,19 @@ class Invoice(OpenItem):
                                          related_name="credit_notes", help_text="For a credit note: the invoice "
                                                                                 "it credits.")
 
+    workflow = Workflow("status", {
+        "post": Transition(sources=[ST.DRAFT], target=ST.POSTED, style="success",
+                           confirm="Post this document? It is booked (receivables, revenue, tax) and can then only "
+                                   "be credited.", message="{object} posted."),
+        "cancel": Transition(sources=[ST.DRAFT], target=ST.CANCELLED, style="outline-danger",
+                             confirm="Cancel this draft?", message="{object} cancelled."),
+        # taken by payments and credit notes as the amount due changes, not by a user's action
+        "settle_partially": Transition(sources=SETTLED_STATUSES, target=ST.PARTIALLY_PAID),
+        "settle_fully": Transition(sources=SETTLED_STATUSES, target=ST.PAID),
+        "reopen": Transition(sources=[ST.PARTIALLY_PAID, ST.PAID], target=ST.POSTED),
+    })
+    internal_verbs = frozenset({"settle_partially", "settle_fully", "reopen"})
+
     class Meta:
         ordering = ["-id"]
         constraints = [
@@ -126,6 +125,9 @@ class InvoiceLine(models.Model):
                                 help_text="Empty: the revenue account of the posting rules.")
     sales_order_line = models.ForeignKey("erp.SalesOrderLine", on_delete=models.PROTECT, null=True, blank=True,
                                          related_name="invoice_lines")
+    credited_line = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="credit_lines", editable=False,
+                                      help_text="For a credit note's line: the invoice line it credits.")
     net = models.DecimalField(**MONEY, default=ZERO, editable=False)
     tax = models.DecimalField(**MONEY, default=ZERO, editable=False)
 
@@ -181,12 +183,15 @@ class VendorBill(OpenItem):
                               "A bill that is partly paid is not reversed; its payment is reversed first.",
                               confirm="Reverse this bill? Its journal entry is reversed and the bill is cancelled.",
                               message="{object} reversed."),
-        "pay_partially": Transition(sources=[OpenItemStatus.POSTED, OpenItemStatus.PARTIALLY_PAID],
-                                    target=OpenItemStatus.PARTIALLY_PAID),
+        # taken by payments (`apps.erp.services.invoices.settle`): posting one, or reversing it
+        "pay_partially": Transition(sources=[OpenItemStatus.POSTED, OpenItemStatus.PARTIALLY_PAID,
+                                             OpenItemStatus.PAID], target=OpenItemStatus.PARTIALLY_PAID),
         "pay_fully": Transition(sources=[OpenItemStatus.POSTED, OpenItemStatus.PARTIALLY_PAID],
                                 target=OpenItemStatus.PAID),
+        "reopen": Transition(sources=[OpenItemStatus.PARTIALLY_PAID, OpenItemStatus.PAID],
+                             target=OpenItemStatus.POSTED),
     })
-    internal_verbs = frozenset({"hold", "pay_partially", "pay_fully"})
+    internal_verbs = frozenset({"hold", "pay_partially", "pay_fully", "reopen"})
 
     class Meta:
         ordering = ["-id"]
@@ -239,17 +244,6 @@ class VendorBillLine(models.Model):
         return f"{self.bill}/{self.line_number}"
 
 
-class PaymentDirection(models.TextChoices):
-    RECEIVED = "received", "Received"
-    PAID = "paid", "Paid"
-
-
-class PaymentStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    POSTED = "posted", "Posted"
-    REVERSED = "reversed", "Reversed"
-
-
 class Payment(CompanyOwnedModel):
     """Money received from a customer or paid to a supplier through the bank (or cash), allocated to one or more
     of the party's invoices or bills; what is not allocated stays on the party's account. Posting books Dr bank,
@@ -282,6 +276,16 @@ class Payment(CompanyOwnedModel):
             models.CheckConstraint(condition=models.Q(amount_unallocated__gte=0),
                                    name="erp_payment_unallocated_not_negative"),
         ]
+
+    workflow = Workflow("status", {
+        "post": Transition(sources=[PaymentStatus.DRAFT], target=PaymentStatus.POSTED, style="success",
+                           confirm="Post this payment? It is booked and settles the allocated documents.",
+                           message="{object} posted."),
+        "reverse": Transition(sources=[PaymentStatus.POSTED], target=PaymentStatus.REVERSED,
+                              style="outline-danger", confirm="Reverse this payment? Its entry is reversed and the "
+                                                              "documents are due again.",
+                              message="{object} reversed."),
+    })
 
     def __str__(self) -> str:
         return self.number
