@@ -1,14 +1,16 @@
 """ERP on the home page: sales orders to confirm and being delivered, the open order book, draft entries to post,
-open periods past their end; invoices overdue and to post, the receivables overdue."""
+open periods past their end, bills to match, invoices overdue and to post; the receivables overdue; revenue
+by month."""
 
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from apps.core.home import register_kpi, register_queue
+from apps.core.home import last_months, register_chart, register_kpi, register_queue
 from apps.core.models import Company
 from apps.core.scoping import scope_to_active_company
 from apps.core.ui.display import format_number
 from apps.erp.aging import overdue_receivables
+from apps.erp.dashboard import revenue_chart
 from apps.erp.models import SalesOrder
 from apps.erp.models.sales import OPEN_STATUSES
 from apps.erp.order_book import order_book_in_company_currency
@@ -65,3 +67,13 @@ def receivables_overdue(request) -> str:
 
 register_kpi("ERP", "Receivables overdue", "erp.view_invoice", receivables_overdue, url_name="erp:ar_aging",
              help="Still due on invoices past their due date, in the company's currency")
+
+
+def revenue_by_month(request) -> dict:
+    """Income booked per month over the last twelve months; a bar opens that month's profit and loss."""
+    company = Company.objects.select_related("currency").get(pk=request.company_id)
+    return revenue_chart(company=company, months=last_months(12))
+
+
+register_chart("ERP", "Revenue by month", "erp.view_journalentry", revenue_by_month, url_name="erp:dashboard",
+               help="income booked, company currency")

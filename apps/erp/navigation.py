@@ -4,6 +4,7 @@ from apps.core.navigation import register
 from apps.core.search import register_search
 from apps.erp.models import Account, Employee, Invoice, JournalEntry, Payment, SalesOrder, VendorBill
 
+register("ERP", "Finance dashboard", "erp:dashboard", "erp.view_journalentry")
 register("ERP", "Sales orders", "erp:salesorder_list", "erp.view_salesorder")
 register("ERP", "Vendor bills", "erp:vendorbill_list", "erp.view_vendorbill")
 register("ERP", "Bill from purchase order", "erp:vendorbill_from_po", "erp.add_vendorbill")

@@ -19,7 +19,7 @@ class SalesOrderResource(Resource):
     namespace = "erp"
     list_fields = ["number", "customer", "order_date", "requested_delivery_date", "status", "total_with_tax",
                    "currency", "warehouse", "quote"]
-    filter_fields = ["status", "customer", "warehouse"]
+    filter_fields = {"status": ["exact", "in"], "customer": ["exact"], "warehouse": ["exact"]}
     search_fields = ["number", "customer__name", "notes"]
     form_fields = ["customer", "currency", "order_date", "requested_delivery_date", "warehouse",
                    "payment_terms_days", "notes"]

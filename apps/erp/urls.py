@@ -5,6 +5,7 @@ from django.urls import path
 from apps.erp import (
     bills_resources,
     bills_views,
+    dashboard_views,
     invoice_resources,
     invoice_views,
     resources,
@@ -16,6 +17,7 @@ from apps.erp import (
 app_name = "erp"
 
 urlpatterns = [
+    path("dashboard/", dashboard_views.finance_dashboard, name="dashboard"),
     path("reports/trial-balance/", views.trial_balance, name="trial_balance"),
     path("reports/profit-and-loss/", views.profit_and_loss, name="profit_and_loss"),
     path("reports/balance-sheet/", views.balance_sheet, name="balance_sheet"),
