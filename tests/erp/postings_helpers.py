@@ -93,7 +93,7 @@ def ship(world, actor, lines):
 
 def released_work_order(plant, quantity="10"):
     work_order = work_order_create(company=plant.company, actor=plant.user, item=plant.product,
-                                   revision=plant.revision, quantity=D(quantity),
+                                   revision=plant.revision, quantity=D(quantity), location=plant.stock,
                                    due_date=timezone.localdate() + datetime.timedelta(days=30))
     return work_order_release(work_order=work_order, actor=plant.user)
 

@@ -240,3 +240,23 @@ def test_posting_rules_use_the_mapped_accounts(world, user):
     deliver_postings()
     assert entry_lines(entry_of(last_event("scm.goods_receipt.posted"))) == [
         ("1301", D("6.00"), D("0.00")), ("2100", D("0.00"), D("6.00"))]
+
+
+def test_the_entry_page_links_its_source_document(world, user, web):
+    receipt = receive_purchase(world, user, [(world.item, "2", "3.00")])
+    deliver_postings()
+    entry = entry_of(last_event("scm.goods_receipt.posted"))
+    page = web.get(entry.get_absolute_url())
+    assert page.status_code == 200
+    assert f'href="{receipt.get_absolute_url()}"' in page.content.decode()
+    assert entry.source == f"scm.goodsreceipt:{receipt.pk}"
+
+
+def test_the_api_shows_the_entry_source_and_event(world, user, api):
+    receipt = receive_purchase(world, user, [(world.item, "2", "3.00")])
+    deliver_postings()
+    event = last_event("scm.goods_receipt.posted")
+    entry = entry_of(event)
+    body = api.get(f"/api/v1/erp/journal-entries/{entry.pk}/").json()
+    assert (body["source"], body["source_event_id"], body["total_debit"]) == (
+        f"scm.goodsreceipt:{receipt.pk}", event.pk, "6.00")
