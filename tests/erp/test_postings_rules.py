@@ -260,3 +260,27 @@ def test_the_api_shows_the_entry_source_and_event(world, user, api):
     body = api.get(f"/api/v1/erp/journal-entries/{entry.pk}/").json()
     assert (body["source"], body["source_event_id"], body["total_debit"]) == (
         f"scm.goodsreceipt:{receipt.pk}", event.pk, "6.00")
+
+
+def test_quality_rejections_reach_the_ledger(world, user):
+    from apps.mes.services.quality import held_stock_reject
+    from apps.scm.services.purchasing import purchase_order_create, purchase_order_send
+    from apps.scm.services.receipts import goods_receipt_create, goods_receipt_post
+
+    order = purchase_order_send(purchase_order=purchase_order_create(
+        company=world.company, actor=user, supplier=world.supplier, warehouse=world.warehouse,
+        lines=[{"item": world.item, "quantity": D(10), "unit_price": D("2.50")}]), actor=user)
+    goods_receipt_post(receipt=goods_receipt_create(
+        company=world.company, actor=user, purchase_order=order, lines=[
+            {"purchase_order_line": order.lines.get(), "quantity": D(10), "location": world.stock,
+             "quality_hold": True}]), actor=user)
+    held_stock_reject(company=world.company, item=world.item, location=world.hold, quantity=D(4),
+                      destination="supplier", description="Cracked threads", actor=user)
+    held_stock_reject(company=world.company, item=world.item, location=world.hold, quantity=D(1),
+                      destination="scrap", description="Rusty", actor=user)
+    deliver_postings()
+    returned, scrapped = (entry_of(e) for e in Event.objects.filter(name="scm.stock.moved").order_by("id"))
+    assert entry_lines(returned) == [("2100", D("10.00"), D("0.00")), ("1300", D("0.00"), D("10.00"))]
+    assert entry_lines(scrapped) == [("5300", D("2.50"), D("0.00")), ("1300", D("0.00"), D("2.50"))]
+    assert balance(world.company, "grir") == D("-15.00")
+    assert inventory_balance(world.company) == stock_value(world.company) == D("12.50")
