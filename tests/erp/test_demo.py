@@ -7,6 +7,7 @@ from django.utils import timezone
 from apps.core.models import Company
 from apps.erp.models import Account, Employee, JournalEntry
 from apps.erp.selectors import balance_sheet, trial_balance
+from apps.erp.services.accounts import STANDARD_CHART
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ def test_seed_demo_builds_balanced_books_once():
     demo = Company.objects.get(code="DEMO")
     counts = (JournalEntry.objects.filter(company=demo).count(), Employee.objects.filter(company=demo).count())
     assert counts == (8, 5)
-    assert Account.objects.filter(company=Company.objects.get(code="DEMO2")).count() == 18
+    assert Account.objects.filter(company=Company.objects.get(code="DEMO2")).count() == len(STANDARD_CHART)
     assert JournalEntry.objects.filter(company=demo, status="draft").count() == 1
     assert JournalEntry.objects.filter(company=demo, status="reversed").count() == 1
     today = timezone.localdate()
