@@ -194,7 +194,7 @@ def settle_deliveries(timeout: float = 10.0) -> None:
             return
         if len(every) != last:
             last, steady_since = len(every), time.monotonic()
-        elif every == free and time.monotonic() - steady_since > 0.5:
+        elif every == free and time.monotonic() - steady_since > 1.5:
             return  # nothing running, nothing moving: left pending by the test
         time.sleep(0.05)
 
