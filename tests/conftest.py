@@ -166,8 +166,37 @@ def celery_worker_session(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def celery_worker(celery_worker_session, transactional_db):
-    """A running worker for a flow test; data is committed so the worker's connection sees it."""
-    return celery_worker_session
+    """A running worker for a flow test; data is committed so the worker's connection sees it. At the end the
+    test waits for the deliveries the worker is still running (other handlers of the test's events): the flush
+    of the test's data would otherwise wait on their row locks while they wait on the flush, a deadlock."""
+    yield celery_worker_session
+    settle_deliveries()
+
+
+def settle_deliveries(timeout: float = 10.0) -> None:
+    """Return once no due pending delivery is being run or about to be (its row locked, or the count of due
+    ones still falling), or after `timeout`; deliveries left pending on purpose do not hold it up for long."""
+    from django.db import transaction
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from apps.core.choices import DeliveryStatus
+    from apps.core.models import EventDelivery
+
+    deadline, last, steady_since = time.monotonic() + timeout, None, time.monotonic()
+    while time.monotonic() < deadline:
+        due = EventDelivery.objects.filter(status=DeliveryStatus.PENDING).filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
+        with transaction.atomic():
+            every = set(due.values_list("pk", flat=True))
+            free = set(due.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        if not every:
+            return
+        if len(every) != last:
+            last, steady_since = len(every), time.monotonic()
+        elif every == free and time.monotonic() - steady_since > 1.5:
+            return  # nothing running, nothing moving: left pending by the test
+        time.sleep(0.05)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -35,6 +35,7 @@ class PostingRule(models.TextChoices):
     LABOUR_ABSORBED = "labour_absorbed", "Labour absorbed"
     VARIANCE = "variance", "Production variances"
     PURCHASE_PRICE_VARIANCE = "purchase_price_variance", "Purchase price variance"
+    INVENTORY_ADJUSTMENT = "inventory_adjustment", "Inventory adjustments and scrap"
     ROUNDING = "rounding", "Rounding differences"
     EXPENSES = "expenses", "General expenses"
 

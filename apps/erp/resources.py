@@ -64,7 +64,7 @@ class JournalEntryResource(ErpResource):
     search_fields = ["number", "memo", "source_text"]
     form_fields = ["journal", "date", "memo", "source_text"]
     detail_fields = ["number", "journal", "date", "memo", "status", "period", "total_debit", "total_credit",
-                     "source", "reversed_by", "posted_at", "posted_by"]
+                     "source_document", "source", "reversed_by", "posted_at", "posted_by"]
     inlines = [Inline("lines", ["account", "description", "party", "debit", "credit", "currency", "amount"],
                       label="Lines", extra=4)]
     services = {"create": entries.journal_entry_create, "update": entries.journal_entry_update}

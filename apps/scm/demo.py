@@ -77,7 +77,8 @@ def seed_stock(*, company, users) -> None:
                                     expires_on=datetime.date(2027, 12, 31))
         moves.append(MoveSpec(item=item, quantity=Decimal(50 + 10 * index), from_location=supplier,
                               to_location=location, lot=lot, unit_cost=cost, reference="DEMO-OPENING"))
-    stock_moves_post(company=company, moves=moves, actor=actor)
+    # opening stock has no document of its own: it is announced like a manual receipt, for the books
+    stock_moves_post(company=company, moves=moves, actor=actor, announce=True)
 
 
 # supplier, item, supplier's part number, lead time (days), minimum order, preferred, [(from quantity, unit price)]

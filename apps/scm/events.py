@@ -7,6 +7,8 @@ from decimal import Decimal
 
 GOODS_RECEIPT_POSTED = "scm.goods_receipt.posted"
 SHIPMENT_SHIPPED = "scm.shipment.shipped"
+STOCK_ADJUSTED = "scm.stock.adjusted"
+STOCK_MOVED = "scm.stock.moved"
 # consumed: published by ERP when a sales order is confirmed, and when a (confirmed) one is cancelled
 SALES_ORDER_CONFIRMED = "erp.sales_order.confirmed"
 SALES_ORDER_CANCELLED = "erp.sales_order.cancelled"
@@ -71,3 +73,34 @@ def shipment_shipped_payload(shipment, moves: list[tuple]) -> dict:
         "lines": lines,
         "total_value": _str(total),
     }
+
+
+def stock_moved_payload(moves: list, *, reference: str = "") -> dict:
+    """Moves posted outside a document that has its own event (manual adjustments and receipts/issues, their
+    reversals, confirmed drafts, quality rejections, opening stock) that change the value of internal stock:
+    one row per move, with the kinds of both locations so a subscriber knows which side is internal."""
+    rows, total = [], Decimal(0)
+    for move in moves:
+        total += move.value
+        rows.append({
+            "id": move.pk,
+            "item_id": move.item_id,
+            "item": move.item.number,
+            "quantity": _str(move.quantity),
+            "from_kind": move.from_location.kind,
+            "to_kind": move.to_location.kind,
+            "unit_cost": _str(move.unit_cost),
+            "value": _str(move.value),
+            "reference": move.reference,
+            "reason": move.reason,
+            "source_type": move.source_type,
+            "source_id": move.source_id,
+        })
+    return {"reference": reference or (moves[0].reference if moves else ""), "moves": rows,
+            "total_value": _str(total)}
+
+
+def changes_stock_value(move) -> bool:
+    """True when the move brings stock into internal locations or takes it out (a transfer between two internal
+    locations, or between two virtual ones, leaves the value of the stock unchanged)."""
+    return move.from_location.is_internal != move.to_location.is_internal

@@ -140,8 +140,9 @@ def test_outbox_backfill_gives_past_shipments_to_the_timeline_once(company):
     since = (timezone.localdate()).isoformat()
     call_command("outbox_backfill", handler=handler, since=since)
     call_command("outbox_backfill", handler=handler, since=since)  # a second run creates nothing
-    # ERP subscribes too (a shipment of no sales order is a no-op there)
+    # ERP subscribes too (a shipment of no sales order and no moves is a no-op there: no order, no entry)
     assert sorted(dispatch(event.pk)) == ["apps.crm.handlers.on_shipment_shipped",
                                           "apps.erp.handlers.on_shipment_shipped",
-                                          "apps.erp.handlers.on_shipment_shipped_invoice"]
+                                          "apps.erp.handlers.on_shipment_shipped_invoice",
+                                          "apps.erp.handlers.post_shipment"]
     assert entries(customer) == [("shipment", "Shipment SH-2025-00001 shipped", None, "")]

@@ -8,7 +8,7 @@ from django.db import transaction
 from apps.core.choices import DeliveryStatus
 from apps.core.errors import ConflictError
 from apps.core.models import EventDelivery
-from apps.core.outbox import deliver, emit, enqueue_dispatch, subscriber, unsubscribe
+from apps.core.outbox import deliver, emit, enqueue_dispatch, handler_name, subscriber, unsubscribe
 from apps.scm.choices import LocationKind, ReservationStatus, ShipmentStatus
 from apps.scm.models import Reservation, Shipment, StockMove, StockQuant
 from apps.scm.services.locations import virtual_location
@@ -67,8 +67,9 @@ def test_goods_receipt_posted_event_is_posted_once(celery_worker, company, user)
                                        lines=[{"purchase_order_line": order.lines.get(), "quantity": D(10),
                                                "location": world.stock}])
         goods_receipt_post(receipt=receipt, actor=user)
+        probe = handler_name(erp_inventory_probe)  # ERP's own posting handler gets the event as well
         delivery = wait_for(lambda: EventDelivery.objects.filter(
-            event__name="scm.goods_receipt.posted", status=DeliveryStatus.DONE).first(),
+            event__name="scm.goods_receipt.posted", handler=probe, status=DeliveryStatus.DONE).first(),
             message="the receipt event delivered")
         with pytest.raises(ConflictError):
             goods_receipt_post(receipt=receipt, actor=user)
@@ -76,7 +77,7 @@ def test_goods_receipt_posted_event_is_posted_once(celery_worker, company, user)
         assert deliver(delivery.pk) is False
         assert RECEIVED == [receipt.number]
         assert StockMove.objects.filter(source_type="scm.goodsreceiptline").count() == 1
-        assert EventDelivery.objects.filter(event__name="scm.goods_receipt.posted").count() == 1
+        assert EventDelivery.objects.filter(event__name="scm.goods_receipt.posted", handler=probe).count() == 1
         assert StockQuant.objects.get(item=world.item, location=world.stock).on_hand == D(10)
     finally:
         unsubscribe("scm.goods_receipt.posted", erp_inventory_probe)

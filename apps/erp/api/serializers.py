@@ -102,10 +102,10 @@ class JournalEntrySerializer(WorkflowFieldsMixin, SuiteModelSerializer):
     class Meta:
         model = JournalEntry
         fields = ["id", "company", "number", "journal", "date", "memo", "status", "period", "lines", "total_debit",
-                  "total_credit", "source", "source_text", "reversed_by", "reversal_of", "posted_at", "posted_by",
-                  "allowed_transitions", "created_at", "updated_at"]
+                  "total_credit", "source", "source_text", "source_event_id", "reversed_by", "reversal_of",
+                  "posted_at", "posted_by", "allowed_transitions", "created_at", "updated_at"]
         read_only_fields = ["number", "status", "period", "total_debit", "total_credit", "reversed_by",
-                            "posted_at", "posted_by"]
+                            "posted_at", "posted_by", "source_event_id"]
 
 
 class ReverseInputSerializer(SuiteSerializer):

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
         ('core', '0005_outbox_attempts'),
-        ('erp', '0009_ap'),
+        ('erp', '0005_bills'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -175,6 +175,10 @@ class JournalEntry(CompanyOwnedModel):
     source_id = models.CharField(max_length=64, blank=True, editable=False)
     source_text = models.CharField("source", max_length=200, blank=True,
                                    help_text="The document this entry comes from (a reference in words).")
+    # the `core.Event` an automatic posting comes from: a plain number, not a foreign key, so the outbox may purge
+    # delivered events; unique, so an event is posted once whoever delivers it how often
+    source_event_id = models.BigIntegerField(null=True, blank=True, editable=False,
+                                             help_text="The event this entry was posted from (posting rules).")
     reversed_by = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
                                        related_name="reversal_of", editable=False)
     posted_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -202,6 +206,8 @@ class JournalEntry(CompanyOwnedModel):
                                     name="erp_journalentry_number_unique"),
             models.CheckConstraint(condition=models.Q(status=E_.DRAFT) | ~models.Q(number=""),
                                    name="erp_journalentry_posted_numbered"),
+            models.UniqueConstraint(fields=["source_event_id"], condition=models.Q(source_event_id__isnull=False),
+                                    name="erp_journalentry_once_per_event"),
         ]
         indexes = [models.Index(fields=["company", "status", "date"]),
                    models.Index(fields=["company", "date"], condition=models.Q(is_closing=True),
@@ -225,6 +231,24 @@ class JournalEntry(CompanyOwnedModel):
             ct = ContentType.objects.get_for_id(self.source_type_id)
             return f"{ct.app_label}.{ct.model}:{self.source_id}"
         return self.source_text
+
+    @property
+    def source_document(self) -> models.Model | None:
+        """The source document itself (a receipt, shipment, work order, count, move...) when it still exists in the
+        entry's company, for a link on the entry's page; else None."""
+        if not self.source_type_id or not self.source_id:
+            return None
+        model = ContentType.objects.get_for_id(self.source_type_id).model_class()
+        if model is None:
+            return None
+        document = model._base_manager.filter(pk=self.source_id).first()
+        if document is None:
+            return None
+        owner = getattr(document, "company_id", None)
+        if owner is None and (path := getattr(model, "company_path", None)):
+            owner = model._base_manager.filter(pk=document.pk).values_list(f"{path}_id" if not path.endswith(
+                "_id") else path, flat=True).first()
+        return document if owner == self.company_id else None
 
     def reversal_refusal(self) -> str | None:
         """Why the entry cannot be reversed now (a reversal is not reversed again), else None."""

@@ -28,6 +28,7 @@ STANDARD_CHART = [
     ("5100", "Labour absorbed", K.EXPENSE, PostingRule.LABOUR_ABSORBED),
     ("5200", "Production variances", K.EXPENSE, PostingRule.VARIANCE),
     ("5210", "Purchase price variance", K.EXPENSE, PostingRule.PURCHASE_PRICE_VARIANCE),
+    ("5300", "Inventory adjustments and scrap", K.EXPENSE, PostingRule.INVENTORY_ADJUSTMENT),
     ("6000", "General expenses", K.EXPENSE, PostingRule.EXPENSES),
     ("6900", "Rounding differences", K.EXPENSE, PostingRule.ROUNDING),
 ]

@@ -36,6 +36,7 @@ from apps.core.workflow import step, take_step, transition
 from apps.plm.choices import Tracking
 from apps.plm.models import Item
 from apps.scm.choices import CycleCountStatus, LocationKind, MoveStatus, ReservationStatus
+from apps.scm.events import STOCK_ADJUSTED, STOCK_MOVED, changes_stock_value, stock_moved_payload
 from apps.scm.models import CycleCount, CycleCountLine, Location, Lot, Reservation, StockMove, StockQuant
 from apps.scm.services.locations import virtual_location
 
@@ -438,12 +439,17 @@ def _post(*, company, moves: list[MoveSpec], actor, prefix_of, releases=None) ->
 
 
 @transaction.atomic
-def stock_moves_post(*, company, moves: list[MoveSpec], actor) -> list[StockMove]:
+def stock_moves_post(*, company, moves: list[MoveSpec], actor, announce: bool = False) -> list[StockMove]:
     """Post a batch of done moves set-based: quants and valuation updated in bulk, one audit record.
 
-    A shortage raises ConflictError naming `moves.<i>.quantity` with `extra["available"]`.
+    A shortage raises ConflictError naming `moves.<i>.quantity` with `extra["available"]`. A document that
+    announces its moves with its own event (receipt, shipment, work order) leaves `announce` off; a batch
+    without one (opening stock) sets it: `scm.stock.moved` then carries the value it adds or takes away.
     """
-    return _post(company=company, moves=moves, actor=actor, prefix_of=lambda i: f"moves.{i}.")
+    posted = _post(company=company, moves=moves, actor=actor, prefix_of=lambda i: f"moves.{i}.")
+    if announce:
+        _emit_moved(company, posted)
+    return posted
 
 
 @transaction.atomic
@@ -452,7 +458,17 @@ def stock_move_post(*, company, item, quantity, from_location, to_location, lot=
     """Post one done move (a receipt, transfer, issue or adjustment)."""
     spec = MoveSpec(item=item, quantity=quantity, from_location=from_location, to_location=to_location, lot=lot,
                     unit_cost=unit_cost, reference=reference, source=source, reason=reason)
-    return _post(company=company, moves=[spec], actor=actor, prefix_of=lambda i: "")[0]
+    move = _post(company=company, moves=[spec], actor=actor, prefix_of=lambda i: "")[0]
+    _emit_moved(company, [move])
+    return move
+
+
+def _emit_moved(company, moves: list[StockMove]) -> None:
+    """`scm.stock.moved` for single moves that change the value of internal stock: the documents that post moves
+    in batches (receipts, shipments, work orders, cycle counts) announce theirs with their own events."""
+    valued = [move for move in moves if changes_stock_value(move)]
+    if valued:
+        emit(STOCK_MOVED, company=company, subject=valued[0], payload=stock_moved_payload(valued))
 
 
 @transaction.atomic
@@ -488,6 +504,7 @@ def stock_move_confirm(*, move: StockMove, actor) -> StockMove:
                                                         now=move.done_at)
         _run_writes(writes)
         _check_serials([spec], lambda i: "")
+        _emit_moved(move.company, [move])
     return move
 
 
@@ -740,7 +757,7 @@ def cycle_count_post(*, count: CycleCount, actor) -> CycleCount:
             for line, move in zip(adjusted, moves, strict=True):
                 line.move = move
                 line.save(update_fields=["difference", "move"])
-            emit("scm.stock.adjusted", company=count.company, subject=count, payload={
+            emit(STOCK_ADJUSTED, company=count.company, subject=count, payload={
                 "reference": count.number, "reason": count.reason,
                 "moves": [{"id": m.pk, "item": m.item.number, "quantity": str(m.quantity),
                            "from_kind": m.from_location.kind, "to_kind": m.to_location.kind, "value": str(m.value)}
