@@ -1,13 +1,11 @@
 """Browser screens of ERP's vendor bills and the match policy, declared as Resources."""
 
-import django_filters
 from django import forms
 
-from apps.core.api.filtersets import SuiteFilterSet
 from apps.core.ui.resource import Action, Inline, Resource
 from apps.core.ui.widgets import DefaultedNumberInput, PickerWidget
+from apps.erp.api.bills import VendorBillFilterSet
 from apps.erp.models import BillMatchPolicy, VendorBill
-from apps.erp.models.invoicing import OpenItemStatus
 from apps.erp.services import bills
 
 TEXT = {"class": "form-control form-control-sm"}
@@ -23,19 +21,6 @@ class ReleaseForm(forms.Form):
 class BillReverseForm(forms.Form):
     date = forms.DateField(required=False, widget=forms.DateInput(attrs=DATE),
                            help_text="Default: the bill date (its period must be open).")
-
-
-class VendorBillFilterSet(SuiteFilterSet):
-    held = django_filters.BooleanFilter(method="filter_held", label="Held by the match")
-
-    class Meta:
-        model = VendorBill
-        fields = ["status", "supplier", "purchase_order", "held"]
-
-    def filter_held(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.filter(status=OpenItemStatus.HELD) if value else queryset.exclude(status=OpenItemStatus.HELD)
 
 
 class VendorBillResource(Resource):

@@ -200,6 +200,11 @@ class VendorBillLineFactory(factory.django.DjangoModelFactory):
     bill = factory.SubFactory(VendorBillFactory)
     line_number = factory.Sequence(lambda n: n + 1)
     description = "Freight"
+    quantity = Decimal("1")
+    unit_price = Decimal("10.0000")
+    tax_rate = Decimal("19.00")
+    net = Decimal("10.00")
+    tax = Decimal("1.90")
 
 
 # ---- receivables and payments (drafts: the services number, post and settle them) -----------------------------

@@ -83,7 +83,7 @@ def test_an_unapplied_credit_note_counts_negative(company, accountant, customer)
     assert aging_data(company=company, side=RECEIVABLES, date=AT)["totals"]["total"] == D("-119.00")
 
 
-def test_ap_aging_of_bills(company):
+def test_ap_aging_of_bills(company, client, accountant):
     supplier = PartyFactory(company=company, name="Steel AG", is_supplier=True)
     for due, amount, status in ((days_before(70), "300.00", "posted"), (days_before(0), "40.00", "partially_paid"),
                                 (days_before(200), "99.00", "paid")):
@@ -94,6 +94,16 @@ def test_ap_aging_of_bills(company):
     row = data["rows"][0]
     assert (row["name"], row["not_due"], row["days_61_90"], row["total"]) == ("Steel AG", D("40.00"), D("300.00"),
                                                                               D("340.00"))
+    # the 61-90 days amount opens the bill list filtered to that bucket: the 300.00 bill only
+    client.force_login(accountant)
+    html = client.get("/erp/reports/ap-aging/", {"date": AT.isoformat()}).content.decode()
+    link = f"/erp/bills/?unpaid=true&amp;bill_date_to=2026-06-30&amp;supplier={supplier.pk}" \
+           "&amp;due_date_from=2026-04-01&amp;due_date_to=2026-04-30"
+    assert link in html
+    listed = client.get(link.replace("&amp;", "&")).content.decode()
+    assert "B-300.00" in listed
+    assert "B-40.00" not in listed
+    assert "B-99.00" not in listed
 
 
 def test_api_and_screen(client, api_for, company, accountant, customer, example):

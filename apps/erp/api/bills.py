@@ -9,7 +9,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api.filtersets import SuiteFilterSet
 from apps.core.api.serializers import (
     ScopedPrimaryKeyRelatedField,
     SuiteChildSerializer,
@@ -23,6 +22,7 @@ from apps.core.errors import PermissionDeniedError
 from apps.core.models import Currency, Party
 from apps.core.permissions import has_company_perm
 from apps.crm.api.serializers import CreateOnlyMixin
+from apps.erp.api.filters import OpenItemFilterSet
 from apps.erp.api.serializers import AtDateQuerySerializer
 from apps.erp.api.views import report_company
 from apps.erp.grir import grir_data
@@ -68,7 +68,10 @@ class VendorBillSerializer(CreateOnlyMixin, WorkflowFieldsMixin, SuiteModelSeria
         create_only = ["purchase_order"]
 
 
-class VendorBillFilterSet(SuiteFilterSet):
+class VendorBillFilterSet(OpenItemFilterSet):
+    """Status, supplier (or `party`), purchase order, held, overdue, unpaid, bill and due date ranges."""
+
+    party = django_filters.NumberFilter(field_name="supplier")
     bill_date_from = django_filters.DateFilter(field_name="bill_date", lookup_expr="gte")
     bill_date_to = django_filters.DateFilter(field_name="bill_date", lookup_expr="lte")
     held = django_filters.BooleanFilter(method="filter_held", help_text="true: held by the match; false: not held.")

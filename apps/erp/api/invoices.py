@@ -9,7 +9,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api.filtersets import SuiteFilterSet
 from apps.core.api.serializers import (
     ScopedPrimaryKeyRelatedField,
     SuiteChildSerializer,
@@ -23,10 +22,10 @@ from apps.core.http import pdf_response
 from apps.core.models import Currency
 from apps.crm.api.serializers import CreateOnlyMixin
 from apps.erp import aging
+from apps.erp.api.filters import OpenItemFilterSet
 from apps.erp.api.serializers import AtDateQuerySerializer
 from apps.erp.api.views import report_company
 from apps.erp.models import Invoice, InvoiceLine, SalesOrder
-from apps.erp.models.invoicing import UNPAID_STATUSES
 from apps.erp.pdf import invoice_pdf
 from apps.erp.services import invoices
 
@@ -69,28 +68,16 @@ class InvoiceSerializer(CreateOnlyMixin, WorkflowFieldsMixin, SuiteModelSerializ
         create_only = ["sales_order"]
 
 
-class InvoiceFilterSet(SuiteFilterSet):
+class InvoiceFilterSet(OpenItemFilterSet):
     """Status, customer (or `party`), overdue (unpaid and past due today), unpaid, date and due date ranges."""
 
     party = django_filters.NumberFilter(field_name="customer")
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
-    unpaid = django_filters.BooleanFilter(method="filter_unpaid", label="Unpaid (posted, not fully paid)")
     invoice_date_from = django_filters.DateFilter(field_name="invoice_date", lookup_expr="gte")
     invoice_date_to = django_filters.DateFilter(field_name="invoice_date", lookup_expr="lte")
-    due_date_from = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
-    due_date_to = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
 
     class Meta:
         model = Invoice
         fields = ["status", "kind", "customer", "sales_order", "currency", "number"]
-
-    def filter_overdue(self, queryset, name, value):
-        overdue = {"status__in": UNPAID_STATUSES, "due_date__lt": timezone.localdate()}
-        return queryset.filter(**overdue) if value else queryset.exclude(**overdue)
-
-    def filter_unpaid(self, queryset, name, value):
-        return queryset.filter(status__in=UNPAID_STATUSES) if value else queryset.exclude(
-            status__in=UNPAID_STATUSES)
 
 
 class CreditLineInputSerializer(SuiteSerializer):
