@@ -178,7 +178,8 @@ def test_a_silent_machine_turns_unknown_and_comes_back(plant, user):
 @override_settings(MES_SIGNAL_RETENTION_DAYS=1)
 def test_retention_purges_raw_counts_and_keeps_one_state_per_minute(plant, user):
     base = plant["base"]
-    messages = [*sequence_messages(plant["base"]), ("millwright/DEMO/CNC1/M1/state", {"ts": iso(base, 30.5), "state": "idle"})]
+    late_idle = ("millwright/DEMO/CNC1/M1/state", {"ts": iso(base, 30.5), "state": "idle"})
+    messages = [*sequence_messages(plant["base"]), late_idle]
     signals_ingest(company=None, rows=rows_of(messages), actor=user)
     result = signals_roll_up(now=base + datetime.timedelta(days=1, hours=2))
     assert (result.counts_purged, result.states_rolled_up) == (3, 1)  # 30.0 running gives way to 30.5 idle
