@@ -41,7 +41,10 @@ class WorkCenterShiftSerializer(SuiteChildSerializer):
 class EquipmentSerializer(SuiteChildSerializer):
     class Meta:
         model = Equipment
-        fields = ["code", "name", "serial_number", "is_active"]
+        fields = ["code", "name", "serial_number", "is_active", "connection", "opcua_endpoint", "opcua_state_node",
+                  "opcua_reason_node", "opcua_good_node", "opcua_scrap_node", "machine_state", "state_reason",
+                  "state_since", "last_signal_at"]
+        read_only_fields = ["machine_state", "state_reason", "state_since", "last_signal_at"]
 
 
 class WorkCenterSerializer(SuiteModelSerializer):
