@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.mes.selectors_board import board_tiles
@@ -95,3 +96,17 @@ def test_the_board_of_50_work_centers_is_a_fixed_number_of_queries_and_fast(comp
         board_tiles(company_id=company.pk)
         timings.append(time.perf_counter() - started)
     assert min(timings) < 0.2, timings  # measured ~20-40 ms on these machines (bench/mes_signals.py reports it)
+
+
+def test_the_flow_monitor_shows_dropped_signals_per_reason(web, company, other_company):
+    from collections import Counter
+
+    from apps.mes.services.signals import signal_drops_record
+
+    signal_drops_record(drops=Counter({(company.pk, "malformed"): 3, (company.pk, "wrong_company"): 2,
+                                       (other_company.pk, "future_ts"): 9}))
+    html = web.get(reverse("core:event_list")).content.decode()
+    assert "Machine signals dropped (last 7 days)" in html
+    assert 'Malformed payload</div><div class="fs-4 text-warning fw-bold">3</div>' in html
+    assert 'Topic names another company</div><div class="fs-4 text-danger fw-bold">2</div>' in html
+    assert 'Timestamp in the future</div><div class="fs-4">0</div>' in html  # the other company's 9 are theirs
