@@ -19,7 +19,7 @@ class MonitorCounters:
 _PANELS: list[MonitorCounters] = []
 
 
-def register_monitor_counters(label: str, permission: str, counts: Callable, *, help: str = "") -> None:  # noqa: A002
+def register_monitor_counters(label: str, permission: str, counts: Callable, *, help: str = "") -> None:
     """Show `counts(request)` on the flow monitor to users whose role in the active company has `permission`."""
     if not any(panel.label == label for panel in _PANELS):
         _PANELS.append(MonitorCounters(label, permission, counts, help))

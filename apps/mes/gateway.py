@@ -19,7 +19,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connections, transaction
 
 from apps.mes.choices import SignalDropReason
 from apps.mes.mqtt import broker_address, connect_properties, mqtt_client
@@ -224,7 +224,7 @@ class SignalGateway:
             if self.client is not None:
                 self.client.disconnect()
                 self.client.loop_stop()
-            await loop.run_in_executor(self.db, close_old_connections)
+            await loop.run_in_executor(self.db, connections.close_all)
             self.db.shutdown(wait=True)
 
 

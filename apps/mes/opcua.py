@@ -15,8 +15,6 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
-from asgiref.sync import sync_to_async
-
 from apps.mes.choices import MachineConnection, SignalKind
 from apps.mes.signal_contract import EquipmentKey, SignalRejected, SignalRow, parse_ts
 
@@ -110,7 +108,7 @@ class OpcUaReaders:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                machines = await sync_to_async(connected_machines, thread_sensitive=False)()
+                machines = await asyncio.get_running_loop().run_in_executor(self.gateway.db, connected_machines)
             except Exception:  # the database is away: keep the running readers
                 logger.exception("could not load the OPC UA machines")
                 machines = None
