@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.mes import resources, resources_quality, views, views_board, views_quality
+from apps.mes import resources, resources_quality, resources_signals, views, views_board, views_quality
 
 app_name = "mes"
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("genealogy/", views.genealogy, name="genealogy"),
     # ---- the live shop floor
     path("board/", views_board.board, name="board"),
+    *resources_signals.MachineSignalResource.urls("machine-signals/"),
     path("board/tiles/", views_board.board_tiles, name="board_tiles"),
     path("work-centers/<int:pk>/live/", views_board.work_center_live, name="work_center_live"),
     # ---- quality

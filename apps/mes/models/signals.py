@@ -3,6 +3,7 @@ count roll-up, and the drops the gateway counted instead of storing (bad input, 
 
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from apps.core.models import CompanyOwnedModel
 from apps.core.ui.display import moment_text
@@ -40,6 +41,9 @@ class MachineSignal(CompanyOwnedModel):
     def __str__(self) -> str:
         what = self.state if self.kind == SignalKind.STATE else f"+{self.good} good +{self.scrap} scrap"
         return f"{self.equipment_id} {moment_text(self.ts)}: {what}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("mes:machinesignal_detail", args=[self.pk])
 
 
 class MachineCount(CompanyOwnedModel):
