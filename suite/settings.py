@@ -248,6 +248,7 @@ LOGGING = {
 MQTT_URL = env.str("MQTT_URL", default="")
 MQTT_USERNAME = env.str("MQTT_USERNAME", default="")
 MQTT_PASSWORD = env.str("MQTT_PASSWORD", default="")
+MQTT_PROTOCOL = env.str("MQTT_PROTOCOL", default="5")  # "3.1.1" for brokers without MQTT 5 (amqtt)
 MES_SIGNAL_RETENTION_DAYS = env.int("MES_SIGNAL_RETENTION_DAYS", default=30)
 MES_SIGNAL_MAX_FUTURE_SECONDS = env.int("MES_SIGNAL_MAX_FUTURE_SECONDS", default=300)
 MES_MACHINE_SILENCE_SECONDS = env.int("MES_MACHINE_SILENCE_SECONDS", default=120)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connections, transaction
 
 from apps.mes.choices import SignalDropReason
-from apps.mes.mqtt import broker_address, connect_properties, mqtt_client
+from apps.mes.mqtt import broker_address, connect_options, mqtt_client
 from apps.mes.services.signals import signal_drops_record, signals_ingest
 from apps.mes.signal_contract import (
     TOPIC_ROOT,
@@ -90,7 +90,7 @@ class SignalGateway:
         logger.info("connected to the broker (session present: %s)", flags.session_present)
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
-        self.stats.subscribed = not any(code.is_failure for code in reason_codes)
+        self.stats.subscribed = not any(getattr(code, "is_failure", False) for code in reason_codes)
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.stats.connected = self.stats.subscribed = False
@@ -108,8 +108,7 @@ class SignalGateway:
         client.on_connect, client.on_disconnect, client.on_message = (self._on_connect, self._on_disconnect,
                                                                        self._on_message)
         client.on_subscribe = self._on_subscribe
-        client.connect_async(address.host, address.port, keepalive=30, clean_start=False,
-                             properties=connect_properties(persistent=True))
+        client.connect_async(address.host, address.port, keepalive=30, **connect_options(persistent=True))
         client.loop_start()
         self.client = client
 

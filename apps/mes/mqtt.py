@@ -1,6 +1,7 @@
 """MQTT connection settings shared by the gateway, the simulator and `make run`: MQTT_URL
 (`mqtt://user:password@host:1883`, `mqtts://` for TLS), credentials also from MQTT_USERNAME/MQTT_PASSWORD;
-unset, the broker on 127.0.0.1:1883."""
+unset, the broker on 127.0.0.1:1883. MQTT_PROTOCOL is `5` (default: Mosquitto, EMQX, HiveMQ) or `3.1.1` (the
+embedded amqtt broker of `make run`); with 3.1.1 the persistent session is `clean_session=False`."""
 
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -38,14 +39,30 @@ def mqtt_client(client_id: str, *, persistent: bool, address: BrokerAddress | No
     from paho.mqtt.enums import CallbackAPIVersion
 
     address = address or broker_address()
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5,
-                         manual_ack=manual_ack)
+    if mqtt_v5():
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5,
+                             manual_ack=manual_ack)
+    else:
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311,
+                             clean_session=not persistent, manual_ack=manual_ack)
     if address.username:
         client.username_pw_set(address.username, address.password)
     if address.tls:
         client.tls_set()
     client.reconnect_delay_set(min_delay=1, max_delay=30)
     return client
+
+
+def mqtt_v5() -> bool:
+    return settings.MQTT_PROTOCOL != "3.1.1"
+
+
+def connect_options(*, persistent: bool) -> dict:
+    """The keyword arguments of paho's connect for the protocol: MQTT 5 keeps the session with clean start off
+    and a session expiry; 3.1.1 set clean_session on the client."""
+    if not mqtt_v5():
+        return {}
+    return {"clean_start": not persistent, "properties": connect_properties(persistent=persistent)}
 
 
 def connect_properties(*, persistent: bool):

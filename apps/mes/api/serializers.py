@@ -39,6 +39,9 @@ class WorkCenterShiftSerializer(SuiteChildSerializer):
 
 
 class EquipmentSerializer(SuiteChildSerializer):
+    machine_state = serializers.CharField(read_only=True, help_text="What its signals say now: running, idle, "
+                                          "down or unknown (silent); empty before its first signal.")
+
     class Meta:
         model = Equipment
         fields = ["code", "name", "serial_number", "is_active", "connection", "opcua_endpoint", "opcua_state_node",

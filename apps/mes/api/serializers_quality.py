@@ -153,6 +153,8 @@ class DowntimeEventSerializer(SuiteModelSerializer):
         fields = ["id", "company", "work_center", "reason", "reason_kind", "start", "end", "duration_minutes",
                   "notes", "reported_by", "source", "equipment", "machine_reason", "created_at", "updated_at"]
         read_only_fields = ["reported_by", "source", "equipment", "machine_reason"]
+        # a reported period needs its end; only a machine's period is open (null) while it is still down
+        extra_kwargs = {"end": {"required": True}}
 
 
 # ---- OEE --------------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ MAX_ROWS = 5000
 class MachineSignalSerializer(SuiteModelSerializer):
     equipment_code = serializers.CharField(source="equipment.code", read_only=True)
     work_center_code = serializers.CharField(source="work_center.code", read_only=True)
+    state = serializers.CharField(read_only=True, help_text="running, idle or down; empty for a count.")
 
     class Meta:
         model = MachineSignal
@@ -40,16 +41,6 @@ class MachineSignalInputSerializer(SuiteSerializer):
         if attrs["kind"] == SignalKind.STATE and not attrs.get("state"):
             raise serializers.ValidationError({"state": ["Required for a state signal."]})
         return attrs
-
-
-class MachineSignalBulkSerializer(serializers.ListSerializer):
-    """The bulk body: a JSON array of 1 to MAX_ROWS signals."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("child", MachineSignalInputSerializer())
-        kwargs.setdefault("min_length", 1)
-        kwargs.setdefault("max_length", MAX_ROWS)
-        super().__init__(*args, **kwargs)
 
 
 class MachineSignalBulkResultSerializer(SuiteSerializer):

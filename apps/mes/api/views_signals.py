@@ -61,7 +61,9 @@ class MachineSignalViewSet(ScopedQuerysetMixin, IdempotencyMixin, mixins.ListMod
                    summary="Post a batch of machine signals (duplicates are ignored)")
     def create(self, request):
         query = validated_query(request, s.CompanyQuerySerializer)
-        incoming = s.MachineSignalBulkSerializer(data=request.data, context=self.get_serializer_context())
+        # the body: a JSON array of 1 to MAX_ROWS signals
+        incoming = s.MachineSignalInputSerializer(data=request.data, many=True, min_length=1, max_length=s.MAX_ROWS,
+                                                  context=self.get_serializer_context())
         incoming.is_valid(raise_exception=True)
         if query.get("company"):
             company = Company.objects.filter(pk=query["company"]).first()
