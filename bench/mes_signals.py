@@ -34,7 +34,7 @@ from decimal import Decimal
 from common import configure, throwaway_database
 
 WORK_CENTERS = 50
-LAG = 50_000
+LAG = 20_000
 
 
 def message(machine: tuple[str, str], index: int, base: datetime.datetime) -> tuple[str, bytes]:
@@ -254,17 +254,22 @@ def main() -> None:
         stored = MachineSignal.objects.filter(equipment__work_center__company=company).exclude(equipment=probe).count()
         rate = stored / elapsed
         floor = copy_floor(machines, per_machine, base, company, equipment_ids)
-        samples = []
+        samples, without_oee = [], []
         for _ in range(7):
             t0 = time.perf_counter()
             board_tiles(company_id=company.pk)
             samples.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            board_tiles(company_id=company.pk, with_oee=False)
+            without_oee.append(time.perf_counter() - t0)
         board_ms = statistics.median(samples) * 1000
+        print(f"board tiles without OEE: {statistics.median(without_oee) * 1000:.1f} ms")
         latencies.sort()
         p50 = latencies[len(latencies) // 2] * 1000 if latencies else float("nan")
         p95 = latencies[int(len(latencies) * 0.95)] * 1000 if latencies else float("nan")
         print(f"stored {stored} of {total} signals in {elapsed:.1f} s ({gateway.stats.batches} batches, "
-              f"{gateway.stats.duplicates} duplicates, {gateway.stats.dropped} dropped)")
+              f"{gateway.stats.duplicates} duplicates, {gateway.stats.dropped} dropped); gateway time parsing "
+              f"{gateway.stats.parse_seconds:.1f} s, storing {gateway.stats.store_seconds:.1f} s")
         print(f"publish -> downtime opened: p50 {p50:.0f} ms, p95 {p95:.0f} ms over {len(latencies)} probes")
         print(f"board data for {WORK_CENTERS} work centers: {board_ms:.1f} ms (median of 7)")
         print(f"COPY floor: {floor:,.0f} signals/s")

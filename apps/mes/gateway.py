@@ -56,6 +56,8 @@ class GatewayStats:
     duplicates: int = 0
     dropped: int = 0
     batches: int = 0
+    parse_seconds: float = 0.0
+    store_seconds: float = 0.0
     connected: bool = False
     subscribed: bool = False
     last_error: str = ""
@@ -133,11 +135,15 @@ class SignalGateway:
         return rows
 
     def _store(self, batch: list[Message]) -> None:
+        started = time.perf_counter()
         rows = self._rows(batch)
         drops, details = self.tally.take()
+        parsed = time.perf_counter()
         with transaction.atomic():
             result = signals_ingest(company=None, rows=rows, actor=None)
             signal_drops_record(drops=drops, details=details)
+        self.stats.parse_seconds += parsed - started
+        self.stats.store_seconds += time.perf_counter() - parsed
         self.stats.stored += result.stored
         self.stats.duplicates += result.duplicates
         self.stats.dropped += sum(drops.values())
