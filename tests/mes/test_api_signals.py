@@ -99,3 +99,9 @@ def test_equipment_connection_fields_through_the_work_center(api, plant):
     removed = api.patch(url, {"equipment": []}, format="json")
     assert removed.status_code == 400
     assert removed.json()["errors"][0]["attr"] == "equipment.0"
+
+
+def test_the_operation_shows_the_machines_count(api, plant):
+    api.post(URL, bulk_rows(plant["base"]), format="json")
+    body = api.get(f"/api/v1/mes/operations/{plant['operation'].pk}/").json()
+    assert (body["machine_good"], body["machine_scrap"], body["quantity_good"]) == (23, 2, "0.0000")

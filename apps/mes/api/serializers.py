@@ -119,7 +119,8 @@ class OperationSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
         fields = ["id", "work_order", "work_order_number", "sequence", "work_center", "name", "setup_minutes",
                   "run_minutes_per_unit", "instructions", "required_checks", "status", "planned_start",
                   "planned_end", "actual_start", "actual_end", "quantity_good", "quantity_scrap", "scrap_reason",
-                  "quality_blocked", "time_logs", "allowed_transitions", "created_at", "updated_at"]
+                  "machine_good", "machine_scrap", "quality_blocked", "time_logs", "allowed_transitions", "created_at",
+                  "updated_at"]
         read_only_fields = fields
 
 
