@@ -8,9 +8,11 @@ development), static files served by WhiteNoise, plain HTTP on this machine (MIL
 production HTTPS redirect and secure-only cookies off) and a secret key kept in .data/secret_key.
 """
 
+import hashlib
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -31,6 +33,41 @@ def local_environment(data_dir: Path) -> None:
         os.environ["SECRET_KEY"] = key_file.read_text().strip()
 
 
+AMQTT_CONFIG = """listeners:
+  default:
+    type: tcp
+    bind: 127.0.0.1:1883
+plugins:
+  amqtt.plugins.authentication.AnonymousAuthPlugin:
+    allow_anonymous: true
+"""
+
+
+def mqtt_broker(data_dir: Path) -> subprocess.Popen | None:
+    """The machine signals' broker: MQTT_URL when set; else one already listening on 127.0.0.1:1883 (Mosquitto);
+    else an embedded amqtt broker (MQTT 3.1.1) started here."""
+    if os.environ.get("MQTT_URL"):
+        return None
+    try:
+        with socket.create_connection(("127.0.0.1", 1883), timeout=1):
+            return None
+    except OSError:
+        pass
+    config = data_dir / "amqtt.yaml"
+    config.write_text(AMQTT_CONFIG)
+    os.environ["MQTT_PROTOCOL"] = "3.1.1"
+    amqtt = Path(sys.executable).with_name("amqtt")
+    broker = subprocess.Popen([str(amqtt), "-c", str(config)], cwd=BASE_DIR, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    for _ in range(50):
+        try:
+            with socket.create_connection(("127.0.0.1", 1883), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.1)
+    return broker
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suite.settings")
     (BASE_DIR / ".data").mkdir(exist_ok=True)
@@ -48,13 +85,26 @@ def main() -> int:
     celery = [python, "-m", "celery", "-A", "suite"]
     data_dir = BASE_DIR / ".data"
     data_dir.mkdir(exist_ok=True)
+    broker = mqtt_broker(data_dir)
+    # one gateway session per checkout: two checkouts on one broker must not take each other's session over
+    gateway_id = "millwright-gateway-" + hashlib.sha1(str(BASE_DIR).encode()).hexdigest()[:8]
     processes = [
+        *([broker] if broker is not None else []),
+        subprocess.Popen([python, "manage.py", "machine_gateway", "--client-id", gateway_id], cwd=BASE_DIR),
         subprocess.Popen([*celery, "worker", "-l", "warning", "--concurrency", "2", "-n", "worker@%h"],
                          cwd=BASE_DIR),
         subprocess.Popen([*celery, "beat", "-l", "warning", "-s", str(data_dir / "celerybeat-schedule")],
                          cwd=BASE_DIR),
         subprocess.Popen([python, "manage.py", "runserver", f"{host}:{port}", "--noreload"], cwd=BASE_DIR),
     ]
+    # the demo's machines, so the shop-floor board moves (MILLWRIGHT_SIMULATOR=0 to leave it still); optional:
+    # the suite keeps running if it stops
+    optional = []
+    if os.environ.get("MILLWRIGHT_SIMULATOR", "1") != "0":
+        optional.append(subprocess.Popen([python, "manage.py", "simulate_machines", "--company", "DEMO"],
+                                         cwd=BASE_DIR))
+    signals = ("embedded amqtt on 127.0.0.1:1883" if broker is not None else "MQTT_URL" if os.environ.get("MQTT_URL")
+               else "the MQTT broker on 127.0.0.1:1883")
     print(f"\n  Millwright is starting on http://{host}:{port}/\n"
           f"  Logins (password = user name): admin, sales, engineer, buyer, storekeeper, operator, quality,\n"
           f"  accountant, manager, integrator (company DEMO); other (company DEMO2); multi (Sales in DEMO,\n"
@@ -62,15 +112,17 @@ def main() -> int:
           f"  Admin: http://{host}:{port}/admin/   API docs: http://{host}:{port}/api/docs/\n"
           f"  DEBUG is {os.environ['DEBUG']} (DEBUG=true make run for development).\n"
           f"  Database: {'embedded PostgreSQL in .data/pg' if embedded else 'DATABASE_URL'};"
-          f" broker: {'Redis' if os.environ.get('REDIS_URL') else 'filesystem (.data/broker)'}. Ctrl-C stops.\n",
+          f" broker: {'Redis' if os.environ.get('REDIS_URL') else 'filesystem (.data/broker)'};"
+          f"\n  Machine signals: {signals}"
+          f"{', simulated demo machines (board: /mes/board/)' if optional else ''}. Ctrl-C stops.\n",
           flush=True)
 
     def stop(*_args) -> None:
-        for process in processes:
+        for process in [*optional, *processes]:
             if process.poll() is None:
                 process.terminate()
         deadline = time.monotonic() + 10
-        for process in processes:
+        for process in [*optional, *processes]:
             try:
                 process.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:

@@ -240,3 +240,19 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# Shop-floor connectivity (MES machine signals, issue #15): the MQTT broker the gateway subscribes to
+# (mqtt://user:password@host:1883; credentials may also come from MQTT_USERNAME/MQTT_PASSWORD), how long raw
+# signals are kept before the per-minute roll-up replaces them, how far ahead of our clock a machine's time may
+# be, and how long a machine may stay silent before the board shows it `unknown`.
+MQTT_URL = env.str("MQTT_URL", default="")
+MQTT_USERNAME = env.str("MQTT_USERNAME", default="")
+MQTT_PASSWORD = env.str("MQTT_PASSWORD", default="")
+MQTT_PROTOCOL = env.str("MQTT_PROTOCOL", default="5")  # "3.1.1" for brokers without MQTT 5 (amqtt)
+MES_SIGNAL_RETENTION_DAYS = env.int("MES_SIGNAL_RETENTION_DAYS", default=30)
+MES_SIGNAL_MAX_FUTURE_SECONDS = env.int("MES_SIGNAL_MAX_FUTURE_SECONDS", default=300)
+MES_MACHINE_SILENCE_SECONDS = env.int("MES_MACHINE_SILENCE_SECONDS", default=120)
+MES_GATEWAY_BATCH_SIZE = env.int("MES_GATEWAY_BATCH_SIZE", default=5000)
+MES_GATEWAY_FLUSH_SECONDS = env.float("MES_GATEWAY_FLUSH_SECONDS", default=0.2)
+CELERY_BEAT_SCHEDULE["mes-silent-machines"] = {"task": "mes.mark_silent_machines", "schedule": timedelta(seconds=15)}
+CELERY_BEAT_SCHEDULE["mes-signal-retention"] = {"task": "mes.roll_up_signals", "schedule": timedelta(hours=1)}

@@ -106,10 +106,13 @@ class EventResource(Resource):
     def list_context(cls, request) -> dict:
         """The flow monitor's counters: deliveries of the active company's events by status (one query)."""
         deliveries = EventDelivery.objects.filter(event__in=scope_to_active_company(Event.objects.all(), request))
+        from apps.core.monitor import monitor_panels
+
         return {"delivery_counts": deliveries.aggregate(
             pending=Count("id", filter=Q(status=DeliveryStatus.PENDING)),
             dead=Count("id", filter=Q(status=DeliveryStatus.DEAD)),
-            done=Count("id", filter=Q(status=DeliveryStatus.DONE)))}
+            done=Count("id", filter=Q(status=DeliveryStatus.DONE))),
+            "monitor_panels": monitor_panels(request)}
 
     @classmethod
     def get_filterset_class(cls):

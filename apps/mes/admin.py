@@ -36,8 +36,11 @@ class WorkCenterShiftAdmin(SuiteModelAdmin):
 
 @admin.register(models.Equipment)
 class EquipmentAdmin(SuiteModelAdmin):
-    list_display = ["code", "name", "work_center", "serial_number", "is_active"]
+    list_display = ["code", "name", "work_center", "serial_number", "connection", "machine_state", "last_signal_at",
+                    "is_active"]
+    list_filter = ["connection", "machine_state"]
     search_fields = ["code", "name", "serial_number"]
+    readonly_fields = ["machine_state", "state_reason", "state_since", "last_signal_at"]
 
 
 class RoutingOperationInline(SuiteTabularInline):
@@ -209,7 +212,7 @@ class NonConformanceAdmin(SuiteModelAdmin):
 
 @admin.register(models.DowntimeReason)
 class DowntimeReasonAdmin(SuiteModelAdmin):
-    list_display = ["code", "name", "kind", "is_active", "company"]
+    list_display = ["code", "name", "kind", "machine_code", "is_active", "company"]
     list_filter = ["kind", "is_active", "company"]
     search_fields = ["code", "name"]
 
@@ -218,8 +221,8 @@ class DowntimeReasonAdmin(SuiteModelAdmin):
 class DowntimeEventAdmin(SuiteModelAdmin):
     """Read-only here: the overlap rule lives in the downtime services (UI and API)."""
 
-    list_display = ["work_center", "reason", "start", "end", "company"]
-    list_filter = ["reason__kind", "company"]
+    list_display = ["work_center", "reason", "start", "end", "source", "equipment", "machine_reason", "company"]
+    list_filter = ["reason__kind", "source", "company"]
     raw_id_fields = ["work_center", "reason"]
 
     def has_add_permission(self, request):
@@ -227,3 +230,27 @@ class DowntimeEventAdmin(SuiteModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# ---- shop-floor connectivity: written by the signal services only ---------------------------------------------
+@admin.register(models.MachineSignal)
+class MachineSignalAdmin(ReadOnlyAdmin):
+    list_display = ["ts", "equipment", "work_center", "kind", "state", "reason", "good", "scrap", "operation",
+                    "company"]
+    list_filter = ["kind", "state", "company"]
+    search_fields = ["equipment__code", "work_center__code", "reason"]
+    date_hierarchy = "ts"
+    raw_id_fields = ["equipment", "work_center", "operation"]
+
+
+@admin.register(models.MachineCount)
+class MachineCountAdmin(ReadOnlyAdmin):
+    list_display = ["minute", "equipment", "work_center", "operation", "good", "scrap", "company"]
+    list_filter = ["company"]
+    raw_id_fields = ["equipment", "work_center", "operation"]
+
+
+@admin.register(models.MachineSignalDrop)
+class MachineSignalDropAdmin(ReadOnlyAdmin):
+    list_display = ["day", "reason", "count", "company", "last_detail"]
+    list_filter = ["reason", "company"]

@@ -9,4 +9,5 @@ class MesConfig(AppConfig):
     verbose_name = "MES"
 
     def ready(self) -> None:
-        from apps.mes import handlers, home, navigation  # noqa: F401  (subscribers, home tiles, sidebar, search)
+        from apps.mes import handlers, home, monitor, navigation  # noqa: F401  (subscribers, home tiles, flow monitor
+        # counters, sidebar, search)

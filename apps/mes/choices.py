@@ -8,6 +8,7 @@ class WorkCenterStatus(models.TextChoices):
     RUNNING = "running", "Running"
     IDLE = "idle", "Idle"
     DOWN = "down", "Down"
+    UNKNOWN = "unknown", "Unknown"  # its machines fell silent (shop-floor connectivity)
 
 
 class WorkOrderStatus(models.TextChoices):
@@ -73,3 +74,35 @@ class DowntimeKind(models.TextChoices):
 class RejectDestination(models.TextChoices):
     SCRAP = "scrap", "Scrap"
     SUPPLIER = "supplier", "Back to the supplier"
+
+
+# ---- shop-floor connectivity ------------------------------------------------------------------------
+class SignalKind(models.TextChoices):
+    STATE = "state", "State"
+    COUNT = "count", "Count"
+
+
+class MachineState(models.TextChoices):
+    RUNNING = "running", "Running"
+    IDLE = "idle", "Idle"
+    DOWN = "down", "Down"
+    UNKNOWN = "unknown", "Unknown"  # silent longer than MES_MACHINE_SILENCE_SECONDS
+
+
+class MachineConnection(models.TextChoices):
+    NONE = "none", "Not connected"
+    MQTT = "mqtt", "MQTT"
+    OPCUA = "opcua", "OPC UA"
+
+
+class DowntimeSource(models.TextChoices):
+    MANUAL = "manual", "Reported"
+    MACHINE = "machine", "Machine signal"
+
+
+class SignalDropReason(models.TextChoices):
+    MALFORMED = "malformed", "Malformed payload"
+    UNKNOWN_EQUIPMENT = "unknown_equipment", "Unknown equipment"
+    WRONG_COMPANY = "wrong_company", "Topic names another company"
+    FUTURE_TS = "future_ts", "Timestamp in the future"
+    TOO_OLD = "too_old", "Older than the retention"

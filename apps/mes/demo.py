@@ -8,6 +8,10 @@ def seed(*, company, other_company, users) -> None:
     from apps.mes.demo_quality import seed_quality
 
     seed_quality(company=company, other_company=other_company, users=users)
+    # ---- shop-floor connectivity
+    from apps.mes.demo_signals import seed_signals
+
+    seed_signals(company=company)
 
 
 def seed_production(*, company, other_company, users) -> None:

@@ -32,6 +32,9 @@ register_queue("MES", "Open non-conformances", "mes:nonconformance_list", {"stat
 register_queue("MES", "Stock waiting for incoming inspection", "mes:quality_incoming", {}, "mes.view_qualitycheck",
                lambda request: held_stock(company_ids=[request.company_id]).count(), style="warning",
                help="Received on quality hold: release or reject it.")
+register_queue("MES", "Unclassified machine stops", "mes:downtimeevent_list",
+               {"source": "machine", "reason__code": "UNCLASSIFIED"}, "mes.change_downtimeevent", style="warning",
+               help="Machines stopped with a reason code that is not mapped: give each its reason.")
 
 
 def completed_per_day(request) -> dict:

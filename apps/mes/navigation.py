@@ -7,6 +7,8 @@ from apps.mes.models import NonConformance, WorkCenter, WorkOrder
 # ---- production
 register("MES", "Work orders", "mes:workorder_list", "mes.view_workorder")
 register("MES", "Operator screen", "mes:operator_home", "mes.view_operation")
+register("MES", "Shop floor", "mes:board", "mes.view_workcenter")
+register("MES", "Machine signals", "mes:machinesignal_list", "mes.view_machinesignal")
 register("MES", "Work centers", "mes:workcenter_list", "mes.view_workcenter")
 register("MES", "Routings", "mes:routing_list", "mes.view_routing")
 register("MES", "Manufacturing definitions", "mes:manufacturingdefinition_list", "mes.view_manufacturingdefinition")

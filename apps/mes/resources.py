@@ -150,7 +150,7 @@ class OperationResource(Resource):
     detail_fields = ["work_order", "sequence", "work_center", "name", "status", "setup_minutes",
                      "run_minutes_per_unit", "instructions", "planned_start", "planned_end",
                      "actual_start", "actual_end", "quantity_good", "quantity_scrap", "scrap_reason",
-                     "quality_blocked"]
+                     "machine_good", "machine_scrap", "quality_blocked"]
     related = [Related("Required checks", "required_checks", ["name", "item", "operation_sequence", "work_center"]),
                Related("Quality checks", "quality_checks", ["checked_at", "name", "result", "measured_value",
                                                             "inspector"]),

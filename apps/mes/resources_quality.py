@@ -118,7 +118,7 @@ class DowntimeReasonResource(Resource):
     list_fields = ["code", "name", "kind", "is_active"]
     filter_fields = ["kind", "is_active"]
     search_fields = ["code", "name"]
-    form_fields = ["code", "name", "kind", "is_active"]
+    form_fields = ["code", "name", "kind", "machine_code", "is_active"]
     services = {"create": downtime_reason_create, "update": downtime_reason_update}
     ordering = ["code"]
 
@@ -137,11 +137,11 @@ class DowntimeEventResource(Resource):
     namespace = "mes"
     name = "downtimeevent"
     title, title_plural = "Downtime", "Downtime"
-    list_fields = ["start", "end", "work_center", "reason", "notes"]
+    list_fields = ["start", "end", "work_center", "reason", "source", "equipment", "notes"]
     filterset_class = DowntimeEventFilterSet
     search_fields = ["notes", "reason__code", "work_center__code"]
     form_class = DowntimeEventForm
     detail_fields = ["work_center", "reason", "reason__kind", "start", "end", "duration_minutes", "notes",
-                     "reported_by"]
+                     "reported_by", "source", "equipment", "machine_reason"]
     services = {"create": downtime_record, "update": downtime_update}
     select_related = ["work_center", "reason"]

@@ -12,8 +12,11 @@ For each calendar day `d` (in the server's time zone, settings.TIME_ZONE) of a w
 * run time                = minutes covered by *run* time logs of the work center's operations
                             within d (00:00-24:00); overlapping logs of several operators count once;
                             a log still open counts until now. Setup logs are not run time.
-* units                   = good and scrap quantities of the work center's operations finished on d.
-* ideal run time          = Σ operation.run_minutes_per_unit (copied from the routing) * (good + scrap).
+* units                   = good and scrap quantities of the work center's operations finished on d;
+                            on a day its machines counted parts (machine signals), their counts instead.
+* ideal run time          = Σ operation.run_minutes_per_unit (copied from the routing) * (good + scrap);
+                            machine counts use the operation they were booked on (none: no ideal time).
+* a machine's downtime still open counts until now.
 
     availability = run time / PPT
     performance  = ideal run time / run time
@@ -32,12 +35,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q
+from django.db.models import F, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.core.errors import DomainError
 from apps.mes.choices import DowntimeKind, OperationStatus, TimeLogKind
-from apps.mes.models import DowntimeEvent, Operation, OperationTimeLog, WorkCenter, WorkCenterShift
+from apps.mes.models import DowntimeEvent, MachineCount, Operation, OperationTimeLog, WorkCenter, WorkCenterShift
 
 ZERO = Decimal(0)
 RATIO_PLACES = Decimal("0.0001")
@@ -158,9 +162,9 @@ def work_centers_oee(*, work_centers: list[WorkCenter], date_from: datetime.date
 
     downtime: dict[int, dict[str, list[Interval]]] = defaultdict(lambda: defaultdict(list))
     for wc_id, start, end, kind in DowntimeEvent.objects.filter(
-        work_center__in=ids, start__lt=range_end, end__gt=range_start,
+        Q(end__isnull=True) | Q(end__gt=range_start), work_center__in=ids, start__lt=range_end,
     ).values_list("work_center_id", "start", "end", "reason__kind"):
-        downtime[wc_id][kind].append((start, end))
+        downtime[wc_id][kind].append((start, end or max(now, start)))
     run_logs: dict[int, list[Interval]] = defaultdict(list)
     for wc_id, start, end in OperationTimeLog.objects.filter(
         operation__work_center__in=ids, kind=TimeLogKind.RUN, started_at__lt=range_end,
@@ -172,6 +176,14 @@ def work_centers_oee(*, work_centers: list[WorkCenter], date_from: datetime.date
         work_center__in=ids, status=OperationStatus.DONE, actual_end__gte=range_start, actual_end__lt=range_end,
     ).values_list("work_center_id", "actual_end", "quantity_good", "quantity_scrap", "run_minutes_per_unit"):
         finished[wc_id][timezone.localtime(end, tz).date()].append((good, scrap, per_unit))
+    # machine counts replace the operators' quantities on the days the machines counted
+    for row in MachineCount.objects.filter(
+        work_center__in=ids, minute__gte=range_start, minute__lt=range_end,
+    ).annotate(day=TruncDate("minute", tzinfo=tz)).values("work_center_id", "day").annotate(
+            good_sum=Sum("good"), scrap_sum=Sum("scrap"),
+            ideal=Sum((F("good") + F("scrap")) * F("operation__run_minutes_per_unit"))):
+        finished[row["work_center_id"]][row["day"]] = [
+            (Decimal(row["good_sum"]), Decimal(row["scrap_sum"]), None, row["ideal"] or ZERO)]
     return {wc.pk: _report(wc, date_from, date_to, calendars[wc.pk], downtime[wc.pk], run_logs[wc.pk],
                            finished[wc.pk], tz) for wc in work_centers}
 
@@ -193,10 +205,10 @@ def _report(work_center, date_from, date_to, calendar, downtime, run_logs, finis
         figures.planned_production_minutes = max(figures.calendar_minutes - figures.planned_downtime_minutes, ZERO)
         midnight = datetime.datetime.combine(day, datetime.time(0), tzinfo=tz)
         figures.run_minutes = _overlap(run_logs, (midnight, midnight + datetime.timedelta(days=1)))
-        for good, scrap, per_unit in finished.get(day, []):
+        for good, scrap, per_unit, *ideal in finished.get(day, []):
             figures.quantity_good += good
             figures.quantity_scrap += scrap
-            figures.ideal_minutes += per_unit * (good + scrap)
+            figures.ideal_minutes += ideal[0] if ideal else per_unit * (good + scrap)
         _add(total, figures)
         report.days.append(figures.compute())
         day += datetime.timedelta(days=1)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.mes import resources, resources_quality, views, views_quality
+from apps.mes import resources, resources_quality, resources_signals, views, views_board, views_quality
 
 app_name = "mes"
 
@@ -22,6 +22,11 @@ urlpatterns = [
     path("operator/work-orders/<int:pk>/close-short/", views.operator_close_short, name="operator_close_short"),
     path("operator/operations/<int:pk>/<str:verb>/", views.operator_operation_action, name="operator_action"),
     path("genealogy/", views.genealogy, name="genealogy"),
+    # ---- the live shop floor
+    path("board/", views_board.board, name="board"),
+    *resources_signals.MachineSignalResource.urls("machine-signals/"),
+    path("board/tiles/", views_board.board_tiles, name="board_tiles"),
+    path("work-centers/<int:pk>/live/", views_board.work_center_live, name="work_center_live"),
     # ---- quality
     *resources_quality.InspectionPlanResource.urls("inspection-plans/"),
     *resources_quality.QualityCheckResource.urls("quality-checks/"),

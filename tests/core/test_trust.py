@@ -368,6 +368,7 @@ CUSTOM_PAGES = {
     "scm:stock_card": "plm.item", "scm:cyclecount_count": "scm.cyclecount", "scm:shipment_picking": "scm.shipment",
     "plm:document_replace": "plm.document", "plm:document_delete": "plm.document",
     "mes:operator_screen": "mes.workcenter", "mes:oee_dashboard": "mes.workcenter",
+    "mes:work_center_live": "mes.workcenter",
     "mes:workorder_complete": "mes.workorder",
     "crm:customer_360": "core.party", "crm:case_feedback": "crm.servicecase",
     "crm:opportunity_feedback": "crm.opportunity",

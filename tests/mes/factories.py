@@ -248,3 +248,18 @@ class DowntimeEventFactory(factory.django.DjangoModelFactory):
     start = factory.Sequence(lambda n: datetime.datetime(2026, 3, 2, 8, tzinfo=datetime.UTC)
                              + datetime.timedelta(days=n))
     end = factory.LazyAttribute(lambda o: o.start + datetime.timedelta(hours=1))
+
+
+# ---- shop-floor connectivity ---------------------------------------------------------------------------
+class MachineSignalFactory(factory.django.DjangoModelFactory):
+    """A `running` state of a machine, a minute after the previous signal."""
+
+    class Meta:
+        model = "mes.MachineSignal"
+
+    company = factory.SubFactory(CompanyFactory)
+    equipment = factory.SubFactory(EquipmentFactory, work_center__company=factory.SelfAttribute("...company"))
+    work_center = factory.SelfAttribute("equipment.work_center")
+    kind = "state"
+    ts = factory.Sequence(lambda n: timezone.now() - datetime.timedelta(hours=1) + datetime.timedelta(minutes=n))
+    state = "running"

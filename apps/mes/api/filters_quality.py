@@ -42,4 +42,5 @@ class DowntimeEventFilterSet(SuiteFilterSet):
 
     class Meta:
         model = DowntimeEvent
-        fields = {"work_center": ["exact"], "reason": ["exact"], "start": ["gte", "lt"], "end": ["gt", "lte"]}
+        fields = {"work_center": ["exact"], "reason": ["exact"], "start": ["gte", "lt"], "end": ["gt", "lte"],
+                  "source": ["exact"], "equipment": ["exact"], "reason__code": ["exact"]}

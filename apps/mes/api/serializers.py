@@ -39,9 +39,15 @@ class WorkCenterShiftSerializer(SuiteChildSerializer):
 
 
 class EquipmentSerializer(SuiteChildSerializer):
+    machine_state = serializers.CharField(read_only=True, help_text="What its signals say now: running, idle, "
+                                          "down or unknown (silent); empty before its first signal.")
+
     class Meta:
         model = Equipment
-        fields = ["code", "name", "serial_number", "is_active"]
+        fields = ["code", "name", "serial_number", "is_active", "connection", "opcua_endpoint", "opcua_state_node",
+                  "opcua_reason_node", "opcua_good_node", "opcua_scrap_node", "machine_state", "state_reason",
+                  "state_since", "last_signal_at"]
+        read_only_fields = ["machine_state", "state_reason", "state_since", "last_signal_at"]
 
 
 class WorkCenterSerializer(SuiteModelSerializer):
@@ -113,7 +119,8 @@ class OperationSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
         fields = ["id", "work_order", "work_order_number", "sequence", "work_center", "name", "setup_minutes",
                   "run_minutes_per_unit", "instructions", "required_checks", "status", "planned_start",
                   "planned_end", "actual_start", "actual_end", "quantity_good", "quantity_scrap", "scrap_reason",
-                  "quality_blocked", "time_logs", "allowed_transitions", "created_at", "updated_at"]
+                  "machine_good", "machine_scrap", "quality_blocked", "time_logs", "allowed_transitions", "created_at",
+                  "updated_at"]
         read_only_fields = fields
 
 

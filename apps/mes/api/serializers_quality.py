@@ -137,12 +137,13 @@ class HeldStockRejectSerializer(SuiteSerializer):
 class DowntimeReasonSerializer(SuiteModelSerializer):
     class Meta:
         model = DowntimeReason
-        fields = ["id", "company", "code", "name", "kind", "is_active", "created_at", "updated_at"]
+        fields = ["id", "company", "code", "name", "kind", "machine_code", "is_active", "created_at", "updated_at"]
         validators = []  # (company, code) is checked by the service, naming the field
 
 
 class DowntimeEventSerializer(SuiteModelSerializer):
-    """A period [start, end) a work center stood still; periods of one work center never overlap."""
+    """A period [start, end) a work center stood still; reported periods of one work center never overlap; a
+    machine's period (`source` machine) has its times from the signals (`end` null while still down)."""
 
     duration_minutes = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
     reason_kind = serializers.CharField(source="reason.kind", read_only=True)
@@ -150,8 +151,10 @@ class DowntimeEventSerializer(SuiteModelSerializer):
     class Meta:
         model = DowntimeEvent
         fields = ["id", "company", "work_center", "reason", "reason_kind", "start", "end", "duration_minutes",
-                  "notes", "reported_by", "created_at", "updated_at"]
-        read_only_fields = ["reported_by"]
+                  "notes", "reported_by", "source", "equipment", "machine_reason", "created_at", "updated_at"]
+        read_only_fields = ["reported_by", "source", "equipment", "machine_reason"]
+        # a reported period needs its end; only a machine's period is open (null) while it is still down
+        extra_kwargs = {"end": {"required": True}}
 
 
 # ---- OEE --------------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from apps.mes.api import views, views_quality
+from apps.mes.api import views, views_quality, views_signals
 
 router = DefaultRouter()
 # ---- production
@@ -19,6 +19,8 @@ router.register("nonconformances", views_quality.NonConformanceViewSet, basename
 router.register("held-stock", views_quality.HeldStockViewSet, basename="mes-heldstock")
 router.register("downtime-reasons", views_quality.DowntimeReasonViewSet, basename="mes-downtimereason")
 router.register("downtime", views_quality.DowntimeEventViewSet, basename="mes-downtime")
+# ---- shop-floor connectivity
+router.register("machine-signals", views_signals.MachineSignalViewSet, basename="mes-machinesignal")
 
 urlpatterns = [
     path("genealogy/", views.GenealogyView.as_view(), name="mes-genealogy"),

@@ -17,6 +17,7 @@ from apps.mes.models.production import (
     WorkOrderMaterial,
 )
 from apps.mes.models.quality import CheckDefinition, InspectionPlan, NonConformance, QualityCheck
+from apps.mes.models.signals import MachineCount, MachineSignal, MachineSignalDrop
 
 __all__ = [
     "CheckDefinition",
@@ -25,6 +26,9 @@ __all__ = [
     "Equipment",
     "GenealogyLink",
     "InspectionPlan",
+    "MachineCount",
+    "MachineSignal",
+    "MachineSignalDrop",
     "ManufacturingDefinition",
     "ManufacturingDefinitionLine",
     "NonConformance",

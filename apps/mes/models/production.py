@@ -12,7 +12,15 @@ from django.urls import reverse
 from apps.core.models import CompanyOwnedModel
 from apps.core.ui.display import moment_text, quantity_text
 from apps.core.workflow import Transition, Workflow
-from apps.mes.choices import OperationStatus, TimeLogKind, WorkCenterStatus, WorkOrderSource, WorkOrderStatus
+from apps.mes.choices import (
+    MachineConnection,
+    MachineState,
+    OperationStatus,
+    TimeLogKind,
+    WorkCenterStatus,
+    WorkOrderSource,
+    WorkOrderStatus,
+)
 
 ZERO = Decimal(0)
 QUANTITY = {"max_digits": 18, "decimal_places": 4}
@@ -91,6 +99,23 @@ class Equipment(models.Model):
     name = models.CharField(max_length=200)
     serial_number = models.CharField(max_length=60, blank=True)
     is_active = models.BooleanField(default=True)
+    # how its signals arrive: MQTT topic millwright/<company>/<work center>/<code>/<kind>, or read by the gateway
+    # from an OPC UA server (subscription to the state and counter nodes)
+    connection = models.CharField(max_length=5, choices=MachineConnection.choices, default=MachineConnection.NONE)
+    opcua_endpoint = models.CharField("OPC UA endpoint", max_length=300, blank=True,
+                                      help_text="opc.tcp://host:4840/path")
+    opcua_state_node = models.CharField("OPC UA state node", max_length=200, blank=True,
+                                        help_text="Node id of the state (running/idle/down), e.g. ns=2;s=M1.State")
+    opcua_reason_node = models.CharField("OPC UA reason node", max_length=200, blank=True)
+    opcua_good_node = models.CharField("OPC UA good counter node", max_length=200, blank=True,
+                                       help_text="A counter that only grows; the gateway sends the increments.")
+    opcua_scrap_node = models.CharField("OPC UA scrap counter node", max_length=200, blank=True)
+    # what the signals say now (written by the signal services only)
+    machine_state = models.CharField(max_length=10, choices=MachineState.choices, blank=True, editable=False)
+    state_reason = models.CharField(max_length=40, blank=True, editable=False)
+    state_since = models.DateTimeField(null=True, blank=True, editable=False)
+    last_signal_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                          help_text="When the last signal arrived (silence turns it unknown).")
 
     company_path = "work_center__company"
 
@@ -298,6 +323,10 @@ class Operation(models.Model):
     quantity_scrap = models.DecimalField(**QUANTITY, default=ZERO)
     scrap_reason = models.CharField(max_length=200, blank=True)
     quality_blocked = models.BooleanField(default=False, help_text="Set by a failed quality check; blocks finish.")
+    machine_good = models.PositiveIntegerField(default=0, editable=False,
+                                               help_text="Good parts the machines counted while it ran.")
+    machine_scrap = models.PositiveIntegerField(default=0, editable=False,
+                                                help_text="Scrap the machines counted while it ran.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

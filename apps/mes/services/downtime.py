@@ -51,7 +51,9 @@ def _validate(*, company, work_center: WorkCenter, reason: DowntimeReason, start
         raise DomainError("reason", f"Reason {reason.code} is no longer in use.")
     # lock the work center: concurrent reports of the same work center are checked one after the other
     WorkCenter.objects.select_for_update().filter(pk=work_center.pk).first()
-    clash = DowntimeEvent.objects.filter(work_center=work_center, start__lt=end, end__gt=start)
+    # reported periods never overlap; a machine's periods come from its signals and may overlap reported ones
+    clash = DowntimeEvent.objects.filter(work_center=work_center, equipment__isnull=True, start__lt=end,
+                                         end__gt=start)
     if instance is not None:
         clash = clash.exclude(pk=instance.pk)
     other = clash.order_by("start").first()
@@ -76,8 +78,10 @@ def downtime_record(*, company, work_center: WorkCenter, reason: DowntimeReason,
 def downtime_update(*, instance: DowntimeEvent, actor, **data) -> DowntimeEvent:
     """Correct a downtime period (times, reason, work center, notes) under the same rules."""
     event = DowntimeEvent.objects.select_for_update().get(pk=instance.pk)
-    before = snapshot(event)
     data.pop("company", None)
+    if event.equipment_id is not None:
+        return _machine_event_update(event=event, actor=actor, **data)
+    before = snapshot(event)
     for name in ("work_center", "reason", "start", "end", "notes"):
         if name in data:
             setattr(event, name, data[name])
@@ -85,6 +89,33 @@ def downtime_update(*, instance: DowntimeEvent, actor, **data) -> DowntimeEvent:
               end=event.end, instance=event)
     event.save()
     record_change(event, actor=actor, action="update", before=before)
+    return event
+
+
+def _machine_event_update(*, event: DowntimeEvent, actor, **data) -> DowntimeEvent:
+    """A machine's period keeps the times its signals gave; the supervisor classifies it (reason, notes)."""
+    for name in ("work_center", "start", "end"):
+        if name in data and data[name] != getattr(event, name):
+            raise DomainError(name, "The machine's signals set the times of this downtime; change its reason or "
+                              "notes only.", code="machine_owned")
+    return downtime_classify(event=event, reason=data.get("reason", event.reason), notes=data.get("notes"),
+                             actor=actor)
+
+
+@transaction.atomic
+def downtime_classify(*, event: DowntimeEvent, reason: DowntimeReason, actor, notes: str | None = None
+                      ) -> DowntimeEvent:
+    """Give a downtime (typically an 'unclassified' machine stop) its real reason."""
+    event = DowntimeEvent.objects.select_for_update().get(pk=event.pk)
+    require_same_company(event.company, reason=reason)
+    if not reason.is_active:
+        raise DomainError("reason", f"Reason {reason.code} is no longer in use.")
+    before = snapshot(event)
+    event.reason = reason
+    if notes is not None:
+        event.notes = notes
+    event.save(update_fields=["reason", "notes", "updated_at"])
+    record_change(event, actor=actor, action="classify", before=before)
     return event
 
 

@@ -2,12 +2,13 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.core.checks import require_same_company
 from apps.core.errors import DomainError
 from apps.core.services.records import record_create, record_update
-from apps.mes.models import InspectionPlan, Routing, WorkCenter
+from apps.mes.models import Equipment, InspectionPlan, MachineSignal, Routing, WorkCenter
 
 
 def _check_shifts(shifts: list[dict] | None) -> None:
@@ -45,10 +46,35 @@ def work_center_create(*, company, actor, code: str, name: str, shifts: list[dic
 
 @transaction.atomic
 def work_center_update(*, instance: WorkCenter, actor, **fields) -> WorkCenter:
-    """Change a work center; given `shifts`/`equipment` lists replace the current rows."""
+    """Change a work center; a given `shifts` list replaces the calendar, a given `equipment` list is matched
+    by code (kept rows keep their id, signals and downtime; a machine that sent signals cannot be removed)."""
     _check_shifts(fields.get("shifts"))
-    _check_equipment(fields.get("equipment"))
-    return record_update(instance=instance, actor=actor, **fields)
+    equipment = fields.pop("equipment", None)
+    _check_equipment(equipment)
+    work_center = record_update(instance=instance, actor=actor, **fields)
+    if equipment is not None:
+        _sync_equipment(work_center, equipment)
+    return work_center
+
+
+def _sync_equipment(work_center: WorkCenter, rows: list[dict]) -> None:
+    current = {e.code: e for e in Equipment.objects.select_for_update().filter(work_center=work_center)}
+    for index, row in enumerate(rows):
+        machine = current.pop(row.get("code"), None) or Equipment(work_center=work_center)
+        for name, value in row.items():
+            setattr(machine, name, value)
+        try:
+            machine.full_clean(exclude=["work_center"])
+        except ValidationError as error:
+            messages = getattr(error, "message_dict", None) or {None: error.messages}
+            field, problems = next(iter(messages.items()))
+            raise DomainError(f"equipment.{index}.{field}" if field else f"equipment.{index}", problems[0]) from error
+        machine.save()
+    for index, machine in enumerate(current.values()):
+        if MachineSignal.objects.filter(equipment=machine).exists() or machine.downtime_events.exists():
+            raise DomainError(f"equipment.{index}", f"{machine.code} has machine signals or downtime; make it "
+                              "inactive instead of removing it.", code="in_use")
+        machine.delete()
 
 
 def _check_operations(company, operations: list[dict] | None) -> None:

@@ -1,0 +1,355 @@
+"""Machine signals: the one way signals become data (gateway, bulk API, simulator and OPC UA all call
+`signals_ingest`), the drops counted instead of stored, and the silence that turns a machine `unknown`.
+
+A batch is written in one transaction:
+
+1. one multi-row INSERT ... ON CONFLICT (equipment, kind, ts) DO NOTHING: a redelivered signal is stored once
+   and has no effect the second time; each new count is booked on the operation running at its work center at
+   `ts` (started, not yet finished), added to that operation's machine counters and to the per-minute roll-up
+   (`MachineCount`), all in the same statement;
+2. the downtime of every machine that sent states is recomputed from its state signals from the earliest new
+   one on (`machine_downtime_apply`), so late and out-of-order signals are placed by `ts`;
+3. the machines' current state (their latest state by `ts`) and their work centers' status are updated.
+"""
+
+import datetime
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from apps.core.audit import snapshot
+from apps.core.errors import DomainError
+from apps.core.models import AuditRecord
+from apps.mes.choices import DowntimeKind, DowntimeSource, MachineState
+from apps.mes.models import DowntimeEvent, DowntimeReason, MachineSignalDrop
+from apps.mes.signal_contract import SignalRow
+
+UNCLASSIFIED = "UNCLASSIFIED"
+MAX_BATCH = 50_000
+
+_INSERT = """
+WITH incoming(company_id, equipment_id, work_center_id, kind, ts, state, reason, good, scrap) AS (
+    SELECT * FROM unnest(%(company)s::bigint[], %(equipment)s::bigint[], %(work_center)s::bigint[],
+                         %(kind)s::text[], %(ts)s::timestamptz[], %(state)s::text[], %(reason)s::text[],
+                         %(good)s::int[], %(scrap)s::int[])
+), stored AS (
+    INSERT INTO mes_machinesignal (company_id, equipment_id, work_center_id, kind, ts, state, reason, good, scrap,
+                                   operation_id, created_at, updated_at)
+    SELECT i.company_id, i.equipment_id, i.work_center_id, i.kind, i.ts, i.state, i.reason, i.good, i.scrap,
+           CASE WHEN i.kind = 'count' THEN (
+               SELECT o.id FROM mes_operation o
+                WHERE o.work_center_id = i.work_center_id AND o.actual_start <= i.ts
+                  AND (o.actual_end IS NULL OR o.actual_end > i.ts)
+                ORDER BY o.actual_start DESC, o.id DESC LIMIT 1) END,
+           now(), now()
+      FROM incoming i
+    ON CONFLICT (equipment_id, kind, ts) DO NOTHING
+    RETURNING company_id, equipment_id, work_center_id, operation_id, kind, ts, state, good, scrap
+), minutes AS (
+    INSERT INTO mes_machinecount (company_id, equipment_id, work_center_id, operation_id, minute, good, scrap,
+                                  created_at, updated_at)
+    SELECT company_id, equipment_id, work_center_id, operation_id, date_trunc('minute', ts), sum(good), sum(scrap),
+           now(), now()
+      FROM stored WHERE kind = 'count' GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT ON CONSTRAINT mes_count_once_per_minute DO UPDATE
+       SET good = mes_machinecount.good + EXCLUDED.good, scrap = mes_machinecount.scrap + EXCLUDED.scrap,
+           updated_at = now()
+    RETURNING 1
+), booked AS (
+    UPDATE mes_operation o SET machine_good = o.machine_good + c.good, machine_scrap = o.machine_scrap + c.scrap,
+                               updated_at = now()
+      FROM (SELECT operation_id, sum(good) AS good, sum(scrap) AS scrap FROM stored
+             WHERE kind = 'count' AND operation_id IS NOT NULL GROUP BY 1) c
+     WHERE o.id = c.operation_id
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM stored),
+       (SELECT coalesce(json_agg(json_build_object('e', equipment_id, 't', ts, 'c', company_id, 'w', work_center_id)),
+                        '[]') FROM stored WHERE kind = 'state')::text,
+       (SELECT count(*) FROM minutes), (SELECT count(*) FROM booked)
+"""
+
+# the latest state (by ts) of each machine heard from, and its work center's status from its machines'
+_CURRENT = """
+WITH heard(eq) AS (SELECT unnest(%(equipment)s::bigint[])),
+latest AS (
+    SELECT h.eq, s.state, s.reason, s.ts FROM heard h
+      LEFT JOIN LATERAL (SELECT state, reason, ts FROM mes_machinesignal
+                          WHERE equipment_id = h.eq AND kind = 'state' ORDER BY ts DESC LIMIT 1) s ON true
+), machines AS (
+    UPDATE mes_equipment e
+       SET machine_state = coalesce(l.state, CASE WHEN e.machine_state = 'unknown' THEN '' ELSE e.machine_state END),
+           state_reason = coalesce(l.reason, e.state_reason), state_since = coalesce(l.ts, e.state_since),
+           last_signal_at = now()
+      FROM latest l WHERE e.id = l.eq
+    RETURNING e.work_center_id
+)
+SELECT DISTINCT work_center_id FROM machines
+"""
+
+_WORK_CENTER_STATUS = """
+UPDATE mes_workcenter w SET status = x.status, updated_at = now()
+  FROM (SELECT work_center_id,
+               CASE WHEN bool_or(machine_state = 'down') THEN 'down'
+                    WHEN bool_or(machine_state = 'running') THEN 'running'
+                    WHEN bool_or(machine_state = 'unknown') THEN 'unknown'
+                    ELSE 'idle' END AS status
+          FROM mes_equipment WHERE work_center_id = ANY(%s) AND machine_state <> '' GROUP BY 1) x
+ WHERE w.id = x.work_center_id AND w.status <> x.status
+"""
+
+
+@dataclass
+class IngestResult:
+    """What a batch did: signals stored, duplicates ignored, downtime events opened/closed/changed."""
+
+    stored: int = 0
+    duplicates: int = 0
+    downtime_changes: int = 0
+    work_centers: set[int] = field(default_factory=set)
+
+
+@transaction.atomic
+def signals_ingest(*, company, rows: list[SignalRow], actor) -> IngestResult:
+    """Store a batch of signals that passed the contract and apply their effects (see the module docstring).
+
+    `company`: the company every row must belong to (the bulk API), or None for a gateway whose rows were
+    resolved from their topics. Signals already stored are ignored, so a batch may be given twice."""
+    if len(rows) > MAX_BATCH:
+        raise DomainError(None, f"At most {MAX_BATCH} signals at a time.", code="too_many")
+    if company is not None:
+        for index, row in enumerate(rows):
+            if row.key.company_id != company.pk:
+                raise DomainError(f"{index}.equipment", "The equipment belongs to another company.")
+    result = IngestResult()
+    if not rows:
+        return result
+    columns = {"company": [], "equipment": [], "work_center": [], "kind": [], "ts": [], "state": [], "reason": [],
+               "good": [], "scrap": []}
+    for row in rows:
+        key = row.key
+        for name, value in (("company", key.company_id), ("equipment", key.equipment_id),
+                            ("work_center", key.work_center_id), ("kind", row.kind), ("ts", row.ts),
+                            ("state", row.state), ("reason", row.reason), ("good", row.good), ("scrap", row.scrap)):
+            columns[name].append(value)
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT, columns)
+        stored, states_json, _minutes, _booked = cursor.fetchone()
+    result.stored, result.duplicates = stored, len(rows) - stored
+    new_states = json.loads(states_json)
+    if new_states:
+        earliest: dict[int, datetime.datetime] = {}
+        owners: dict[int, tuple[int, int]] = {}
+        for item in new_states:
+            ts = datetime.datetime.fromisoformat(item["t"])
+            if item["e"] not in earliest or ts < earliest[item["e"]]:
+                earliest[item["e"]] = ts
+            owners[item["e"]] = (item["c"], item["w"])
+        result.downtime_changes = machine_downtime_apply(earliest=earliest, owners=owners, actor=actor)
+    heard = sorted({row.key.equipment_id for row in rows})
+    with connection.cursor() as cursor:
+        cursor.execute(_CURRENT, {"equipment": heard})
+        result.work_centers = {r[0] for r in cursor.fetchall()}
+        cursor.execute(_WORK_CENTER_STATUS, [sorted(result.work_centers)])
+    return result
+
+
+def _reason_map(company_ids: set[int]) -> dict[int, dict[str, int]]:
+    """company → machine code → downtime reason id (the reason's machine code, else its own code)."""
+    mapping: dict[int, dict[str, int]] = defaultdict(dict)
+    for pk, company_id, code, machine_code in DowntimeReason.objects.filter(
+            company_id__in=company_ids, is_active=True).values_list("id", "company_id", "code", "machine_code"):
+        mapping[company_id].setdefault(code.upper(), pk)
+        if machine_code:
+            mapping[company_id][machine_code.upper()] = pk
+    return mapping
+
+
+def unclassified_reason(company_id: int) -> int:
+    """The company's 'unclassified' downtime reason (created once): machines' stops whose code is not mapped."""
+    reason, _ = DowntimeReason.objects.get_or_create(
+        company_id=company_id, code=UNCLASSIFIED,
+        defaults={"name": "Unclassified machine stop", "kind": DowntimeKind.UNPLANNED})
+    return reason.pk
+
+
+def _desired_events(signals: list[tuple]) -> list[dict]:
+    """Downtime periods from one machine's state signals in ts order, starting outside a downtime: a `down`
+    opens one, the next `running` closes it (`idle` does not), a `down` with another reason code starts the
+    next period."""
+    events, current = [], None
+    for ts, state, reason in signals:
+        if state == MachineState.DOWN:
+            if current is not None and current["machine_reason"] != reason:
+                current["end"] = ts
+                current = None
+            if current is None:
+                current = {"start": ts, "end": None, "machine_reason": reason}
+                events.append(current)
+        elif state == MachineState.RUNNING and current is not None:
+            current["end"] = ts
+            current = None
+    return events
+
+
+def machine_downtime_apply(*, earliest: dict[int, datetime.datetime], owners: dict[int, tuple[int, int]],
+                           actor) -> int:
+    """Recompute the machine downtime of each machine from its state signals since `earliest[machine]` (from
+    the start of the downtime open at that time, if any): create, close, re-time or remove events so they match
+    the signals. A supervisor's classification (another reason) is kept while the machine's code is the same.
+    Returns the number of events created, changed or removed."""
+    machines = sorted(earliest)
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT v.eq, coalesce((SELECT d.start FROM mes_downtimeevent d WHERE d.equipment_id = v.eq
+                                      AND d.start < v.t0 AND (d."end" IS NULL OR d."end" > v.t0)
+                                    ORDER BY d.start DESC LIMIT 1), v.t0)
+              FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(eq, t0)""",
+                       [machines, [earliest[m] for m in machines]])
+        anchors = dict(cursor.fetchall())
+        window = [machines, [anchors[m] for m in machines]]
+        cursor.execute("""
+            SELECT s.equipment_id, s.ts, s.state, s.reason FROM mes_machinesignal s
+              JOIN unnest(%s::bigint[], %s::timestamptz[]) AS v(eq, a) ON s.equipment_id = v.eq AND s.ts >= v.a
+             WHERE s.kind = 'state' ORDER BY s.equipment_id, s.ts""", window)
+        signals: dict[int, list[tuple]] = defaultdict(list)
+        for eq, ts, state, reason in cursor.fetchall():
+            signals[eq].append((ts, state, reason))
+    existing: dict[int, dict[datetime.datetime, DowntimeEvent]] = defaultdict(dict)
+    for event in DowntimeEvent.objects.raw("""
+            SELECT d.* FROM mes_downtimeevent d
+              JOIN unnest(%s::bigint[], %s::timestamptz[]) AS v(eq, a) ON d.equipment_id = v.eq AND d.start >= v.a
+             FOR UPDATE OF d""", window):
+        existing[event.equipment_id][event.start] = event
+    reasons = _reason_map({owners[m][0] for m in machines})
+    unclassified: dict[int, int] = {}
+    created, changed, removed = [], [], []
+    for machine in machines:
+        company_id, work_center_id = owners[machine]
+        have = existing[machine]
+        for wanted in _desired_events(signals[machine]):
+            reason_id = reasons[company_id].get(wanted["machine_reason"].upper())
+            if reason_id is None:
+                if company_id not in unclassified:
+                    unclassified[company_id] = unclassified_reason(company_id)
+                reason_id = unclassified[company_id]
+            event = have.pop(wanted["start"], None)
+            if event is None:
+                created.append(DowntimeEvent(
+                    company_id=company_id, work_center_id=work_center_id, equipment_id=machine, reason_id=reason_id,
+                    start=wanted["start"], end=wanted["end"], machine_reason=wanted["machine_reason"],
+                    source=DowntimeSource.MACHINE))
+                continue
+            before = snapshot(event)
+            if event.machine_reason != wanted["machine_reason"]:
+                event.machine_reason, event.reason_id = wanted["machine_reason"], reason_id
+            event.end = wanted["end"]
+            if snapshot(event) != before:
+                changed.append((event, before))
+        removed += have.values()  # a late `running` or `down` moved or merged these periods
+    now = timezone.now()
+    if created:
+        DowntimeEvent.objects.bulk_create(created)
+    if changed:
+        for event, _ in changed:
+            event.updated_at = now
+        DowntimeEvent.objects.bulk_update([e for e, _ in changed], ["end", "machine_reason", "reason", "updated_at"])
+    if removed:
+        DowntimeEvent.objects.filter(pk__in=[e.pk for e in removed]).delete()
+    _audit(actor, [(e, "create", None, snapshot(e)) for e in created]
+           + [(e, "update", before, snapshot(e)) for e, before in changed]
+           + [(e, "delete", snapshot(e), None) for e in removed])
+    return len(created) + len(changed) + len(removed)
+
+
+def _audit(actor, changes: list[tuple]) -> None:
+    """The audit rows of machine downtime changes, written at once (`record_change`'s rows, without a query per
+    event for its description)."""
+    if not changes:
+        return
+    content_type = ContentType.objects.get_for_model(DowntimeEvent)
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    AuditRecord.objects.bulk_create([AuditRecord(
+        company_id=event.company_id, actor_id=actor_id, content_type=content_type, object_id=str(event.pk),
+        object_repr=f"machine {event.equipment_id} down from {event.start:%Y-%m-%d %H:%M:%S} ({event.machine_reason})"
+        [:200], action=action, before=before, after=after) for event, action, before, after in changes])
+
+
+@transaction.atomic
+def signal_drops_record(*, drops: Counter, details: dict | None = None) -> None:
+    """Add dropped signals to the day's counters: `drops[(company id or None, reason)] = how many`."""
+    if not drops:
+        return
+    today = timezone.now().date()
+    details = details or {}
+    with connection.cursor() as cursor:
+        for (company_id, reason), count in sorted(drops.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])):
+            cursor.execute("""
+                INSERT INTO mes_machinesignaldrop (company_id, day, reason, count, last_detail, updated_at)
+                VALUES (%s, %s, %s, %s, %s, now())
+                ON CONFLICT ON CONSTRAINT mes_signaldrop_once DO UPDATE
+                   SET count = mes_machinesignaldrop.count + EXCLUDED.count,
+                       last_detail = EXCLUDED.last_detail, updated_at = now()""",
+                           [company_id, today, reason, count, (details.get((company_id, reason)) or "")[:300]])
+
+
+def signal_drop_counts(*, company_id: int, since: datetime.date) -> list[dict]:
+    """The drops of a company since a day, per reason (the flow monitor's counters)."""
+    rows = (MachineSignalDrop.objects.filter(company_id=company_id, day__gte=since).values("reason")
+            .annotate(total=Sum("count")).order_by("reason"))
+    return list(rows)
+
+
+@transaction.atomic
+def machines_mark_silent(*, now: datetime.datetime | None = None, actor=None) -> int:
+    """Turn machines silent for longer than MES_MACHINE_SILENCE_SECONDS `unknown` (and their work centers,
+    unless another machine there still talks). Returns how many machines changed."""
+    now = now or timezone.now()
+    silence = datetime.timedelta(seconds=settings.MES_MACHINE_SILENCE_SECONDS)
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            UPDATE mes_equipment SET machine_state = 'unknown', state_reason = '', state_since = last_signal_at + %s
+             WHERE last_signal_at < %s AND machine_state NOT IN ('', 'unknown') RETURNING work_center_id""",
+                       [silence, now - silence])
+        silent = [r[0] for r in cursor.fetchall()]
+        if silent:
+            cursor.execute(_WORK_CENTER_STATUS, [sorted(set(silent))])
+    return len(silent)
+
+
+@dataclass
+class RollUpResult:
+    """What a retention run removed: raw count signals (kept per minute in MachineCount) and state signals
+    beyond the last of each machine and minute."""
+
+    counts_purged: int = 0
+    states_rolled_up: int = 0
+
+
+@transaction.atomic
+def signals_roll_up(*, now: datetime.datetime | None = None, batch: int = 50_000) -> RollUpResult:
+    """Retention: raw signals older than MES_SIGNAL_RETENTION_DAYS are rolled up to per-minute rows and purged.
+    Counts already have their per-minute row (written at ingest), so their raw rows go; states keep the last
+    signal of each machine and minute. At most `batch` rows of each kind per run (the hourly task repeats)."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.MES_SIGNAL_RETENTION_DAYS)
+    result = RollUpResult()
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            DELETE FROM mes_machinesignal WHERE id IN (
+                SELECT id FROM mes_machinesignal WHERE kind = 'count' AND ts < %s LIMIT %s)""", [cutoff, batch])
+        result.counts_purged = cursor.rowcount
+        cursor.execute("""
+            DELETE FROM mes_machinesignal WHERE id IN (
+                SELECT id FROM (
+                    SELECT id, row_number() OVER (PARTITION BY equipment_id, date_trunc('minute', ts)
+                                                  ORDER BY ts DESC) AS n
+                      FROM mes_machinesignal WHERE kind = 'state' AND ts < %s) s
+                 WHERE n > 1 LIMIT %s)""", [cutoff, batch])
+        result.states_rolled_up = cursor.rowcount
+    return result

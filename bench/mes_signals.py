@@ -1,0 +1,283 @@
+"""Benchmark of shop-floor connectivity (not a test): machine signals through the broker and the gateway into
+the database, against COPY of the same rows in the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
+        .venv/bin/python bench/mes_signals.py [--signals 1000000] [--machines 200] [--publishers 2]
+
+Needs the MQTT broker on 127.0.0.1:1883 (or MQTT_URL). Creates its own database `bench_mes` (migrated from
+scratch) with 50 work centers of --machines/50 machines, each with a running operation, and drops it at the end.
+
+* End to end: `--publishers` processes publish the signals (QoS 1; 90 % counts, 10 % states with stops every
+  ~40 signals) on the MQTT contract while the gateway (`apps.mes.gateway.SignalGateway`, in this process)
+  batches them into the database with all their effects (downtime opened and closed, counts on the running
+  operation, per-minute roll-up, machine and work-center state). signals/s = signals / (last stored - first
+  published). Publishers are held back when the gateway is more than 50,000 behind, so the broker's queue never
+  overflows.
+* Latency: during the load, a probe machine publishes `down` (with ts = now) every ~0.5 s and the time until its
+  downtime event exists in the database is measured (p50/p95).
+* Floor: COPY of the same rows into a table shaped like mes_machinesignal (same unique index), signals/s.
+* Board: the shop-floor board's data (apps/mes/selectors_board.board_tiles) for the 50 work centers: the tiles a
+  poll computes (cached 0.8 s per company) and OEE today (cached 15 s), median ms.
+
+The last line is `RESULT mes_signals=<signals/s> baseline=<COPY signals/s> ratio=<ours/baseline> ...`.
+"""
+
+import argparse
+import datetime
+import json
+import multiprocessing
+import statistics
+import threading
+import time
+import uuid
+from decimal import Decimal
+
+from common import configure, throwaway_database
+
+WORK_CENTERS = 50
+LAG = 20_000
+
+
+def message(machine: tuple[str, str], index: int, base: datetime.datetime) -> tuple[str, bytes]:
+    """The index-th signal of a machine: counts, a stop every 40 signals (down, then running 3 signals later)."""
+    wc, eq = machine
+    ts = (base + datetime.timedelta(milliseconds=500 * index)).isoformat()
+    phase = index % 40
+    if phase == 0:
+        return f"millwright/BENCH/{wc}/{eq}/state", json.dumps({"ts": ts, "state": "running"}).encode()
+    if phase == 20:
+        return f"millwright/BENCH/{wc}/{eq}/state", json.dumps({"ts": ts, "state": "down",
+                                                                 "reason": "JAM" if index % 80 else "X9"}).encode()
+    if phase == 23:
+        return f"millwright/BENCH/{wc}/{eq}/state", json.dumps({"ts": ts, "state": "running"}).encode()
+    if phase == 30:
+        return f"millwright/BENCH/{wc}/{eq}/state", json.dumps({"ts": ts, "state": "idle"}).encode()
+    return f"millwright/BENCH/{wc}/{eq}/count", json.dumps({"ts": ts, "good": 1,
+                                                            "scrap": 1 if index % 50 == 7 else 0}).encode()
+
+
+def publisher(machines, per_machine: int, base_iso: str, allowed, published, host: str, port: int) -> None:
+    """A publishing process: round-robin over its machines, QoS 1, held back by `allowed`."""
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    base = datetime.datetime.fromisoformat(base_iso)
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{uuid.uuid4().hex[:8]}",
+                         protocol=mqtt.MQTTv5)
+    client.max_inflight_messages_set(1000)
+    client.max_queued_messages_set(0)
+    client.connect(host, port)
+    client.loop_start()
+    infos = []
+    for index in range(per_machine):
+        for machine in machines:
+            while published.value >= allowed.value:
+                time.sleep(0.01)
+            topic, payload = message(machine, index, base)
+            infos.append(client.publish(topic, payload, qos=1))
+            with published.get_lock():
+                published.value += 1
+        if len(infos) > 5000:
+            for info in infos:
+                info.wait_for_publish(30)
+            infos = []
+    for info in infos:
+        info.wait_for_publish(30)
+    client.disconnect()
+    client.loop_stop()
+
+
+def build(machines_total: int):
+    from apps.core.models import Company, Currency, UnitOfMeasure
+    from apps.mes.choices import MachineConnection, OperationStatus
+    from apps.mes.models import DowntimeReason, Equipment, Operation, WorkCenter, WorkOrder
+    from apps.plm.models import Item, Revision
+
+    company = Company.objects.create(code="BENCH", name="Bench", currency=Currency.objects.get(code="EUR"))
+    DowntimeReason.objects.create(company=company, code="JAM", name="Jam")
+    item = Item.objects.create(company=company, number="B-1", name="Bench part", uom=UnitOfMeasure.objects.get(
+        code="ea"), item_type="make")
+    revision = Revision.objects.create(company=company, item=item, code="A", status="released")
+    per_center = machines_total // WORK_CENTERS
+    machines = []
+    started = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=3)
+    for n in range(WORK_CENTERS):
+        center = WorkCenter.objects.create(company=company, code=f"WC{n:02d}", name=f"Center {n}")
+        order = WorkOrder.objects.create(company=company, number=f"WO-B-{n:03d}", item=item, revision=revision,
+                                         quantity=Decimal(100000), due_date=datetime.date(2030, 1, 1),
+                                         status="in_progress")
+        Operation.objects.create(work_order=order, sequence=10, work_center=center, status=OperationStatus.IN_PROGRESS,
+                                 actual_start=started, run_minutes_per_unit=Decimal("0.4"))
+        for m in range(per_center):
+            Equipment.objects.create(work_center=center, code=f"M{m}", name=f"Machine {m}",
+                                     connection=MachineConnection.MQTT)
+            machines.append((center.code, f"M{m}"))
+    probe = Equipment.objects.create(work_center=WorkCenter.objects.get(company=company, code="WC00"), code="PROBE",
+                                     name="Latency probe")
+    return company, machines, probe
+
+
+def probe_latency(stop: threading.Event, probe, latencies: list, host: str, port: int) -> None:
+    """`down` now, wait for its downtime event, `running`; repeat every ~0.5 s until `stop`."""
+    import paho.mqtt.client as mqtt
+    from django.db import connection
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    from apps.mes.models import DowntimeEvent
+
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-probe-{uuid.uuid4().hex[:6]}",
+                         protocol=mqtt.MQTTv5)
+    client.connect(host, port)
+    client.loop_start()
+    topic = f"millwright/BENCH/WC00/{probe.code}/state"
+    try:
+        while not stop.is_set():
+            now = datetime.datetime.now(datetime.UTC)
+            sent = time.perf_counter()
+            client.publish(topic, json.dumps({"ts": now.isoformat(), "state": "down", "reason": "JAM"}), qos=1)
+            deadline = sent + 30
+            while time.perf_counter() < deadline and not DowntimeEvent.objects.filter(equipment=probe,
+                                                                                       start=now).exists():
+                time.sleep(0.01)
+            latencies.append(time.perf_counter() - sent)
+            client.publish(topic, json.dumps({"ts": (now + datetime.timedelta(milliseconds=1)).isoformat(),
+                                              "state": "running"}), qos=1)
+            stop.wait(0.5)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+        connection.close()
+
+
+def copy_floor(machines, per_machine: int, base: datetime.datetime, company, equipment_ids) -> float:
+    """COPY of the same rows into a table shaped like mes_machinesignal: signals/s."""
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_signal_copy (LIKE mes_machinesignal INCLUDING ALL)")
+    rows = []
+    for index in range(per_machine):
+        for machine in machines:
+            topic, payload = message(machine, index, base)
+            data = json.loads(payload)
+            eq_id, wc_id = equipment_ids[machine]
+            kind = topic.rsplit("/", 1)[1]
+            rows.append((company.pk, eq_id, wc_id, kind, data["ts"], data.get("state", ""), data.get("reason", ""),
+                         data.get("good", 0), data.get("scrap", 0)))
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        with cursor.cursor.copy("COPY bench_signal_copy (company_id, equipment_id, work_center_id, kind, ts, state, "
+                                "reason, good, scrap, created_at, updated_at) FROM STDIN") as copy:
+            now = datetime.datetime.now(datetime.UTC)
+            for row in rows:
+                copy.write_row((*row, now, now))
+    return len(rows) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--signals", type=int, default=1_000_000)
+    parser.add_argument("--machines", type=int, default=200)
+    parser.add_argument("--publishers", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=5000)
+    args = parser.parse_args()
+    configure("bench_mes")
+    from django.conf import settings
+    from django.db import connection
+
+    from apps.mes.gateway import SignalGateway
+    from apps.mes.models import Equipment, MachineSignal
+    from apps.mes.mqtt import broker_address
+    from apps.mes.selectors_board import board_tiles
+
+    address = broker_address(settings.MQTT_URL or None)
+    per_machine = args.signals // args.machines
+    total = per_machine * args.machines
+    with throwaway_database():
+        company, machines, probe = build(args.machines)
+        equipment_ids = {(wc, eq): (pk, wc_id) for pk, wc_id, wc, eq in Equipment.objects.filter(
+            work_center__company=company).values_list("id", "work_center_id", "work_center__code", "code")}
+        base = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=per_machine * 0.5 + 600)
+
+        gateway = SignalGateway(client_id=f"bench-gateway-{uuid.uuid4().hex[:6]}", batch_size=args.batch,
+                                flush_seconds=0.05, opcua=False)
+        loop_stop = {"event": None}
+
+        def run_gateway():
+            import asyncio
+
+            async def go():
+                loop_stop["event"] = asyncio.Event()
+                loop_stop["loop"] = asyncio.get_running_loop()
+                await gateway.run(loop_stop["event"])
+
+            asyncio.run(go())
+
+        gateway_thread = threading.Thread(target=run_gateway, daemon=True)
+        gateway_thread.start()
+        while not gateway.stats.subscribed:
+            time.sleep(0.05)
+        connection.close()  # no connection shared with the forked publishers
+        allowed = multiprocessing.Value("q", LAG)
+        published = multiprocessing.Value("q", 0)
+        groups = [machines[i::args.publishers] for i in range(args.publishers)]
+        print(f"publishing {total} signals of {args.machines} machines ...", flush=True)
+        started = time.perf_counter()
+        processes = [multiprocessing.Process(target=publisher, args=(group, per_machine, base.isoformat(), allowed,
+                                                                     published, address.host, address.port))
+                     for group in groups]
+        for process in processes:
+            process.start()
+        stop_probe, latencies = threading.Event(), []
+        prober = threading.Thread(target=probe_latency, args=(stop_probe, probe, latencies, address.host,
+                                                              address.port), daemon=True)
+        prober.start()
+        last_report = time.perf_counter()
+        while True:
+            handled = gateway.stats.stored + gateway.stats.duplicates + gateway.stats.dropped
+            allowed.value = handled + LAG
+            if gateway.stats.stored - 2 * len(latencies) >= total:
+                break
+            if time.perf_counter() - last_report > 10:
+                print(f"  {published.value} published, {gateway.stats.stored} stored, "
+                      f"{gateway.stats.dropped} dropped", flush=True)
+                last_report = time.perf_counter()
+            if not any(p.is_alive() for p in processes) and time.perf_counter() - last_report > 60:
+                break
+            time.sleep(0.02)
+        elapsed = time.perf_counter() - started
+        stop_probe.set()
+        prober.join(40)
+        for process in processes:
+            process.join(30)
+        loop_stop["loop"].call_soon_threadsafe(loop_stop["event"].set)
+        gateway_thread.join(60)
+        stored = MachineSignal.objects.filter(equipment__work_center__company=company).exclude(equipment=probe).count()
+        rate = stored / elapsed
+        floor = copy_floor(machines, per_machine, base, company, equipment_ids)
+        samples, without_oee = [], []
+        for _ in range(7):
+            t0 = time.perf_counter()
+            board_tiles(company_id=company.pk)
+            samples.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            board_tiles(company_id=company.pk, with_oee=False)
+            without_oee.append(time.perf_counter() - t0)
+        board_ms = statistics.median(without_oee) * 1000
+        board_oee_ms = statistics.median(samples) * 1000
+        latencies.sort()
+        p50 = latencies[len(latencies) // 2] * 1000 if latencies else float("nan")
+        p95 = latencies[int(len(latencies) * 0.95)] * 1000 if latencies else float("nan")
+        print(f"stored {stored} of {total} signals in {elapsed:.1f} s ({gateway.stats.batches} batches, "
+              f"{gateway.stats.duplicates} duplicates, {gateway.stats.dropped} dropped); gateway time parsing "
+              f"{gateway.stats.parse_seconds:.1f} s, storing {gateway.stats.store_seconds:.1f} s")
+        print(f"publish -> downtime opened: p50 {p50:.0f} ms, p95 {p95:.0f} ms over {len(latencies)} probes")
+        print(f"board data for {WORK_CENTERS} work centers: tiles {board_ms:.1f} ms (what a poll computes, once per "
+              f"0.8 s per company), with OEE today {board_oee_ms:.1f} ms (recomputed every 15 s); medians of 7")
+        print(f"COPY floor: {floor:,.0f} signals/s")
+        print(f"RESULT mes_signals={rate:.0f} baseline={floor:.0f} ratio={rate / floor:.3f} "
+              f"p95_latency_ms={p95:.0f} board_ms={board_ms:.1f} board_oee_ms={board_oee_ms:.1f} signals={stored}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""The OPC UA path: an asyncua server in the test (the simulated machine), equipment naming its nodes, the
+gateway subscribed to them: state changes open and close downtime, counter increments land on the operation."""
+
+import asyncio
+import socket
+import threading
+
+import pytest
+
+from apps.mes.choices import MachineConnection
+from apps.mes.models import DowntimeEvent, MachineSignal
+from apps.mes.opcua_simulator import SimulatedOpcUaServer
+from tests.conftest import wait_for
+from tests.mes.mqtt_helpers import GatewayThread, forget_session, require_broker
+from tests.mes.signal_plant import connected_plant
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("mqtt")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerThread:
+    """The simulated OPC UA machine on its own event loop."""
+
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.server = self.call(SimulatedOpcUaServer(f"opc.tcp://127.0.0.1:{free_port()}/millwright/").start())
+
+    def call(self, coroutine, timeout: float = 20):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def close(self) -> None:
+        self.call(self.server.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+@pytest.fixture
+def machine_server():
+    server = ServerThread()
+    yield server
+    server.close()
+
+
+def test_opc_ua_changes_become_downtime_and_counts(company, machine_server):
+    require_broker()  # the gateway also subscribes to MQTT
+    plant = connected_plant(company)
+    machine, opc = plant["machine"], machine_server.server
+    nodes = opc.node_ids("M1")
+    machine.connection, machine.opcua_endpoint = MachineConnection.OPCUA, opc.endpoint
+    machine.opcua_state_node, machine.opcua_reason_node = nodes["state"], nodes["reason"]
+    machine.opcua_good_node, machine.opcua_scrap_node = nodes["good"], nodes["scrap"]
+    machine.save()
+    running = GatewayThread(opcua=True).start()
+    try:
+        # the first notification of each node: the state "idle" and the counters' baselines
+        wait_for(lambda: MachineSignal.objects.filter(kind="state", state="idle").exists(), timeout=20,
+                 message="the gateway subscribed to the OPC UA nodes")
+        machine_server.call(opc.set_state("M1", "running"))
+        wait_for(lambda: MachineSignal.objects.filter(kind="state", state="running").exists(), timeout=10)
+        machine_server.call(opc.add_parts("M1", good=4))
+        machine_server.call(opc.add_parts("M1", good=2, scrap=1))
+        wait_for(lambda: sum(MachineSignal.objects.filter(kind="count").values_list("good", flat=True)) == 6,
+                 timeout=10, message="6 good parts counted")
+        machine_server.call(opc.set_state("M1", "down", "JAM"))
+        wait_for(lambda: DowntimeEvent.objects.filter(equipment=machine, end__isnull=True).exists(), timeout=10)
+        machine_server.call(opc.set_state("M1", "running"))
+        wait_for(lambda: DowntimeEvent.objects.filter(equipment=machine, end__isnull=False).exists(), timeout=10)
+    finally:
+        running.stop()
+        forget_session(running.client_id)
+    event = DowntimeEvent.objects.get(equipment=machine)
+    assert (event.reason.code, event.machine_reason) == ("JAM", "JAM")
+    operation = plant["operation"]
+    operation.refresh_from_db()
+    assert (operation.machine_good, operation.machine_scrap) == (6, 1)
+    machine.refresh_from_db()
+    assert machine.machine_state == "running"

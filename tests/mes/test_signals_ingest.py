@@ -1,0 +1,188 @@
+"""signals_ingest and its effects: downtime from states (mapped, unclassified, open), counts on the running
+operation, OEE from machine counts, duplicates and out-of-order delivery, silence, drops, retention."""
+
+import datetime
+import json
+import random
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from apps.core.errors import DomainError
+from apps.mes.models import DowntimeEvent, MachineCount, MachineSignal, MachineSignalDrop
+from apps.mes.services.downtime import downtime_classify, downtime_update
+from apps.mes.services.signals import machines_mark_silent, signal_drops_record, signals_ingest, signals_roll_up
+from apps.mes.signal_contract import DropTally, EquipmentDirectory, read_message
+from tests.mes.factories import DowntimeReasonFactory
+from tests.mes.signal_plant import (
+    EXPECTED_DOWNTIME,
+    assert_hand_computed,
+    connected_plant,
+    downtime_of,
+    iso,
+    sequence_messages,
+)
+
+
+def rows_of(messages, tally=None):
+    directory, tally = EquipmentDirectory(), tally if tally is not None else DropTally()
+    rows = [read_message(topic, json.dumps(payload).encode(), directory, tally) for topic, payload in messages]
+    return [row for row in rows if row is not None]
+
+
+@pytest.fixture
+def plant(company):
+    company.code = "DEMO"
+    company.save()
+    return connected_plant(company)
+
+
+def test_sequence_gives_the_hand_computed_downtime_counts_and_oee(plant, user):
+    result = signals_ingest(company=None, rows=rows_of(sequence_messages(plant["base"])), actor=user)
+    assert (result.stored, result.duplicates) == (10, 0)
+    assert_hand_computed(plant)
+    assert MachineSignal.objects.count() == 10
+    assert sorted(MachineCount.objects.values_list("good", "scrap")) == [(5, 0), (8, 2), (10, 0)]
+
+
+def test_each_signal_in_its_own_batch_gives_the_same_result(plant, user):
+    for message in sequence_messages(plant["base"]):
+        signals_ingest(company=None, rows=rows_of([message]), actor=user)
+    assert_hand_computed(plant)
+
+
+def test_twice_changes_nothing_the_second_time(plant, user):
+    messages = sequence_messages(plant["base"])
+    signals_ingest(company=None, rows=rows_of(messages), actor=user)
+    again = signals_ingest(company=None, rows=rows_of(messages + messages), actor=user)
+    assert (again.stored, again.duplicates, again.downtime_changes) == (0, 20, 0)
+    assert_hand_computed(plant)
+    assert MachineSignal.objects.count() == 10
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_out_of_order_in_small_batches_gives_the_same_result(plant, user, seed):
+    messages = sequence_messages(plant["base"])
+    random.Random(seed).shuffle(messages)
+    for start in range(0, len(messages), 3):
+        signals_ingest(company=None, rows=rows_of(messages[start:start + 3]), actor=user)
+    assert_hand_computed(plant)
+
+
+def test_a_late_running_closes_and_a_late_down_splits(plant, user):
+    base = plant["base"]
+    topic = "millwright/DEMO/CNC1/M1/state"
+    signals_ingest(company=None, rows=rows_of([(topic, {"ts": iso(base, 0), "state": "down", "reason": "JAM"})]),
+                   actor=user)
+    assert downtime_of(plant["machine"]) == [(0.0, None, "JAM", "JAM")]
+    signals_ingest(company=None, rows=rows_of([(topic, {"ts": iso(base, 30), "state": "running"})]), actor=user)
+    assert downtime_of(plant["machine"]) == [(0.0, 30.0, "JAM", "JAM")]
+    # arrives late: the machine ran 10-20 inside that period
+    signals_ingest(company=None, rows=rows_of([(topic, {"ts": iso(base, 10), "state": "running"}),
+                                               (topic, {"ts": iso(base, 20), "state": "down", "reason": "JAM"})]),
+                   actor=user)
+    assert downtime_of(plant["machine"]) == [(0.0, 10.0, "JAM", "JAM"), (20.0, 30.0, "JAM", "JAM")]
+
+
+def test_the_supervisors_classification_survives_later_signals(plant, user, company):
+    signals_ingest(company=None, rows=rows_of(sequence_messages(plant["base"])[:7]), actor=user)
+    unclassified = DowntimeEvent.objects.get(machine_reason="XX9")
+    assert unclassified.end is None
+    assert unclassified.reason.code == "UNCLASSIFIED"
+    tooling = DowntimeReasonFactory(company=company, code="TOOL")
+    downtime_classify(event=unclassified, reason=tooling, actor=user, notes="Broken insert")
+    signals_ingest(company=None, rows=rows_of(sequence_messages(plant["base"])[7:]), actor=user)
+    unclassified.refresh_from_db()
+    assert (unclassified.reason.code, unclassified.notes, unclassified.end - unclassified.start) == (
+        "TOOL", "Broken insert", datetime.timedelta(minutes=10))
+
+
+def test_a_machine_period_keeps_its_signal_times(plant, user):
+    signals_ingest(company=None, rows=rows_of(sequence_messages(plant["base"])), actor=user)
+    event = DowntimeEvent.objects.get(machine_reason="JAM")
+    with pytest.raises(DomainError) as error:
+        downtime_update(instance=event, actor=user, end=event.end + datetime.timedelta(minutes=5))
+    assert error.value.field == "end"
+
+
+def test_mapped_by_machine_code(plant, user, company):
+    DowntimeReasonFactory(company=company, code="TOOLING", machine_code="XX9")
+    signals_ingest(company=None, rows=rows_of(sequence_messages(plant["base"])), actor=user)
+    assert [row[2] for row in downtime_of(plant["machine"])] == ["JAM", "TOOLING", "JAM"]
+
+
+def test_bulk_rows_of_another_company_are_refused_whole(plant, user, other_company):
+    with pytest.raises(DomainError) as error:
+        signals_ingest(company=other_company, rows=rows_of(sequence_messages(plant["base"])), actor=user)
+    assert error.value.field == "0.equipment"
+    assert MachineSignal.objects.count() == 0
+
+
+def test_another_companys_topic_changes_nothing_and_is_counted(plant, user, other_company):
+    other_company.code = "OTHER"
+    other_company.save()
+    tally = DropTally()
+    rows = rows_of(sequence_messages(plant["base"], company="OTHER"), tally)
+    assert rows == []
+    assert dict(tally.counts) == {(other_company.pk, "wrong_company"): 10}
+    signal_drops_record(drops=tally.counts, details=tally.details)
+    assert not MachineSignal.objects.exists()
+    assert not DowntimeEvent.objects.exists()
+    drop = MachineSignalDrop.objects.get()
+    assert (drop.company, drop.reason, drop.count) == (other_company, "wrong_company", 10)
+
+
+def test_bad_messages_are_counted_per_reason(plant, company):
+    base, tally = plant["base"], DropTally()
+    future = (timezone.now() + datetime.timedelta(hours=1)).isoformat()
+    messages = [
+        ("millwright/DEMO/CNC1/M1/state", b"not json"),
+        ("millwright/DEMO/CNC1/M1/state", json.dumps({"ts": iso(base, 1), "state": "exploded"}).encode()),
+        ("millwright/DEMO/CNC1/M1/count", json.dumps({"ts": iso(base, 1), "good": -1}).encode()),
+        ("millwright/DEMO/CNC1/M1/count", json.dumps({"ts": "2026-01-01T00:00:00", "good": 1}).encode()),
+        ("millwright/DEMO/CNC1/M1/temperature", b"{}"),
+        ("elsewhere/DEMO", b"{}"),
+        ("millwright/DEMO/CNC1/NOPE/state", json.dumps({"ts": iso(base, 1), "state": "idle"}).encode()),
+        ("millwright/NOSUCH/CNC1/M1/state", json.dumps({"ts": iso(base, 1), "state": "idle"}).encode()),
+        ("millwright/DEMO/CNC1/M1/state", json.dumps({"ts": future, "state": "idle"}).encode()),
+        ("millwright/DEMO/CNC1/M1/state", json.dumps({"ts": "2020-01-01T00:00:00Z", "state": "idle"}).encode()),
+    ]
+    directory = EquipmentDirectory()
+    assert [read_message(t, p, directory, tally) for t, p in messages] == [None] * len(messages)
+    assert dict(tally.counts) == {(company.pk, "malformed"): 5, (None, "malformed"): 1,
+                                  (company.pk, "unknown_equipment"): 1, (None, "wrong_company"): 1,
+                                  (company.pk, "future_ts"): 1, (company.pk, "too_old"): 1}
+    signal_drops_record(drops=tally.counts, details=tally.details)
+    signal_drops_record(drops=tally.counts, details=tally.details)
+    assert MachineSignalDrop.objects.get(company=company, reason="malformed").count == 10
+
+
+@override_settings(MES_MACHINE_SILENCE_SECONDS=60)
+def test_a_silent_machine_turns_unknown_and_comes_back(plant, user):
+    signals_ingest(company=None, rows=rows_of(sequence_messages(plant["base"])[:1]), actor=user)
+    machine, work_center = plant["machine"], plant["work_center"]
+    machine.refresh_from_db()
+    assert machine.machine_state == "running"
+    assert machines_mark_silent(now=timezone.now() + datetime.timedelta(seconds=30)) == 0
+    assert machines_mark_silent(now=timezone.now() + datetime.timedelta(seconds=61)) == 1
+    machine.refresh_from_db()
+    work_center.refresh_from_db()
+    assert (machine.machine_state, work_center.status) == ("unknown", "unknown")
+    signals_ingest(company=None, rows=rows_of(sequence_messages(plant["base"])[1:2]), actor=user)  # a count
+    machine.refresh_from_db()
+    work_center.refresh_from_db()
+    assert (machine.machine_state, work_center.status) == ("running", "running")
+
+
+@override_settings(MES_SIGNAL_RETENTION_DAYS=1)
+def test_retention_purges_raw_counts_and_keeps_one_state_per_minute(plant, user):
+    base = plant["base"]
+    late_idle = ("millwright/DEMO/CNC1/M1/state", {"ts": iso(base, 30.5), "state": "idle"})
+    messages = [*sequence_messages(plant["base"]), late_idle]
+    signals_ingest(company=None, rows=rows_of(messages), actor=user)
+    result = signals_roll_up(now=base + datetime.timedelta(days=1, hours=2))
+    assert (result.counts_purged, result.states_rolled_up) == (3, 1)  # 30.0 running gives way to 30.5 idle
+    assert not MachineSignal.objects.filter(kind="count").exists()
+    assert MachineCount.objects.count() == 3  # the per-minute counts stay
+    assert downtime_of(plant["machine"]) == EXPECTED_DOWNTIME
