@@ -21,6 +21,8 @@ MES_CRUD = ["mes.add_*", "mes.change_*", "mes.delete_*", "mes.view_*"]
 # the accountant's books: every CRUD permission of ERP and its workflow steps, but reopening a closed period is a
 # finance manager's (`erp.reopen_period`: Manager and Admin)
 ERP_CRUD = ["erp.add_*", "erp.change_*", "erp.delete_*", "erp.view_*"]
+# the planner's MRP: planning parameters, runs and their planned orders (release included)
+MRP = ["erp.*_itemplanning", "erp.*_mrprun", "erp.*_plannedorder", "erp.release_plannedorder"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     # sales orders: add, change, view, delete drafts and confirm (`erp.confirm_salesorder`)
@@ -33,6 +35,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     "Quality": [*READ_ALL, *CHATTER, *MES_CRUD, "plm.add_changerequest", "plm.change_changerequest",
                 "plm.approve_changeorder"],
     "Finance": [*READ_ALL, *CHATTER, *ERP_CRUD, "core.*_exchangerate"],
+    # MRP: item planning parameters, runs (start, cancel) and releasing planned orders into SCM/MES drafts
+    "Planner": [*READ_ALL, *CHATTER, *MRP],
     "Manager": [*READ_ALL, *CHATTER, "core.*_event", "plm.approve_changeorder", "scm.approve_purchaseorder",
                 # the floor's supervisor: may run an operation out of the routing sequence (and so run operations)
                 "scm.change_purchaseorder", "mes.change_operation", "mes.override_sequence",
@@ -41,7 +45,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                 # confirms (credit limit) and cancels customers' sales orders
                 "erp.change_salesorder", "erp.confirm_salesorder"],
     "Integrator": [*READ_ALL, *CHATTER, *PARTIES, "plm.*", *SCM_CRUD, "crm.*", *MES_CRUD, *ERP_CRUD,
-                   "erp.confirm_salesorder"],
+                   "erp.confirm_salesorder", "erp.release_plannedorder"],
     # no `auth.*`/`authtoken.*`: a company Admin manages its members through memberships, never other accounts
     # or tokens (that would reach into other companies and up to superuser); reference data is superusers' only
     "Admin": ["core.*", "plm.*", "scm.*", "crm.*", "mes.*", "erp.*", "auth.view_group"],
@@ -54,7 +58,11 @@ PLATFORM_ONLY = ["core.add_currency", "core.change_currency", "core.delete_curre
 
 # what a role's broad patterns match but it must not have: finance reads sales orders, sales writes and confirms them
 ROLE_EXCLUSIONS: dict[str, list[str]] = {
-    "Finance": ["erp.add_salesorder*", "erp.change_salesorder*", "erp.delete_salesorder*", "erp.confirm_salesorder"],
+    "Finance": ["erp.add_salesorder*", "erp.change_salesorder*", "erp.delete_salesorder*", "erp.confirm_salesorder",
+                # planning is the planner's: finance reads it
+                "erp.add_itemplanning", "erp.change_itemplanning", "erp.delete_itemplanning", "erp.add_mrprun",
+                "erp.change_mrprun", "erp.delete_mrprun", "erp.add_plannedorder", "erp.change_plannedorder",
+                "erp.delete_plannedorder"],
 }
 
 

@@ -11,7 +11,20 @@ from apps.erp.models.ledger import (
     JournalLine,
     Period,
 )
+from apps.erp.models.mrp import (
+    ItemPlanning,
+    MrpItemPlan,
+    MrpMessage,
+    MrpRun,
+    MrpRunStatus,
+    Peg,
+    PlannedOrder,
+    PlannedOrderKind,
+    PlannedOrderStatus,
+)
 from apps.erp.models.sales import SalesOrder, SalesOrderLine, SalesOrderStatus
 
 __all__ = ["Account", "AccountMapping", "Department", "Employee", "FiscalYear", "Journal", "JournalEntry",
-           "JournalLine", "Period", "SalesOrder", "SalesOrderLine", "SalesOrderStatus", "TimeOff"]
+           "JournalLine", "Period", "SalesOrder", "SalesOrderLine", "SalesOrderStatus", "TimeOff",
+           "ItemPlanning", "MrpItemPlan", "MrpMessage", "MrpRun", "MrpRunStatus", "Peg", "PlannedOrder",
+           "PlannedOrderKind", "PlannedOrderStatus"]
