@@ -169,3 +169,7 @@ class SalesOrderLineFactory(factory.django.DjangoModelFactory):
     tax_rate = Decimal("19.00")
     net = Decimal("20.00")
     tax = Decimal("3.80")
+
+
+# MRP's factories live in their own module; re-exported here for the discovery tests
+from tests.erp.mrp_factories import ItemPlanningFactory, MrpRunFactory, PlannedOrderFactory  # noqa: E402, F401
