@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin, run_per_record
 from apps.erp import models as m
-from apps.erp import sales_admin  # noqa: F401  (registers the sales order admin)
+from apps.erp import mrp_admin, sales_admin  # noqa: F401  (register the MRP and sales order admins)
 from apps.erp.services import accounts, entries, hr, periods
 
 

@@ -5,6 +5,9 @@ from apps.core.search import register_search
 from apps.erp.models import Account, Employee, JournalEntry, SalesOrder
 
 register("ERP", "Sales orders", "erp:salesorder_list", "erp.view_salesorder")
+register("ERP", "MRP runs", "erp:mrprun_list", "erp.view_mrprun")
+register("ERP", "Planned orders", "erp:plannedorder_list", "erp.view_plannedorder")
+register("ERP", "Item planning", "erp:itemplanning_list", "erp.view_itemplanning")
 register("ERP", "Journal entries", "erp:journalentry_list", "erp.view_journalentry")
 register("ERP", "Trial balance", "erp:trial_balance", "erp.view_journalentry")
 register("ERP", "Profit and loss", "erp:profit_and_loss", "erp.view_journalentry")

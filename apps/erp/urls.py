@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.erp import resources, sales_resources, sales_views, views
+from apps.erp import mrp_views, resources, sales_resources, sales_views, views
 
 app_name = "erp"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("reports/general-ledger/", views.general_ledger, name="general_ledger"),
     path("sales-orders/<int:pk>/pdf/", sales_views.sales_order_pdf_view, name="salesorder_pdf"),
     *sales_resources.SalesOrderResource.urls("sales-orders/"),
+    *mrp_views.urlpatterns,
     *resources.AccountResource.urls("accounts/"),
     *resources.AccountMappingResource.urls("account-mappings/"),
     *resources.JournalResource.urls("journals/"),

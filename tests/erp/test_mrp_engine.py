@@ -115,14 +115,16 @@ def test_production_lead_time_is_scheduled_backward_over_the_shift_calendar_acro
                         demands=[Demand(1, day(7), D(15), "sales_order", 1)])
     result = plan(inputs)
     assert orders_of(result, 1) == [(D(15), day(7), day(3))]  # due Mon 12th, runs Fri 9th, fixed day Thu 8th
-    assert engine.backward(calendar, datetime.datetime(2026, 1, 12, 23, 59, 59), 960) == \
-        datetime.datetime(2026, 1, 9, 6, 0)
+    # the engine schedules on naive local times
+    monday_end = datetime.datetime(2026, 1, 12, 23, 59, 59)  # noqa: DTZ001
+    friday_start = datetime.datetime(2026, 1, 9, 6, 0)  # noqa: DTZ001
+    assert engine.backward(calendar, monday_end, 960) == friday_start
 
 
 @pytest.mark.parametrize("minutes", [30, 480, 481, 960, 2500])
 def test_backward_scheduling_agrees_with_mes(minutes):
     calendar = {0: (datetime.time(6, 0), D(8)), 2: (datetime.time(14, 0), D("7.5")), 4: (datetime.time(6, 0), D(4))}
-    latest = datetime.datetime(2026, 1, 16, 23, 59, 59)
+    latest = datetime.datetime(2026, 1, 16, 23, 59, 59)  # noqa: DTZ001
     start, _end = schedule_backward(work_center=None, latest_end=timezone.make_aware(latest), minutes=D(minutes),
                                     calendar=calendar)
     assert engine.backward(calendar, latest, float(minutes)) == timezone.localtime(start).replace(tzinfo=None)
@@ -163,7 +165,8 @@ def test_exception_messages_late_expedite_defer_cancel():
     assert kinds == {("expedite", 1, "PO-1/1", day(5)), ("defer", 2, "PO-2/1", day(15)),
                      ("cancel", 3, "WO-3", None), ("late", 4, "", MONDAY)}
     late = next(o for o in result.planned if o.item_id == 4)
-    assert late.is_late and late.start_date == day(3) - datetime.timedelta(days=10)
+    assert late.is_late
+    assert late.start_date == day(3) - datetime.timedelta(days=10)
     assert [o.item_id for o in result.planned] == [4]  # the open orders are moved, not doubled
 
 

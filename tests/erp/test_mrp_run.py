@@ -32,15 +32,18 @@ def plan_of(run) -> list[tuple]:
 
 
 def test_the_odoo_shape_makes_400_and_every_plan_is_pegged_in_full(company):
-    a, b, c, line = odoo_shape(company)
+    a, b, _c, line = odoo_shape(company)
     run = run_now(company)
-    assert run.status == "done" and run.progress == 100
+    assert run.status == "done"
+    assert run.progress == 100
     assert run.items_total == run.items_planned == 3
     due = in_days(30)
     assert plan_of(run) == [("A", "production", D(200), due, due), ("B", "purchase", D(400), due, due),
                             ("C", "production", D(200), due, due)]
-    assert run.results["planned_orders"] == 3 and run.results["levels"] == 3
-    assert run.inputs["demands"] == 1 and run.inputs["items"] == 3
+    assert run.results["planned_orders"] == 3
+    assert run.results["levels"] == 3
+    assert run.inputs["demands"] == 1
+    assert run.inputs["items"] == 3
     a_order = run.planned_orders.get(item=a)
     assert list(a_order.pegs.values_list("kind", "quantity", "sales_order_line")) == [
         ("sales_order", D(200), line.pk)]
@@ -55,7 +58,7 @@ def test_the_odoo_shape_makes_400_and_every_plan_is_pegged_in_full(company):
 
 
 def test_stock_and_open_orders_are_consumed_once(company):
-    a, b, c, _line = odoo_shape(company)
+    _a, b, c, _line = odoo_shape(company)
     stock(company, b, "50")
     order = PurchaseOrderFactory(company=company, status=PurchaseOrderStatus.SENT)
     PurchaseOrderLineFactory(purchase_order=order, item=b, quantity=D("150"), due_date=in_days(5))
@@ -71,7 +74,8 @@ def test_stock_and_open_orders_are_consumed_once(company):
     # less 50 on hand and 150 ordered → 200
     assert plan_of(run) == [("A", "production", D(200), due, due), ("B", "purchase", D(200), due, due),
                             ("C", "production", D(80), due, due)]
-    assert run.inputs["receipts"] == 2 and run.inputs["demands"] == 2
+    assert run.inputs["receipts"] == 2
+    assert run.inputs["demands"] == 2
     # the purchase order (due day 5) is first needed by the work order on day 20, the work order (due day 20) by A
     # on day 30: both deferred, neither doubled
     assert sorted(MrpMessage.objects.filter(run=run).values_list("kind", "document", "suggested_date")) == [
@@ -90,14 +94,15 @@ def test_a_re_run_gives_the_same_plan_and_supersedes_the_previous_one(company):
 
 
 def test_a_run_reads_only_its_own_company(company, other_company):
-    a, b, _c, _line = odoo_shape(company)
-    oa, ob, _oc, _oline = odoo_shape(other_company, quantity="7")
+    _a, b, _c, _line = odoo_shape(company)
+    oa, _ob, _oc, _oline = odoo_shape(other_company, quantity="7")
     stock(other_company, b.__class__.objects.get(company=other_company, number="B"), "1000")
     sell(other_company, oa, "9", in_days(3))
     run = run_now(company)
     assert {o.company_id for o in run.planned_orders.all()} == {company.pk}
     assert run.planned_orders.get(item=b).quantity == D(400)  # the other company's 1000 B do not count
-    assert run.inputs["demands"] == 1 and run.inputs["items"] == 3
+    assert run.inputs["demands"] == 1
+    assert run.inputs["items"] == 3
     assert not PlannedOrder.objects.filter(company=other_company).exists()
 
 
@@ -105,7 +110,8 @@ def test_one_run_per_company_at_a_time(company, other_company):
     first = mrp_run_start(company=company, actor=None)
     with pytest.raises(ConflictError) as error:
         mrp_run_start(company=company, actor=None)
-    assert error.value.field == "status" and first.number in str(error.value)
+    assert error.value.field == "status"
+    assert first.number in str(error.value)
     other = mrp_run_start(company=other_company, actor=None)  # another company is not held up
     assert other.status == "queued"
     mrp_run_execute(run=first)
@@ -148,7 +154,8 @@ def test_a_failing_run_is_marked_failed_with_the_reason_and_frees_the_company(co
     run = mrp_run_start(company=company, actor=None)
     with mock.patch("apps.erp.services.mrp.run.collect_inputs", side_effect=RuntimeError("disk full")):
         result = mrp_run_execute(run=run)
-    assert result.status == "failed" and "disk full" in result.error
+    assert result.status == "failed"
+    assert "disk full" in result.error
     assert mrp_run_start(company=company, actor=None).status == "queued"
 
 

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from apps.erp.api import sales, views
+from apps.erp.api import mrp, sales, views
 
 router = DefaultRouter()
 # ---- the books
@@ -15,6 +15,11 @@ router.register("fiscal-years", views.FiscalYearViewSet, basename="erp-fiscalyea
 router.register("periods", views.PeriodViewSet, basename="erp-period")
 # ---- sales
 router.register("sales-orders", sales.SalesOrderViewSet, basename="erp-salesorder")
+# ---- MRP planning
+router.register("item-planning", mrp.ItemPlanningViewSet, basename="erp-itemplanning")
+router.register("mrp-runs", mrp.MrpRunViewSet, basename="erp-mrprun")
+router.register("planned-orders", mrp.PlannedOrderViewSet, basename="erp-plannedorder")
+router.register("mrp-messages", mrp.MrpMessageViewSet, basename="erp-mrpmessage")
 # ---- HR
 router.register("departments", views.DepartmentViewSet, basename="erp-department")
 router.register("employees", views.EmployeeViewSet, basename="erp-employee")

@@ -24,7 +24,27 @@ from apps.erp.models.mrp import (
 )
 from apps.erp.models.sales import SalesOrder, SalesOrderLine, SalesOrderStatus
 
-__all__ = ["Account", "AccountMapping", "Department", "Employee", "FiscalYear", "Journal", "JournalEntry",
-           "JournalLine", "Period", "SalesOrder", "SalesOrderLine", "SalesOrderStatus", "TimeOff",
-           "ItemPlanning", "MrpItemPlan", "MrpMessage", "MrpRun", "MrpRunStatus", "Peg", "PlannedOrder",
-           "PlannedOrderKind", "PlannedOrderStatus"]
+__all__ = [
+    "Account",
+    "AccountMapping",
+    "Department",
+    "Employee",
+    "FiscalYear",
+    "ItemPlanning",
+    "Journal",
+    "JournalEntry",
+    "JournalLine",
+    "MrpItemPlan",
+    "MrpMessage",
+    "MrpRun",
+    "MrpRunStatus",
+    "Peg",
+    "Period",
+    "PlannedOrder",
+    "PlannedOrderKind",
+    "PlannedOrderStatus",
+    "SalesOrder",
+    "SalesOrderLine",
+    "SalesOrderStatus",
+    "TimeOff",
+]

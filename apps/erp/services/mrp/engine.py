@@ -177,7 +177,7 @@ class Plan:
     levels: int
 
 
-class Cancelled(Exception):  # noqa: N818  (the run was cancelled while it planned: not an error)
+class Cancelled(Exception):
     """Raised by the progress callback to stop the run."""
 
 

@@ -136,7 +136,7 @@ def _work_orders(company: Company, inputs: PlanInputs, convert) -> None:
                   .values_list("id", "item_id", "quantity", "quantity_good", "due_date", "number", "status",
                                "revision_id", "first_start"))
     drafts: dict[int, list[tuple]] = defaultdict(list)
-    for order_id, item_id, quantity, good, due, number, status, revision_id, first_start in orders:
+    for order_id, item_id, quantity, good, due, number, status, revision_id, _first_start in orders:
         remaining = max(quantity - good, Decimal(0))
         if remaining > 0:
             inputs.receipts.append(Receipt(item_id, due, remaining, number))
