@@ -22,7 +22,8 @@ MES_CRUD = ["mes.add_*", "mes.change_*", "mes.delete_*", "mes.view_*"]
 # finance manager's (`erp.reopen_period`: Manager and Admin)
 ERP_CRUD = ["erp.add_*", "erp.change_*", "erp.delete_*", "erp.view_*"]
 # the planner's MRP: planning parameters, runs and their planned orders (release included)
-MRP = ["erp.*_itemplanning", "erp.*_mrprun", "erp.*_plannedorder", "erp.release_plannedorder"]
+MRP = ["erp.*_itemplanning", "erp.*_mrprun", "erp.*_mrpmessage", "erp.*_mrpitemplan", "erp.*_plannedorder",
+       "erp.*_peg", "erp.release_plannedorder"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     # sales orders: add, change, view, delete drafts and confirm (`erp.confirm_salesorder`)
@@ -60,9 +61,9 @@ PLATFORM_ONLY = ["core.add_currency", "core.change_currency", "core.delete_curre
 ROLE_EXCLUSIONS: dict[str, list[str]] = {
     "Finance": ["erp.add_salesorder*", "erp.change_salesorder*", "erp.delete_salesorder*", "erp.confirm_salesorder",
                 # planning is the planner's: finance reads it
-                "erp.add_itemplanning", "erp.change_itemplanning", "erp.delete_itemplanning", "erp.add_mrprun",
-                "erp.change_mrprun", "erp.delete_mrprun", "erp.add_plannedorder", "erp.change_plannedorder",
-                "erp.delete_plannedorder"],
+                "erp.add_itemplanning", "erp.change_itemplanning", "erp.delete_itemplanning", "erp.add_mrp*",
+                "erp.change_mrp*", "erp.delete_mrp*", "erp.add_plannedorder", "erp.change_plannedorder",
+                "erp.delete_plannedorder", "erp.add_peg", "erp.change_peg", "erp.delete_peg"],
 }
 
 

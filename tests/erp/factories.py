@@ -172,4 +172,11 @@ class SalesOrderLineFactory(factory.django.DjangoModelFactory):
 
 
 # MRP's factories live in their own module; re-exported here for the discovery tests
-from tests.erp.mrp_factories import ItemPlanningFactory, MrpRunFactory, PlannedOrderFactory  # noqa: E402, F401
+from tests.erp.mrp_factories import (  # noqa: E402, F401
+    ItemPlanningFactory,
+    MrpItemPlanFactory,
+    MrpMessageFactory,
+    MrpRunFactory,
+    PegFactory,
+    PlannedOrderFactory,
+)

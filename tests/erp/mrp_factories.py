@@ -6,7 +6,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from apps.erp.models import ItemPlanning, MrpRun, MrpRunStatus, PlannedOrder
+from apps.erp.models import ItemPlanning, MrpItemPlan, MrpMessage, MrpRun, MrpRunStatus, Peg, PlannedOrder
 from tests.core.factories import CompanyFactory
 from tests.crm.factories import ReleasedItemFactory
 from tests.plm.factories import ItemFactory
@@ -48,3 +48,33 @@ class PlannedOrderFactory(factory.django.DjangoModelFactory):
     quantity = Decimal("5")
     due_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=14))
     start_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=10))
+
+
+class PegFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Peg
+
+    planned_order = factory.SubFactory(PlannedOrderFactory)
+    kind = "safety_stock"
+    quantity = Decimal("5")
+    due_date = factory.LazyFunction(timezone.localdate)
+
+
+class MrpMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MrpMessage
+
+    run = factory.SubFactory(MrpRunFactory)
+    item = factory.SubFactory(ItemFactory, company=factory.SelfAttribute("..run.company"))
+    kind = "cancel"
+    document = factory.Sequence(lambda n: f"PO-T-{n:05d}/1")
+    text = factory.LazyAttribute(lambda o: f"{o.item.number}: {o.document} is not needed in the horizon.")
+
+
+class MrpItemPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MrpItemPlan
+
+    run = factory.SubFactory(MrpRunFactory)
+    item = factory.SubFactory(ItemFactory, company=factory.SelfAttribute("..run.company"))
+    buckets = factory.LazyFunction(lambda: [[timezone.localdate().isoformat(), "3", "0", "3", "0"]])

@@ -176,7 +176,7 @@ class MrpMessageSerializer(SuiteChildSerializer):
     class Meta:
         model = MrpMessage
         fields = ["id", "run", "item", "item_number", "kind", "planned_order", "document", "due_date",
-                  "suggested_date", "quantity", "text"]
+                  "suggested_date", "quantity", "text", "created_at", "updated_at"]
         read_only_fields = fields
 
 

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from apps.core.models import CompanyOwnedModel
+from apps.core.models import CompanyOwnedModel, TimeStampedModel
 from apps.core.workflow import Transition, Workflow
 
 QUANTITY = {"max_digits": 18, "decimal_places": 4}
@@ -246,7 +246,7 @@ class MrpMessageKind(models.TextChoices):
     CANCEL = "cancel", "Cancel an open order no longer needed"
 
 
-class MrpMessage(models.Model):
+class MrpMessage(TimeStampedModel):
     """An exception message of a run: a planned order that cannot be ready in time, or an open purchase or work order
     to bring forward, push back or cancel."""
 
