@@ -102,7 +102,8 @@ def test_a_bad_horizon_answers_400_naming_the_field(api):
 def test_cancel_a_queued_run(api, company):
     run_id = api.post(RUNS, {}, format="json").json()["id"]
     response = api.post(f"{RUNS}{run_id}/cancel/", format="json")
-    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
     assert api.post(f"{RUNS}{run_id}/cancel/", format="json").status_code == 409
 
 
@@ -124,7 +125,8 @@ def test_planned_orders_show_their_pegging_and_are_released_once(api, company):
     assert sum(D(p["quantity"]) for p in b_order["pegging"]) == D(b_order["quantity"]) == D(400)
     released = api.post(f"{ORDERS}{order['id']}/release/", format="json")
     assert released.status_code == 200, released.content
-    assert released.json()["status"] == "released" and released.json()["work_order_number"]
+    assert released.json()["status"] == "released"
+    assert released.json()["work_order_number"]
     assert api.post(f"{ORDERS}{order['id']}/release/", format="json").status_code == 409
     assert WorkOrder.objects.count() == 1
 

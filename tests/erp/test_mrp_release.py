@@ -28,12 +28,14 @@ def test_a_production_order_becomes_one_work_order_draft_once(company, make_user
     planner = make_user(company, "Planner")
     order = PlannedOrderFactory(company=company, quantity=D("12"))
     released = planned_order_release(planned_order=order, actor=planner)
-    assert released.status == "released" and released.released_by == planner
+    assert released.status == "released"
+    assert released.released_by == planner
     work_order = released.work_order
     assert (work_order.status, work_order.item_id, work_order.quantity, work_order.due_date, work_order.source,
             work_order.source_reference) == ("draft", order.item_id, D("12"), order.due_date, "mrp", order.number)
     event = Event.objects.get(name="erp.planned_order.released")
-    assert event.payload["document"] == work_order.number and event.payload["quantity"] == "12.0000"
+    assert event.payload["document"] == work_order.number
+    assert event.payload["quantity"] == "12.0000"
     with pytest.raises(ConflictError):
         planned_order_release(planned_order=order, actor=planner)
     assert WorkOrder.objects.count() == 1
@@ -41,12 +43,13 @@ def test_a_production_order_becomes_one_work_order_draft_once(company, make_user
 
 @pytest.mark.django_db
 def test_purchases_become_one_purchase_order_draft_per_preferred_supplier(company, make_user):
-    _a, b, c, _line = odoo_shape(company)
+    _a, b, _c, _line = odoo_shape(company)
     supplier_item = SupplierItemFactory(company=company, item=b, is_preferred=True, lead_time_days=3)
     SupplierPriceBreakFactory(supplier_item=supplier_item, min_quantity=D(0), unit_price=D("2.50"))
     run = run_now(company)
     purchase = run.planned_orders.get(item=b)
-    assert purchase.kind == "purchase" and purchase.supplier_id == supplier_item.supplier_id
+    assert purchase.kind == "purchase"
+    assert purchase.supplier_id == supplier_item.supplier_id
     planned_orders_release(planned_orders=list(run.planned_orders.all()), actor=make_user(company, "Planner"))
     requisition = PurchaseRequisition.objects.get()
     assert (requisition.source, requisition.reference, requisition.quantity, requisition.needed_by,
@@ -79,7 +82,8 @@ def test_a_superseded_plan_is_not_released_and_nothing_is_written(company):
     stale = first.planned_orders.order_by("pk")
     with pytest.raises(ConflictError):
         planned_orders_release(planned_orders=list(stale), actor=None)
-    assert not WorkOrder.objects.exists() and not PurchaseRequisition.objects.exists()
+    assert not WorkOrder.objects.exists()
+    assert not PurchaseRequisition.objects.exists()
     assert set(stale.values_list("status", flat=True)) == {"superseded"}
 
 

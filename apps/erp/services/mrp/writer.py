@@ -15,8 +15,8 @@ PLANNED_ORDER_COLUMNS = ("id", "company_id", "created_at", "updated_at", "run_id
                          "quantity", "due_date", "start_date", "low_level_code", "is_late", "supplier_id", "status")
 PEG_COLUMNS = ("planned_order_id", "kind", "quantity", "due_date", "sales_order_line_id", "parent_planned_order_id",
                "work_order_id")
-MESSAGE_COLUMNS = ("created_at", "updated_at", "run_id", "item_id", "kind", "planned_order_id", "document", "due_date", "suggested_date",
-                   "quantity", "text")
+MESSAGE_COLUMNS = ("created_at", "updated_at", "run_id", "item_id", "kind", "planned_order_id", "document",
+                   "due_date", "suggested_date", "quantity", "text")
 ITEM_PLAN_COLUMNS = ("run_id", "item_id", "low_level_code", "on_hand", "safety_stock", "buckets")
 
 
@@ -51,8 +51,8 @@ def plan_write(*, run: MrpRun, plan: Plan) -> None:
              ids[p.ref] if p.kind == PLANNED_ORDER else None, p.ref if p.kind == WORK_ORDER else None)
             for o in plan.planned for p in o.pegs))
         _copy(cursor, "erp_mrpmessage", MESSAGE_COLUMNS, (
-            (now, now, run.pk, m.item_id, m.kind, ids[m.planned_seq] if m.planned_seq else None, m.document[:60], m.due_date,
-             m.suggested_date, m.quantity, m.text[:300]) for m in plan.messages))
+            (now, now, run.pk, m.item_id, m.kind, ids[m.planned_seq] if m.planned_seq else None, m.document[:60],
+             m.due_date, m.suggested_date, m.quantity, m.text[:300]) for m in plan.messages))
         _copy(cursor, "erp_mrpitemplan", ITEM_PLAN_COLUMNS, (
             (run.pk, p.item_id, p.low_level_code, p.on_hand, p.safety_stock, json.dumps(p.buckets))
             for p in plan.item_plans))
