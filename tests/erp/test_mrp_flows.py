@@ -19,7 +19,8 @@ def test_a_run_is_planned_by_the_celery_worker(celery_worker, company, user):
     run = mrp_run_start(company=company, actor=user)  # autocommit: the task is sent at once
     done = wait_for(lambda: MrpRun.objects.filter(pk=run.pk, status="done").first(), message="the run finishing")
     assert (done.items_planned, done.items_total, done.progress) == (3, 3, 100)
-    assert done.started_at is not None and done.finished_at >= done.started_at
+    assert done.started_at is not None
+    assert done.finished_at >= done.started_at
     assert PlannedOrder.objects.get(run=run, item=b).quantity == D(400)
     # the task delivered again (acks late: a worker lost after finishing): the run is no longer queued
     assert mrp_run_task(run.pk) == "done"
