@@ -151,6 +151,7 @@ class PlannedOrderViewSet(SuiteReadOnlyViewSet):
                               summary="Release into a purchase order draft / requisition or a work order draft")
 
     @extend_schema(request=ReleaseManySerializer, responses=PlannedOrderSerializer(many=True),
+                   operation_id="erp_planned_orders_release_many",
                    summary="Release several planned orders at once (purchases grouped per supplier)")
     @action(detail=False, methods=["post"], url_path="release")
     def release_many(self, request):
