@@ -78,7 +78,7 @@ def build():
             if level + 1 < len(by_level):
                 for child, _rev in rng.sample(by_level[level + 1], SUBASSEMBLIES_PER_ASSEMBLY):
                     position += 10
-                    lines.append(BomLine(revision=revision, component=child, quantity=Decimal(rng.randint(1, 3)),
+                    lines.append(BomLine(revision=revision, component=child, quantity=Decimal(rng.choice([1, 1, 2])),
                                          uom=each, position=position))
                 leaf_count = LEAVES_PER_ASSEMBLY
             else:
@@ -90,12 +90,6 @@ def build():
     BomLine.objects.bulk_create(lines, batch_size=10_000)
 
     assemblies = [item for level in by_level for item, _rev in level]
-    planning = [ItemPlanning(company=company, item=item, minimum_quantity=Decimal(rng.choice([50, 100, 200])),
-                             lead_time_days=rng.randint(0, 2)) for item in assemblies]
-    planning += [ItemPlanning(company=company, item=item, minimum_quantity=Decimal(rng.choice([1000, 2000, 5000])),
-                              multiple=Decimal(100), safety_stock=Decimal(rng.choice([0, 0, 0, 50])))
-                 for item in leaves]
-    ItemPlanning.objects.bulk_create(planning, batch_size=5000)
     centers = WorkCenter.objects.bulk_create([WorkCenter(company=company, code=f"WC{n}", name=f"Center {n}",
                                                          capacity_hours_per_day=Decimal(rng.choice([8, 16])))
                                               for n in range(8)])
@@ -135,6 +129,16 @@ def build():
                           quantity=Decimal(rng.randint(100, 2000)), unit_price=Decimal(1),
                           due_date=today + datetime.timedelta(days=rng.randint(-5, HORIZON + 10)))
         for n in range(SUPPLIES)], batch_size=5000)
+    # lot sizes as a planner sets them: a minimum lot of about a week's requirement for assemblies, two weeks' for
+    # parts (in multiples of 10), from the plain net requirement over the horizon
+    net = baseline(company)
+    planning = [ItemPlanning(company=company, item=item, lead_time_days=rng.randint(0, 2),
+                             minimum_quantity=(net.get(item.pk, Decimal(0)) * 7 / HORIZON).quantize(Decimal(1)))
+                for item in assemblies]
+    planning += [ItemPlanning(company=company, item=item, multiple=Decimal(10),
+                              minimum_quantity=(net.get(item.pk, Decimal(0)) * 14 / HORIZON).quantize(Decimal(1)),
+                              safety_stock=Decimal(rng.choice([0, 0, 0, 20]))) for item in leaves]
+    ItemPlanning.objects.bulk_create(planning, batch_size=5000)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return company, len(items), len(lines)

@@ -54,7 +54,8 @@ def test_the_odoo_shape_makes_400_and_every_plan_is_pegged_in_full(company):
         assert order.pegs.aggregate(total=Sum("quantity"))["total"] == order.quantity
     assert order.number.startswith(run.number + "/")
     assert MrpItemPlan.objects.filter(run=run).count() == 3
-    assert MrpItemPlan.objects.get(run=run, item=b).buckets == [[due.isoformat(), "400", "0", "400", "0"]]
+    assert [[row[0], *map(D, row[1:])] for row in MrpItemPlan.objects.get(run=run, item=b).buckets] == [
+        [due.isoformat(), 400, 0, 400, 0]]
 
 
 def test_stock_and_open_orders_are_consumed_once(company):

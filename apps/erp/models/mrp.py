@@ -214,18 +214,24 @@ class PegKind(models.TextChoices):
 
 class Peg(models.Model):
     """One demand a planned order covers, and how much of it: a sales order line, a parent planned order, an open
-    work order's components, safety stock, or the lot-size excess. A planned order's pegs add up to its quantity."""
+    work order's components, safety stock, or the lot-size excess. A planned order's pegs add up to its quantity.
 
-    planned_order = models.ForeignKey(PlannedOrder, on_delete=models.CASCADE, related_name="pegs")
+    Pegs are written only by the run's writer, in the transaction that writes their planned orders, with the ids it
+    has just drawn (a large run writes about a million): their foreign keys are not checked again by the database
+    (`db_constraint=False`), which would cost more than the planning; deletes still cascade (or clear the link)
+    through Django."""
+
+    planned_order = models.ForeignKey(PlannedOrder, on_delete=models.CASCADE, related_name="pegs",
+                                      db_constraint=False)
     kind = models.CharField(max_length=15, choices=PegKind.choices)
     quantity = models.DecimalField(**QUANTITY)
     due_date = models.DateField(help_text="When the demand needs it.")
     sales_order_line = models.ForeignKey("erp.SalesOrderLine", on_delete=models.SET_NULL, null=True, blank=True,
-                                         related_name="+")
+                                         related_name="+", db_constraint=False, db_index=False)
     parent_planned_order = models.ForeignKey(PlannedOrder, on_delete=models.CASCADE, null=True, blank=True,
-                                             related_name="component_pegs")
+                                             related_name="component_pegs", db_constraint=False)
     work_order = models.ForeignKey("mes.WorkOrder", on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+                                   related_name="+", db_constraint=False, db_index=False)
 
     company_path = "planned_order__company"
 

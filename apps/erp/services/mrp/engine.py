@@ -21,6 +21,7 @@
 """
 
 import datetime
+import gc
 import heapq
 from collections import defaultdict
 from collections.abc import Callable
@@ -46,9 +47,9 @@ _DEMAND_RANK = {SAFETY_STOCK: 0, SALES_ORDER: 1, WORK_ORDER: 2, PLANNED_ORDER: 3
 _ON_HAND, _RECEIPT, _PLANNED = 0, 1, 2
 
 
-def qty(value) -> Decimal:
+def qty(value: Decimal) -> Decimal:
     """A stored quantity: 4 decimals, half up (as PLM's explosion and MES's material requirements round)."""
-    return Decimal(value).quantize(QTY, rounding=ROUND_HALF_UP)
+    return value.quantize(QTY, rounding=ROUND_HALF_UP)
 
 
 # ---- inputs ------------------------------------------------------------------------------------------------------
@@ -126,15 +127,12 @@ class PlanInputs:
 
 
 # ---- outputs -----------------------------------------------------------------------------------------------------
-@dataclass
-class PlannedPeg:
-    kind: str
-    quantity: Decimal
-    due_date: datetime.date
-    ref: int | None = None  # sales order line id, work order id, or the parent planned order's `seq`
+# a peg: (kind, quantity, due date, ref: the sales order line's or work order's id, or the parent planned order's
+# `seq`); plain tuples, as there are about ten per planned order
+PlannedPeg = tuple[str, Decimal, datetime.date, int | None]
 
 
-@dataclass
+@dataclass(slots=True)
 class Planned:
     seq: int  # 1, 2, … in planning order: the planned order's number within the run
     item_id: int
@@ -289,15 +287,10 @@ class _Supply:
         self.document, self.planned, self.first_use = document, planned, None
 
 
-@dataclass
-class _Requirement:
-    date: datetime.date
-    quantity: Decimal
-    kind: str
-    ref: int | None
-
-    def key(self) -> tuple:
-        return (self.date, _DEMAND_RANK[self.kind], self.ref or 0)
+# a requirement: (date, rank of its kind, ref or 0, quantity, kind, ref); tuples sort in planning order and cost
+# least to make (a large plan has about a million)
+_Requirement = tuple
+_RANK_OF_PLANNED_ORDER = _DEMAND_RANK[PLANNED_ORDER]
 
 
 class Planner:
@@ -311,13 +304,18 @@ class Planner:
         self.planned: list[Planned] = []
         self.messages: list[Message] = []
         self.item_plans: list[ItemPlan] = []
+        self.start, self.end = inputs.start, inputs.end
+        # per parent: (component, quantity per parent unit raised by the scrap allowance), computed once
+        self.explosion = {parent: [(e.component_id, e.quantity_per * (HUNDRED + e.scrap_percent) / HUNDRED)
+                                   for e in edges] for parent, edges in inputs.bom.items()}
 
     def _require(self, item_id: int, date: datetime.date, quantity: Decimal, kind: str, ref: int | None) -> None:
         """Add a requirement; one due before the start is needed at the start, one after the horizon is not
         planned."""
-        if quantity <= 0 or date > self.inputs.end:
+        if quantity <= 0 or date > self.end:
             return
-        self.requirements[item_id].append(_Requirement(max(date, self.inputs.start), quantity, kind, ref))
+        self.requirements[item_id].append((date if date > self.start else self.start, _DEMAND_RANK[kind], ref or 0,
+                                           quantity, kind, ref))
 
     def run(self) -> Plan:
         inputs = self.inputs
@@ -345,7 +343,7 @@ class Planner:
 
     def _plan_item(self, item: ItemInput, level: int) -> None:
         inputs = self.inputs
-        requirements = sorted(self.requirements.pop(item.id, ()), key=_Requirement.key)
+        requirements = sorted(self.requirements.pop(item.id, ()))
         receipts = sorted(self.receipts.pop(item.id, ()), key=lambda r: (r.date, r.document))
         on_hand = inputs.on_hand.get(item.id, ZERO)
         if not requirements and not receipts and not on_hand:
@@ -373,13 +371,13 @@ class Planner:
         passed: list[tuple[_Requirement, Decimal]] = []  # a phantom's uncovered requirements
         index = 0
         while index < len(requirements):
-            day = requirements[index].date
+            day = requirements[index][0]
             shortfalls: list[tuple[_Requirement, Decimal]] = []
-            while index < len(requirements) and requirements[index].date == day:
+            while index < len(requirements) and requirements[index][0] == day:
                 requirement = requirements[index]
                 index += 1
-                if requirement.kind != SAFETY_STOCK:  # the projected stock shows the safety stock kept
-                    demand_by_day[day] += requirement.quantity
+                if requirement[4] != SAFETY_STOCK:  # the projected stock shows the safety stock kept
+                    demand_by_day[day] += requirement[3]
                 missing = self._cover(heap, requirement)
                 if missing > 0:
                     shortfalls.append((requirement, missing))
@@ -389,41 +387,44 @@ class Planner:
                 passed.extend(shortfalls)
                 planned_by_day[day] += sum((missing for _r, missing in shortfalls), ZERO)
                 continue
-            for order in self._order(item, level, day, shortfalls):
+            for order, excess in self._order(item, level, day, shortfalls):
                 planned_by_day[day] += order.quantity
-                excess = order.quantity - sum(p.quantity for p in order.pegs)
                 if excess > 0:
                     offer(_Supply(_PLANNED, day, excess, planned=order))
         for _date, _kind, _serial, supply in heap:
             if supply.kind == _PLANNED and supply.remaining > 0:
-                supply.planned.pegs.append(PlannedPeg(LOT_SIZE, supply.remaining, supply.date))
+                supply.planned.pegs.append((LOT_SIZE, supply.remaining, supply.date, None))
         if item.item_type == PHANTOM:
             self._pass_through(item, passed)
         self._judge_receipts(item, scheduled)
         self._record(item, level, on_hand, receipts, demand_by_day, planned_by_day)
 
-    def _cover(self, heap: list, requirement: _Requirement) -> Decimal:
+    @staticmethod
+    def _cover(heap: list, requirement: _Requirement) -> Decimal:
         """Take the requirement from the earliest supplies; returns what stays uncovered."""
-        missing = requirement.quantity
+        date, _rank, _ref0, missing, kind, ref = requirement
         while missing > 0 and heap:
             supply = heap[0][3]
-            taken = min(supply.remaining, missing)
-            supply.remaining -= taken
+            remaining = supply.remaining
+            taken = remaining if remaining < missing else missing
+            supply.remaining = remaining - taken
             missing -= taken
             if supply.first_use is None:
-                supply.first_use = requirement.date
+                supply.first_use = date
             if supply.kind == _PLANNED:
-                supply.planned.pegs.append(PlannedPeg(requirement.kind, taken, requirement.date, requirement.ref))
+                supply.planned.pegs.append((kind, taken, date, ref))
             if supply.remaining <= 0:
                 heapq.heappop(heap)
         return missing
 
     def _order(self, item: ItemInput, level: int, day: datetime.date,
-               shortfalls: list[tuple[_Requirement, Decimal]]) -> list[Planned]:
-        """The planned orders covering one day's shortfalls, each pegged to the demands it covers; a made item's
-        orders put their component requirements on their start date."""
+               shortfalls: list[tuple[_Requirement, Decimal]]) -> list[tuple[Planned, Decimal]]:
+        """The planned orders covering one day's shortfalls, each pegged to the demands it covers, with the excess
+        of its lot; a made item's orders put their component requirements on their start date."""
         purchase = item.item_type != MAKE
-        net = sum((missing for _r, missing in shortfalls), ZERO)
+        net = ZERO
+        for _requirement, missing in shortfalls:
+            net += missing
         orders = []
         pending = list(shortfalls)
         for lot in lot_sizes(item, net, purchase=purchase):
@@ -435,30 +436,33 @@ class Planner:
             while pending and room > 0:
                 requirement, missing = pending[0]
                 taken = min(missing, room)
-                order.pegs.append(PlannedPeg(requirement.kind, taken, requirement.date, requirement.ref))
+                order.pegs.append((requirement[4], taken, requirement[0], requirement[5]))
                 room -= taken
                 if taken == missing:
                     pending.pop(0)
                 else:
                     pending[0] = (requirement, missing - taken)
             self.planned.append(order)
-            orders.append(order)
+            orders.append((order, room))
             if order.is_late:
                 self.messages.append(Message(
                     item.id, LATE, f"{item.number}: start {start} is before {self.inputs.start}; "
                                    f"{lot} cannot be ready by {day} at the earliest lead time.",
                     planned_seq=order.seq, due_date=day, suggested_date=self.inputs.start, quantity=lot))
             if not purchase:
-                for edge in self.inputs.bom.get(item.id, ()):
-                    self._require(edge.component_id, start, _component_quantity(edge, lot), PLANNED_ORDER,
-                                  order.seq)
+                needed = start if start > self.start else self.start
+                requirements = self.requirements
+                for component_id, factor in self.explosion.get(item.id, ()):
+                    quantity = (factor * lot).quantize(QTY, rounding=ROUND_HALF_UP)
+                    if quantity > 0:
+                        requirements[component_id].append((needed, _RANK_OF_PLANNED_ORDER, order.seq, quantity,
+                                                           PLANNED_ORDER, order.seq))
         return orders
 
     def _pass_through(self, item: ItemInput, passed: list[tuple[_Requirement, Decimal]]) -> None:
         for requirement, missing in passed:
-            for edge in self.inputs.bom.get(item.id, ()):
-                self._require(edge.component_id, requirement.date, _component_quantity(edge, missing),
-                              requirement.kind, requirement.ref)
+            for component_id, factor in self.explosion.get(item.id, ()):
+                self._require(component_id, requirement[0], qty(factor * missing), requirement[4], requirement[5])
 
     def _judge_receipts(self, item: ItemInput, scheduled: list[_Supply]) -> None:
         for supply in scheduled:
@@ -489,19 +493,19 @@ class Planner:
             demand, receipt, planned = demand_by_day.get(day, ZERO), receipts_by_day.get(day, ZERO), \
                 planned_by_day.get(day, ZERO)
             projected = projected + receipt + planned - demand
-            buckets.append([day.isoformat(), _text(demand), _text(receipt), _text(planned), _text(projected)])
+            buckets.append([day.isoformat(), str(demand), str(receipt), str(planned), str(projected)])
         self.item_plans.append(ItemPlan(item.id, level, on_hand, item.safety_stock, buckets))
 
 
-def _text(value: Decimal) -> str:
-    """A quantity as JSON text without trailing zeros ("6", "2.5")."""
-    return format(value.normalize(), "f") if value else "0"
-
-
-def _component_quantity(edge: BomEdge, parent_quantity: Decimal) -> Decimal:
-    return qty(edge.quantity_per * parent_quantity * (HUNDRED + edge.scrap_percent) / HUNDRED)
-
-
 def plan(inputs: PlanInputs, progress: Callable[[int, int], None] | None = None) -> Plan:
-    """Plan `inputs`; `progress(items planned, total)` is called after each low level (it may raise `Cancelled`)."""
-    return Planner(inputs, progress).run()
+    """Plan `inputs`; `progress(items planned, total)` is called after each low level (it may raise `Cancelled`).
+
+    The cyclic garbage collector is paused meanwhile: a large plan holds millions of small objects (none in a
+    reference cycle) that every collection would walk again and again, for more time than the planning itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return Planner(inputs, progress).run()
+    finally:
+        if enabled:
+            gc.enable()

@@ -20,10 +20,34 @@ MESSAGE_COLUMNS = ("created_at", "updated_at", "run_id", "item_id", "kind", "pla
 ITEM_PLAN_COLUMNS = ("run_id", "item_id", "low_level_code", "on_hand", "safety_stock", "buckets")
 
 
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+CHUNK_ROWS = 20_000
+
+
+def _field(value) -> str:
+    """One value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    return str(value)  # numbers, Decimals, dates and datetimes (ISO)
+
+
 def _copy(cursor, table: str, columns: tuple[str, ...], rows) -> None:
+    """COPY the rows in the text format, sent in chunks (several times faster than one `write_row` per row)."""
     with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        chunk = []
         for row in rows:
-            copy.write_row(row)
+            chunk.append("\t".join(map(_field, row)))
+            if len(chunk) >= CHUNK_ROWS:
+                copy.write("\n".join(chunk) + "\n")
+                chunk = []
+        if chunk:
+            copy.write("\n".join(chunk) + "\n")
 
 
 def _ids(cursor, count: int) -> list[int]:
@@ -47,9 +71,9 @@ def plan_write(*, run: MrpRun, plan: Plan) -> None:
              o.quantity, o.due_date, o.start_date, o.low_level_code, o.is_late, o.supplier_id,
              PlannedOrderStatus.PLANNED.value) for o in plan.planned))
         _copy(cursor, "erp_peg", PEG_COLUMNS, (
-            (ids[o.seq], p.kind, p.quantity, p.due_date, p.ref if p.kind == SALES_ORDER else None,
-             ids[p.ref] if p.kind == PLANNED_ORDER else None, p.ref if p.kind == WORK_ORDER else None)
-            for o in plan.planned for p in o.pegs))
+            (ids[o.seq], kind, quantity, due, ref if kind == SALES_ORDER else None,
+             ids[ref] if kind == PLANNED_ORDER else None, ref if kind == WORK_ORDER else None)
+            for o in plan.planned for kind, quantity, due, ref in o.pegs))
         _copy(cursor, "erp_mrpmessage", MESSAGE_COLUMNS, (
             (now, now, run.pk, m.item_id, m.kind, ids[m.planned_seq] if m.planned_seq else None, m.document[:60],
              m.due_date, m.suggested_date, m.quantity, m.text[:300]) for m in plan.messages))
