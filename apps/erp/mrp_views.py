@@ -103,14 +103,20 @@ def mrp_run_progress(request, pk: int):
 
 
 @role_required("erp.view_mrprun")
-def mrp_item_plan(request, pk: int, item_id: int):
-    """An item's time-phased plan in a run: demand, scheduled and planned receipts, projected on hand per day."""
+def mrp_item_plan(request, pk: int):
+    """An item's time-phased plan in a run (`?item=<id>`): demand, scheduled and planned receipts, projected on hand
+    per day; without an item, the run's items to choose from."""
     run = get_object_or_404(scope_to_active_company(MrpRun.objects.all(), request), pk=pk)
-    plan = get_object_or_404(MrpItemPlan.objects.select_related("item"), run=run, item_id=item_id)
+    item_id = request.GET.get("item", "")
+    if not item_id.isdigit():
+        plans = MrpItemPlan.objects.filter(run=run).select_related("item").order_by("low_level_code", "item__number")
+        return render(request, "erp/mrp_item_plans.html", {"title": f"Items planned in {run}", "run": run,
+                                                             "plans": plans[:500]})
+    plan = get_object_or_404(MrpItemPlan.objects.select_related("item"), run=run, item_id=int(item_id))
     rows = [{"date": row[0], "demand": Decimal(row[1]), "receipts": Decimal(row[2]), "planned": Decimal(row[3]),
              "projected": Decimal(row[4])} for row in plan.buckets]
-    orders = PlannedOrder.objects.filter(run=run, item_id=item_id).order_by("due_date", "id")
-    messages = MrpMessage.objects.filter(run=run, item_id=item_id).order_by("kind", "id")
+    orders = PlannedOrder.objects.filter(run=run, item_id=plan.item_id).order_by("due_date", "id")
+    messages = MrpMessage.objects.filter(run=run, item_id=plan.item_id).order_by("kind", "id")
     return render(request, "erp/mrp_item_plan.html", {
         "title": f"{plan.item.number} in {run}", "run": run, "plan": plan, "rows": rows, "orders": orders,
         "messages_list": messages})
@@ -118,7 +124,7 @@ def mrp_item_plan(request, pk: int, item_id: int):
 
 urlpatterns = [
     path("mrp-runs/<int:pk>/progress/", mrp_run_progress, name="mrprun_progress"),
-    path("mrp-runs/<int:pk>/items/<int:item_id>/", mrp_item_plan, name="mrp_item_plan"),
+    path("mrp-runs/<int:pk>/items/", mrp_item_plan, name="mrp_item_plan"),
     *MrpRunResource.urls("mrp-runs/"),
     *PlannedOrderResource.urls("planned-orders/"),
     *ItemPlanningResource.urls("item-planning/"),

@@ -111,11 +111,14 @@ def test_the_pegging_view_and_the_release_button(web_planner, company):
 def test_the_item_time_phased_view(web_planner, company):
     _a, b, _c, _line = odoo_shape(company)
     run = mrp_run_execute(run=mrp_run_start(company=company, actor=None))
-    response = web_planner.get(reverse("erp:mrp_item_plan", args=[run.pk, b.pk]))
+    response = web_planner.get(reverse("erp:mrp_item_plan", args=[run.pk]), {"item": b.pk})
     assert response.status_code == 200
     rows = response.context["rows"]
     assert [(r["demand"], r["planned"], r["projected"]) for r in rows] == [(400, 400, 0)]
     assert run.planned_orders.get(item=b).number in response.content.decode()
+    index = web_planner.get(reverse("erp:mrp_item_plan", args=[run.pk])).content.decode()
+    assert index.count('data-testid="item-plans"') == 1
+    assert f'?item={b.pk}"' in index
 
 
 @pytest.mark.django_db
@@ -123,5 +126,5 @@ def test_another_companys_run_and_plan_answer_404(web_planner, other_company):
     run = MrpRunFactory(company=other_company)
     plan = MrpItemPlanFactory(run=run)
     assert web_planner.get(reverse("erp:mrprun_progress", args=[run.pk])).status_code == 404
-    assert web_planner.get(reverse("erp:mrp_item_plan", args=[run.pk, plan.item_id])).status_code == 404
+    assert web_planner.get(reverse("erp:mrp_item_plan", args=[run.pk]), {"item": plan.item_id}).status_code == 404
     assert MrpRun.objects.filter(pk=run.pk).exists()
