@@ -62,7 +62,7 @@ def test_stock_and_open_orders_are_consumed_once(company):
     _a, b, c, _line = odoo_shape(company)
     stock(company, b, "50")
     order = PurchaseOrderFactory(company=company, status=PurchaseOrderStatus.SENT)
-    PurchaseOrderLineFactory(purchase_order=order, item=b, quantity=D("150"), due_date=in_days(5))
+    po_line = PurchaseOrderLineFactory(purchase_order=order, item=b, quantity=D("150"), due_date=in_days(5))
     # a draft work order of 120 C (its BOM needs 120 B when it starts) and a cancelled one that counts for nothing
     work_order = WorkOrderFactory(company=company, item=c, revision=c.current_revision, definition=None,
                                   quantity=D(120),
@@ -80,7 +80,7 @@ def test_stock_and_open_orders_are_consumed_once(company):
     # the purchase order (due day 5) is first needed by the work order on day 20, the work order (due day 20) by A
     # on day 30: both deferred, neither doubled
     assert sorted(MrpMessage.objects.filter(run=run).values_list("kind", "document", "suggested_date")) == [
-        ("defer", f"{order.number}/1", in_days(20)), ("defer", work_order.number, in_days(30))]
+        ("defer", f"{order.number}/{po_line.line_number}", in_days(20)), ("defer", work_order.number, in_days(30))]
 
 
 def test_a_re_run_gives_the_same_plan_and_supersedes_the_previous_one(company):
