@@ -21,6 +21,9 @@ MES_CRUD = ["mes.add_*", "mes.change_*", "mes.delete_*", "mes.view_*"]
 # the accountant's books: every CRUD permission of ERP and its workflow steps, but reopening a closed period is a
 # finance manager's (`erp.reopen_period`: Manager and Admin)
 ERP_CRUD = ["erp.add_*", "erp.change_*", "erp.delete_*", "erp.view_*"]
+# the planner's MRP: planning parameters, runs and their planned orders (release included)
+MRP = ["erp.*_itemplanning", "erp.*_mrprun", "erp.*_mrpmessage", "erp.*_mrpitemplan", "erp.*_plannedorder",
+       "erp.*_peg", "erp.release_plannedorder"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     # sales orders: add, change, view, delete drafts and confirm (`erp.confirm_salesorder`)
@@ -33,6 +36,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     "Quality": [*READ_ALL, *CHATTER, *MES_CRUD, "plm.add_changerequest", "plm.change_changerequest",
                 "plm.approve_changeorder"],
     "Finance": [*READ_ALL, *CHATTER, *ERP_CRUD, "core.*_exchangerate"],
+    # MRP: item planning parameters, runs (start, cancel) and releasing planned orders into SCM/MES drafts
+    "Planner": [*READ_ALL, *CHATTER, *MRP],
     "Manager": [*READ_ALL, *CHATTER, "core.*_event", "plm.approve_changeorder", "scm.approve_purchaseorder",
                 # the floor's supervisor: may run an operation out of the routing sequence (and so run operations)
                 "scm.change_purchaseorder", "mes.change_operation", "mes.override_sequence",
@@ -43,7 +48,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                 # releases vendor bills held by the three-way match (and so changes bills)
                 "erp.change_vendorbill", "erp.release_vendorbill"],
     "Integrator": [*READ_ALL, *CHATTER, *PARTIES, "plm.*", *SCM_CRUD, "crm.*", *MES_CRUD, *ERP_CRUD,
-                   "erp.confirm_salesorder"],
+                   "erp.confirm_salesorder", "erp.release_plannedorder"],
     # no `auth.*`/`authtoken.*`: a company Admin manages its members through memberships, never other accounts
     # or tokens (that would reach into other companies and up to superuser); reference data is superusers' only
     "Admin": ["core.*", "plm.*", "scm.*", "crm.*", "mes.*", "erp.*", "auth.view_group"],
@@ -56,7 +61,11 @@ PLATFORM_ONLY = ["core.add_currency", "core.change_currency", "core.delete_curre
 
 # what a role's broad patterns match but it must not have: finance reads sales orders, sales writes and confirms them
 ROLE_EXCLUSIONS: dict[str, list[str]] = {
-    "Finance": ["erp.add_salesorder*", "erp.change_salesorder*", "erp.delete_salesorder*", "erp.confirm_salesorder"],
+    "Finance": ["erp.add_salesorder*", "erp.change_salesorder*", "erp.delete_salesorder*", "erp.confirm_salesorder",
+                # planning is the planner's: finance reads it
+                "erp.add_itemplanning", "erp.change_itemplanning", "erp.delete_itemplanning", "erp.add_mrp*",
+                "erp.change_mrp*", "erp.delete_mrp*", "erp.add_plannedorder", "erp.change_plannedorder",
+                "erp.delete_plannedorder", "erp.add_peg", "erp.change_peg", "erp.delete_peg"],
 }
 
 

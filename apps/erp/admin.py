@@ -7,6 +7,7 @@ from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin, run_per_record
 from apps.erp import (
     bills_admin,  # noqa: F401  (registers the vendor bill admin)
     invoice_admin,  # noqa: F401  (registers the invoice and payment admins)
+    mrp_admin,  # noqa: F401  (registers the MRP admins)
     sales_admin,  # noqa: F401  (registers the sales order admin)
 )
 from apps.erp import models as m

@@ -9,5 +9,5 @@ class ErpConfig(AppConfig):
     verbose_name = "ERP"
 
     def ready(self) -> None:
-        # registers @subscriber functions, home tiles, menus and search
-        from apps.erp import handlers, home, navigation  # noqa: F401
+        # registers @subscriber functions, home tiles, menus and search, and the MRP task
+        from apps.erp import handlers, home, navigation, tasks_mrp  # noqa: F401

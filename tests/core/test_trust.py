@@ -372,6 +372,7 @@ CUSTOM_PAGES = {
     "mes:workorder_complete": "mes.workorder",
     "crm:customer_360": "core.party", "crm:case_feedback": "crm.servicecase",
     "crm:opportunity_feedback": "crm.opportunity",
+    "erp:mrprun_progress": "erp.mrprun", "erp:mrp_item_plan": "erp.mrprun",
 }
 NOT_HTML = {"core:autocomplete", "mes:operator_close_short", "plm:changeorder_move", "mes:workorder_move",
             "core:attachment_download", "plm:document_download", "scm:purchaseorder_pdf",

@@ -266,3 +266,14 @@ class PaymentAllocationFactory(factory.django.DjangoModelFactory):
     invoice = factory.SubFactory(InvoiceFactory, company=factory.SelfAttribute("..payment.company"),
                                  customer=factory.SelfAttribute("..payment.party"))
     amount = Decimal("5.00")
+
+
+# MRP's factories live in their own module; re-exported here for the discovery tests
+from tests.erp.mrp_factories import (  # noqa: E402, F401
+    ItemPlanningFactory,
+    MrpItemPlanFactory,
+    MrpMessageFactory,
+    MrpRunFactory,
+    PegFactory,
+    PlannedOrderFactory,
+)

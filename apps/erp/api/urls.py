@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from apps.erp.api import bills, invoices, payments, sales, views
+from apps.erp.api import bills, invoices, mrp, payments, sales, views
 
 router = DefaultRouter()
 # ---- the books
@@ -21,6 +21,11 @@ router.register("bill-match-policies", bills.BillMatchPolicyViewSet, basename="e
 # ---- receivables and payments
 router.register("invoices", invoices.InvoiceViewSet, basename="erp-invoice")
 router.register("payments", payments.PaymentViewSet, basename="erp-payment")
+# ---- MRP planning
+router.register("item-planning", mrp.ItemPlanningViewSet, basename="erp-itemplanning")
+router.register("mrp-runs", mrp.MrpRunViewSet, basename="erp-mrprun")
+router.register("planned-orders", mrp.PlannedOrderViewSet, basename="erp-plannedorder")
+router.register("mrp-messages", mrp.MrpMessageViewSet, basename="erp-mrpmessage")
 # ---- HR
 router.register("departments", views.DepartmentViewSet, basename="erp-department")
 router.register("employees", views.EmployeeViewSet, basename="erp-employee")

@@ -20,10 +20,22 @@ from apps.erp.models.ledger import (
     Period,
 )
 from apps.erp.models.matching import BillMatchPolicy
+from apps.erp.models.mrp import (
+    ItemPlanning,
+    MrpItemPlan,
+    MrpMessage,
+    MrpRun,
+    MrpRunStatus,
+    Peg,
+    PlannedOrder,
+    PlannedOrderKind,
+    PlannedOrderStatus,
+)
 from apps.erp.models.sales import SalesOrder, SalesOrderLine, SalesOrderStatus
 from apps.erp.models.snapshots import AccountBalanceSnapshot
 
 __all__ = ["Account", "AccountBalanceSnapshot", "AccountMapping", "BillMatchPolicy", "Department", "Employee",
-           "FiscalYear", "Invoice", "InvoiceLine", "Journal", "JournalEntry", "JournalLine", "Payment",
-           "PaymentAllocation", "Period", "SalesOrder", "SalesOrderLine", "SalesOrderStatus", "TimeOff", "VendorBill",
-           "VendorBillLine"]
+           "FiscalYear", "Invoice", "InvoiceLine", "ItemPlanning", "Journal", "JournalEntry", "JournalLine",
+           "MrpItemPlan", "MrpMessage", "MrpRun", "MrpRunStatus", "Payment", "PaymentAllocation", "Peg", "Period",
+           "PlannedOrder", "PlannedOrderKind", "PlannedOrderStatus", "SalesOrder", "SalesOrderLine", "SalesOrderStatus",
+           "TimeOff", "VendorBill", "VendorBillLine"]

@@ -1,0 +1,300 @@
+"""MRP planning: item planning parameters, planning runs, and what a run proposes (planned purchase and production
+orders with their pegging, exception messages, and the item's time-phased plan)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from apps.core.models import CompanyOwnedModel, TimeStampedModel
+from apps.core.workflow import Transition, Workflow
+
+QUANTITY = {"max_digits": 18, "decimal_places": 4}
+ZERO = Decimal(0)
+RELEASE_PERMISSION = "erp.release_plannedorder"
+
+
+class LotSizing(models.TextChoices):
+    LOT_FOR_LOT = "lot_for_lot", "Lot for lot"
+    FIXED = "fixed", "Fixed quantity"
+
+
+class ItemPlanning(CompanyOwnedModel):
+    """How MRP orders one item: lot sizing (lot for lot or fixed lots, raised to a minimum and rounded up to a
+    multiple), the safety stock to keep, and a fixed lead time. Items without a row are planned lot for lot,
+    without safety stock or fixed lead time."""
+
+    item = models.OneToOneField("plm.Item", on_delete=models.PROTECT, related_name="erp_planning")
+    lot_sizing = models.CharField(max_length=12, choices=LotSizing.choices, default=LotSizing.LOT_FOR_LOT)
+    fixed_quantity = models.DecimalField(**QUANTITY, null=True, blank=True,
+                                         validators=[MinValueValidator(Decimal("0.0001"))],
+                                         help_text="Fixed lots: each planned order is this quantity (as many as "
+                                                   "needed).")
+    minimum_quantity = models.DecimalField(**QUANTITY, default=ZERO, blank=True, validators=[MinValueValidator(ZERO)],
+                                           help_text="No planned order is smaller (a bought item's supplier minimum "
+                                                     "order quantity applies as well).")
+    multiple = models.DecimalField(**QUANTITY, default=ZERO, blank=True, validators=[MinValueValidator(ZERO)],
+                                   help_text="Round planned orders up to a multiple of this (0: no rounding).")
+    safety_stock = models.DecimalField(**QUANTITY, default=ZERO, blank=True, validators=[MinValueValidator(ZERO)],
+                                       help_text="Projected stock is kept at least this high.")
+    lead_time_days = models.PositiveIntegerField(
+        "fixed lead time (days)", default=0, blank=True, validators=[MaxValueValidator(3650)],
+        help_text="Made items: working days (the first operation's calendar) before the routing's run time; bought "
+                  "items without a preferred supplier: calendar days.")
+
+    class Meta:
+        ordering = ["item__number"]
+        verbose_name = "item planning"
+        verbose_name_plural = "item planning"
+        constraints = [
+            models.CheckConstraint(condition=~Q(lot_sizing="fixed") | Q(fixed_quantity__gt=0),
+                                   name="erp_itemplanning_fixed_needs_quantity"),
+            models.CheckConstraint(condition=Q(minimum_quantity__gte=0) & Q(multiple__gte=0) & Q(safety_stock__gte=0),
+                                   name="erp_itemplanning_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Planning of {self.item.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("erp:itemplanning_detail", args=[self.pk])
+
+
+class MrpRunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+R = MrpRunStatus
+ACTIVE_RUN_STATUSES = (R.QUEUED, R.RUNNING)
+
+
+class MrpRun(CompanyOwnedModel):
+    """One MRP run of a company (a Celery task): its horizon, progress (items planned of the total), the summary of
+    what it read and proposed, and its planned orders. One run per company at a time."""
+
+    number = models.CharField(max_length=30, editable=False)
+    status = models.CharField(max_length=10, choices=MrpRunStatus.choices, default=R.QUEUED, editable=False)
+    start_date = models.DateField(blank=True, help_text="The first day bucket; default: today.")
+    horizon_days = models.PositiveIntegerField(default=120, validators=[MinValueValidator(1), MaxValueValidator(730)],
+                                               help_text="Daily buckets planned from the start date.")
+    items_total = models.PositiveIntegerField(default=0, editable=False)
+    items_planned = models.PositiveIntegerField(default=0, editable=False)
+    inputs = models.JSONField(default=dict, blank=True, editable=False,
+                              help_text="What the run read: items, demands, supplies, on-hand.")
+    results = models.JSONField(default=dict, blank=True, editable=False,
+                               help_text="What it proposed: planned orders, late ones, exception messages.")
+    error = models.TextField(blank=True, editable=False)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   editable=False, related_name="+")
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    workflow = Workflow("status", {
+        "start": Transition(sources=[R.QUEUED], target=R.RUNNING),
+        "finish": Transition(sources=[R.RUNNING], target=R.DONE),
+        "fail": Transition(sources=[R.QUEUED, R.RUNNING], target=R.FAILED),
+        "cancel": Transition(sources=[R.QUEUED, R.RUNNING], target=R.CANCELLED, style="outline-danger",
+                             confirm="Cancel this MRP run? Nothing it computed is kept.",
+                             message="{object} cancelled."),
+    })
+    # taken by the Celery task, not by a user's action
+    internal_verbs = frozenset({"start", "finish", "fail"})
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "MRP run"
+        constraints = [
+            models.UniqueConstraint(fields=["company", "number"], name="erp_mrprun_number_unique"),
+            models.UniqueConstraint(fields=["company"], condition=Q(status__in=["queued", "running"]),
+                                    name="erp_mrprun_one_active_per_company"),
+            models.CheckConstraint(condition=Q(items_planned__lte=models.F("items_total")),
+                                   name="erp_mrprun_progress_within_total"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("erp:mrprun_detail", args=[self.pk])
+
+    @property
+    def progress(self) -> int:
+        """Percent of the items planned (100 once done)."""
+        if self.status == R.DONE:
+            return 100
+        return int(self.items_planned * 100 / self.items_total) if self.items_total else 0
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_RUN_STATUSES
+
+
+class PlannedOrderKind(models.TextChoices):
+    PURCHASE = "purchase", "Purchase"
+    PRODUCTION = "production", "Production"
+
+
+class PlannedOrderStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    RELEASED = "released", "Released"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+P = PlannedOrderStatus
+
+
+class PlannedOrder(CompanyOwnedModel):
+    """What a run proposes to buy or make: item, quantity, when it must be there (`due_date`) and when it must start
+    (`start_date`, lead time offset). Released once into an SCM purchase order draft (requisition for the preferred
+    supplier) or an MES work order draft; a newer run supersedes the plans not released."""
+
+    run = models.ForeignKey(MrpRun, on_delete=models.CASCADE, related_name="planned_orders")
+    number = models.CharField(max_length=40, editable=False)
+    item = models.ForeignKey("plm.Item", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=PlannedOrderKind.choices)
+    quantity = models.DecimalField(**QUANTITY)
+    due_date = models.DateField()
+    start_date = models.DateField(help_text="Order or start by this day to be ready on the due date.")
+    low_level_code = models.PositiveSmallIntegerField(default=0)
+    is_late = models.BooleanField("late", default=False, help_text="It should have started before the run's start.")
+    supplier = models.ForeignKey("core.Party", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 help_text="The item's preferred supplier (purchases).")
+    status = models.CharField(max_length=10, choices=PlannedOrderStatus.choices, default=P.PLANNED, editable=False)
+    released_at = models.DateTimeField(null=True, blank=True, editable=False)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    editable=False, related_name="+")
+    requisition = models.OneToOneField("scm.PurchaseRequisition", on_delete=models.PROTECT, null=True, blank=True,
+                                       editable=False, related_name="+")
+    work_order = models.OneToOneField("mes.WorkOrder", on_delete=models.PROTECT, null=True, blank=True,
+                                      editable=False, related_name="+")
+
+    workflow = Workflow("status", {
+        "release": Transition(sources=[P.PLANNED], target=P.RELEASED, permission=RELEASE_PERMISSION,
+                              style="success",
+                              confirm="Release this planned order? A purchase order draft (or requisition) or a work "
+                                      "order draft is created; it is released once.",
+                              message="{object} released."),
+    })
+
+    class Meta:
+        ordering = ["run", "start_date", "item__number", "id"]
+        permissions = [("release_plannedorder", "Can release planned orders")]
+        indexes = [models.Index(fields=["run", "item"], name="erp_plannedorder_run_item")]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "number"], name="erp_plannedorder_number_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="erp_plannedorder_quantity_positive"),
+            models.CheckConstraint(condition=Q(start_date__lte=models.F("due_date")),
+                                   name="erp_plannedorder_start_not_after_due"),
+            # a released order points at what it became, exactly once
+            models.CheckConstraint(condition=~Q(status="released") | Q(requisition__isnull=False)
+                                   | Q(work_order__isnull=False), name="erp_plannedorder_released_has_document"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("erp:plannedorder_detail", args=[self.pk])
+
+
+class PegKind(models.TextChoices):
+    SALES_ORDER = "sales_order", "Sales order line"
+    PLANNED_ORDER = "planned_order", "Parent planned order"
+    WORK_ORDER = "work_order", "Open work order's components"
+    SAFETY_STOCK = "safety_stock", "Safety stock"
+    LOT_SIZE = "lot_size", "Lot-size excess (kept in stock)"
+
+
+class Peg(models.Model):
+    """One demand a planned order covers, and how much of it: a sales order line, a parent planned order, an open
+    work order's components, safety stock, or the lot-size excess. A planned order's pegs add up to its quantity.
+
+    Pegs are written only by the run's writer, in the transaction that writes their planned orders, with the ids it
+    has just drawn (a large run writes about a million): their foreign keys are not checked again by the database
+    (`db_constraint=False`), which would cost more than the planning; deletes still cascade (or clear the link)
+    through Django."""
+
+    planned_order = models.ForeignKey(PlannedOrder, on_delete=models.CASCADE, related_name="pegs",
+                                      db_constraint=False)
+    kind = models.CharField(max_length=15, choices=PegKind.choices)
+    quantity = models.DecimalField(**QUANTITY)
+    due_date = models.DateField(help_text="When the demand needs it.")
+    sales_order_line = models.ForeignKey("erp.SalesOrderLine", on_delete=models.SET_NULL, null=True, blank=True,
+                                         related_name="+", db_constraint=False, db_index=False)
+    parent_planned_order = models.ForeignKey(PlannedOrder, on_delete=models.CASCADE, null=True, blank=True,
+                                             related_name="component_pegs", db_constraint=False)
+    work_order = models.ForeignKey("mes.WorkOrder", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", db_constraint=False, db_index=False)
+
+    company_path = "planned_order__company"
+
+    class Meta:
+        ordering = ["planned_order", "due_date", "id"]
+        verbose_name = "pegging"
+        verbose_name_plural = "pegging"
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="erp_peg_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.planned_order}: {self.quantity} for {self.get_kind_display().lower()}"
+
+
+class MrpMessageKind(models.TextChoices):
+    LATE = "late", "Late: cannot meet the due date"
+    EXPEDITE = "expedite", "Expedite an open order"
+    DEFER = "defer", "Defer an open order"
+    CANCEL = "cancel", "Cancel an open order no longer needed"
+
+
+class MrpMessage(TimeStampedModel):
+    """An exception message of a run: a planned order that cannot be ready in time, or an open purchase or work order
+    to bring forward, push back or cancel."""
+
+    run = models.ForeignKey(MrpRun, on_delete=models.CASCADE, related_name="messages")
+    item = models.ForeignKey("plm.Item", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=MrpMessageKind.choices)
+    planned_order = models.ForeignKey(PlannedOrder, on_delete=models.CASCADE, null=True, blank=True,
+                                      related_name="messages")
+    document = models.CharField(max_length=60, blank=True, help_text="The open order concerned (PO line, work order).")
+    due_date = models.DateField(null=True, blank=True)
+    suggested_date = models.DateField(null=True, blank=True)
+    quantity = models.DecimalField(**QUANTITY, default=ZERO)
+    text = models.CharField(max_length=300)
+
+    company_path = "run__company"
+
+    class Meta:
+        ordering = ["run", "kind", "id"]
+        verbose_name = "MRP exception message"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class MrpItemPlan(models.Model):
+    """An item's time-phased plan in one run: per day with activity, the demand, scheduled receipts (open orders),
+    planned receipts and the projected stock."""
+
+    run = models.ForeignKey(MrpRun, on_delete=models.CASCADE, related_name="item_plans")
+    item = models.ForeignKey("plm.Item", on_delete=models.PROTECT, related_name="+")
+    low_level_code = models.PositiveSmallIntegerField(default=0)
+    on_hand = models.DecimalField(**QUANTITY, default=ZERO)
+    safety_stock = models.DecimalField(**QUANTITY, default=ZERO)
+    buckets = models.JSONField(default=list, help_text="[[date, demand, scheduled receipts, planned receipts, "
+                                                       "projected on hand]], days with activity only.")
+
+    company_path = "run__company"
+
+    class Meta:
+        ordering = ["run", "low_level_code", "item__number"]
+        verbose_name = "MRP item plan"
+        constraints = [models.UniqueConstraint(fields=["run", "item"], name="erp_mrpitemplan_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.run} {self.item.number}"

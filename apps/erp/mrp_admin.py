@@ -1,0 +1,90 @@
+"""MRP in the admin: item planning parameters edited through their services; runs and what they proposed are
+written only by the run (read-only here); actions cancel runs and release planned orders through the services."""
+
+from django.contrib import admin, messages
+
+from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin, run_per_record
+from apps.core.errors import DomainError
+from apps.erp.models import ItemPlanning, MrpItemPlan, MrpMessage, MrpRun, Peg, PlannedOrder
+from apps.erp.services.mrp import planning
+from apps.erp.services.mrp.release import planned_orders_release
+from apps.erp.services.mrp.run import mrp_run_cancel
+
+
+@admin.register(ItemPlanning)
+class ItemPlanningAdmin(SuiteModelAdmin):
+    list_display = ["item", "lot_sizing", "fixed_quantity", "minimum_quantity", "multiple", "safety_stock",
+                    "lead_time_days", "company"]
+    list_filter = ["company", "lot_sizing"]
+    search_fields = ["item__number", "item__name"]
+    raw_id_fields = ["item"]
+    services = {"update": planning.item_planning_update, "delete": planning.item_planning_delete}
+
+
+@admin.register(MrpRun)
+class MrpRunAdmin(ReadOnlyAdmin):
+    """Runs are started from the UI or the API (a Celery task plans them); here they are read and cancelled."""
+
+    list_display = ["number", "status", "start_date", "horizon_days", "items_planned", "items_total", "started_by",
+                    "finished_at", "company"]
+    list_filter = ["company", "status"]
+    search_fields = ["number"]
+    actions = ["cancel_runs"]
+
+    @admin.action(description="Cancel the selected queued or running runs")
+    def cancel_runs(self, request, queryset):
+        run_per_record(self, request, queryset, mrp_run_cancel, "run", "Cancelled")
+
+
+class PegInline(admin.TabularInline):
+    model = Peg
+    fk_name = "planned_order"
+    extra = 0
+    fields = ["kind", "quantity", "due_date", "sales_order_line", "parent_planned_order", "work_order"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PlannedOrder)
+class PlannedOrderAdmin(ReadOnlyAdmin):
+    list_display = ["number", "item", "kind", "quantity", "due_date", "start_date", "is_late", "status", "company"]
+    list_filter = ["company", "kind", "status", "is_late"]
+    search_fields = ["number", "item__number"]
+    inlines = [PegInline]
+    actions = ["release_orders"]
+
+    @admin.action(description="Release the selected planned orders (purchases grouped per supplier)")
+    def release_orders(self, request, queryset):
+        try:
+            released = planned_orders_release(planned_orders=list(queryset), actor=request.user)
+        except DomainError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(request, f"Released: {len(released)}.", messages.SUCCESS)
+
+
+@admin.register(Peg)
+class PegAdmin(ReadOnlyAdmin):
+    list_display = ["planned_order", "kind", "quantity", "due_date"]
+    search_fields = ["planned_order__number"]
+
+
+@admin.register(MrpMessage)
+class MrpMessageAdmin(ReadOnlyAdmin):
+    list_display = ["run", "kind", "item", "document", "due_date", "suggested_date", "text"]
+    list_filter = ["kind"]
+    search_fields = ["run__number", "item__number", "document"]
+
+
+@admin.register(MrpItemPlan)
+class MrpItemPlanAdmin(ReadOnlyAdmin):
+    list_display = ["run", "item", "low_level_code", "on_hand", "safety_stock"]
+    search_fields = ["run__number", "item__number"]
