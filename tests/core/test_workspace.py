@@ -202,11 +202,14 @@ def test_home_has_kpis_and_chart_data_per_module(web, company, work_orders):
     assert list(sections) == ["PLM", "SCM", "MES", "ERP", "Flows"]
     charts = {c["tile"].label: c for s in sections.values() for c in s["charts"]}
     assert set(charts) == {"ECO cycle time", "Items by lifecycle state", "Purchase spend by month",
-                           "Stock value by category", "Work orders completed per day", "OEE trend"}
+                           "Stock value by category", "Work orders completed per day", "OEE trend",
+                           "Revenue by month"}
     assert len(charts["Purchase spend by month"]["data"]["labels"]) == 12
     assert charts["OEE trend"]["data"]["unit"] == "%"
+    revenue = charts["Revenue by month"]["data"]
+    assert (len(revenue["labels"]), len(revenue["links"]), revenue["unit"]) == (12, 12, company.currency.code)
     page = response.content.decode()
-    assert page.count("<canvas data-chart=") == 6
+    assert page.count("<canvas data-chart=") == 7
     assert 'src="/static/vendor/chartjs/chart.umd.min.js"' in page
     kpis = {k["tile"].label: k["value"] for s in sections.values() for k in s["kpis"]}
     assert kpis["Work orders in progress"] == "2"
