@@ -47,7 +47,7 @@ class VendorBillResource(Resource):
                       widgets={"purchase_order_line": PickerWidget(depends={"purchase_order": "$purchase_order"}),
                                "unit_price": DefaultedNumberInput(default_hint="The PO price"),
                                "tax_rate": DefaultedNumberInput(default_hint="The default tax rate"),
-                               "account": PickerWidget(default_hint="General expenses")})]
+                               "account": PickerWidget(default_hint="General expenses")}, on_detail=False)]
     services = {"create": bills.bill_create, "update": bills.bill_update}
     actions = {
         "match": Action(bills.bill_match, label="Match", style="outline-primary"),

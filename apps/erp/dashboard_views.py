@@ -35,6 +35,10 @@ def finance_dashboard(request):
     overdue = overdue_receivables(company=company, date=today)
     stock = dashboard.wip_and_inventory(company=company)
     margins = dashboard.margin_per_product(company=company, date_from=months[0], date_to=today)
+
+    def money(amount) -> str:
+        return f"{format_number(amount, 2)} {company.currency.code}"
+
     wip_url = (_url("erp:general_ledger", account=stock["wip_account"]) if stock["wip_account"]
                else reverse("erp:account_list"))
     tiles = [
@@ -42,12 +46,12 @@ def finance_dashboard(request):
          "help": "Confirmed, not yet invoiced: count · total with tax",
          "url": _url("erp:salesorder_list", status__in="confirmed,partially_delivered,delivered")},
         {"label": "Receivables overdue", "testid": "ar-overdue",
-         "value": format_number(overdue, 2),
+         "value": money(overdue),
          "help": "Still due on posted invoices past their due date (AR aging)",
          "url": _url("erp:invoice_list", overdue="true")},
-        {"label": "Inventory value", "value": format_number(stock["inventory_value"], 2), "testid": "inventory",
+        {"label": "Inventory value", "value": money(stock["inventory_value"]), "testid": "inventory",
          "help": "SCM's stock at moving-average cost", "url": reverse("erp:inventory_valuation")},
-        {"label": "Work in progress", "value": format_number(stock["wip_value"], 2), "testid": "wip",
+        {"label": "Work in progress", "value": money(stock["wip_value"]), "testid": "wip",
          "help": "Balance of the WIP account", "url": wip_url},
     ]
     charts = [

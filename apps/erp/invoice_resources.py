@@ -44,7 +44,7 @@ class InvoiceResource(Resource):
                                "unit_price": DefaultedNumberInput(default_hint="From the price list"),
                                "tax_rate": DefaultedNumberInput(default_hint="The default tax rate"),
                                "account": PickerWidget(filter={"kind": "income", "is_active": True},
-                                                       default_hint="The revenue account")})]
+                                                       default_hint="The revenue account")}, on_detail=False)]
     services = {"create": invoices.invoice_create, "update": invoices.invoice_update}
     actions = {
         "post": Action(invoices.invoice_post, label="Post", style="success"),
@@ -86,7 +86,7 @@ class PaymentResource(Resource):
     detail_fields = ["number", "direction", "party", "status", "payment_date", "currency", "amount",
                      "amount_unallocated", "account", "reference", "exchange_rate", "entry", "posted_at", "notes"]
     inlines = [Inline("allocations", ["invoice", "bill", "amount"], label="Allocations", extra=3,
-                      widgets={"invoice": UNPAID_INVOICE, "bill": UNPAID_BILL})]
+                      widgets={"invoice": UNPAID_INVOICE, "bill": UNPAID_BILL}, on_detail=False)]
     services = {"create": payments.payment_create, "update": payments.payment_update}
     actions = {
         "post": Action(payments.payment_post, label="Post", style="success"),

@@ -35,7 +35,7 @@ class SalesOrderResource(Resource):
                       widgets={"item": SELLABLE_ITEM,
                                "unit_price": DefaultedNumberInput(default_hint="From the price list"),
                                "tax_rate": DefaultedNumberInput(default_hint="The default tax rate"),
-                               "due_date": forms.DateInput(attrs={"type": "date"})})]
+                               "due_date": forms.DateInput(attrs={"type": "date"})}, on_detail=False)]
     services = {"create": sales.sales_order_create, "update": sales.sales_order_update}
     actions = {
         "confirm": Action(sales.sales_order_confirm, label="Confirm", style="success"),

@@ -213,6 +213,8 @@ def related_rows(obj, resource) -> list[dict]:
     """The inline child rows and declared related lists, as small tables."""
     sections = []
     for inline in resource.inlines:
+        if not inline.on_detail:
+            continue
         manager = getattr(obj, inline.related_name)
         model = manager.model
         sections.append({

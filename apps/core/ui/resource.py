@@ -35,13 +35,15 @@ from apps.core.workflow import allowed_transitions, may_take_step
 
 @dataclass
 class Inline:
-    """Child rows edited with the parent (a formset): `related_name` on the parent, editable fields."""
+    """Child rows edited with the parent (a formset): `related_name` on the parent, editable fields; listed on the
+    detail page too unless `on_detail` is False (a detail template that shows them its own way, with totals)."""
 
     related_name: str
     fields: list[str]
     label: str | None = None
     extra: int = 1
     widgets: dict = dataclass_field(default_factory=dict)
+    on_detail: bool = True
 
 
 @dataclass
