@@ -164,12 +164,13 @@ def home_sections(request) -> list[dict]:
             entry["dom_id"] = "chart-" + "".join(c if c.isalnum() else "-" for c in tile.key.lower())
             section["charts"].append(entry)
     order = {name: i for i, name in enumerate(MODULE_ORDER)}
-    # the modules where this role has work come first ("what should I do next"), each in sidebar order
-    sections = sorted(by_module.values(), key=lambda s: (not s["queues"], order.get(s["module"], len(order))))
-    for section in sections:
+    for section in by_module.values():
         section["slug"] = slugify(section["module"])
         section["open_work"] = sum(q["count"] for q in section["queues"])
-    return sections
+    # the modules where this role has work waiting come first ("what should I do next"), then those with queues
+    # (empty now), each group in sidebar order
+    return sorted(by_module.values(), key=lambda s: (not s["open_work"], not s["queues"],
+                                                       order.get(s["module"], len(order))))
 
 
 # ---- core's own tiles: the flows between modules, for the roles that may replay them ------------------------

@@ -14,12 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.erp import bills_demo, invoice_demo, sales_demo
-from apps.erp.choices import JournalKind, PostingRule
-from apps.erp.models import JournalEntry
+from apps.erp.choices import JournalKind, PeriodStatus, PostingRule
+from apps.erp.models import JournalEntry, Period
 from apps.erp.services.accounts import account_for, chart_of_accounts_ensure, journal_for
 from apps.erp.services.entries import journal_entry_create, journal_entry_reverse, post_entry
 from apps.erp.services.hr import department_create, employee_create, time_off_create
-from apps.erp.services.periods import fiscal_year_create
+from apps.erp.services.periods import fiscal_year_create, period_close
 
 D = Decimal
 CAPITAL = "Share capital paid in"
@@ -78,3 +78,13 @@ def seed(*, company, other_company, users) -> None:
     sales_demo.seed(company=company, other_company=other_company, users=users)
     invoice_demo.seed(company=company, other_company=other_company, users=users)
     bills_demo.seed(company=company, other_company=other_company, users=users)
+    close_old_periods(company=company, users=users)
+
+
+def close_old_periods(*, company, users) -> None:
+    """The months of the year that ended more than two months ago are closed (nothing of the demo is dated in
+    them), as a finance team would have done; the last two stay open for the demo's documents."""
+    horizon = timezone.localdate() - datetime.timedelta(days=62)
+    actor = users.get("accountant") or users["admin"]
+    for period in Period.objects.filter(company=company, status=PeriodStatus.OPEN, end__lt=horizon).order_by("start"):
+        period_close(period=period, actor=actor)

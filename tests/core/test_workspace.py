@@ -199,7 +199,10 @@ def test_engineer_sees_ecos_waiting_for_their_approval(client, company, other_co
 def test_home_has_kpis_and_chart_data_per_module(web, company, work_orders):
     response = web.get(reverse("home"))
     sections = {s["module"]: s for s in response.context["sections"]}
-    assert list(sections) == ["PLM", "SCM", "MES", "ERP", "Flows"]
+    # MES has work waiting (the late work orders): first; then the modules with queues, in sidebar order
+    assert list(sections) == ["MES", "PLM", "SCM", "ERP", "Flows"]
+    assert sections["MES"]["open_work"] > 0
+    assert [sections[m]["open_work"] for m in ("PLM", "SCM", "ERP")] == [0, 0, 0]
     charts = {c["tile"].label: c for s in sections.values() for c in s["charts"]}
     assert set(charts) == {"ECO cycle time", "Items by lifecycle state", "Purchase spend by month",
                            "Stock value by category", "Work orders completed per day", "OEE trend",

@@ -1,12 +1,14 @@
 """The demo data: the books of both demo companies, entries that balance, staff; a second run changes nothing."""
 
+import datetime
+
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from apps.core.models import Company
 from apps.erp.inventory_valuation import inventory_valuation_data
-from apps.erp.models import Account, Employee, JournalEntry
+from apps.erp.models import Account, Employee, JournalEntry, Period
 from apps.erp.selectors import balance_sheet, trial_balance
 from apps.erp.services.accounts import STANDARD_CHART
 
@@ -34,6 +36,11 @@ def test_seed_demo_builds_balanced_books_once():
     assert valuation["totals"]["stock_value"] > 0
     assert {c["category"]: c["difference"] for c in valuation["categories"]} == {
         "raw_material": 0, "finished_goods": 0, "wip": 0}
+    # the months that ended more than two months ago are closed, the recent ones open
+    horizon = today - datetime.timedelta(days=62)
+    periods = Period.objects.filter(company=demo)
+    assert not periods.filter(status="open", end__lt=horizon).exists()
+    assert periods.filter(status="open", end__gte=horizon).exists()
     every = JournalEntry.objects.filter(company=demo).count()
     call_command("seed_demo", verbosity=0)
     assert (books.count(), Employee.objects.filter(company=demo).count()) == counts
