@@ -402,6 +402,7 @@ def bill_reverse(*, bill: VendorBill, actor, date: datetime.date | None = None) 
     with step(bill, verb="reverse", actor=actor, lock=_lock, fields=["amount_due"]) as locked:
         if locked.entry_id is None:
             raise ConflictError("status", f"{locked} has no journal entry to reverse.", code="no_entry")
-        journal_entry_reverse(entry=locked.entry, actor=actor, date=date, memo=f"Reversal of bill {locked.number}")
+        journal_entry_reverse(entry=locked.entry, actor=actor, date=date, memo=f"Reversal of bill {locked.number}",
+                              through_document=True)
         locked.amount_due = ZERO
     return locked

@@ -273,7 +273,7 @@ def payment_reverse(*, payment: Payment, actor, date: datetime.date | None = Non
     """Reverse a posted payment once: its entry's mirror is posted (dated the payment's date unless `date` is
     given, in an open period) and each allocated document is due its allocation again."""
     with step(payment, verb="reverse", actor=actor, lock=_lock) as reversed_:
-        journal_entry_reverse(entry=reversed_.entry, actor=actor, date=date,
+        journal_entry_reverse(entry=reversed_.entry, actor=actor, date=date, through_document=True,
                               memo=memo or f"Reversal of payment {reversed_.number}")
         allocations = list(reversed_.allocations.order_by("id"))
         locked = _locked_documents(allocations)
