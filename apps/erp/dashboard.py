@@ -17,7 +17,8 @@ from apps.erp.choices import BOOKED_STATUSES, AccountKind, PostingRule
 from apps.erp.models import AccountMapping, InvoiceLine, JournalLine
 from apps.erp.models.invoicing import UNPAID_STATUSES, InvoiceKind, OpenItemStatus
 from apps.scm.choices import LocationKind, MoveStatus
-from apps.scm.models import ItemValuation, StockMove
+from apps.scm.models import StockMove
+from apps.scm.selectors import stock_value_total
 
 ZERO = Decimal(0)
 MONEY = DecimalField(max_digits=20, decimal_places=2)
@@ -63,12 +64,6 @@ def rule_balance(*, company: Company, rule: str) -> tuple[int | None, Decimal]:
     balance = JournalLine.objects.filter(entry__status__in=BOOKED_STATUSES, account_id=account_id).aggregate(
         b=Coalesce(Sum(F("debit") - F("credit")), Value(ZERO), output_field=MONEY))["b"]
     return account_id, balance
-
-
-def inventory_value(*, company: Company) -> Decimal:
-    """SCM's stock at moving-average cost."""
-    return ItemValuation.objects.filter(company=company).aggregate(
-        v=Coalesce(Sum("value"), Value(ZERO), output_field=MONEY))["v"]
 
 
 @dataclass
@@ -117,4 +112,5 @@ def margin_per_product(*, company: Company, date_from: datetime.date, date_to: d
 def wip_and_inventory(*, company: Company) -> dict:
     """Inventory value (SCM) and the balances of the inventory and WIP accounts, for the dashboard tiles."""
     wip_account, wip = rule_balance(company=company, rule=PostingRule.WIP)
-    return {"inventory_value": inventory_value(company=company), "wip_account": wip_account, "wip_value": wip}
+    return {"inventory_value": stock_value_total(company_id=company.pk), "wip_account": wip_account,
+            "wip_value": wip}

@@ -10,6 +10,7 @@ from apps.core.scoping import scope_to_active_company
 from apps.core.ui.display import format_number
 from apps.scm.choices import PurchaseOrderStatus as S
 from apps.scm.models import ItemValuation, PurchaseOrder
+from apps.scm.selectors import stock_value_total
 
 
 def today() -> str:
@@ -53,8 +54,7 @@ def stock_value_by_category(request) -> dict:
 
 
 def stock_value(request) -> str:
-    total = scope_to_active_company(ItemValuation.objects.all(), request).aggregate(v=Sum("value"))["v"]
-    return format_number(total or 0, 2)
+    return format_number(stock_value_total(company_id=request.company_id), 2)
 
 
 def open_orders(request) -> str:

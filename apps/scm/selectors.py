@@ -7,10 +7,16 @@ from django.db.models import Case, DecimalField, F, Q, Sum, Value, When, Window
 from django.db.models.functions import Coalesce
 
 from apps.scm.choices import MoveStatus
-from apps.scm.models import Lot, StockMove, StockQuant
+from apps.scm.models import ItemValuation, Lot, StockMove, StockQuant
 
 ZERO = Decimal(0)
 _DEC = DecimalField(max_digits=18, decimal_places=4)
+
+
+def stock_value_total(*, company_id: int) -> Decimal:
+    """The company's stock at moving-average cost (Σ of its items' valuations), in its currency."""
+    return ItemValuation.objects.filter(company_id=company_id).aggregate(
+        v=Coalesce(Sum("value"), Value(ZERO), output_field=DecimalField(max_digits=20, decimal_places=2)))["v"]
 
 
 def _quant_sum(expression: str, *, item, location, lot, available: bool) -> Decimal:

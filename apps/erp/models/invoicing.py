@@ -24,6 +24,13 @@ RELEASE_BILL_PERMISSION = "erp.release_vendorbill"
 UNPAID_STATUSES = (OpenItemStatus.POSTED, OpenItemStatus.PARTIALLY_PAID)
 ST = OpenItemStatus
 SETTLED_STATUSES = (ST.POSTED, ST.PARTIALLY_PAID, ST.PAID)
+# the steps payments and credit notes take on an invoice or a bill as its amount due changes, not a user's action
+# (`apps.erp.services.invoices.settle`)
+SETTLEMENT_STEPS = {
+    "settle_partially": Transition(sources=SETTLED_STATUSES, target=ST.PARTIALLY_PAID),
+    "settle_fully": Transition(sources=SETTLED_STATUSES, target=ST.PAID),
+    "reopen": Transition(sources=[ST.PARTIALLY_PAID, ST.PAID], target=ST.POSTED),
+}
 
 
 class OpenItem(CompanyOwnedModel):
@@ -87,12 +94,9 @@ class Invoice(OpenItem):
                                    "be credited.", message="{object} posted."),
         "cancel": Transition(sources=[ST.DRAFT], target=ST.CANCELLED, style="outline-danger",
                              confirm="Cancel this draft?", message="{object} cancelled."),
-        # taken by payments and credit notes as the amount due changes, not by a user's action
-        "settle_partially": Transition(sources=SETTLED_STATUSES, target=ST.PARTIALLY_PAID),
-        "settle_fully": Transition(sources=SETTLED_STATUSES, target=ST.PAID),
-        "reopen": Transition(sources=[ST.PARTIALLY_PAID, ST.PAID], target=ST.POSTED),
+        **SETTLEMENT_STEPS,
     })
-    internal_verbs = frozenset({"settle_partially", "settle_fully", "reopen"})
+    internal_verbs = frozenset(SETTLEMENT_STEPS)
 
     class Meta:
         ordering = ["-id"]
@@ -183,15 +187,9 @@ class VendorBill(OpenItem):
                               "A bill that is partly paid is not reversed; its payment is reversed first.",
                               confirm="Reverse this bill? Its journal entry is reversed and the bill is cancelled.",
                               message="{object} reversed."),
-        # taken by payments (`apps.erp.services.invoices.settle`): posting one, or reversing it
-        "pay_partially": Transition(sources=[OpenItemStatus.POSTED, OpenItemStatus.PARTIALLY_PAID,
-                                             OpenItemStatus.PAID], target=OpenItemStatus.PARTIALLY_PAID),
-        "pay_fully": Transition(sources=[OpenItemStatus.POSTED, OpenItemStatus.PARTIALLY_PAID],
-                                target=OpenItemStatus.PAID),
-        "reopen": Transition(sources=[OpenItemStatus.PARTIALLY_PAID, OpenItemStatus.PAID],
-                             target=OpenItemStatus.POSTED),
+        **SETTLEMENT_STEPS,
     })
-    internal_verbs = frozenset({"hold", "pay_partially", "pay_fully", "reopen"})
+    internal_verbs = frozenset({"hold", *SETTLEMENT_STEPS})
 
     class Meta:
         ordering = ["-id"]

@@ -261,20 +261,15 @@ def invoice_cancel(*, invoice: Invoice, actor) -> Invoice:
 # ---- posting ----------------------------------------------------------------------------------------------------
 def settle(document, *, actor=None) -> None:
     """The status that follows a locked document's new `amount_due` (paid, partially paid, posted), taken through
-    its workflow when it declares the step; the caller saves it."""
+    its workflow's settlement steps; the caller saves it."""
     if document.amount_due == 0:
         target = ST.PAID
     elif document.amount_due >= document.total_with_tax:
         target = ST.POSTED
     else:
         target = ST.PARTIALLY_PAID
-    if document.status == target:
-        return
-    workflow = getattr(type(document), "workflow", None)
-    if workflow is not None and workflow.verbs_between(document.status, target):
-        transition(document, to=target)
-    else:  # a document type whose workflow has no such step follows its amount due all the same
-        document.status = target
+    if document.status != target:
+        transition(document, to=target)  # invoices and bills share the settlement steps (SETTLEMENT_STEPS)
 
 
 def _entry_rows(invoice: Invoice, lines: list[InvoiceLine]) -> list[dict]:
