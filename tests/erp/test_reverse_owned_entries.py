@@ -60,7 +60,10 @@ def test_an_event_posting_is_corrected_where_the_stock_moved(company, chart, use
     assert "correct it where it happened" in str(refused.value)
     assert inventory_balance(company) == stock_value(company) == D("10.00")
     client.force_login(user)
+    detail = client.get(reverse("erp:journalentry_detail", args=[entry.pk]))
+    assert reverse("erp:journalentry_action", args=[entry.pk, "reverse"]) not in detail.content.decode()
     page = client.post(reverse("erp:journalentry_action", args=[entry.pk, "reverse"]), follow=True)
     assert page.status_code == 200
+    assert "correct it where it happened" in page.content.decode()  # a stale button is answered with the reason
     entry.refresh_from_db()
     assert entry.status == "posted"  # the button answers with the message; nothing was reversed

@@ -386,7 +386,11 @@ class ResourceActionView(CompanyScopedViewMixin, View):
         if verb not in dict(self.resource.visible_actions(obj, request.user)):
             if not self.resource.may_take(obj, verb, request.user):
                 raise RoleDenied(step_permission(self.resource, obj, verb))
-            raise Http404("This step is not available now.")
+            reason = step_refusal(obj, verb)
+            if reason is None:
+                raise Http404("This step is not available now.")
+            messages.error(request, reason)  # a stale button: say why, on the record
+            return HttpResponseRedirect(self.resource.detail_url(obj))
         data = {}
         if action.form_class is not None:
             form = action_form(action, request, request.POST, request.FILES)
@@ -408,6 +412,19 @@ class ResourceActionView(CompanyScopedViewMixin, View):
                 if target:
                     return HttpResponseRedirect(target())
         return HttpResponseRedirect(self.resource.detail_url(obj))
+
+
+def step_refusal(obj, verb: str) -> str | None:
+    """Why a workflow step cannot be taken on the record now (its status, or its guard's sentence), for a button
+    clicked on a page that was stale; None when the record has no such step."""
+    workflow = getattr(type(obj), "workflow", None)
+    step = workflow.transitions.get(verb) if workflow is not None else None
+    if step is None:
+        return None
+    if getattr(obj, workflow.field) not in step.sources:
+        name = str(type(obj)._meta.verbose_name)
+        return f"{name.capitalize()} {obj} is {getattr(obj, workflow.field)}: '{step.label or verb}' is not possible."
+    return step.refusal(obj)
 
 
 def run_action(action, obj, actor, data: dict):

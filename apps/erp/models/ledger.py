@@ -250,8 +250,25 @@ class JournalEntry(CompanyOwnedModel):
                 "_id") else path, flat=True).first()
         return document if owner == self.company_id else None
 
+    # the documents whose postings are corrected through the document (reversed, credited), never by hand
+    DOCUMENT_MODELS = ("invoice", "vendorbill", "payment")
+
+    def owner_refusal(self) -> str | None:
+        """Why the entry must not be reversed by hand: it books another module's event (a receipt, shipment, stock
+        move or completion: correcting it there posts the correction) or a document of ERP's (reverse or credit
+        that). None for a manual entry."""
+        if self.source_event_id is not None:
+            return (f"{self} books {self.source_text or self.source}: correct it where it happened (a reversed "
+                    "stock move or receipt posts its own entry), so the inventory accounts keep equal to the stock.")
+        if self.source_type_id and ContentType.objects.get_for_id(self.source_type_id).model in self.DOCUMENT_MODELS:
+            return f"{self} is the posting of {self.source_text or self.source}: reverse or credit that document."
+        return None
+
     def reversal_refusal(self) -> str | None:
-        """Why the entry cannot be reversed now (a reversal is not reversed again), else None."""
+        """Why the entry cannot be reversed now (a reversal is not reversed again; the entry of a document or of
+        another module's event is corrected there, unless that document's service is reversing it), else None."""
+        if not getattr(self, "reversing_through_document", False) and (refusal := self.owner_refusal()):
+            return refusal
         if self.reversed_by_id is not None:
             return f"{self} is already reversed."
         if self.is_closing:

@@ -264,19 +264,15 @@ def post_entry(*, company: Company, journal: Journal, date: datetime.date, memo:
     return _post(_lock(entry), actor)
 
 
-# the documents whose postings are corrected through the document (reversed, credited), never by hand
-DOCUMENT_MODELS = ("invoice", "vendorbill", "payment")
-
-
 def owner_refusal(entry: JournalEntry) -> str | None:
-    """Why an entry must not be reversed by hand: it books another module's event (a receipt, shipment, stock move
-    or completion: correcting it there posts the correction) or a document of ERP's (reverse or credit that)."""
-    if entry.source_event_id is not None:
-        return (f"{entry} books {entry.source_text or entry.source}: correct it where it happened (a reversed stock "
-                "move or receipt posts its own entry), so the inventory accounts keep equal to the stock.")
-    if entry.source_type_id and ContentType.objects.get_for_id(entry.source_type_id).model in DOCUMENT_MODELS:
-        return f"{entry} is the posting of {entry.source_text or entry.source}: reverse or credit that document."
-    return None
+    """Why an entry must not be reversed by hand (see `JournalEntry.owner_refusal`)."""
+    return entry.owner_refusal()
+
+
+def _lock_through_document(entry: JournalEntry) -> JournalEntry:
+    locked = _lock(entry)
+    locked.reversing_through_document = True  # the workflow guard lets the document's own service reverse it
+    return locked
 
 
 @transaction.atomic
@@ -289,7 +285,8 @@ def journal_entry_reverse(*, entry: JournalEntry, actor, date: datetime.date | N
     refusal = None if through_document else owner_refusal(entry)
     if refusal:
         raise ConflictError("status", refusal, code="reverse_through_document")
-    with step(entry, verb="reverse", actor=actor, lock=_lock) as original:
+    lock = _lock_through_document if through_document else _lock
+    with step(entry, verb="reverse", actor=actor, lock=lock) as original:
         lines = [JournalLine(account_id=line.account_id, party_id=line.party_id, description=line.description,
                              currency_id=line.currency_id, amount=-line.amount, exchange_rate=line.exchange_rate,
                              debit=line.credit, credit=line.debit)
