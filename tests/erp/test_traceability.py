@@ -196,7 +196,8 @@ def test_the_api_answers_the_documented_graph_and_404_for_another_company(chain,
     parameters = yaml.safe_load((Path(settings.BASE_DIR) / "openapi.yaml").read_text())["paths"][
         "/api/v1/erp/trace/{kind}/{id}/"]["get"]["parameters"]
     kind = next(p for p in parameters if p["name"] == "kind")
-    assert sorted(kind["schema"]["enum"]) == ["invoice", "lot", "purchase-order", "sales-order", "shipment", "work-order"]
+    assert sorted(kind["schema"]["enum"]) == ["invoice", "lot", "purchase-order", "sales-order", "shipment",
+                                              "work-order"]
 
     for kind, record in starts(chain):
         slug = {"sales_order": "sales-order", "work_order": "work-order",

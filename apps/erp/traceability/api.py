@@ -71,7 +71,7 @@ class TraceView(APIView):
 
     @extend_schema(parameters=[KIND_PARAMETER, ID_PARAMETER], responses=TraceSerializer,
                    summary="Trace a record across the modules")
-    def get(self, request, kind: str, id: int):  # noqa: A002 - the path's name for the record
+    def get(self, request, kind: str, id: int):
         name = START_KINDS.get(kind)
         if name is None:
             raise Http404(f"Unknown kind {kind!r}: one of {', '.join(START_KINDS)}.")
@@ -150,6 +150,6 @@ class RecallView(APIView):
     """`GET recall/<lot id>/`: every lot, serial, work order, shipment and customer the lot reached."""
 
     @extend_schema(parameters=[ID_PARAMETER], responses=RecallSerializer, summary="Recall of a supplier lot")
-    def get(self, request, id: int):  # noqa: A002 - the path's name for the lot
+    def get(self, request, id: int):
         lot = _visible(request, Lot.objects.select_related("item"), id, RECALL_PERMISSION)
         return Response(RecallSerializer(recall_lot(lot=lot)).data)

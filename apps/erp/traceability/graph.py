@@ -82,7 +82,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in [
 ]}
 # the kinds a trace may start from, by the slug of their URL (`/erp/trace/sales-order/42/`)
 START_KINDS: dict[str, str] = {slug: slug.replace("-", "_") for slug in TraceStartKind.values}
-assert set(KINDS) == set(TraceNodeKind.values) and set(START_KINDS.values()) <= set(KINDS)
+if set(KINDS) != set(TraceNodeKind.values) or not set(START_KINDS.values()) <= set(KINDS):
+    raise ImportError("TraceNodeKind/TraceStartKind and KINDS disagree")
 
 Key = tuple[str, int]  # (kind, id)
 Edge = tuple[Key, Key, str]  # (from, to, relation), from upstream to downstream
@@ -240,8 +241,8 @@ def _context(company_id: int, by_kind: dict[str, set[int]]) -> list[Edge]:
                           .values_list("pk", "work_order_id"))
         edges += [(("work_order", wo), ("operation", op), "operation") for op, wo in operations]
         edges += [(("operation", op), ("nonconformance", nc), "non-conformance")
-                  for nc, op in NonConformance.objects.filter(company_id=c, operation_id__in=[op for op, _ in operations])
-                  .values_list("pk", "operation_id")]
+                  for nc, op in NonConformance.objects.filter(
+                      company_id=c, operation_id__in=[op for op, _wo in operations]).values_list("pk", "operation_id")]
     if ids := by_kind.get("lot"):
         edges += [(("lot", lot), ("nonconformance", nc), "non-conformance")
                   for nc, lot in NonConformance.objects.filter(company_id=c, receipt_line__stock_move__lot_id__in=ids)
