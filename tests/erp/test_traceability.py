@@ -2,6 +2,7 @@
 lot, a work order, a purchase order, an invoice or a shipment it reaches every other record of the thread, with the
 links between them, in a bounded number of queries; its page and API endpoint are the active company's only."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,13 @@ from django.urls import reverse
 
 from apps.core.services.companies import membership_set
 from apps.erp.traceability.graph import trace_graph
-from tests.erp.trace_world import build_chain
+from apps.mes.models import GenealogyLink
+from apps.mes.services.workorders import work_order_complete, work_order_create, work_order_release
+from apps.plm.choices import Tracking
+from tests.erp.trace_world import DUE, build_chain
+from tests.mes.factories import ManufacturingDefinitionFactory, ManufacturingDefinitionLineFactory
 from tests.mixins import token_client
+from tests.plm.factories import ItemFactory, RevisionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +216,27 @@ def test_the_api_answers_the_documented_graph_and_404_for_another_company(chain,
     unknown = api.get(f"/api/v1/erp/trace/quote/{chain.quote.pk}/")
     assert unknown.status_code == 404
     assert unknown["Content-Type"].startswith("application/problem+json")
+
+
+def test_a_work_order_of_an_untracked_product_is_traced_through_its_consumption(chain, company, user):
+    """No genealogy link (the bracket has no lot): the steel's consumption move still ties it to the order."""
+    bracket = ItemFactory(made=True, company=company, number="BRACKET", tracking=Tracking.NONE)
+    revision = RevisionFactory(released=True, company=company, item=bracket)
+    definition = ManufacturingDefinitionFactory(company=company, revision=revision, item=bracket)
+    ManufacturingDefinitionLineFactory(definition=definition, component=chain.steel_lot.item, quantity=Decimal(1))
+    stock = chain.receipt.lines.get(lot_code="HEAT-42").location
+    order = work_order_create(company=company, actor=user, item=bracket, revision=revision, quantity=Decimal(3),
+                              due_date=DUE, location=stock)
+    work_order_release(work_order=order, actor=user)
+    work_order_complete(work_order=order, quantity_good=Decimal(3), actor=user)
+    assert not GenealogyLink.objects.filter(work_order=order).exists()
+
+    down = trace_graph(record=chain.steel_lot, kind="lot")
+    assert {"from": f"lot:{chain.steel_lot.pk}", "to": f"work_order:{order.pk}", "relation": "consumed by"} in (
+        down.edges)
+    up = trace_graph(record=order, kind="work_order")
+    assert {f"lot:{chain.steel_lot.pk}", f"receipt:{chain.receipt.pk}", f"supplier:{chain.supplier.pk}"} <= {
+        node["key"] for node in up.nodes}
+    # the bracket's order is not in the chain of the pump's sales order
+    assert f"work_order:{order.pk}" not in {node["key"] for node in trace_graph(
+        record=chain.sales_order, kind="sales_order").nodes}

@@ -26,7 +26,14 @@ from apps.core.permissions import has_company_perm
 from apps.crm.models import Quote
 from apps.erp.choices import TraceNodeKind, TraceStartKind
 from apps.erp.models import Invoice, Payment, PaymentAllocation, Peg, SalesOrder
-from apps.mes.models import GenealogyLink, NonConformance, Operation, WorkOrder, WorkOrderCompletion
+from apps.mes.models import (
+    GenealogyLink,
+    NonConformance,
+    Operation,
+    WorkOrder,
+    WorkOrderCompletion,
+    WorkOrderMaterial,
+)
 from apps.plm.models import ChangeOrder, Revision
 from apps.scm.choices import MoveStatus
 from apps.scm.models import (
@@ -40,7 +47,8 @@ from apps.scm.models import (
     StockQuant,
 )
 
-COMPLETION_SOURCE = "mes.workordercompletion"
+COMPLETION_SOURCE = "mes.workordercompletion"  # the stock moves of what a work order made
+MATERIAL_SOURCE = "mes.workordermaterial"  # the stock moves of what it consumed (so also for untracked products)
 MAX_NODES = 1000  # a trace beyond this is cut (`truncated`): a recall list is the tool for whole populations
 MAX_ROUNDS = 200  # steps of the chain; genealogy is bounded far below this (MES's MAX_GENEALOGY_DEPTH)
 
@@ -117,6 +125,16 @@ def _produced_lots(company_id: int, work_order_ids) -> list[Edge]:
     return [(("work_order", wo), ("lot", lot), "produced") for wo, lot in moves if wo]
 
 
+def _consumed_lots(company_id: int, **lookups) -> list[Edge]:
+    """Lot → work order of the components' consumption moves (`lookups` on the moves)."""
+    material = WorkOrderMaterial.objects.filter(pk=Cast(OuterRef("source_id"), BigIntegerField()))
+    moves = (StockMove.objects.filter(company_id=company_id, source_type=MATERIAL_SOURCE, status=MoveStatus.DONE,
+                                      lot__isnull=False, **lookups)
+             .annotate(work_order_id=Subquery(material.values("work_order_id")[:1]))
+             .values_list("lot_id", "work_order_id").distinct())
+    return [(("lot", lot), ("work_order", wo), "consumed by") for lot, wo in moves if wo]
+
+
 def _completion_work_order() -> Subquery:
     """The work order of a completion's stock move (its `source_id` is the completion's id)."""
     return Subquery(WorkOrderCompletion.objects.filter(pk=Cast(OuterRef("source_id"), BigIntegerField()))
@@ -166,8 +184,9 @@ def _up(company_id: int, kind: str, ids: list[int]) -> list[Edge]:
                   .values_list("receipt_id", "stock_move__lot_id")]
         return edges
     if kind == "work_order":
-        return [(("lot", lot), ("work_order", wo), "consumed by") for lot, wo in GenealogyLink.objects.filter(
-            company_id=c, work_order_id__in=ids).values_list("child_lot_id", "work_order_id")]
+        materials = WorkOrderMaterial.objects.filter(work_order_id__in=ids, work_order__company_id=c).annotate(
+            text=Cast("pk", output_field=CharField())).values("text")
+        return _consumed_lots(c, source_id__in=materials)
     if kind == "receipt":
         return [(("purchase_order", po), ("receipt", pk), "received on") for pk, po in GoodsReceipt.objects.filter(
             company_id=c, pk__in=ids).values_list("pk", "purchase_order_id")]
@@ -190,6 +209,7 @@ def _down(company_id: int, kind: str, ids: list[int]) -> list[Edge]:
     if kind == "lot":
         edges = _lots_from_genealogy(GenealogyLink.objects.filter(company_id=c, child_lot_id__in=ids).values_list(
             "child_lot_id", "parent_lot_id", "work_order_id"))
+        edges += _consumed_lots(c, lot_id__in=ids)
         edges += [(("lot", lot), ("shipment", shipment), "shipped in" if moved else "reserved for")
                   for shipment, lot, moved in ShipmentAllocation.objects.filter(
                       lot_id__in=ids, line__shipment__company_id=c).values_list("line__shipment_id", "lot_id",
