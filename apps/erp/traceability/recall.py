@@ -1,8 +1,9 @@
 """The recall of a supplier lot: every lot and serial it went into (MES genealogy, all levels), the work orders
 that used it, and every shipment of those lots and serials with its sales order and customer.
 
-Three queries whatever the size: the forward genealogy with each lot's shipments (MES's one recursive query), the
-supplier lot's own receipts and shipments, then the ids of the work orders and sales orders named, for links."""
+Four queries whatever the size: the forward genealogy with each lot's shipments (MES's one recursive query), the
+supplier lot's own receipts and shipments, then the ids of the work orders and of the sales orders named, for
+links."""
 
 from decimal import Decimal
 
