@@ -34,7 +34,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     "Warehouse": [*READ_ALL, *CHATTER, *WAREHOUSE_SCM],
     "Production": [*READ_ALL, *CHATTER, *MES_CRUD],
     "Quality": [*READ_ALL, *CHATTER, *MES_CRUD, "plm.add_changerequest", "plm.change_changerequest",
-                "plm.approve_changeorder"],
+                "plm.approve_changeorder", "erp.recall_lot"],
     "Finance": [*READ_ALL, *CHATTER, *ERP_CRUD, "core.*_exchangerate"],
     # MRP: item planning parameters, runs (start, cancel) and releasing planned orders into SCM/MES drafts
     "Planner": [*READ_ALL, *CHATTER, *MRP],
@@ -46,9 +46,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                 # confirms (credit limit) and cancels customers' sales orders
                 "erp.change_salesorder", "erp.confirm_salesorder",
                 # releases vendor bills held by the three-way match (and so changes bills)
-                "erp.change_vendorbill", "erp.release_vendorbill"],
+                "erp.change_vendorbill", "erp.release_vendorbill",
+                # runs the recall of a supplier lot (with Quality)
+                "erp.recall_lot"],
     "Integrator": [*READ_ALL, *CHATTER, *PARTIES, "plm.*", *SCM_CRUD, "crm.*", *MES_CRUD, *ERP_CRUD,
-                   "erp.confirm_salesorder", "erp.release_plannedorder"],
+                   "erp.confirm_salesorder", "erp.release_plannedorder", "erp.recall_lot"],
     # no `auth.*`/`authtoken.*`: a company Admin manages its members through memberships, never other accounts
     # or tokens (that would reach into other companies and up to superuser); reference data is superusers' only
     "Admin": ["core.*", "plm.*", "scm.*", "crm.*", "mes.*", "erp.*", "auth.view_group"],

@@ -97,3 +97,42 @@ class PaymentStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     POSTED = "posted", "Posted"
     REVERSED = "reversed", "Reversed"
+
+
+class TraceNodeKind(models.TextChoices):
+    """The kinds of record a trace links (`apps.erp.traceability`), in the order of the thread."""
+
+    QUOTE = "quote", "Quote"
+    SALES_ORDER = "sales_order", "Sales order"
+    CHANGE_ORDER = "change_order", "Change order"
+    REVISION = "revision", "Revision"
+    WORK_ORDER = "work_order", "Work order"
+    OPERATION = "operation", "Operation"
+    NONCONFORMANCE = "nonconformance", "Non-conformance"
+    LOT = "lot", "Lot"
+    RECEIPT = "receipt", "Goods receipt"
+    PURCHASE_ORDER = "purchase_order", "Purchase order"
+    SUPPLIER = "supplier", "Supplier"
+    SHIPMENT = "shipment", "Shipment"
+    CUSTOMER = "customer", "Customer"
+    INVOICE = "invoice", "Invoice"
+    PAYMENT = "payment", "Payment"
+
+
+class TraceStartKind(models.TextChoices):
+    """The records a trace may start from, as they appear in its URL (`/erp/trace/sales-order/42/`)."""
+
+    SALES_ORDER = "sales-order", "Sales order"
+    LOT = "lot", "Lot or serial"
+    WORK_ORDER = "work-order", "Work order"
+    PURCHASE_ORDER = "purchase-order", "Purchase order"
+    INVOICE = "invoice", "Invoice"
+    SHIPMENT = "shipment", "Shipment"
+
+
+class TraceNodeFlag(models.TextChoices):
+    """What a trace marks on a record: a serial, stock on quality hold, a defect that reached a customer."""
+
+    SERIAL = "serial", "Serial number"
+    QUALITY_HOLD = "quality_hold", "On quality hold"
+    CUSTOMER_FACING = "customer_facing", "Customer-facing"

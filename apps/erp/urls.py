@@ -14,6 +14,7 @@ from apps.erp import (
     sales_views,
     views,
 )
+from apps.erp.traceability import views as trace_views
 
 app_name = "erp"
 
@@ -36,6 +37,7 @@ urlpatterns = [
     *bills_resources.VendorBillResource.urls("bills/"),
     *bills_resources.BillMatchPolicyResource.urls("bill-match-policies/"),
     *mrp_views.urlpatterns,
+    *trace_views.urlpatterns,
     *resources.AccountResource.urls("accounts/"),
     *resources.AccountMappingResource.urls("account-mappings/"),
     *resources.JournalResource.urls("journals/"),

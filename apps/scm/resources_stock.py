@@ -60,6 +60,7 @@ class LotResource(Resource):
                        ["location", "on_hand", "reserved"])]
     services = {"create": lot_get_or_create, "update": record_update}
     select_related = ["item"]
+    detail_template = "scm/lot_detail.html"  # with the Trace and Recall buttons (ERP's pages, linked by URL name)
 
 
 class ReverseForm(forms.Form):

@@ -10,9 +10,11 @@ check of a route can never be dropped silently).
 
 import importlib
 import inspect
+import re
 
 import factory
 import pytest
+from django.apps import apps
 from django.db import DatabaseError, transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -158,3 +160,46 @@ def test_ui_list_and_detail_show_only_the_active_company(list_name, detail_name,
     if theirs is not None and detail_name:
         assert theirs.pk not in shown
         assert client.get(reverse(detail_name, args=[theirs.pk])).status_code == 404
+
+
+# ---- API routes of one record outside the router (reports of a record, traces): discovered, each listed here ----
+# route name → [(model label whose row fills the id, the other path arguments)]; QUERY: what a route needs besides
+RECORD_API_ROUTES = {
+    "mes-workcenter-oee": [("mes.workcenter", {})],
+    "erp-trace": [("erp.salesorder", {"kind": "sales-order"}), ("scm.lot", {"kind": "lot"}),
+                  ("mes.workorder", {"kind": "work-order"}), ("scm.purchaseorder", {"kind": "purchase-order"}),
+                  ("erp.invoice", {"kind": "invoice"}), ("scm.shipment", {"kind": "shipment"})],
+    "erp-recall": [("scm.lot", {})],
+}
+QUERY = {"mes-workcenter-oee": {"date_from": "2026-01-01", "date_to": "2026-01-31"}}
+
+
+def record_api_routes() -> list[tuple[str, list[str]]]:
+    """(route name, its path arguments) of every /api/v1/ route with arguments that is not a router viewset's."""
+    found = []
+    for route, _ns, entry in _walk(get_resolver().url_patterns):
+        params = [p for p in re.findall(r"<(?:\w+:)?(\w+)>", route) if p != "format"]
+        if _clean(route).startswith("/api/v1/") and params and not getattr(entry.callback, "actions", None):
+            found.append((entry.name, params))
+    return sorted(found)
+
+
+def test_every_record_api_route_outside_the_router_is_checked():
+    assert sorted(name for name, _params in record_api_routes()) == sorted(RECORD_API_ROUTES), (
+        "add new API routes of one record to RECORD_API_ROUTES so another company's id is checked to answer 404")
+
+
+@pytest.mark.parametrize(("name", "label", "extra"), [(name, label, extra) for name, cases in RECORD_API_ROUTES.items()
+                                                      for label, extra in cases],
+                         ids=[f"{name}-{label}" for name, cases in RECORD_API_ROUTES.items() for label, _ in cases])
+def test_record_api_routes_answer_404_for_another_companys_record(name, label, extra, company, other_company,
+                                                                  make_user):
+    model = apps.get_model(label)
+    mine, theirs = build_pair(model, company, other_company)
+    params = dict(record_api_routes())[name]
+    key = next(p for p in params if p not in extra)
+    client = token_client(make_user(company, "Admin"))
+    own = client.get(reverse(name, kwargs={**extra, key: mine.pk}), QUERY.get(name, {}))
+    assert own.status_code == 200, own.content
+    refused = client.get(reverse(name, kwargs={**extra, key: theirs.pk}), QUERY.get(name, {}))
+    assert refused.status_code == 404, refused.content

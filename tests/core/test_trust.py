@@ -373,6 +373,9 @@ CUSTOM_PAGES = {
     "crm:customer_360": "core.party", "crm:case_feedback": "crm.servicecase",
     "crm:opportunity_feedback": "crm.opportunity",
     "erp:mrprun_progress": "erp.mrprun", "erp:mrp_item_plan": "erp.mrprun",
+    "erp:trace_salesorder": "erp.salesorder", "erp:trace_lot": "scm.lot", "erp:trace_workorder": "mes.workorder",
+    "erp:trace_purchaseorder": "scm.purchaseorder", "erp:trace_invoice": "erp.invoice",
+    "erp:trace_shipment": "scm.shipment", "erp:recall_lot": "scm.lot",
 }
 NOT_HTML = {"core:autocomplete", "mes:operator_close_short", "plm:changeorder_move", "mes:workorder_move",
             "core:attachment_download", "plm:document_download", "scm:purchaseorder_pdf",

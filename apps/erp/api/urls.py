@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from apps.erp.api import bills, invoices, mrp, payments, sales, views
+from apps.erp.traceability import api as trace
 
 router = DefaultRouter()
 # ---- the books
@@ -40,5 +41,7 @@ urlpatterns = [
     path("reports/inventory-valuation/", views.InventoryValuationView.as_view(), name="erp-inventory-valuation"),
     path("reports/ar-aging/", invoices.ReceivablesAgingView.as_view(), name="erp-ar-aging"),
     path("reports/ap-aging/", invoices.PayablesAgingView.as_view(), name="erp-ap-aging"),
+    path("trace/<str:kind>/<int:id>/", trace.TraceView.as_view(), name="erp-trace"),
+    path("recall/<int:id>/", trace.RecallView.as_view(), name="erp-recall"),
     *router.urls,
 ]

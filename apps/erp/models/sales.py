@@ -84,7 +84,9 @@ class SalesOrder(CompanyOwnedModel):
 
     class Meta:
         ordering = ["-id"]
-        permissions = [("confirm_salesorder", "Can confirm sales orders")]
+        # a recall lists the customers a supplier lot reached through their orders (apps.erp.traceability)
+        permissions = [("confirm_salesorder", "Can confirm sales orders"),
+                       ("recall_lot", "Can run the recall of a supplier lot")]
         constraints = [
             models.UniqueConstraint(fields=["company", "number"], name="erp_salesorder_number_unique"),
             models.CheckConstraint(condition=models.Q(requested_delivery_date=None)
