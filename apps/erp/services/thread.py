@@ -214,10 +214,11 @@ class Thread:
 # ---- setup ----------------------------------------------------------------------------------------------------
 
 def _person(company: Company, key: str, role_name: str) -> User:
-    """The company's first member with the role (by user name), else a new member `thread-<key>-<company>`."""
+    """The company's member with the role named `key` (the demo's users), else the first by user name, else a new
+    member `thread-<key>-<company>`."""
     role = Group.objects.get(name=role_name)
-    membership = (Membership.objects.filter(company=company, role=role, user__is_active=True)
-                  .select_related("user").order_by("user__username").first())
+    members = Membership.objects.filter(company=company, role=role, user__is_active=True).select_related("user")
+    membership = members.filter(user__username=key).first() or members.order_by("user__username").first()
     if membership is not None:
         return membership.user
     user, _created = User.objects.get_or_create(username=f"thread-{key}-{company.code.lower()}")
