@@ -135,7 +135,8 @@ def test_a_check_that_does_not_hold_fails_the_thread_naming_it(company, clock, m
 
 def test_a_failing_step_names_the_step_and_the_reason(company, clock, monkeypatch):
     monkeypatch.setattr(thread_module, "UNIT_PRICE", D("-1"))
-    with pytest.raises(ThreadFailed, match=r"step 1 \(A lead asks for a cargo variant\) failed: DomainError: amount: The amount cannot be negative"):
+    why = r"step 1 \(A lead asks for a cargo variant\) failed: DomainError: amount: The amount cannot be negative"
+    with pytest.raises(ThreadFailed, match=why):
         thread_run(company=company, clock=clock)
 
 
