@@ -44,6 +44,7 @@ from apps.core.numbering import next_number
 from apps.core.outbox import deliver_pending
 from apps.core.services.companies import membership_set
 from apps.core.services.parties import party_create
+from apps.core.services.records import record_create
 from apps.crm.choices import LeadSource, TimelineKind
 from apps.crm.models import Quote, TimelineEntry
 from apps.crm.services.leads import lead_create, lead_qualify
@@ -262,8 +263,9 @@ def thread_setup(thread: Thread) -> StepReport:
         hold = location_set_quality_hold(location=hold, on_hold=True, actor=storekeeper)
     thread.hold = hold
     each = UnitOfMeasure.objects.get(code="ea")
-    bought, _ = ItemCategory.objects.get_or_create(company=company, name="Purchased parts")
-    made, _ = ItemCategory.objects.get_or_create(company=company, name="Assemblies")
+    bought, made = (ItemCategory.objects.filter(company=company, name=name).first()
+                    or record_create(model=ItemCategory, actor=engineer, company=company, name=name)
+                    for name in ("Purchased parts", "Assemblies"))
     tag = thread.tag
     for key, (name, price, minimum, supplier_name) in PARTS.items():
         item = item_create(company=company, number=f"{tag}-{key}", name=name, uom=each, item_type=ItemType.BUY,
