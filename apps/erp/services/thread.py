@@ -81,6 +81,7 @@ from apps.plm.services.changes import (
     change_request_create,
 )
 from apps.plm.services.items import item_create
+from apps.scm.choices import LocationKind
 from apps.scm.models import (
     GoodsReceiptLine,
     ItemValuation,
@@ -255,7 +256,9 @@ def thread_setup(thread: Thread) -> StepReport:
     thread.tag = next_number(company=company, doc_type="THR", yearly=False)
     warehouse = Warehouse.objects.filter(company=company, is_active=True).order_by("code").first() \
         or warehouse_create(company=company, code="MAIN", name="Main warehouse", actor=storekeeper)
-    thread.warehouse, thread.stock = warehouse, receiving_location(warehouse=warehouse)
+    root = Location.objects.filter(warehouse=warehouse, parent__isnull=True, kind=LocationKind.INTERNAL,
+                                   is_active=True, is_quality_hold=False).order_by("code").first()
+    thread.warehouse, thread.stock = warehouse, root or receiving_location(warehouse=warehouse)
     hold = quality_hold_location(company=company, warehouse=warehouse)
     if hold is None:
         hold = location_create(company=company, code=f"{warehouse.code}/QC", name="Incoming inspection",
