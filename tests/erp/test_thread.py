@@ -27,6 +27,7 @@ from apps.core.models import EventDelivery
 from apps.erp.models import Invoice, JournalEntry
 from apps.erp.services import thread as thread_module
 from apps.erp.services.thread import ThreadFailed, thread_run
+from apps.mes.models import GenealogyLink
 from apps.mes.services import operations
 from apps.scm.models import PurchaseOrder
 
@@ -102,11 +103,17 @@ def test_the_thread_in_one_process_gives_the_hand_computed_figures(company, cloc
     assert_expected(thread)
     assert_documents_once(thread)
     assert [s.number for s in thread.steps] == list(range(10))
-    # the genealogy: each bike serial ← its drive module lot ← the motor lot, and the tube lot
+    # the genealogy: each bike serial ← the drive module lot and the tube lot; the drive module lot ← the motor lot
     tag = thread.tag
-    assert "← " in thread.steps[-1].documents[4]
-    assert {f"{tag}-TUBE-L1", f"{tag}-MOTOR-L1"} == set(thread.docs["supplier_lots"][k].code for k in ("TUBE",
-                                                                                                          "MOTOR"))
+    links = sorted(GenealogyLink.objects.filter(company=company).values_list("parent_lot__code", "child_lot__code",
+                                                                             "quantity"))
+    assert links == [
+        (f"{tag}-DRIVE-L1", f"{tag}-MOTOR-L1", D(3)),
+        (f"{tag}-SN001", f"{tag}-DRIVE-L1", D(1)), (f"{tag}-SN001", f"{tag}-TUBE-L1", D(2)),
+        (f"{tag}-SN002", f"{tag}-DRIVE-L1", D(1)), (f"{tag}-SN002", f"{tag}-TUBE-L1", D(2)),
+    ]
+    assert thread.steps[-1].documents[4].endswith(f"{tag}-SN001 ← {tag}-MOTOR-L1 ({thread.docs['receipts'][0].number})"
+                                                  f", {tag}-TUBE-L1 ({thread.docs['receipts'][1].number})")
 
 
 def test_a_second_thread_in_the_same_company_adds_the_same_figures(company, clock):
@@ -120,6 +127,7 @@ def test_a_second_thread_in_the_same_company_adds_the_same_figures(company, cloc
 
 
 def test_a_check_that_does_not_hold_fails_the_thread_naming_it(company, clock, monkeypatch):
+    thread = thread_run(company=company, clock=clock)
     real = thread_module.thread_figures
 
     def skewed(thread):  # what a lost posting would look like: the books no longer equal the stock
@@ -129,7 +137,13 @@ def test_a_check_that_does_not_hold_fails_the_thread_naming_it(company, clock, m
 
     monkeypatch.setattr(thread_module, "thread_figures", skewed)
     with pytest.raises(ThreadFailed, match=r"inventory accounts equal stock value does not hold \(accounts 235.01"):
-        thread_run(company=company, clock=clock)
+        thread_module.thread_check(thread)
+    assert [c.name for c in thread.checks if not c.ok] == ["inventory accounts equal stock value"]
+    # a delivery left undone is named too
+    EventDelivery.objects.filter(event__company=company).update(status=DeliveryStatus.DEAD)
+    monkeypatch.setattr(thread_module, "thread_figures", real)
+    with pytest.raises(ThreadFailed, match=r"every event delivery is done does not hold \(0 done, \d+ not done; "):
+        thread_module.thread_check(thread)
 
 
 def test_a_failing_step_names_the_step_and_the_reason(company, clock, monkeypatch):
