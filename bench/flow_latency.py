@@ -1,0 +1,265 @@
+"""Benchmark of the flows between modules (not a test): PLM release → MES definition → work order completion → ERP
+posting through the real outbox and a Celery worker on Redis, against the same service calls made synchronously in
+one process, in the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/0 \\
+        .venv/bin/python bench/flow_latency.py [--flows 60] [--load-flows 300] [--clients 4] [--concurrency 2]
+
+Creates its own database `bench_flow` (migrated from scratch) and drops it at the end. Each flow has its own made
+item (a BOM of one bought component with stock) whose revision A waits in an approved ECO:
+
+1. `change_order_release` (PLM) publishes `plm.revision.released`;
+2. MES stores the manufacturing definition (`manufacturing_definition_store`, the subscriber);
+3. a work order for the item is created, released and completed (MES), publishing `mes.work_order.completed`;
+4. ERP posts the completion (`work_order_completion_posting`, the subscriber).
+
+* Synchronous baseline: the same service calls in this process, each event's deliveries run right after the call
+  that published it (`apps.core.outbox.deliver`): the cost of the work itself.
+* Idle latency: one flow at a time through the worker (a `celery worker` process on Redis, `--concurrency`
+  prefork children): the client releases, waits for the definition, makes the work order, waits for the posting.
+  p50/p95 from the release call to the posting seen by the client.
+* Sustained: `--clients` threads run `--load-flows` flows as fast as the worker keeps up; flows/s and p95.
+
+The last line is `RESULT flow_latency=<idle p95 ms> baseline=<sync p95 ms> ratio=<ours/baseline>
+flows_per_s=<sustained> load_p95_ms=<sustained p95>`. Targets (issue #14): idle p95 ≤ 150 ms and ≤ 3x the
+synchronous path; ≥ 50 flows/s with p95 ≤ 1 s.
+"""
+
+import argparse
+import datetime
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from decimal import Decimal
+from urllib.parse import quote
+
+from common import ROOT, configure, throwaway_database
+
+DATABASE = "bench_flow"
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def build(count: int, company, people, component, stock) -> list:
+    """`count` made items, each with revision A (one component) in a submitted ECO approved by both roles."""
+    from apps.core.models import UnitOfMeasure
+    from apps.plm.choices import ItemType
+    from apps.plm.services.boms import bom_line_add
+    from apps.plm.services.changes import change_order_approve, change_order_create, change_order_submit
+    from apps.plm.services.items import item_create
+
+    each = UnitOfMeasure.objects.get(code="ea")
+    orders = []
+    for _ in range(count):
+        number = f"FL-{uuid.uuid4().hex[:10].upper()}"
+        item = item_create(company=company, number=number, name=f"Flow {number}", uom=each, item_type=ItemType.MAKE,
+                           actor=people["engineer"])
+        revision = item.revisions.get(code="A")
+        bom_line_add(revision=revision, component=component, quantity=Decimal(2), actor=people["engineer"])
+        order = change_order_create(company=company, title=f"Release {number}", actor=people["engineer"],
+                                    revisions=[revision])
+        change_order_submit(change_order=order, actor=people["engineer"])
+        change_order_approve(change_order=order, actor=people["engineer"])
+        orders.append(change_order_approve(change_order=order, actor=people["quality"]))
+    return orders
+
+
+def world():
+    """The company, an engineer, a quality approver, an operator, a bought component with plenty of stock."""
+    from django.contrib.auth.models import Group, User
+
+    from apps.core.models import Company, Currency, UnitOfMeasure
+    from apps.core.outbox import deliver_pending
+    from apps.core.services.companies import membership_set
+    from apps.plm.choices import ItemType
+    from apps.plm.services.items import item_create
+    from apps.scm.choices import LocationKind
+    from apps.scm.models import Location
+    from apps.scm.services.locations import virtual_location, warehouse_create
+    from apps.scm.services.stock import stock_move_post
+
+    company = Company.objects.create(code="FLOW", name="Flow Works", currency=Currency.objects.get(code="EUR"))
+    people = {}
+    for key, role in (("engineer", "Engineering"), ("quality", "Quality"), ("operator", "Production")):
+        user = User.objects.create_user(username=f"flow-{key}")
+        membership_set(company=company, user=user, role=Group.objects.get(name=role), actor=None)
+        people[key] = User.objects.get(pk=user.pk)
+    warehouse_create(company=company, code="WH", name="Main", actor=people["operator"])
+    stock = Location.objects.get(company=company, code="WH/STOCK")
+    component = item_create(company=company, number="FL-PART", name="Flow part", item_type=ItemType.BUY,
+                            uom=UnitOfMeasure.objects.get(code="ea"), standard_cost=Decimal("3.50"),
+                            actor=people["engineer"])
+    stock_move_post(company=company, item=component, quantity=Decimal(1_000_000),
+                    from_location=virtual_location(company=company, kind=LocationKind.SUPPLIER), to_location=stock,
+                    unit_cost=Decimal("3.50"), actor=people["operator"])
+    deliver_pending()
+    return company, people, component, stock
+
+
+def make_and_complete(*, company, people, item, stock):
+    """Step 3: a work order for one unit of the released item, released (reserving its component) and completed."""
+    from django.utils import timezone
+
+    from apps.mes.services.workorders import work_order_complete, work_order_create, work_order_release
+
+    order = work_order_create(company=company, actor=people["operator"], item=item, quantity=Decimal(1),
+                              due_date=timezone.localdate() + datetime.timedelta(days=7))
+    order = work_order_release(work_order=order, actor=people["operator"], location=stock)
+    return work_order_complete(work_order=order, quantity_good=Decimal(1), actor=people["operator"])
+
+
+def posted(order) -> bool:
+    """ERP has posted the work order's completion (the entry of its `mes.work_order.completed` event)."""
+    from apps.core.models import Event
+    from apps.erp.models import JournalEntry
+
+    event = Event.objects.filter(name="mes.work_order.completed", subject_id=str(order.pk)).values_list(
+        "pk", flat=True).first()
+    return event is not None and JournalEntry.objects.filter(source_event_id=event).exists()
+
+
+def deliver_now(event_names: tuple[str, ...], subject_ids: list[str]) -> None:
+    from apps.core.choices import DeliveryStatus
+    from apps.core.models import EventDelivery
+    from apps.core.outbox import deliver
+
+    for delivery_id in EventDelivery.objects.filter(event__name__in=event_names, event__subject_id__in=subject_ids,
+                                                    status=DeliveryStatus.PENDING).values_list("pk", flat=True):
+        deliver(delivery_id)
+
+
+def sync_flow(change_order, company, people, stock) -> float:
+    """The whole flow in this process; seconds."""
+    from apps.plm.services.changes import change_order_release
+
+    start = time.perf_counter()
+    change_order_release(change_order=change_order, actor=people["engineer"])
+    revision = change_order.revisions.get()
+    deliver_now(("plm.revision.released",), [str(revision.pk)])
+    order = make_and_complete(company=company, people=people, item=revision.item, stock=stock)
+    deliver_now(("mes.work_order.completed",), [str(order.pk)])
+    assert posted(order), f"{order.number} was not posted"
+    return time.perf_counter() - start
+
+
+def wait(condition, deadline: float, what: str):
+    while not (found := condition()):
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        time.sleep(0.002)
+    return found
+
+
+def async_flow(change_order, company, people, stock, timeout: float = 60.0) -> float:
+    """The flow with the worker delivering the events; the client waits on the database for their effects."""
+    from apps.mes.models import ManufacturingDefinition
+    from apps.plm.services.changes import change_order_release
+
+    start = time.perf_counter()
+    deadline = start + timeout
+    change_order_release(change_order=change_order, actor=people["engineer"])
+    revision = change_order.revisions.select_related("item").get()
+    wait(lambda: ManufacturingDefinition.objects.filter(revision_id=revision.pk).exists(), deadline,
+         f"the definition of {revision.item.number}")
+    order = make_and_complete(company=company, people=people, item=revision.item, stock=stock)
+    wait(lambda: posted(order), deadline, f"the posting of {order.number}")
+    return time.perf_counter() - start
+
+
+def start_worker(connection, broker: str, queue: str, concurrency: int) -> subprocess.Popen:
+    settings = connection.settings_dict
+    host = quote(settings["HOST"] or "127.0.0.1", safe="")
+    port = f":{settings['PORT']}" if settings.get("PORT") else ""
+    database_url = f"postgres://{settings['USER']}@{host}{port}/{settings['NAME']}"
+    env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker, "CELERY_QUEUE": queue,
+           "DB_POOL": "false", "DJANGO_SETTINGS_MODULE": "suite.settings"}
+    env.pop("TEST_DATABASE_NAME", None)
+    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "suite", "worker", "-Q", queue, "-c",
+                             str(concurrency), "--pool", "prefork", "--loglevel", "WARNING", "--without-gossip",
+                             "--without-mingle", "--without-heartbeat"], cwd=ROOT, env=env)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--flows", type=int, default=60, help="flows timed one at a time, each path (default 60)")
+    parser.add_argument("--load-flows", type=int, default=300, help="flows of the sustained run (default 300)")
+    parser.add_argument("--clients", type=int, default=4, help="client threads of the sustained run (default 4)")
+    parser.add_argument("--concurrency", type=int, default=2, help="worker processes (default 2)")
+    args = parser.parse_args()
+    broker = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    queue = f"bench-flow-{os.getpid()}"
+    os.environ["CELERY_BROKER_URL"], os.environ["CELERY_QUEUE"] = broker, queue
+    configure(DATABASE)
+    from django.db import connections
+
+    with throwaway_database() as connection:
+        company, people, component, stock = world()
+        total = 2 * args.flows + args.load_flows + 10
+        print(f"building {total} items with approved ECOs ...", flush=True)
+        orders = build(total, company, people, component, stock)
+
+        # synchronous baseline (a few warm-up flows first)
+        for order in orders[:5]:
+            sync_flow(order, company, people, stock)
+        sync = [sync_flow(order, company, people, stock) for order in orders[5:5 + args.flows]]
+        rest = orders[5 + args.flows:]
+
+        worker = start_worker(connection, broker, queue, args.concurrency)
+        try:
+            for order in rest[:5]:  # warm-up: the worker connects, forks, imports
+                async_flow(order, company, people, stock, timeout=120)
+            idle = [async_flow(order, company, people, stock) for order in rest[5:5 + args.flows]]
+            load_orders = rest[5 + args.flows:5 + args.flows + args.load_flows]
+            latencies, errors, lock = [], [], threading.Lock()
+            chunks = [load_orders[i::args.clients] for i in range(args.clients)]
+
+            def client(chunk):
+                try:
+                    for order in chunk:
+                        seconds = async_flow(order, company, people, stock)
+                        with lock:
+                            latencies.append(seconds)
+                except Exception as exc:  # reported below, the run goes on
+                    errors.append(exc)
+                finally:
+                    connections.close_all()
+
+            threads = [threading.Thread(target=client, args=(chunk,)) for chunk in chunks]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - started
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        if errors:
+            print(f"{len(errors)} client errors, first: {errors[0]!r}")
+        ms = 1000
+        sync_p50, sync_p95 = statistics.median(sync) * ms, p95(sync) * ms
+        idle_p50, idle_p95 = statistics.median(idle) * ms, p95(idle) * ms
+        load_p95 = p95(latencies) * ms if latencies else float("nan")
+        rate = len(latencies) / elapsed
+        print(f"synchronous, one process: p50 {sync_p50:.1f} ms, p95 {sync_p95:.1f} ms ({len(sync)} flows)")
+        print(f"through the worker, idle: p50 {idle_p50:.1f} ms, p95 {idle_p95:.1f} ms ({len(idle)} flows; "
+              f"target ≤ 150 ms and ≤ 3x synchronous)")
+        print(f"sustained, {args.clients} clients: {rate:.1f} flows/s, p95 {load_p95:.0f} ms ({len(latencies)} flows "
+              f"in {elapsed:.1f} s; target ≥ 50 flows/s with p95 ≤ 1 s)")
+        print(f"RESULT flow_latency={idle_p95:.1f} baseline={sync_p95:.1f} ratio={idle_p95 / sync_p95:.2f} "
+              f"flows_per_s={rate:.1f} load_p95_ms={load_p95:.0f}")
+
+
+if __name__ == "__main__":
+    main()
