@@ -195,9 +195,16 @@ def operate(page, thread, work_order, other_order) -> None:
     page.click("[data-testid=finish]")
     expect(page.locator("[data-testid=operation-status]")).to_have_text("Done")
     expect(page.locator("[data-testid=complete-good]")).to_have_value("5")
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", answer)
     page.click("[data-testid=complete]")
-    confirm(page, "Book this completion?")
     expect(page.locator(".alert-success")).to_contain_text(f"{work_order.number}: 5 completed.")
+    assert asked[0].startswith("Book this completion?")  # the kiosk asks before an irreversible step too
     work_order.refresh_from_db()
     assert (work_order.status, work_order.quantity_good, work_order.material_cost) == (
         WorkOrderStatus.COMPLETED, D(5), D("35.00"))
