@@ -161,7 +161,7 @@ def engineer(page, thread) -> None:
     page.locator("[data-testid=step-release] button[type=submit]").click()
     confirm(page, "Release these revisions to the factory?")
     expect(page.locator("[data-testid=status]")).to_have_text("Released")
-    revisions = page.locator("section[aria-label='Revisions to release'] tbody tr")
+    revisions = page.locator("section[aria-label='Revisions on this order'] tbody tr")
     expect(revisions).to_have_count(1)
     expect(revisions).to_contain_text("Released")
     screenshot(page, "thread-eco-released.png", full_page=True)
