@@ -14,6 +14,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
@@ -48,6 +49,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.flow, pytest.mark.xdist_group("br
 
 D = Decimal
 WIDE = {"width": 1400, "height": 1000}
+SERIOUS = {"critical", "serious"}
+
+
+def shoot(page, name: str, found: dict) -> None:
+    """The screenshot of a main screen of the thread, and what axe finds serious on it (gathered, asserted at the
+    end so that one finding does not hide the rest of the thread)."""
+    screenshot(page, name, full_page=True)
+    violations = [v for v in Axe().run(page).response["violations"] if v["impact"] in SERIOUS]
+    if violations:
+        found[name] = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
 
 
 def log_out(page) -> None:
@@ -109,7 +120,7 @@ def thread(celery_worker, company, user, make_user):
             "lead": lead, "admin": user}
 
 
-def sell(page, thread) -> Quote:
+def sell(page, thread, found) -> Quote:
     """1. Sales: qualify the lead, quote 5 pumps from its opportunity, send the quote."""
     lead = thread["lead"]
     log_in(page, "sally")
@@ -139,13 +150,13 @@ def sell(page, thread) -> Quote:
     expect(page.locator("[data-testid=quote-lines] tbody tr")).to_have_count(1)
     expect(page.locator("[data-testid=quote-lines] tbody tr")).to_contain_text("PUMP-X2")
     page.set_viewport_size(WIDE)
-    screenshot(page, "thread-sales-quote.png", full_page=True)
+    shoot(page, "thread-sales-quote.png", found)
     quote = Quote.objects.get(opportunity=opportunity)
     assert (quote.customer, quote.status, quote.total) == (opportunity.customer, "sent", D("2250.00"))
     return quote
 
 
-def engineer(page, thread) -> None:
+def engineer(page, thread, found) -> None:
     """2. Engineering: the change order of the quoted pump's revision B, approved and released."""
     eco, rev_b = thread["eco"], thread["rev_b"]
     log_in(page, "eddie")
@@ -164,7 +175,7 @@ def engineer(page, thread) -> None:
     revisions = page.locator("section[aria-label='Revisions on this order'] tbody tr")
     expect(revisions).to_have_count(1)
     expect(revisions).to_contain_text("Released")
-    screenshot(page, "thread-eco-released.png", full_page=True)
+    shoot(page, "thread-eco-released.png", found)
     eco.refresh_from_db()
     rev_b.refresh_from_db()
     assert (eco.status, eco.released_by, rev_b.status) == (ChangeOrderStatus.RELEASED, thread["people"]["Engineering"],
@@ -172,7 +183,7 @@ def engineer(page, thread) -> None:
     assert thread["pump"].__class__.objects.get(pk=thread["pump"].pk).current_revision == rev_b
 
 
-def operate(page, thread, work_order, other_order) -> None:
+def operate(page, thread, work_order, other_order, found) -> None:
     """3. Production: scan the work order at the assembly cell, start, report 5 good, finish, complete."""
     log_in(page, "otto")
     page.goto("/mes/operator/")
@@ -191,7 +202,7 @@ def operate(page, thread, work_order, other_order) -> None:
     page.click("[data-testid=start]")
     expect(page.locator("[data-testid=operation-status]")).to_have_text("In progress")
     page.fill("#finish-good", "5")
-    screenshot(page, "thread-operator.png", full_page=True)
+    shoot(page, "thread-operator.png", found)
     page.click("[data-testid=finish]")
     expect(page.locator("[data-testid=operation-status]")).to_have_text("Done")
     expect(page.locator("[data-testid=complete-good]")).to_have_value("5")
@@ -210,7 +221,7 @@ def operate(page, thread, work_order, other_order) -> None:
         WorkOrderStatus.COMPLETED, D(5), D("35.00"))
 
 
-def account(page, thread, work_order) -> None:
+def account(page, thread, work_order, found) -> None:
     """4. Finance: the completion on the trial balance and the dashboard."""
     log_in(page, "fiona")
     page.goto("/erp/reports/trial-balance/")
@@ -223,23 +234,34 @@ def account(page, thread, work_order) -> None:
     assert row("1300") == ["1300", "Inventory: raw material", "Asset", "70.00", "35.00", "35.00"]
     assert row("1310") == ["1310", "Inventory: work in progress", "Asset", "35.00", "35.00", "0.00"]
     assert row("1320") == ["1320", "Inventory: finished goods", "Asset", "35.00", "0.00", "35.00"]
+    assert row("2100") == ["2100", "GR/IR clearing", "Liability", "0.00", "70.00", "-70.00"]  # the parts' receipt
     debit, credit = (page.locator(f"[data-testid=total-{side}]").inner_text() for side in ("debit", "credit"))
-    assert debit == credit
-    screenshot(page, "thread-trial-balance.png", full_page=True)
+    assert debit == credit == "140.00"
+    shoot(page, "thread-trial-balance.png", found)
     page.goto("/erp/dashboard/")
     expect(page.locator("[data-testid=inventory] a")).to_have_text("70.00 EUR")
     expect(page.locator("[data-testid=wip] a")).to_have_text("0.00 EUR")
-    screenshot(page, "thread-dashboard.png", full_page=True)
+    shoot(page, "thread-dashboard.png", found)
+    # the WIP figure opens its ledger: the work order's components in, its pumps out
+    page.click("[data-testid=wip] a")
+    page.wait_for_url("**/erp/reports/general-ledger/**")
+    lines = page.locator("[data-testid=ledger] tbody tr")
+    expect(lines).to_have_count(2)
+    assert [[cell.strip() for cell in lines.nth(n).locator("td").all_inner_texts()][3:] for n in range(2)] == [
+        [f"{work_order.number} components consumed", "35.00", "0.00", "35.00"],
+        [f"{work_order.number} finished goods received", "0.00", "35.00", "0.00"]]
+    expect(page.locator("[data-testid=closing]")).to_have_text("0.00")
 
 
 def test_four_people_carry_the_thread(page, thread, company):
     page.set_viewport_size(WIDE)
-    quote = sell(page, thread)
+    found = {}
+    quote = sell(page, thread, found)
     log_out(page)
 
     # the engineer releases the revision of the pump on the quote
     assert quote.lines.get().item == thread["pump"]
-    engineer(page, thread)
+    engineer(page, thread, found)
     log_out(page)
 
     # MES receives revision B through the outbox; planning's work order for it is not the point here
@@ -254,10 +276,11 @@ def test_four_people_carry_the_thread(page, thread, company):
     work_order = planned(5, datetime.date(2030, 3, 15))  # the customer's pumps
     assert list(work_order.materials.order_by("component__number").values_list("component__number", "quantity_per")
                 ) == [("HOUSING-C", D(1)), ("SEAL-40", D(2))]
-    operate(page, thread, work_order, stock_order)
+    operate(page, thread, work_order, stock_order, found)
     log_out(page)
 
     completed = Event.objects.get(company=company, name="mes.work_order.completed")
     wait_for(lambda: JournalEntry.objects.filter(source_event_id=completed.pk).exists(),
              message="the completion posted by ERP")
-    account(page, thread, work_order)
+    account(page, thread, work_order, found)
+    assert found == {}  # axe: nothing serious on the thread's screens

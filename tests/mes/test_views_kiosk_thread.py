@@ -1,7 +1,9 @@
-"""The operator screen names the revision a work order builds: two orders of one item at different revisions
-are told apart on the dispatch list and on the selected operation (the operator builds what the ECO released)."""
+"""What the thread's browser test found on the operator screen: it names the revision a work order builds (two
+orders of one item at revisions A and B are told apart), its completion form's fields have their labels, and a
+completion asks first (the kiosk does not load the office's suite.js)."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -49,3 +51,26 @@ def test_the_operator_screen_shows_the_revision_of_each_order(web, company, user
     order(revision_b, 3)
     with django_assert_max_num_queries(before):
         web.get(f"{screen}?operation={first.pk}")
+
+
+def test_the_completion_form_labels_its_fields_and_asks_before_booking(web, company, user):
+    plant = build_plant(company, user)
+    order = work_order_release(work_order=work_order_create(
+        company=company, actor=user, item=plant.product, revision=plant.revision, quantity=D(2),
+        due_date=datetime.date(2030, 3, 1)), actor=user)
+    last = order.operations.get(sequence=20)
+    pages = [web.get(reverse("mes:operator_screen", args=[plant.assembly.pk]) + f"?operation={last.pk}"),
+             web.get(reverse("mes:workorder_detail", args=[order.pk]))]
+    for page in pages:
+        content = page.content.decode()
+        for name, label in (("good", "Good"), ("scrap", "Scrap"), ("lot", "Lot / serial prefix")):
+            field = f"complete-{name}-{order.pk}"
+            assert f'<label class="form-label small" for="{field}">{label}</label>' in content
+            assert f'id="{field}"' in content
+        # every lot the operator may choose is named for a screen reader
+        lots = re.findall(r'<input name="lot-[^>]*>', content)
+        assert len(lots) == 2  # the steel lots S-1 and S-2
+        assert all('aria-label="Consume from lot S-' in tag for tag in lots)
+        assert 'data-confirm="Book this completion?' in content
+    kiosk = pages[0].content.decode()
+    assert 'if (question && !window.confirm(question)) event.preventDefault();' in kiosk
