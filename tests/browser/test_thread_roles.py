@@ -30,7 +30,7 @@ from apps.mes.models import ManufacturingDefinition
 from apps.mes.services.masterdata import routing_create
 from apps.mes.services.workorders import work_order_create, work_order_release
 from apps.plm.choices import ChangeOrderStatus, ItemType, RevisionStatus
-from apps.plm.models import ChangeApprovalRule, Revision
+from apps.plm.models import ChangeApprovalRule, Item, Revision
 from apps.plm.services.boms import bom_line_add
 from apps.plm.services.changes import (
     change_order_approve,
@@ -160,7 +160,13 @@ def engineer(page, thread, found) -> None:
     """2. Engineering: the change order of the quoted pump's revision B, approved and released."""
     eco, rev_b = thread["eco"], thread["rev_b"]
     log_in(page, "eddie")
-    page.goto(f"/plm/change-orders/{eco.pk}/")
+    # the home page's queue counts it and opens the list filtered as counted
+    queue = page.locator("[data-testid=queue]", has_text="Change orders waiting for my approval")
+    expect(queue.locator("[data-testid=queue-count]")).to_have_text("1")
+    queue.click()
+    page.wait_for_url("**/plm/change-orders/?*awaiting_me=true*")
+    page.click(f"text={eco.number}")
+    page.wait_for_url(f"**/plm/change-orders/{eco.pk}/")
     expect(page.locator("[data-testid=status]")).to_have_text("Submitted")
     expect(page.locator("main")).to_contain_text("PUMP-X2")
     expect(page.locator("[data-testid=step-release]")).to_have_count(0)  # not before the approval
@@ -180,7 +186,7 @@ def engineer(page, thread, found) -> None:
     rev_b.refresh_from_db()
     assert (eco.status, eco.released_by, rev_b.status) == (ChangeOrderStatus.RELEASED, thread["people"]["Engineering"],
                                                           RevisionStatus.RELEASED)
-    assert thread["pump"].__class__.objects.get(pk=thread["pump"].pk).current_revision == rev_b
+    assert Item.objects.get(pk=thread["pump"].pk).current_revision == rev_b  # what is quoted is now built as B
 
 
 def operate(page, thread, work_order, other_order, found) -> None:
@@ -267,6 +273,7 @@ def test_four_people_carry_the_thread(page, thread, company):
     # MES receives revision B through the outbox; planning's work order for it is not the point here
     wait_for(lambda: ManufacturingDefinition.objects.filter(revision=thread["rev_b"]).exists(),
              message="revision B's definition in MES")
+
     def planned(quantity, due):
         return work_order_release(work_order=work_order_create(
             company=company, actor=thread["admin"], item=thread["pump"], revision=thread["rev_b"],
