@@ -134,8 +134,14 @@ def sell(page, thread, found) -> Quote:
     opportunity = lead.opportunity
     assert (opportunity.title, opportunity.amount, opportunity.customer.name) == (
         "Fischer: 5 quiet X2 pumps", D("2250.00"), "Fischer Pumpen GmbH")
+    # the lead links what qualifying made: the customer and the opportunity
+    fields = page.locator(".detail-fields")
+    expect(fields.locator("a", has_text="Fischer Pumpen GmbH")).to_have_count(1)
+    shoot(page, "thread-sales-lead.png", found)
 
-    page.goto(f"/crm/opportunities/{opportunity.pk}/")
+    fields.locator("a", has_text=opportunity.number).click()
+    page.wait_for_url(f"**/crm/opportunities/{opportunity.pk}/")
+    expect(page.locator("main")).to_contain_text("2,250.00")
     page.click("text=New quote")
     page.wait_for_url("**/crm/quotes/new/**")
     pick(page, "id_lines-0-item", "X2", "PUMP-X2")
@@ -146,7 +152,8 @@ def sell(page, thread, found) -> Quote:
     expect(page.locator("[data-testid=status]")).to_have_text("Draft")
     page.locator("[data-testid=step-send] button").click()
     expect(page.locator("[data-testid=status]")).to_have_text("Sent")
-    expect(page.locator("[data-testid=total]")).to_have_text("2250.00")
+    expect(page.locator("[data-testid=total]")).to_have_text("2,250.00")
+    expect(page.locator("[data-testid=total-with-tax]")).to_have_text("2,677.50")  # with 19 % tax
     expect(page.locator("[data-testid=quote-lines] tbody tr")).to_have_count(1)
     expect(page.locator("[data-testid=quote-lines] tbody tr")).to_contain_text("PUMP-X2")
     page.set_viewport_size(WIDE)
