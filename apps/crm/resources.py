@@ -163,7 +163,7 @@ class QuoteResource(CrmResource):
                      "valid_until", "currency", "owner", "sent_at", "decided_at", "previous_version", "terms",
                      "notes"]
     inlines = [Inline("lines", ["item", "description", "quantity", "unit_price", "discount_percent", "tax_rate"],
-                      label="Lines", extra=3)]
+                      label="Lines", extra=3, on_detail=False)]  # quote_detail.html lists them with totals
     services = {"create": quotes.quote_create, "update": quotes.quote_update}
     actions = {
         "send": Action(quotes.quote_send, label="Send"),

@@ -11,6 +11,7 @@ from apps.core.models import Company
 from apps.core.scoping import scope_to_active_company
 from apps.core.ui.views import role_required
 from apps.erp import forms, reports
+from apps.erp.choices import AccountKind
 from apps.erp.inventory_valuation import inventory_valuation_data
 from apps.erp.models import Account
 
@@ -45,7 +46,10 @@ def trial_balance(request):
         rows.append(["", "Total", "", data["totals"]["debit"], data["totals"]["credit"], data["totals"]["balance"]])
         return _csv(f"trial-balance-{date.isoformat()}.csv", ["code", "account", "kind", "debit", "credit",
                                                                "balance"], rows)
-    return render(request, "erp/trial_balance.html", {"title": "Trial balance", "form": form, "data": data})
+    kinds = dict(AccountKind.choices)  # the page says "Asset"; the CSV and the API keep the value "asset"
+    rows = [{**r, "kind_label": kinds.get(r["kind"], r["kind"])} for r in data["rows"]]
+    return render(request, "erp/trial_balance.html", {"title": "Trial balance", "form": form,
+                                                      "data": {**data, "rows": rows}})
 
 
 @role_required(PERMISSION)

@@ -20,7 +20,7 @@ def dispatch_list(*, work_center: WorkCenter) -> QuerySet[Operation]:
     return (Operation.objects.filter(Q(status__in=[OperationStatus.PENDING, OperationStatus.IN_PROGRESS,
                                                    OperationStatus.PAUSED]) | to_complete,
                                      work_center=work_center, work_order__status__in=OPEN_WORK_ORDER_STATUSES)
-            .select_related("work_order", "work_order__item")
+            .select_related("work_order", "work_order__item", "work_order__revision")
             .order_by("work_order__due_date", "planned_start", "work_order__priority", "work_order__number",
                       "sequence"))
 

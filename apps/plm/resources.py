@@ -139,7 +139,7 @@ class ChangeOrderResource(Resource):
     widgets = {"revisions": PickerMultipleWidget(filter={"status": RevisionStatus.DRAFT})}  # the ones an ECO releases
     detail_fields = ["number", "title", "reason", "status", "change_request", "submitted_at", "approved_at",
                      "released_at", "released_by"]
-    related = [Related("Revisions to release", "revisions", ["item", "code", "status", "effective_from"])]
+    related = [Related("Revisions on this order", "revisions", ["item", "code", "status", "effective_from"])]
     services = {"create": changes.change_order_create, "update": changes.change_order_update}
     actions = {
         "submit": Action(changes.change_order_submit, label="Submit for approval"),

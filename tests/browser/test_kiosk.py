@@ -68,7 +68,15 @@ def test_operator_runs_an_operation_on_a_phone(page, user, company):
     expect(page.locator("[data-testid=work-center-status]")).to_have_text("Idle")
     expect(page.locator("[data-testid=complete-good]")).to_have_value("4")
     expect(page.locator("[data-testid=complete-scrap]")).to_have_value("1")
+    # booking a completion cannot be undone: the kiosk asks first, and a "no" books nothing
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
     page.click("[data-testid=complete]")
+    assert [question.split("?")[0] for question in questions] == ["Book this completion"]
+    assert not order.completions.exists()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("[data-testid=complete]")
+    expect(page.locator(".alert-success")).to_contain_text(f"{order.number}: 4 completed.")
     expect(page.locator("[data-testid=close-short]")).to_be_visible()
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("[data-testid=close-short]")
