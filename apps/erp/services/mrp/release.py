@@ -12,7 +12,7 @@ from apps.core.audit import record_change, snapshot
 from apps.core.errors import DomainError
 from apps.core.outbox import emit
 from apps.core.workflow import transition
-from apps.erp.models import PlannedOrder, PlannedOrderKind
+from apps.erp.models import MrpRun, PlannedOrder, PlannedOrderKind
 from apps.mes.choices import WorkOrderSource
 from apps.mes.services.workorders import work_order_create
 from apps.scm.choices import RequisitionSource
@@ -29,7 +29,11 @@ def planned_order_released_payload(order: PlannedOrder) -> dict:
 
 
 def _lock(orders: list[PlannedOrder]) -> list[PlannedOrder]:
-    # one lock order for everyone (by id): two releases of overlapping selections cannot deadlock
+    # one lock order for everyone (runs, then orders, each by id): two releases of overlapping selections cannot
+    # deadlock; with its run locked, a later run that supersedes it waits for the release, or the release waits and
+    # then refuses the superseded order
+    list(MrpRun.objects.select_for_update().filter(pk__in=sorted({o.run_id for o in orders})).order_by("pk")
+         .values_list("pk", flat=True))
     return list(PlannedOrder.objects.select_for_update(of=("self",))
                 .select_related("company", "item", "supplier", "run")
                 .filter(pk__in=sorted({o.pk for o in orders})).order_by("pk"))
