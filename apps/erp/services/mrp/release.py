@@ -12,20 +12,12 @@ from apps.core.audit import record_change, snapshot
 from apps.core.errors import DomainError
 from apps.core.outbox import emit
 from apps.core.workflow import transition
+from apps.erp.events import PLANNED_ORDER_RELEASED, planned_order_released_payload
 from apps.erp.models import MrpRun, PlannedOrder, PlannedOrderKind
 from apps.mes.choices import WorkOrderSource
 from apps.mes.services.workorders import work_order_create
 from apps.scm.choices import RequisitionSource
 from apps.scm.services.purchasing import requisition_create, requisitions_order
-
-PLANNED_ORDER_RELEASED = "erp.planned_order.released"
-
-
-def planned_order_released_payload(order: PlannedOrder) -> dict:
-    document = order.work_order.number if order.work_order_id else order.requisition.number
-    return {"number": order.number, "run": order.run.number, "kind": order.kind, "item_id": order.item_id,
-            "item": order.item.number, "quantity": str(order.quantity), "due_date": order.due_date.isoformat(),
-            "start_date": order.start_date.isoformat(), "document": document}
 
 
 def _lock(orders: list[PlannedOrder]) -> list[PlannedOrder]:

@@ -116,8 +116,8 @@ def mrp_run_execute(*, run: MrpRun) -> MrpRun:
     """Plan a queued run (the Celery task's work): read the inputs, plan level by level reporting progress (the
     run's `items_planned`, committed as it goes), and store the plan with the run's results (and the seconds spent
     reading, planning and writing) in one transaction, which also marks the company's earlier finished runs as
-    superseded by this one. A run cancelled meanwhile stops and writes nothing; an error marks it failed with the reason. Delivered twice,
-    the second delivery finds it no longer queued and does nothing."""
+    superseded by this one. A run cancelled meanwhile stops and writes nothing; an error marks it failed with the
+    reason. Delivered twice, the second delivery finds it no longer queued and does nothing."""
     started = _step(run, "start", started_at=timezone.now())
     if started is None:
         return MrpRun.objects.get(pk=run.pk)
