@@ -127,8 +127,7 @@ class PlannedOrderSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
 
 class PlannedOrderFilterSet(SuiteFilterSet):
     late = django_filters.BooleanFilter(field_name="is_late")
-    status = django_filters.ChoiceFilter(choices=PlannedOrderStatus.choices, method="filter_status",
-                                         label="Status")
+    status = django_filters.ChoiceFilter(choices=PlannedOrderStatus.choices, method="filter_status")
 
     class Meta:
         model = PlannedOrder
