@@ -41,6 +41,7 @@ def test_the_planner_sees_the_orders_to_release_and_the_late_ones_of_the_latest_
     assert {row.record.pk for row in listed.context["table"].page.object_list} == {on_time.pk, late.pk}
     superseded = client.get(reverse("erp:plannedorder_list"), {"status": "superseded"})
     assert [row.record.run_id for row in superseded.context["table"].page.object_list] == [old_run.pk]
+    assert [row.get_cell("status") for row in superseded.context["table"].page.object_list] == ["Superseded"]
 
 
 def test_the_sales_role_has_no_planning_queues(client, company, make_user):
