@@ -183,7 +183,9 @@ class PlannedOrder(CompanyOwnedModel):
     run, item and supplier without a per-row database check (`db_constraint=False`): the writer checks and locks
     those rows set-based in the same transaction (`writer._lock_references`); deletes still go through Django."""
 
-    company = models.ForeignKey("core.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    # looked up through the (company, number) index
+    company = models.ForeignKey("core.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False,
+                                db_index=False)
     # looked up through the (run, item) index
     run = models.ForeignKey(MrpRun, on_delete=models.CASCADE, related_name="planned_orders", db_constraint=False,
                             db_index=False)
@@ -199,8 +201,9 @@ class PlannedOrder(CompanyOwnedModel):
                                  db_constraint=False, help_text="The item's preferred supplier (purchases).")
     status = models.CharField(max_length=10, choices=PlannedOrderStatus.choices, default=P.PLANNED, editable=False)
     released_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # no index: null on almost every row (a run writes ~100,000), and nobody looks orders up by who released them
     released_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    editable=False, related_name="+")
+                                    editable=False, related_name="+", db_index=False)
     requisition = models.OneToOneField("scm.PurchaseRequisition", on_delete=models.PROTECT, null=True, blank=True,
                                        editable=False, related_name="+")
     work_order = models.OneToOneField("mes.WorkOrder", on_delete=models.PROTECT, null=True, blank=True,
