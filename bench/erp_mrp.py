@@ -219,6 +219,7 @@ def main() -> None:
               f"{messages} messages, {item_plans} item plans, {run.results['levels']} levels; "
               f"reading {read:.2f} s, planning {planning:.2f} s, the rest (writing, bookkeeping) "
               f"{took - read - planning:.2f} s")
+        print(f"the run's own record (results.seconds) of its last timed run: {run.results['seconds']}")
         print(f"baseline: net requirements of {sum(1 for v in net.values() if v)} items")
         print(f"RESULT erp_mrp={took:.3f} baseline={base:.3f} ratio={took / base:.2f} planned_orders={planned_orders} "
               f"pegs={pegs} levels={run.results['levels']} items={item_count} demands={DEMANDS} supplies={SUPPLIES} "

@@ -10,7 +10,7 @@ from apps.core.services.parties import party_create
 DEMO_USERS = {
     "admin": "Admin", "sales": "Sales", "engineer": "Engineering", "buyer": "Purchasing",
     "storekeeper": "Warehouse", "operator": "Production", "quality": "Quality", "accountant": "Finance",
-    "manager": "Manager", "integrator": "Integrator",
+    "manager": "Manager", "integrator": "Integrator", "planner": "Planner",
 }
 DEMO_PARTIES = [
     ("Acme Tractors Ltd", {"is_customer": True, "email": "orders@acme.example"}),

@@ -1,4 +1,5 @@
-"""The events ERP publishes (sales orders), with their payload builders, and the names of those it consumes.
+"""The events ERP publishes (sales orders, invoices and payments, released MRP planned orders), with their
+payload builders, and the names of those it consumes.
 
 Payloads carry what subscribers need: numbers, ids, amounts and quantities as decimal strings.
 
@@ -17,9 +18,9 @@ SALES_ORDER_CANCELLED = "erp.sales_order.cancelled"
 # apps.crm.events.quote_payload) becomes one draft sales order; SCM's shipped shipment (SHIPMENT_SHIPPED,
 # apps.scm.events.shipment_shipped_payload: `sales_order_number`, `lines` [`item_id`, `quantity`]) moves the order
 # to partially delivered / delivered
-__all__ = ["INVOICE_POSTED", "PAYMENT_RECEIVED", "QUOTE_ACCEPTED", "SALES_ORDER_CANCELLED", "SALES_ORDER_CONFIRMED",
-           "SHIPMENT_SHIPPED", "invoice_payload", "payment_payload", "sales_order_cancelled_payload",
-           "sales_order_payload"]
+__all__ = ["INVOICE_POSTED", "PAYMENT_RECEIVED", "PLANNED_ORDER_RELEASED", "QUOTE_ACCEPTED", "SALES_ORDER_CANCELLED",
+           "SALES_ORDER_CONFIRMED", "SHIPMENT_SHIPPED", "invoice_payload", "payment_payload",
+           "planned_order_released_payload", "sales_order_cancelled_payload", "sales_order_payload"]
 
 
 def sales_order_payload(order, lines) -> dict:
@@ -105,3 +106,15 @@ def payment_payload(payment, allocations) -> dict:
                          "bill": a.bill.number if a.bill_id else None, "amount": str(a.amount)}
                         for a in allocations],
     }
+
+
+# ---- MRP: a planned order released into an SCM requisition / purchase order draft or an MES work order draft ----
+PLANNED_ORDER_RELEASED = "erp.planned_order.released"
+
+
+def planned_order_released_payload(order) -> dict:
+    """A released planned order: what it was (run, kind, item, quantity, dates) and the document it became."""
+    document = order.work_order.number if order.work_order_id else order.requisition.number
+    return {"number": order.number, "run": order.run.number, "kind": order.kind, "item_id": order.item_id,
+            "item": order.item.number, "quantity": str(order.quantity), "due_date": order.due_date.isoformat(),
+            "start_date": order.start_date.isoformat(), "document": document}

@@ -1,6 +1,6 @@
 """ERP on the home page: sales orders to confirm and being delivered, the open order book, draft entries to post,
-open periods past their end, bills to match, invoices overdue and to post; the receivables overdue; revenue
-by month."""
+open periods past their end, bills to match, invoices overdue and to post, planned orders to release (late ones
+apart); the receivables overdue; revenue by month."""
 
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -77,3 +77,12 @@ def revenue_by_month(request) -> dict:
 
 register_chart("ERP", "Revenue by month", "erp.view_journalentry", revenue_by_month, url_name="erp:dashboard",
                help="income booked, company currency")
+
+
+# ---- MRP (Planner) ---------------------------------------------------------------------------------------------
+register_queue("ERP", "Planned orders to release", "erp:plannedorder_list", {"status": "planned"},
+               "erp.release_plannedorder", help="Proposed by the latest MRP run: release them into requisitions, "
+                                                "purchase order drafts and work order drafts.")
+register_queue("ERP", "Late planned orders", "erp:plannedorder_list", {"status": "planned", "is_late": "true"},
+               "erp.release_plannedorder", style="danger",
+               help="They should have started before the run's start: expedite, or tell the customer.")

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 
 from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin, run_per_record
 from apps.core.errors import DomainError
-from apps.erp.models import ItemPlanning, MrpItemPlan, MrpMessage, MrpRun, Peg, PlannedOrder
+from apps.erp.models import ItemPlanning, MrpItemPlan, MrpMessage, MrpRun, Peg, PlannedOrder, PlannedOrderStatus
 from apps.erp.services.mrp import planning
 from apps.erp.services.mrp.release import planned_orders_release
 from apps.erp.services.mrp.run import mrp_run_cancel
@@ -53,13 +53,32 @@ class PegInline(admin.TabularInline):
         return False
 
 
+class PlannedOrderStatusFilter(admin.SimpleListFilter):
+    """Status as planners see it: an unreleased order of a superseded run is superseded."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return PlannedOrderStatus.choices
+
+    def queryset(self, request, queryset):
+        return queryset.with_status(self.value()) if self.value() else queryset
+
+
 @admin.register(PlannedOrder)
 class PlannedOrderAdmin(ReadOnlyAdmin):
-    list_display = ["number", "item", "kind", "quantity", "due_date", "start_date", "is_late", "status", "company"]
-    list_filter = ["company", "kind", "status", "is_late"]
+    list_display = ["number", "item", "kind", "quantity", "due_date", "start_date", "is_late", "status_shown",
+                    "company"]
+    list_filter = ["company", "kind", PlannedOrderStatusFilter, "is_late"]
+    list_select_related = ["item", "company", "run"]
     search_fields = ["number", "item__number"]
     inlines = [PegInline]
     actions = ["release_orders"]
+
+    @admin.display(description="status")
+    def status_shown(self, order):
+        return order.get_status_display()
 
     @admin.action(description="Release the selected planned orders (purchases grouped per supplier)")
     def release_orders(self, request, queryset):

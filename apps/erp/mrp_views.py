@@ -3,15 +3,17 @@ planned orders (filters item/kind/late, pegging on the detail, release), and an 
 
 from decimal import Decimal
 
+import django_filters
 from django import forms
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 
+from apps.core.api.filtersets import SuiteFilterSet
 from apps.core.scoping import scope_to_active_company
 from apps.core.ui.resource import Action, Resource
 from apps.core.ui.views import role_required
 from apps.core.ui.widgets import PickerWidget
-from apps.erp.models import ItemPlanning, MrpItemPlan, MrpMessage, MrpRun, PlannedOrder
+from apps.erp.models import ItemPlanning, MrpItemPlan, MrpMessage, MrpRun, PlannedOrder, PlannedOrderStatus
 from apps.erp.services.mrp import planning
 from apps.erp.services.mrp.release import planned_order_release
 from apps.erp.services.mrp.run import mrp_run_cancel, mrp_run_start
@@ -70,12 +72,25 @@ class MrpRunResource(Resource):
                 "message_count": obj.messages.count()}
 
 
+class PlannedOrderFilterSet(SuiteFilterSet):
+    status = django_filters.ChoiceFilter(choices=PlannedOrderStatus.choices, method="filter_status", label="Status")
+
+    class Meta:
+        model = PlannedOrder
+        fields = ["run", "item", "kind", "is_late", "status"]
+
+    def filter_status(self, queryset, name, value):
+        """Superseded orders are not rewritten: their run is marked (`PlannedOrderQuerySet.with_status`)."""
+        return queryset.with_status(value)
+
+
 class PlannedOrderResource(Resource):
     model = PlannedOrder
     namespace = "erp"
     list_fields = ["number", "item", "kind", "quantity", "due_date", "start_date", "is_late", "status", "supplier",
                    "run"]
     filter_fields = ["run", "item", "kind", "is_late", "status"]
+    filterset_class = PlannedOrderFilterSet
     search_fields = ["number", "item__number", "item__name"]
     detail_fields = ["number", "run", "item", "kind", "quantity", "due_date", "start_date", "low_level_code",
                      "is_late", "supplier", "status", "released_at", "released_by", "requisition", "work_order"]

@@ -147,3 +147,27 @@ def test_release_many_and_its_refusals(api, company, other_company, make_user):
     assert [row["status"] for row in response.json()] == ["released", "released"]
     assert set(PlannedOrder.objects.filter(company=company).values_list("status", flat=True)) == {"released"}
     assert api.get(f"{ORDERS}{foreign.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_new_run_supersedes_the_unreleased_orders_of_the_previous_one(api, company):
+    a, _b, _c, _line = odoo_shape(company)
+    first = mrp_run_execute(run=MrpRun.objects.get(pk=api.post(RUNS, {}, format="json").json()["id"]))
+    kept = first.planned_orders.get(item=a)
+    assert api.post(f"{ORDERS}{kept.pk}/release/", format="json").status_code == 200
+    second = mrp_run_execute(run=MrpRun.objects.get(pk=api.post(RUNS, {}, format="json").json()["id"]))
+    rows = {row["id"]: row for row in api.get(ORDERS, {"page_size": 50}).json()["results"]}
+    assert {pk: (row["status"], row["allowed_transitions"]) for pk, row in rows.items() if row["run"] == first.pk} \
+        == {o.pk: ("released", []) if o.pk == kept.pk else ("superseded", [])
+            for o in first.planned_orders.all()}
+    assert {row["status"] for row in rows.values() if row["run"] == second.pk} == {"planned"}
+    by_status = {status: {row["id"] for row in api.get(ORDERS, {"status": status}).json()["results"]}
+                 for status in ("planned", "superseded", "released")}
+    assert by_status == {"planned": set(second.planned_orders.values_list("pk", flat=True)),
+                         "superseded": set(first.planned_orders.exclude(pk=kept.pk).values_list("pk", flat=True)),
+                         "released": {kept.pk}}
+    stale = next(iter(by_status["superseded"]))
+    refused = api.post(f"{ORDERS}{stale}/release/", format="json")
+    assert refused.status_code == 409
+    assert second.number in refused.json()["detail"]
+    assert PlannedOrder.objects.get(pk=stale).status == "planned"  # as stored; the run is marked

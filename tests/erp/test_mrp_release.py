@@ -80,11 +80,13 @@ def test_a_superseded_plan_is_not_released_and_nothing_is_written(company):
     first = run_now(company)
     run_now(company)
     stale = first.planned_orders.order_by("pk")
-    with pytest.raises(ConflictError):
+    with pytest.raises(ConflictError) as error:
         planned_orders_release(planned_orders=list(stale), actor=None)
     assert not WorkOrder.objects.exists()
     assert not PurchaseRequisition.objects.exists()
-    assert set(stale.values_list("status", flat=True)) == {"superseded"}
+    assert "superseded by MRP run" in str(error.value)
+    assert set(stale.values_list("status", flat=True)) == {"planned"}  # as stored: the run is marked instead
+    assert {o.current_status for o in stale.select_related("run")} == {"superseded"}
 
 
 @pytest.mark.django_db

@@ -90,8 +90,22 @@ def test_a_re_run_gives_the_same_plan_and_supersedes_the_previous_one(company):
     assert plan_of(first) == plan_of(second)
     assert [list(o.pegs.values_list("kind", "quantity")) for o in first.planned_orders.order_by("number")] == \
         [list(o.pegs.values_list("kind", "quantity")) for o in second.planned_orders.order_by("number")]
-    assert set(first.planned_orders.values_list("status", flat=True)) == {"superseded"}
-    assert set(second.planned_orders.values_list("status", flat=True)) == {"planned"}
+    first.refresh_from_db()
+    assert first.superseded_by == second
+    assert second.superseded_by is None
+    assert {o.current_status for o in first.planned_orders.select_related("run")} == {"superseded"}
+    assert {o.current_status for o in second.planned_orders.select_related("run")} == {"planned"}
+    company_orders = PlannedOrder.objects.filter(company=company)
+    assert set(company_orders.with_status("superseded")) == set(first.planned_orders.all())
+    assert set(company_orders.with_status("planned")) == set(second.planned_orders.all())
+    # superseding marks the run: its planned orders are not rewritten
+    assert set(first.planned_orders.values_list("updated_at", flat=True)) == {first.planned_orders.first().created_at}
+    third = run_now(company)
+    second.refresh_from_db()
+    first.refresh_from_db()
+    assert (first.superseded_by, second.superseded_by, third.superseded_by) == (second, third, None)
+    assert set(company_orders.with_status("planned")) == set(third.planned_orders.all())
+    assert company_orders.with_status("superseded").count() == 6
 
 
 def test_a_run_reads_only_its_own_company(company, other_company):

@@ -17,7 +17,7 @@ from apps.core.api.serializers import (
 from apps.core.api.viewsets import SuiteModelViewSet, SuiteReadOnlyViewSet, workflow_action
 from apps.core.errors import PermissionDeniedError
 from apps.core.workflow import may_take_step
-from apps.erp.models import ItemPlanning, MrpMessage, MrpRun, Peg, PlannedOrder
+from apps.erp.models import ItemPlanning, MrpMessage, MrpRun, Peg, PlannedOrder, PlannedOrderStatus
 from apps.erp.services.mrp import planning
 from apps.erp.services.mrp.release import planned_order_release, planned_orders_release
 from apps.erp.services.mrp.run import mrp_run_cancel, mrp_run_start
@@ -112,6 +112,9 @@ class PlannedOrderSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
                                                default=None)
     work_order_number = serializers.CharField(source="work_order.number", read_only=True, allow_null=True,
                                               default=None)
+    status = serializers.ChoiceField(source="current_status", choices=PlannedOrderStatus.choices, read_only=True,
+                                     help_text="superseded: not released, and a later run of the company replaced "
+                                               "its run.")
 
     class Meta:
         model = PlannedOrder
@@ -124,10 +127,14 @@ class PlannedOrderSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
 
 class PlannedOrderFilterSet(SuiteFilterSet):
     late = django_filters.BooleanFilter(field_name="is_late")
+    status = django_filters.ChoiceFilter(choices=PlannedOrderStatus.choices, method="filter_status")
 
     class Meta:
         model = PlannedOrder
         fields = ["run", "item", "kind", "status", "is_late", "supplier", "low_level_code"]
+
+    def filter_status(self, queryset, name, value):
+        return queryset.with_status(value)
 
 
 class ReleaseManySerializer(SuiteSerializer):
@@ -139,7 +146,7 @@ class PlannedOrderViewSet(SuiteReadOnlyViewSet):
     """Planned orders of the runs: `release` one (`POST {id}/release/`) or several (`POST release/`) into SCM
     purchase order drafts / requisitions and MES work order drafts, exactly once."""
 
-    queryset = PlannedOrder.objects.select_related("item", "requisition", "work_order").prefetch_related(
+    queryset = PlannedOrder.objects.select_related("item", "run", "requisition", "work_order").prefetch_related(
         "pegs__sales_order_line__order", "pegs__parent_planned_order", "pegs__work_order")
     serializer_class = PlannedOrderSerializer
     filterset_class = PlannedOrderFilterSet

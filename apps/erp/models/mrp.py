@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from apps.core.models import CompanyOwnedModel, TimeStampedModel
+from apps.core.models.base import CompanyScopedQuerySet
 from apps.core.workflow import Transition, Workflow
 
 QUANTITY = {"max_digits": 18, "decimal_places": 4}
@@ -95,6 +96,9 @@ class MrpRun(CompanyOwnedModel):
                                    editable=False, related_name="+")
     started_at = models.DateTimeField(null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+    superseded_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, editable=False,
+                                      related_name="+",
+                                      help_text="The later run of the company that replaced this one's plan.")
 
     workflow = Workflow("status", {
         "start": Transition(sources=[R.QUEUED], target=R.RUNNING),
@@ -150,14 +154,43 @@ class PlannedOrderStatus(models.TextChoices):
 P = PlannedOrderStatus
 
 
+def _superseded(order) -> str | None:
+    if order.run.superseded_by_id is None:
+        return None
+    return (f"Planned order {order} is superseded by MRP run {order.run.superseded_by}: release the orders of the "
+            f"latest run.")
+
+
+class PlannedOrderQuerySet(CompanyScopedQuerySet):
+    def with_status(self, status: str):
+        """The orders whose status (`PlannedOrder.current_status`) is `status`: an unreleased order of a run that a
+        later run superseded is superseded, without being rewritten."""
+        if status == P.PLANNED:
+            return self.filter(status=P.PLANNED, run__superseded_by__isnull=True)
+        if status == P.SUPERSEDED:
+            return self.filter(Q(status=P.SUPERSEDED) | Q(status=P.PLANNED, run__superseded_by__isnull=False))
+        return self.filter(status=status)
+
+
 class PlannedOrder(CompanyOwnedModel):
     """What a run proposes to buy or make: item, quantity, when it must be there (`due_date`) and when it must start
     (`start_date`, lead time offset). Released once into an SCM purchase order draft (requisition for the preferred
-    supplier) or an MES work order draft; a newer run supersedes the plans not released."""
+    supplier) or an MES work order draft.
 
-    run = models.ForeignKey(MrpRun, on_delete=models.CASCADE, related_name="planned_orders")
+    A newer run supersedes the orders not released: the run is marked (`MrpRun.superseded_by`), its orders are not
+    rewritten (a run writes ~100,000 of them); `current_status` and `PlannedOrder.objects.with_status()` say
+    "superseded" for them, and the release step refuses them. The columns a run writes in bulk point at the company,
+    run, item and supplier without a per-row database check (`db_constraint=False`): the writer checks and locks
+    those rows set-based in the same transaction (`writer._lock_references`); deletes still go through Django."""
+
+    # looked up through the (company, number) index
+    company = models.ForeignKey("core.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False,
+                                db_index=False)
+    # looked up through the (run, item) index
+    run = models.ForeignKey(MrpRun, on_delete=models.CASCADE, related_name="planned_orders", db_constraint=False,
+                            db_index=False)
     number = models.CharField(max_length=40, editable=False)
-    item = models.ForeignKey("plm.Item", on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey("plm.Item", on_delete=models.PROTECT, related_name="+", db_constraint=False)
     kind = models.CharField(max_length=10, choices=PlannedOrderKind.choices)
     quantity = models.DecimalField(**QUANTITY)
     due_date = models.DateField()
@@ -165,11 +198,12 @@ class PlannedOrder(CompanyOwnedModel):
     low_level_code = models.PositiveSmallIntegerField(default=0)
     is_late = models.BooleanField("late", default=False, help_text="It should have started before the run's start.")
     supplier = models.ForeignKey("core.Party", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                 help_text="The item's preferred supplier (purchases).")
+                                 db_constraint=False, help_text="The item's preferred supplier (purchases).")
     status = models.CharField(max_length=10, choices=PlannedOrderStatus.choices, default=P.PLANNED, editable=False)
     released_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # no index: null on almost every row (a run writes ~100,000), and nobody looks orders up by who released them
     released_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    editable=False, related_name="+")
+                                    editable=False, related_name="+", db_index=False)
     requisition = models.OneToOneField("scm.PurchaseRequisition", on_delete=models.PROTECT, null=True, blank=True,
                                        editable=False, related_name="+")
     work_order = models.OneToOneField("mes.WorkOrder", on_delete=models.PROTECT, null=True, blank=True,
@@ -177,11 +211,13 @@ class PlannedOrder(CompanyOwnedModel):
 
     workflow = Workflow("status", {
         "release": Transition(sources=[P.PLANNED], target=P.RELEASED, permission=RELEASE_PERMISSION,
-                              style="success",
+                              style="success", guard=_superseded,
                               confirm="Release this planned order? A purchase order draft (or requisition) or a work "
                                       "order draft is created; it is released once.",
                               message="{object} released."),
     })
+
+    objects = PlannedOrderQuerySet.as_manager()
 
     class Meta:
         ordering = ["run", "start_date", "item__number", "id"]
@@ -202,6 +238,17 @@ class PlannedOrder(CompanyOwnedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("erp:plannedorder_detail", args=[self.pk])
+
+    @property
+    def current_status(self) -> str:
+        """`status`, or superseded for an unreleased order of a run that a later run replaced."""
+        if self.status == P.PLANNED and self.run.superseded_by_id is not None:
+            return P.SUPERSEDED
+        return self.status
+
+    def get_status_display(self) -> str:
+        """The label of `current_status` (lists, detail pages and exports show it)."""
+        return PlannedOrderStatus(self.current_status).label
 
 
 class PegKind(models.TextChoices):

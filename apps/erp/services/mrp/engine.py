@@ -305,6 +305,7 @@ class Planner:
         self.messages: list[Message] = []
         self.item_plans: list[ItemPlan] = []
         self.start, self.end = inputs.start, inputs.end
+        self.iso = _Iso()
         # per parent: (component, quantity per parent unit raised by the scrap allowance), computed once
         self.explosion = {parent: [(e.component_id, e.quantity_per * (HUNDRED + e.scrap_percent) / HUNDRED)
                                    for e in edges] for parent, edges in inputs.bom.items()}
@@ -369,16 +370,32 @@ class Planner:
         demand_by_day: dict[datetime.date, Decimal] = defaultdict(Decimal)
         planned_by_day: dict[datetime.date, Decimal] = defaultdict(Decimal)
         passed: list[tuple[_Requirement, Decimal]] = []  # a phantom's uncovered requirements
-        index = 0
-        while index < len(requirements):
+        index, count = 0, len(requirements)
+        heappop = heapq.heappop
+        while index < count:
             day = requirements[index][0]
             shortfalls: list[tuple[_Requirement, Decimal]] = []
-            while index < len(requirements) and requirements[index][0] == day:
+            while index < count and requirements[index][0] == day:
                 requirement = requirements[index]
                 index += 1
-                if requirement[4] != SAFETY_STOCK:  # the projected stock shows the safety stock kept
-                    demand_by_day[day] += requirement[3]
-                missing = self._cover(heap, requirement)
+                _date, _rank, _ref0, missing, kind, ref = requirement
+                if kind != SAFETY_STOCK:  # the projected stock shows the safety stock kept
+                    demand_by_day[day] += missing
+                # take the requirement from the earliest supplies (inline: this runs a million times)
+                while heap:
+                    supply = heap[0][3]
+                    remaining = supply.remaining
+                    taken = remaining if remaining < missing else missing
+                    supply.remaining = remaining = remaining - taken
+                    missing -= taken
+                    if supply.first_use is None:
+                        supply.first_use = day
+                    if supply.kind == _PLANNED:
+                        supply.planned.pegs.append((kind, taken, day, ref))
+                    if remaining <= 0:
+                        heappop(heap)
+                    if missing <= 0:
+                        break
                 if missing > 0:
                     shortfalls.append((requirement, missing))
             if not shortfalls:
@@ -398,24 +415,6 @@ class Planner:
             self._pass_through(item, passed)
         self._judge_receipts(item, scheduled)
         self._record(item, level, on_hand, receipts, demand_by_day, planned_by_day)
-
-    @staticmethod
-    def _cover(heap: list, requirement: _Requirement) -> Decimal:
-        """Take the requirement from the earliest supplies; returns what stays uncovered."""
-        date, _rank, _ref0, missing, kind, ref = requirement
-        while missing > 0 and heap:
-            supply = heap[0][3]
-            remaining = supply.remaining
-            taken = remaining if remaining < missing else missing
-            supply.remaining = remaining - taken
-            missing -= taken
-            if supply.first_use is None:
-                supply.first_use = date
-            if supply.kind == _PLANNED:
-                supply.planned.pegs.append((kind, taken, date, ref))
-            if supply.remaining <= 0:
-                heapq.heappop(heap)
-        return missing
 
     def _order(self, item: ItemInput, level: int, day: datetime.date,
                shortfalls: list[tuple[_Requirement, Decimal]]) -> list[tuple[Planned, Decimal]]:
@@ -484,17 +483,28 @@ class Planner:
 
     def _record(self, item, level, on_hand, receipts, demand_by_day, planned_by_day) -> None:
         receipts_by_day: dict[datetime.date, Decimal] = defaultdict(Decimal)
+        start, end = self.inputs.start, self.inputs.end
         for receipt in receipts:
-            if receipt.date <= self.inputs.end:
-                receipts_by_day[max(receipt.date, self.inputs.start)] += receipt.quantity
+            if receipt.date <= end:
+                receipts_by_day[receipt.date if receipt.date > start else start] += receipt.quantity
         projected = on_hand
         buckets = []
-        for day in sorted(set(demand_by_day) | set(receipts_by_day) | set(planned_by_day)):
+        iso = self.iso
+        for day in sorted(demand_by_day.keys() | receipts_by_day.keys() | planned_by_day.keys()):
             demand, receipt, planned = demand_by_day.get(day, ZERO), receipts_by_day.get(day, ZERO), \
                 planned_by_day.get(day, ZERO)
             projected = projected + receipt + planned - demand
-            buckets.append([day.isoformat(), str(demand), str(receipt), str(planned), str(projected)])
+            buckets.append([iso[day], str(demand) if demand else "0", str(receipt) if receipt else "0",
+                            str(planned) if planned else "0", str(projected)])
         self.item_plans.append(ItemPlan(item.id, level, on_hand, item.safety_stock, buckets))
+
+
+class _Iso(dict):
+    """A date → its ISO text, formatted once (a plan has a few hundred dates and half a million buckets)."""
+
+    def __missing__(self, day):
+        text = self[day] = day.isoformat()
+        return text
 
 
 def plan(inputs: PlanInputs, progress: Callable[[int, int], None] | None = None) -> Plan:

@@ -12,24 +12,20 @@ from apps.core.audit import record_change, snapshot
 from apps.core.errors import DomainError
 from apps.core.outbox import emit
 from apps.core.workflow import transition
-from apps.erp.models import PlannedOrder, PlannedOrderKind
+from apps.erp.events import PLANNED_ORDER_RELEASED, planned_order_released_payload
+from apps.erp.models import MrpRun, PlannedOrder, PlannedOrderKind
 from apps.mes.choices import WorkOrderSource
 from apps.mes.services.workorders import work_order_create
 from apps.scm.choices import RequisitionSource
 from apps.scm.services.purchasing import requisition_create, requisitions_order
 
-PLANNED_ORDER_RELEASED = "erp.planned_order.released"
-
-
-def planned_order_released_payload(order: PlannedOrder) -> dict:
-    document = order.work_order.number if order.work_order_id else order.requisition.number
-    return {"number": order.number, "run": order.run.number, "kind": order.kind, "item_id": order.item_id,
-            "item": order.item.number, "quantity": str(order.quantity), "due_date": order.due_date.isoformat(),
-            "start_date": order.start_date.isoformat(), "document": document}
-
 
 def _lock(orders: list[PlannedOrder]) -> list[PlannedOrder]:
-    # one lock order for everyone (by id): two releases of overlapping selections cannot deadlock
+    # one lock order for everyone (runs, then orders, each by id): two releases of overlapping selections cannot
+    # deadlock; with its run locked, a later run that supersedes it waits for the release, or the release waits and
+    # then refuses the superseded order
+    list(MrpRun.objects.select_for_update().filter(pk__in=sorted({o.run_id for o in orders})).order_by("pk")
+         .values_list("pk", flat=True))
     return list(PlannedOrder.objects.select_for_update(of=("self",))
                 .select_related("company", "item", "supplier", "run")
                 .filter(pk__in=sorted({o.pk for o in orders})).order_by("pk"))

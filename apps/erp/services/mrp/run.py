@@ -3,6 +3,7 @@ cancel it. One run per company at a time (a partial unique constraint backs the 
 
 import datetime
 import logging
+import time
 from collections import Counter
 
 from django.db import IntegrityError, transaction
@@ -81,11 +82,19 @@ def _summary(inputs: PlanInputs) -> dict:
             "start": inputs.start.isoformat(), "end": inputs.end.isoformat()}
 
 
-def _results(result: Plan) -> dict:
+def _results(result: Plan, seconds: dict[str, float]) -> dict:
     kinds = Counter(order.kind for order in result.planned)
     return {"planned_orders": len(result.planned), "purchase": kinds.get("purchase", 0),
             "production": kinds.get("production", 0), "late": sum(1 for o in result.planned if o.is_late),
-            "messages": dict(sorted(Counter(m.kind for m in result.messages).items())), "levels": result.levels}
+            "pegs": sum(len(o.pegs) for o in result.planned),
+            "messages": dict(sorted(Counter(m.kind for m in result.messages).items())), "levels": result.levels,
+            "seconds": {name: round(value, 3) for name, value in seconds.items()}}
+
+
+def _supersede_earlier_runs(run: MrpRun) -> None:
+    """The company's earlier finished runs are replaced by `run`: one row per run, not one per planned order."""
+    MrpRun.objects.filter(company_id=run.company_id, status=R.DONE, superseded_by__isnull=True).exclude(
+        pk=run.pk).update(superseded_by=run, updated_at=timezone.now())
 
 
 def _step(run: MrpRun, verb: str, **fields) -> MrpRun | None:
@@ -105,33 +114,42 @@ def _step(run: MrpRun, verb: str, **fields) -> MrpRun | None:
 
 def mrp_run_execute(*, run: MrpRun) -> MrpRun:
     """Plan a queued run (the Celery task's work): read the inputs, plan level by level reporting progress (the
-    run's `items_planned`, committed as it goes), and store the plan with the run's results in one transaction.
-    A run cancelled meanwhile stops and writes nothing; an error marks it failed with the reason. Delivered twice,
-    the second delivery finds it no longer queued and does nothing."""
+    run's `items_planned`, committed as it goes), and store the plan with the run's results (and the seconds spent
+    reading, planning and writing) in one transaction, which also marks the company's earlier finished runs as
+    superseded by this one. A run cancelled meanwhile stops and writes nothing; an error marks it failed with the
+    reason. Delivered twice, the second delivery finds it no longer queued and does nothing."""
     started = _step(run, "start", started_at=timezone.now())
     if started is None:
         return MrpRun.objects.get(pk=run.pk)
     run = started
+    seconds: dict[str, float] = {}  # where the time went, kept in the results
+    clock = time.perf_counter()
     try:
         inputs = collect_inputs(company=run.company, start=run.start_date, horizon_days=run.horizon_days)
+        seconds["reading"] = time.perf_counter() - clock
         MrpRun.objects.filter(pk=run.pk).update(items_total=len(inputs.items), inputs=_summary(inputs))
 
         def progress(done: int, total: int) -> None:
             if not MrpRun.objects.filter(pk=run.pk, status=R.RUNNING).update(items_planned=done):
                 raise Cancelled
 
+        clock = time.perf_counter()
         result = plan(inputs, progress)
+        seconds["planning"] = time.perf_counter() - clock
+        clock = time.perf_counter()
         with transaction.atomic():
             locked = _lock(run)
             if locked.status != R.RUNNING:
                 return locked
             before = snapshot(locked)
             plan_write(run=locked, plan=result)
+            _supersede_earlier_runs(locked)
             transition(locked, verb="finish")
-            locked.results, locked.finished_at = _results(result), timezone.now()
+            seconds["writing"] = time.perf_counter() - clock
+            locked.results, locked.finished_at = _results(result, seconds), timezone.now()
             locked.save(update_fields=["status", "results", "finished_at", "updated_at"])
             record_change(locked, actor=locked.started_by, action="finish", before=before)
-            return locked
+        return locked
     except Cancelled:
         return MrpRun.objects.get(pk=run.pk)
     except Exception as exc:
