@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     """The permission to run the recall of a supplier lot (Quality, Manager, Integrator, Admin); no tables."""
 
     dependencies = [
-        ('erp', '0009_mrp'),
+        ('erp', '0010_mrp_speed'),
     ]
 
     operations = [
