@@ -193,8 +193,9 @@ def shipment_posting(*, event: Event, actor=None) -> JournalEntry | None:
         if item is None:
             raise DomainError(f"lines.{index}.item_id", f"No item {row.get('item_id')} in {company.code}.")
         lines.pair(PostingRule.COGS, inventory_rule(item), _value(row, "value"), f"{number} {item.number}")
-    order = payload.get("sales_order_number")
-    return _post(event=event, kind=JournalKind.INVENTORY, date=event_date(event),
+    order, shipped = payload.get("sales_order_number"), payload.get("shipped_on")
+    date = datetime.date.fromisoformat(shipped) if shipped else event_date(event)
+    return _post(event=event, kind=JournalKind.INVENTORY, date=date,
                  memo=f"Shipment {number}" + (f" ({order})" if order else ""), lines=lines,
                  source=_subject(Shipment, event), actor=actor)
 
