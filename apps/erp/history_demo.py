@@ -33,9 +33,9 @@ D = Decimal
 HISTORY_NOTE = "Demo history: e-bike order."
 # days ago ordered, customer, [(bike, quantity)], days from the order to the shipment (None: not shipped yet)
 ORDERS = [
-    (89, "Velohaus Berlin GmbH", [("EB-1000", 4), ("EB-2000", 2)], 4),
-    (84, "Copenhagen Cargo ApS", [("EB-3000", 3)], 6),
-    (80, "Urban Mobility Leasing GmbH", [("EB-1000", 5)], 5),
+    (86, "Velohaus Berlin GmbH", [("EB-1000", 4), ("EB-2000", 2)], 10),
+    (82, "Copenhagen Cargo ApS", [("EB-3000", 3)], 6),
+    (79, "Urban Mobility Leasing GmbH", [("EB-1000", 5)], 4),
     (73, "Radsport Huber", [("EB-2000", 3)], 3),
     (66, "Stadtwerke Freiburg", [("EB-2000", 4), ("EB-1000", 2)], 7),
     (61, "Fietsenwinkel Jansen", [("EB-1000", 2)], 4),

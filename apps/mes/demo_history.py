@@ -17,7 +17,7 @@ from apps.mes.demo_production import CENTERS
 from apps.mes.models import Routing, WorkCenter, WorkOrder
 from apps.mes.services.masterdata import routing_create, work_center_create
 from apps.mes.services.workorders import work_order_complete, work_order_create, work_order_release
-from apps.plm.demo_catalog import BIKE_BUILDS, BIKES, BUILD_ORDER, build_plan
+from apps.plm.demo_catalog import BIKE_BUILDS, BIKES, BUILD_ORDER, SUB_ASSEMBLIES, build_plan
 from apps.plm.models import Item
 from apps.scm.demo_history import STORE
 from apps.scm.models import Location
@@ -46,6 +46,8 @@ KIND = {"EB-F110": "welded", "EB-F210": "welded", "EB-F310": "welded", "EB-F100"
         "EB-W110": "wheel", "EB-W300": "wheel", "EB-B010": "cells", "EB-B100": "battery", "EB-D010": "harness",
         "EB-D100": "drive", **{number: "bike" for number, *_rest in BIKES}}
 BATCHES = 3  # each bike was built in three batches; the assemblies in one
+# days ago completed: the sub-assemblies and assemblies after the first material arrived, the bikes' batches
+SUB_ASSEMBLY_DAYS, ASSEMBLY_DAYS, BIKE_BATCH_DAYS = 81, 79, (77, 52, 27)
 
 
 def _centers(company, actor) -> dict[str, WorkCenter]:
@@ -83,15 +85,18 @@ def seed_history(*, company, users) -> None:
                  "run_minutes_per_unit": D(run)} for sequence, center, name, setup, run in ROUTES[KIND[number]]])
     today = timezone.localdate()
     plan = build_plan()
+    sub_assemblies = {number for number, *_rest in SUB_ASSEMBLIES}
     store, finished = (Location.objects.get(company=company, code=code) for code in (STORE, "MAIN/FG"))
     for number in BUILD_ORDER:
         for batch, quantity in enumerate(_batches(number, plan[number])):
+            day = today - datetime.timedelta(days=BIKE_BATCH_DAYS[batch] if number in BIKE_BUILDS else
+                                             SUB_ASSEMBLY_DAYS if number in sub_assemblies else ASSEMBLY_DAYS)
             order = work_order_create(company=company, actor=planner, item=items[number], quantity=quantity,
-                                      due_date=today - datetime.timedelta(days=70 - 25 * batch),
+                                      due_date=day,
                                       source_reference="Demo history: e-bike series", location=store,
                                       finished_location=finished if number in BIKE_BUILDS else store)
             order = work_order_release(work_order=order, actor=planner)
-            work_order_complete(work_order=order, quantity_good=quantity, actor=actor)
+            work_order_complete(work_order=order, quantity_good=quantity, actor=actor, completed_on=day)
     # the next batch of each bike: planned and released, its material reserved as far as the stock goes
     for number, *_rest in BIKES:
         order = work_order_create(company=company, actor=planner, item=items[number], quantity=D(4),

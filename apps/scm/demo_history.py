@@ -48,8 +48,10 @@ SOURCES = {
     "Lumen & Wire AG": [("EB-P015", 7, "50"), ("EB-P016", 7, "20"), ("EB-P032", 14, "10")],
     "Nordpack Verpackung GmbH": [("EB-P033", 21, "5"), ("EB-P034", 5, "25")],
 }
-# the history's purchase rounds: days ago ordered, share of the need (with a 12 % margin) ordered
-ROUNDS = [(88, D("0.45")), (60, D("0.35")), (32, D("0.32"))]
+# the history's purchase rounds: days ago ordered, share of the need (with a 12 % margin) ordered; the first
+# round's material is all there when the work orders start (`apps.mes.demo_history`)
+ROUNDS = [(90, D("0.45")), (62, D("0.35")), (34, D("0.32"))]
+RECEIVED_AFTER = 7  # days: the suppliers keep the series material in stock for us
 MARGIN = D("1.12")
 STORE = "MAIN/RAW/A-02"  # where the parts are put away, and the work orders take them (and their assemblies) from
 
@@ -119,10 +121,9 @@ def seed_history(*, company, users) -> None:
             day = today - datetime.timedelta(days=days_ago)
             lines = [{"item": items[number], "quantity": max(_whole(need[number] * MARGIN * share), D(moq))}
                      for number, _lead, moq in parts]
-            lead = max(lead for _n, lead, _m in parts)
             _order(company, users, suppliers[supplier_name], warehouse, lines, day=day,
                    note=f"{HISTORY_NOTE}: series material.",
-                   receive_on=min(day + datetime.timedelta(days=min(lead, 14)), today))
+                   receive_on=day + datetime.timedelta(days=RECEIVED_AFTER))
     # the next series: cells and motors ordered, on their way; a draft for frames' tubes
     _order(company, users, suppliers["Voltcell Energy Co"], warehouse, day=today - datetime.timedelta(days=6),
            note=f"{HISTORY_NOTE}: cells for the next series (on their way).",

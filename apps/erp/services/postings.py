@@ -325,6 +325,8 @@ def work_order_completion_posting(*, event: Event, actor=None) -> JournalEntry |
     left = material + labour + completion.machine_cost - received
     lines.pair(PostingRule.VARIANCE, PostingRule.WIP, left,
                f"{number} variance (labour at employee cost {labour} vs {completion.labour_cost} in MES)")
-    return _post(event=event, kind=JournalKind.MANUFACTURING, date=event_date(event),
+    completed_on = (event.payload or {}).get("completed_on")
+    date = datetime.date.fromisoformat(completed_on) if completed_on else event_date(event)
+    return _post(event=event, kind=JournalKind.MANUFACTURING, date=date,
                  memo=f"Work order {number} completion {completion.pk}", lines=lines,
                  source=WorkOrder.objects.filter(pk=work_order.pk).first(), actor=actor)
