@@ -23,7 +23,6 @@ from apps.crm.services.customers import (
 )
 from apps.crm.services.pipeline import opportunity_create, pipeline_stages_ensure
 from apps.crm.services.quotes import price_list_create, quote_create, quote_send
-from apps.plm.demo_catalog import BIKES
 from apps.plm.models import Item
 
 D = Decimal
