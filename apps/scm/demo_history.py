@@ -119,8 +119,8 @@ def seed_history(*, company, users) -> None:
     for supplier_name, parts in SOURCES.items():
         for days_ago, share in ROUNDS:
             day = today - datetime.timedelta(days=days_ago)
-            lines = [{"item": items[number], "quantity": max(_whole(need[number] * MARGIN * share), D(moq))}
-                     for number, _lead, moq in parts]
+            lines = [{"item": items[number], "quantity": max(_whole(need[number] * MARGIN * share), D(moq)),
+                      "due_date": day + datetime.timedelta(days=lead)} for number, lead, moq in parts]
             _order(company, users, suppliers[supplier_name], warehouse, lines, day=day,
                    note=f"{HISTORY_NOTE}: series material.",
                    receive_on=day + datetime.timedelta(days=RECEIVED_AFTER))
