@@ -1,6 +1,8 @@
 """Demo data for CRM: the pipeline, customer profiles, price lists, a few leads (one duplicate pair), about
 fifteen opportunities across the stages, three quotes (one accepted), two service cases, activities and targets.
 
+The e-bike range's customers, price list, pipeline and open quotes: `demo_customers`.
+
 Idempotent: it runs once per company (a second run finds the opportunities and changes nothing).
 """
 
@@ -97,9 +99,17 @@ def _prices(company, users, items) -> None:
                           breaks=[{"item": items["TR-100"], "min_quantity": D(0), "unit_price": D("2200.00")}])
 
 
-@transaction.atomic
 def seed(*, company, other_company, users) -> None:
-    """Called by `seed_demo`: the CRM demo data of the demo company (once)."""
+    """Called by `seed_demo`: the tractor's pipeline, then the e-bike customers and pipeline (`demo_customers`)."""
+    seed_pipeline(company=company, other_company=other_company, users=users)
+    from apps.crm.demo_customers import seed_customers
+
+    seed_customers(company=company, users=users)
+
+
+@transaction.atomic
+def seed_pipeline(*, company, other_company, users) -> None:
+    """The CRM demo data of the tractor (once)."""
     if Opportunity.objects.filter(company=company).exists():
         return
     admin = users["admin"]

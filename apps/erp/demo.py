@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from apps.erp import bills_demo, invoice_demo, sales_demo
+from apps.erp import bills_demo, history_demo, invoice_demo, sales_demo
 from apps.erp.choices import JournalKind, PeriodStatus, PostingRule
 from apps.erp.models import JournalEntry, Period
 from apps.erp.services.accounts import account_for, chart_of_accounts_ensure, journal_for
@@ -72,12 +72,13 @@ def seed_books(*, company, other_company, users) -> None:
 
 
 def seed(*, company, other_company, users) -> None:
-    """Called by `seed_demo`: the books, then the sales orders, the invoices and payments, and the vendor bills
-    (each once)."""
+    """Called by `seed_demo`: the books, then the sales orders, the invoices and payments, the vendor bills, and the
+    e-bike range's three months of sales, receivables and payables (`history_demo`) (each once)."""
     seed_books(company=company, other_company=other_company, users=users)
     sales_demo.seed(company=company, other_company=other_company, users=users)
     invoice_demo.seed(company=company, other_company=other_company, users=users)
     bills_demo.seed(company=company, other_company=other_company, users=users)
+    history_demo.seed(company=company, other_company=other_company, users=users)
     close_old_periods(company=company, users=users)
 
 

@@ -3,6 +3,10 @@
 
 def seed(*, company, other_company, users) -> None:
     """Seed both halves of MES: production first, then quality."""
+    # the e-bike range's work centers, routings and work orders first: `seed_production` leaves them alone
+    from apps.mes.demo_history import seed_history
+
+    seed_history(company=company, users=users)
     seed_production(company=company, other_company=other_company, users=users)
     # ---- quality (appends below)
     from apps.mes.demo_quality import seed_quality

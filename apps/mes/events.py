@@ -24,8 +24,10 @@ def work_order_released_payload(work_order, shortages: list[dict]) -> dict:
             "due_date": work_order.due_date.isoformat(), "shortages": shortages}
 
 
-def work_order_completed_payload(work_order, completion, finished: list[tuple], *, final: bool) -> dict:
-    """One completion (partial or final) at its actual cost; `finished`: (lot or None, quantity) received."""
+def work_order_completed_payload(work_order, completion, finished: list[tuple], *, final: bool,
+                                 completed_on=None) -> dict:
+    """One completion (partial or final) at its actual cost; `finished`: (lot or None, quantity) received;
+    `completed_on`: the day the units were finished (the books post the completion on it)."""
     lots = [lot for lot, _quantity in finished if lot is not None]
     return {
         "number": work_order.number, "item": work_order.item.number, "item_id": work_order.item_id,
@@ -37,6 +39,7 @@ def work_order_completed_payload(work_order, completion, finished: list[tuple], 
         "unit_cost": str(completion.unit_cost),
         "finished_location_id": work_order.finished_location_id or work_order.location_id,
         "completion_id": completion.pk, "is_final": final,
+        "completed_on": completed_on.isoformat() if completed_on else None,
     }
 
 

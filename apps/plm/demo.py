@@ -1,4 +1,5 @@
-"""Demo data for PLM: a small catalog, a 3-level BOM, a released revision and one open ECO (idempotent)."""
+"""Demo data for PLM: the garden tractor (a 3-level BOM, a released revision and one open ECO) and, in
+`demo_catalog`, the e-bike range (idempotent)."""
 
 from decimal import Decimal
 
@@ -36,8 +37,16 @@ STRUCTURE = {
 }
 
 
-@transaction.atomic
 def seed(*, company, other_company, users) -> None:
+    """Called by `seed_demo`: the garden tractor, then the e-bike range (`demo_catalog`)."""
+    seed_tractor(company=company, other_company=other_company, users=users)
+    from apps.plm.demo_catalog import seed_catalog
+
+    seed_catalog(company=company, users=users)
+
+
+@transaction.atomic
+def seed_tractor(*, company, other_company, users) -> None:
     """Create the demo catalog once; a second run changes nothing."""
     if Item.objects.filter(company=company, number="TR-100").exists():
         return

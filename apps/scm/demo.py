@@ -1,6 +1,6 @@
 """Demo data for SCM: a warehouse with zones and bins, stock of the PLM demo items, suppliers' prices, a
 purchasing policy, purchase orders (one approved and sent, one partly received), a reorder rule and a
-shipment reserved for a customer.
+shipment reserved for a customer; then the e-bike range's suppliers and purchase history (`demo_history`).
 
 Idempotent: every part checks whether it exists first, so a second run changes nothing.
 """
@@ -55,7 +55,8 @@ def seed_stock(*, company, users) -> None:
     for kind in (LocationKind.SUPPLIER, LocationKind.CUSTOMER, LocationKind.PRODUCTION, LocationKind.SCRAP,
                  LocationKind.INVENTORY_LOSS, LocationKind.TRANSIT):
         virtual_location(company=company, kind=kind)
-    items = list(Item.objects.filter(company=company).order_by("number")[:12])
+    # the tractor's items (the e-bike range's stock comes from its purchase history: `demo_history`)
+    items = list(Item.objects.filter(company=company).exclude(number__startswith="EB-").order_by("number")[:12])
     if not items or StockMove.objects.filter(company=company).exists():
         return
     supplier = virtual_location(company=company, kind=LocationKind.SUPPLIER)
@@ -161,3 +162,6 @@ def seed(*, company, other_company, users) -> None:
     seed_stock(company=company, users=users)
     seed_purchasing(company=company, users=users)
     seed_shipments(company=company, users=users)
+    from apps.scm.demo_history import seed_history
+
+    seed_history(company=company, users=users)

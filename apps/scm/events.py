@@ -5,6 +5,8 @@ Payloads carry what subscribers need: numbers, ids, quantities and values as dec
 
 from decimal import Decimal
 
+from django.utils import timezone
+
 GOODS_RECEIPT_POSTED = "scm.goods_receipt.posted"
 SHIPMENT_SHIPPED = "scm.shipment.shipped"
 STOCK_ADJUSTED = "scm.stock.adjusted"
@@ -72,6 +74,7 @@ def shipment_shipped_payload(shipment, moves: list[tuple]) -> dict:
         "backorder": shipment.backorders.values_list("number", flat=True).first(),
         "lines": lines,
         "total_value": _str(total),
+        "shipped_on": timezone.localdate(shipment.shipped_at).isoformat() if shipment.shipped_at else None,
     }
 
 

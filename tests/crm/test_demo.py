@@ -7,6 +7,7 @@ from django.apps import apps
 from django.core.management import call_command
 
 from apps.core.models import Event
+from apps.crm import demo_customers
 from apps.crm.models import Activity, Lead, Opportunity, Quote, ServiceCase
 from apps.crm.selectors import lead_duplicates, pipeline_board
 
@@ -23,9 +24,13 @@ def test_seed_demo_twice_is_idempotent_for_crm():
     assert crm_counts() == first
     demo = {"company__code": "DEMO"}
     assert Lead.objects.filter(**demo).count() == 5
-    assert Opportunity.objects.filter(**demo).count() == 14  # 12 + the qualified lead's + the accepted quote's
+    # 12 + the qualified lead's + the accepted quote's, and the e-bike range's
+    assert Opportunity.objects.filter(**demo).count() == 14 + len(demo_customers.OPPORTUNITIES)
     assert set(Opportunity.objects.filter(**demo).values_list("status", flat=True)) == {"lost", "open", "won"}
-    assert sorted(Quote.objects.filter(**demo).values_list("status", flat=True)) == ["accepted", "draft", "sent"]
+    assert sorted(Quote.objects.filter(customer__name="Acme Tractors Ltd", **demo).values_list("status", flat=True)) \
+        == ["accepted", "draft", "sent"]
+    ebikes = Quote.objects.filter(lines__item__number__startswith="EB-", **demo).distinct()
+    assert sorted(ebikes.values_list("status", flat=True)) == ["draft"] + ["sent"] * 3
     accepted = Quote.objects.get(status="accepted", **demo)
     assert (accepted.total, accepted.total_with_tax) == (Decimal("995.00"), Decimal("1184.05"))
     assert Event.objects.filter(name="crm.quote.accepted", subject_id=str(accepted.pk)).count() == 1
@@ -34,5 +39,5 @@ def test_seed_demo_twice_is_idempotent_for_crm():
     fisher = Lead.objects.get(email="tom@fisherfarms.example")
     assert [d.email for d in lead_duplicates(lead=fisher)] == ["TOM@fisherfarms.example"]
     board = pipeline_board(company=fisher.company)
-    assert sum(column.count for column in board) == 14
+    assert sum(column.count for column in board) == 14 + len(demo_customers.OPPORTUNITIES)
     assert Lead.objects.filter(company__code="DEMO2").count() == 1

@@ -74,6 +74,7 @@ def test_complete_consumes_receives_at_actual_cost_and_emits(plant):
         "material_cost": "76.00", "labour_cost": "180.00", "machine_cost": "60.00", "total_cost": "316.00",
         "unit_cost": "31.600000", "finished_location_id": plant.stock.pk,
         "completion_id": WorkOrderCompletion.objects.get().pk, "is_final": True,
+        "completed_on": timezone.localdate().isoformat(),
     }
     assert set(OperationTimeLog.objects.values_list("completion_id", flat=True)) == {event.payload["completion_id"]}
 

@@ -86,7 +86,7 @@ def test_shipping_without_picks_ships_everything_reserved(world, user):
                    "unit_cost": "2.000000", "value": "60.00"},
                   {"item_id": world.item.pk, "item": world.item.number, "quantity": "10.0000", "lot": None,
                    "unit_cost": "2.000000", "value": "20.00"}],
-        "total_value": "80.00",
+        "total_value": "80.00", "shipped_on": timezone.localdate().isoformat(),
     }
 
 

@@ -193,8 +193,9 @@ def shipment_posting(*, event: Event, actor=None) -> JournalEntry | None:
         if item is None:
             raise DomainError(f"lines.{index}.item_id", f"No item {row.get('item_id')} in {company.code}.")
         lines.pair(PostingRule.COGS, inventory_rule(item), _value(row, "value"), f"{number} {item.number}")
-    order = payload.get("sales_order_number")
-    return _post(event=event, kind=JournalKind.INVENTORY, date=event_date(event),
+    order, shipped = payload.get("sales_order_number"), payload.get("shipped_on")
+    date = datetime.date.fromisoformat(shipped) if shipped else event_date(event)
+    return _post(event=event, kind=JournalKind.INVENTORY, date=date,
                  memo=f"Shipment {number}" + (f" ({order})" if order else ""), lines=lines,
                  source=_subject(Shipment, event), actor=actor)
 
@@ -324,6 +325,8 @@ def work_order_completion_posting(*, event: Event, actor=None) -> JournalEntry |
     left = material + labour + completion.machine_cost - received
     lines.pair(PostingRule.VARIANCE, PostingRule.WIP, left,
                f"{number} variance (labour at employee cost {labour} vs {completion.labour_cost} in MES)")
-    return _post(event=event, kind=JournalKind.MANUFACTURING, date=event_date(event),
+    completed_on = (event.payload or {}).get("completed_on")
+    date = datetime.date.fromisoformat(completed_on) if completed_on else event_date(event)
+    return _post(event=event, kind=JournalKind.MANUFACTURING, date=date,
                  memo=f"Work order {number} completion {completion.pk}", lines=lines,
                  source=WorkOrder.objects.filter(pk=work_order.pk).first(), actor=actor)

@@ -484,10 +484,13 @@ def _finished_lots(*, work_order, quantity_good: Decimal, lot_code: str | None, 
 def work_order_complete(*, work_order: WorkOrder, quantity_good: Decimal | None = None,
                         quantity_scrap: Decimal | None = None, lot_code: str | None = None,
                         serials: list[str] | None = None, consumed_lots: list[dict] | None = None,
-                        actor) -> WorkOrder:
+                        actor, completed_on: datetime.date | None = None) -> WorkOrder:
     """Report finished units: consume components, receive the product at actual cost, record genealogy,
     tell ERP (`mes.work_order.completed`). Partial and over-completion rules: see the module docstring.
-    A quantity left out is what the floor reported and no completion has yet (`work_order_completion_defaults`)."""
+    A quantity left out is what the floor reported and no completion has yet (`work_order_completion_defaults`).
+    `completed_on` records units finished on an earlier day (the books post them on that day); never a future one."""
+    if completed_on is not None and completed_on > timezone.localdate():
+        raise DomainError("completed_on", "A completion cannot be reported for a future date.", code="invalid")
     work_order = _lock(work_order)
     before = snapshot(work_order)
     if work_order.status not in work_order.workflow.transitions["complete"].sources:
@@ -582,12 +585,14 @@ def work_order_complete(*, work_order: WorkOrder, quantity_good: Decimal | None 
     final = work_order.quantity_good >= work_order.quantity
     if final:
         transition(work_order, verb="complete")
-        work_order.completed_at = timezone.now()
+        work_order.completed_at = timezone.now() if completed_on is None else datetime.datetime.combine(
+            completed_on, datetime.time(12), tzinfo=timezone.get_current_timezone())
         _release_reservations(work_order, actor)
     else:
         work_order.status = W.IN_PROGRESS  # partial completion: still being worked on
     work_order.save()
     record_change(work_order, actor=actor, action="complete" if final else "complete_partial", before=before)
     emit(WORK_ORDER_COMPLETED, company=company, subject=work_order,
-         payload=work_order_completed_payload(work_order, completion, finished, final=final))
+         payload=work_order_completed_payload(work_order, completion, finished, final=final,
+                                              completed_on=completed_on or timezone.localdate()))
     return work_order

@@ -319,9 +319,13 @@ def _shipping_plan(shipment: Shipment) -> tuple[dict[int, Decimal], list[dict]]:
 
 
 @transaction.atomic
-def shipment_ship(*, shipment: Shipment, actor, carrier: str = "", tracking_number: str = "") -> Shipment:
+def shipment_ship(*, shipment: Shipment, actor, carrier: str = "", tracking_number: str = "",
+                  shipped_on: datetime.date | None = None) -> Shipment:
     """Ship what is picked (everything reserved when nothing was picked): stock moves to the customer
-    location, `scm.shipment.shipped`, and a backorder shipment for what is left."""
+    location, `scm.shipment.shipped`, and a backorder shipment for what is left. `shipped_on` records a shipment
+    that left on an earlier day (the books post its cost on that day); never a future one."""
+    if shipped_on is not None and shipped_on > timezone.localdate():
+        raise DomainError("shipped_on", "A shipment cannot be shipped on a future date.", code="invalid")
     fields = ["shipped_at", "shipped_by", "carrier", "tracking_number"]
     with step(shipment, verb="ship", actor=actor, lock=_lock, fields=fields) as shipment:
         to_ship, rest = _shipping_plan(shipment)
@@ -351,7 +355,8 @@ def shipment_ship(*, shipment: Shipment, actor, carrier: str = "", tracking_numb
             raise ConflictError("status", f"Nothing to ship on {shipment.number}: no stock is reserved or picked.",
                                 code="nothing_to_ship")
         _release_open(allocations, actor)
-        shipment.shipped_at = timezone.now()
+        shipment.shipped_at = timezone.now() if shipped_on is None else datetime.datetime.combine(
+            shipped_on, datetime.time(12), tzinfo=timezone.get_current_timezone())
         shipment.shipped_by = actor if getattr(actor, "pk", None) else None
         shipment.carrier = carrier or shipment.carrier
         shipment.tracking_number = tracking_number or shipment.tracking_number
