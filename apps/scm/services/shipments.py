@@ -178,8 +178,8 @@ def _top_up(shipment: Shipment, lines: list[ShipmentLine], actor) -> list[dict]:
         short = line.quantity_short
         taken = _allocate(shipment, line, actor)
         if taken > 0:
-            reserved.append({"line": line.line_number, "item": line.item.number, "quantity": str(taken),
-                             "still_short": str(short - taken)})
+            reserved.append({"line": line.line_number, "item": line.item.number, "quantity": _fmt(taken),
+                             "still_short": _fmt(short - taken)})
     return reserved
 
 
@@ -198,7 +198,7 @@ def shipment_reserve_shortage(*, shipment: Shipment, actor) -> Shipment:
             raise ConflictError("lines", f"Nothing available to reserve: {shipment.warehouse.code} has no free stock "
                                          f"of what {shipment.number} is short ({short}).", code="nothing_available",
                                 extra={"short": [{"line": line.line_number, "item": line.item.number,
-                                                  "quantity": str(line.quantity_short)} for line in lines]})
+                                                  "quantity": _fmt(line.quantity_short)} for line in lines]})
     return shipment
 
 
