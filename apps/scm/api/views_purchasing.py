@@ -124,7 +124,7 @@ class ReorderRuleViewSet(SuiteModelViewSet):
 
 
 class ShipmentViewSet(SuiteModelViewSet):
-    """Deliveries to customers: `reserve`, `reserve_shortage`, `pick` (scans), `pack`, `ship`, `cancel`; a PDF."""
+    """Deliveries to customers: `reserve`, `pick` (scans), `pack`, `ship`, `cancel`; a delivery-note PDF."""
 
     queryset = Shipment.objects.select_related("customer", "warehouse").prefetch_related(
         "lines__item", "lines__allocations__location", "lines__allocations__lot")
