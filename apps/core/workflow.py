@@ -34,7 +34,8 @@ from apps.core.errors import TransitionNotAllowed
 
 @dataclass(frozen=True)
 class Transition:
-    """A step from any of `sources` to `target`, optionally needing a permission.
+    """A step from any of `sources` to `target`, optionally needing a permission; `target` None: a step that
+    leaves the status as it is (work done in the current state, like reserving what is still short).
 
     `guard(obj)` returns why the step is not possible now (a sentence), or None when it is; `user_guard` names a
     model method `method(user) -> bool` for a rule that depends on who takes the step (an approval threshold);
@@ -48,7 +49,7 @@ class Transition:
     """
 
     sources: tuple[str, ...] | list[str]
-    target: str
+    target: str | None
     permission: str | None = None
     label: str | None = None
     style: str = "primary"
@@ -130,7 +131,7 @@ def transition(obj, *, to: str | None = None, verb: str | None = None) -> str:
         step = workflow.transitions.get(verb)
         if step is None:
             raise TransitionNotAllowed(workflow.field, f"Unknown action '{verb}'.")
-        to = step.target
+        to = step.target if step.target is not None else current
         allowed = current in step.sources
         refusal = step.refusal(obj) if allowed else None
     else:
@@ -141,7 +142,9 @@ def transition(obj, *, to: str | None = None, verb: str | None = None) -> str:
     extra = {"current": current, "requested": to, "allowed_transitions": workflow.verbs_for(obj)}
     if not allowed:
         # a repeated step (a second cancel, a second disposition) says so instead of naming two equal states
-        message = (f"{str(name).capitalize()} {obj} is already {current}." if current == to
+        message = (f"Cannot {verb.replace('_', ' ')} {name} {obj} while it is {current}."
+                   if verb is not None and workflow.transitions[verb].target is None
+                   else f"{str(name).capitalize()} {obj} is already {current}." if current == to
                    else f"Cannot change {name} from '{current}' to '{to}'.")
         raise TransitionNotAllowed(workflow.field, message, extra=extra)
     if refusal is not None:

@@ -266,11 +266,16 @@ class ShipmentAdmin(SuiteModelAdmin):
         lines = form.instance.lines.select_related("item", "lot").order_by("line_number")
         return {**super().service_changes(form, formsets),
                 "lines": _line_rows(lines, ["item", "quantity", "lot", "due_date"])}
-    actions = ["reserve_shipments", "ship_shipments", "cancel_shipments"]
+    actions = ["reserve_shipments", "reserve_shortage_shipments", "ship_shipments", "cancel_shipments"]
 
     @admin.action(description="Reserve stock for selected draft shipments")
     def reserve_shipments(self, request, queryset):
         run_per_record(self, request, queryset, shipment_services.shipment_reserve, "shipment", "Reserved")
+
+    @admin.action(description="Reserve what's short on selected shipments (check availability)")
+    def reserve_shortage_shipments(self, request, queryset):
+        run_per_record(self, request, queryset, shipment_services.shipment_reserve_shortage, "shipment",
+                       "Reserved what was short on")
 
     @admin.action(description="Ship selected shipments")
     def ship_shipments(self, request, queryset):

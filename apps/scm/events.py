@@ -14,6 +14,8 @@ STOCK_MOVED = "scm.stock.moved"
 # consumed: published by ERP when a sales order is confirmed, and when a (confirmed) one is cancelled
 SALES_ORDER_CONFIRMED = "erp.sales_order.confirmed"
 SALES_ORDER_CANCELLED = "erp.sales_order.cancelled"
+# consumed: published by MES when a work order's finished goods are received (SCM tops up short shipments)
+WORK_ORDER_COMPLETED = "mes.work_order.completed"
 
 
 def _str(value: Decimal | None) -> str | None:

@@ -1,8 +1,19 @@
 """@subscriber functions of SCM for other modules' events; thin: they call a service."""
 
 from apps.core.outbox import subscriber
-from apps.scm.events import SALES_ORDER_CANCELLED, SALES_ORDER_CONFIRMED
-from apps.scm.services.shipments import shipment_cancel_for_sales_order, shipment_create_from_sales_order
+from apps.scm.events import (
+    GOODS_RECEIPT_POSTED,
+    SALES_ORDER_CANCELLED,
+    SALES_ORDER_CONFIRMED,
+    STOCK_ADJUSTED,
+    STOCK_MOVED,
+    WORK_ORDER_COMPLETED,
+)
+from apps.scm.services.shipments import (
+    shipment_cancel_for_sales_order,
+    shipment_create_from_sales_order,
+    shipments_top_up_for_event,
+)
 
 
 @subscriber(SALES_ORDER_CONFIRMED)
@@ -15,3 +26,13 @@ def on_sales_order_confirmed(event) -> None:
 def on_sales_order_cancelled(event) -> None:
     """Cancel the unshipped deliveries of a cancelled sales order (whatever order the two events arrive in)."""
     shipment_cancel_for_sales_order(event=event)
+
+
+@subscriber(GOODS_RECEIPT_POSTED)
+@subscriber(STOCK_MOVED)
+@subscriber(STOCK_ADJUSTED)
+@subscriber(WORK_ORDER_COMPLETED)
+def top_up_short_shipments(event) -> None:
+    """Stock arrived (a receipt, a move or count into stock, a work order's finished goods): reserve it for the
+    shipments still short of it, oldest due first (Odoo's scheduler reserving waiting deliveries)."""
+    shipments_top_up_for_event(event=event)

@@ -198,6 +198,7 @@ class ShipmentResource(Resource):
     services = {"create": shipments.shipment_create, "update": shipments.shipment_update}
     actions = {
         "reserve": Action(shipments.shipment_reserve, label="Reserve stock"),
+        "reserve_shortage": Action(shipments.shipment_reserve_shortage, label="Reserve what's short"),
         "pack": Action(shipments.shipment_pack, form_class=PackForm, label="Pack"),
         "ship": Action(shipments.shipment_ship, form_class=ShipForm, label="Ship", style="success"),
         "cancel": Action(shipments.shipment_cancel, style="outline-danger"),

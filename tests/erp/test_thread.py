@@ -29,7 +29,8 @@ from apps.erp.services import thread as thread_module
 from apps.erp.services.thread import ThreadFailed, thread_run
 from apps.mes.models import GenealogyLink
 from apps.mes.services import operations
-from apps.scm.models import PurchaseOrder
+from apps.scm.choices import ShipmentStatus
+from apps.scm.models import PurchaseOrder, Shipment
 
 EXPECTED = {
     "invoice_total": D("2500.00"), "invoice_tax": D("500.00"), "invoice_total_with_tax": D("3000.00"),
@@ -96,6 +97,13 @@ def assert_documents_once(thread) -> None:
     # the invoice and the payment
     assert JournalEntry.objects.filter(company=company).count() == 7
     assert not EventDelivery.objects.filter(event__company=company).exclude(status=DeliveryStatus.DONE).exists()
+    # the sales order's own shipment shipped: its shortage was reserved once, by SCM when the bikes were completed
+    # (not cancelled and replaced, not topped up by hand), and nothing was left for a backorder
+    shipment = thread.docs["shipment"]
+    assert list(Shipment.objects.filter(company=company).values_list("number", "status")) == [
+        (shipment.number, ShipmentStatus.SHIPPED)]
+    assert next(s for s in thread.steps if s.number == 7).documents[0] == (
+        f"shipment {shipment.number}: the shortage reserved when the stock arrived, {thread.items['BIKE'].number} x 2")
 
 
 def test_the_thread_in_one_process_gives_the_hand_computed_figures(company, clock):

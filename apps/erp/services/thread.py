@@ -16,7 +16,8 @@ the people who act, the master data made for this run, the documents made so far
    inspection → inventory / GR-IR postings (`scm.goods_receipt.posted`);
 6. the work orders are released and operated (time, good and scrapped units, a failed check with a
    non-conformance, dispositioned and closed), then completed → stock, genealogy, WIP / finished goods postings;
-7. the shipment picks the produced serials and ships → COGS, the draft invoice (`scm.shipment.shipped`), posted;
+7. the shipment (its shortage reserved by SCM when the bikes were completed) picks the produced serials and ships
+   → COGS, the draft invoice (`scm.shipment.shipped`), posted;
 8. the customer pays → the payment is allocated to the invoice; the CRM timeline shows every step;
 9. the checks: the trial balance balances, the inventory accounts equal SCM's stock value, WIP is zero, every
    event delivery is done, the shipped serial's genealogy reaches the supplier lots.
@@ -34,12 +35,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from apps.core.choices import DeliveryStatus
-from apps.core.models import Company, Event, EventDelivery, Membership, Party, UnitOfMeasure
+from apps.core.models import AuditRecord, Company, Event, EventDelivery, Membership, Party, UnitOfMeasure
 from apps.core.numbering import next_number
 from apps.core.outbox import deliver_pending
 from apps.core.services.companies import membership_set
@@ -89,7 +91,6 @@ from apps.scm.models import (
     Lot,
     PurchaseOrder,
     Shipment,
-    ShipmentAllocation,
     Warehouse,
 )
 from apps.scm.selectors import stock_on_hand, stock_value_total
@@ -98,11 +99,9 @@ from apps.scm.services.locations import location_create, location_set_quality_ho
 from apps.scm.services.purchasing import purchase_order_approve, purchase_order_send
 from apps.scm.services.receipts import goods_receipt_create, goods_receipt_post
 from apps.scm.services.shipments import (
-    shipment_cancel,
-    shipment_create,
     shipment_pack,
     shipment_pick,
-    shipment_reserve,
+    shipment_reserve_shortage,
     shipment_ship,
 )
 from apps.scm.services.suppliers import supplier_item_create
@@ -505,20 +504,17 @@ def _event_of(work_order: WorkOrder) -> Event:
 
 
 def step_ship(thread: Thread) -> StepReport:
-    """7. The shipment reserves and picks the produced serials, is packed and shipped → COGS, the sales order
-    delivered, the draft invoice; accounting posts the invoice."""
+    """7. The shipment (short since the order was confirmed, topped up when the bikes arrived) picks the produced
+    serials, is packed and shipped → COGS, the sales order delivered, the draft invoice; accounting posts it."""
     storekeeper, accountant = thread.people["storekeeper"], thread.people["accountant"]
-    planned = ordered = Shipment.objects.get(pk=thread.docs["shipment"].pk)
-    if not ShipmentAllocation.objects.filter(line__shipment=planned).exists():
-        # SCM reserved the order's delivery when it was confirmed, before anything was made, and a reserved shipment
-        # is not reserved again: the storekeeper replaces it with one reserved from the stock now made
-        shipment_cancel(shipment=planned, actor=storekeeper)
-        planned = shipment_create(
-            company=thread.company, actor=storekeeper, customer=planned.customer, warehouse=planned.warehouse,
-            sales_order_number=planned.sales_order_number, planned_date=planned.planned_date,
-            lines=[{"item": line.item, "quantity": line.quantity, "due_date": line.due_date}
-                   for line in planned.lines.order_by("line_number")], notes=f"Replaces {planned.number}.")
-    shipment = shipment_reserve(shipment=planned, actor=storekeeper)
+    shipment = Shipment.objects.get(pk=thread.docs["shipment"].pk)
+    # SCM reserved the order's delivery when it was confirmed, before anything was made; the bikes' completion
+    # (`mes.work_order.completed`) reserved what was short. The storekeeper's "Reserve what's short" covers what
+    # that did not (it refuses when nothing is short or nothing is available).
+    automatic = _shortage_reservations(shipment)
+    by_hand = any(line.quantity_short > 0 for line in shipment.lines.all())
+    if by_hand:
+        shipment = shipment_reserve_shortage(shipment=shipment, actor=storekeeper)
     for code in thread.docs["serials"]:
         shipment_pick(shipment=shipment, actor=storekeeper, quantity=D(1), item=thread.items["BIKE"],
                       lot=Lot.objects.get(company=thread.company, item=thread.items["BIKE"], code=code))
@@ -533,13 +529,21 @@ def step_ship(thread: Thread) -> StepReport:
         name="scm.shipment.shipped", subject_type="scm.shipment", subject_id=str(shipment.pk)).latest("pk").pk)
     thread.docs.update(shipment=shipment, invoice=invoice, cogs_entry=cogs)
     return thread.step(StepReport(7, "Shipped the produced serials → COGS, invoice posted", [
-        *([f"shipment {ordered.number} cancelled: reserved before the bikes were made"]
-          if ordered.pk != shipment.pk else []),
+        *(f"shipment {shipment.number}: the shortage reserved when the stock arrived, {text}" for text in automatic),
+        *([f"shipment {shipment.number}: the storekeeper reserved what was short"] if by_hand else []),
         f"shipment {shipment.number} ({shipment.status}): serials {', '.join(thread.docs['serials'])}",
         f"COGS entry {cogs.number}", f"invoice {invoice.number} ({invoice.status}, {invoice.total_with_tax} "
                                      f"{invoice.currency.code}), entry {invoice.entry.number}",
         f"sales order {thread.docs['sales_order'].number} "
         f"({SalesOrder.objects.get(pk=thread.docs['sales_order'].pk).status})"]))
+
+
+def _shortage_reservations(shipment: Shipment) -> list[str]:
+    """What SCM's automatic top-up (`reserve_shortage`, as the audit trail records it) reserved on a shipment."""
+    records = AuditRecord.objects.filter(content_type=ContentType.objects.get_for_model(Shipment),
+                                         object_id=str(shipment.pk), action="reserve_shortage").order_by("pk")
+    return [", ".join(f"{row['item']} x {row['quantity']}" for row in record.after.get("reserved", []))
+            for record in records if record.after.get("automatic")]
 
 
 def step_pay(thread: Thread) -> StepReport:

@@ -135,6 +135,8 @@ class ShipmentViewSet(SuiteModelViewSet):
     services = {"create": shipments.shipment_create, "update": shipments.shipment_update}
 
     reserve = workflow_action("reserve", shipments.shipment_reserve, summary="Reserve stock for the lines")
+    reserve_shortage = workflow_action("reserve_shortage", shipments.shipment_reserve_shortage,
+                                       summary="Reserve what is still short from the stock now available")
     pick = workflow_action("pick", shipments.shipment_pick, input_serializer=s.ShipmentPickSerializer,
                            summary="Confirm a pick (item or lot, location, quantity)")
     pack = workflow_action("pack", shipments.shipment_pack, input_serializer=s.ShipmentPackSerializer)

@@ -17,6 +17,13 @@ QUANTITY = {"max_digits": 18, "decimal_places": 4}
 H = ShipmentStatus
 
 
+def _nothing_short(shipment) -> str | None:
+    """The guard of `reserve_shortage`: why there is nothing to top up (every line fully reserved), or None."""
+    if any(line.quantity_short > 0 for line in shipment.lines.all()):
+        return None
+    return f"Every line of {shipment} is fully reserved: nothing is short."
+
+
 class Shipment(CompanyOwnedModel):
     """A delivery of a sales order's items to a customer; a partial shipment leaves a backorder."""
 
@@ -43,6 +50,9 @@ class Shipment(CompanyOwnedModel):
     workflow = Workflow("status", {
         "reserve": Transition(sources=[H.DRAFT], target=H.RESERVED, label="Reserve stock",
                               message="Stock reserved for {object}."),
+        "reserve_shortage": Transition(sources=[H.RESERVED, H.PICKING], target=None, guard=_nothing_short,
+                                       label="Reserve what's short",
+                                       message="What is short on {object} reserved from the stock now available."),
         "pick": Transition(sources=[H.RESERVED, H.PICKING], target=H.PICKING),
         "pack": Transition(sources=[H.RESERVED, H.PICKING], target=H.PACKED, message="{object} packed."),
         "ship": Transition(sources=[H.RESERVED, H.PICKING, H.PACKED], target=H.SHIPPED, style="success",
@@ -97,6 +107,11 @@ class ShipmentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shipment.number}/{self.line_number} {self.item.number}"
+
+    @property
+    def quantity_short(self) -> Decimal:
+        """What the line still needs and has not reserved (its allocations: prefetched or queried)."""
+        return self.quantity - self.quantity_shipped - sum((a.quantity for a in self.allocations.all()), ZERO)
 
 
 class ShipmentAllocation(models.Model):

@@ -9,7 +9,7 @@ from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.core.audit import record_change, snapshot
@@ -21,8 +21,16 @@ from apps.core.outbox import emit
 from apps.core.workflow import step, transition
 from apps.plm.models import Item
 from apps.scm.choices import LocationKind, ReservationStatus, ShipmentStatus
-from apps.scm.events import SALES_ORDER_CANCELLED, SHIPMENT_SHIPPED, shipment_shipped_payload
-from apps.scm.models import Lot, Shipment, ShipmentAllocation, ShipmentLine, StockQuant, Warehouse
+from apps.scm.events import (
+    GOODS_RECEIPT_POSTED,
+    SALES_ORDER_CANCELLED,
+    SHIPMENT_SHIPPED,
+    STOCK_ADJUSTED,
+    STOCK_MOVED,
+    WORK_ORDER_COMPLETED,
+    shipment_shipped_payload,
+)
+from apps.scm.models import Location, Lot, Shipment, ShipmentAllocation, ShipmentLine, StockMove, StockQuant, Warehouse
 from apps.scm.services.locations import virtual_location
 from apps.scm.services.stock import lock_stock, reservation_consume, reservation_release, stock_reserve
 
@@ -152,6 +160,125 @@ def shipment_reserve(*, shipment: Shipment, actor) -> Shipment:
         for line in lines:
             _allocate(shipment, line, actor)
     return shipment
+
+
+def _short_lines(shipment: Shipment, items=None) -> list[ShipmentLine]:
+    """The lines of `shipment` (of `items`, when given) that still need stock reserved, in line order."""
+    lines = shipment.lines.select_related("item", "lot").prefetch_related("allocations").order_by("line_number")
+    if items is not None:
+        lines = lines.filter(item_id__in=[getattr(i, "pk", i) for i in items])
+    return [line for line in lines if line.quantity_short > 0]
+
+
+def _top_up(shipment: Shipment, lines: list[ShipmentLine], actor) -> list[dict]:
+    """Reserve what `lines` miss from the stock now free in the warehouse (stock already locked); returns what
+    was reserved per line (nothing when nothing is available)."""
+    reserved = []
+    for line in lines:
+        short = line.quantity_short
+        taken = _allocate(shipment, line, actor)
+        if taken > 0:
+            reserved.append({"line": line.line_number, "item": line.item.number, "quantity": _fmt(taken),
+                             "still_short": _fmt(short - taken)})
+    return reserved
+
+
+@transaction.atomic
+def shipment_reserve_shortage(*, shipment: Shipment, actor) -> Shipment:
+    """"Check availability": reserve, line by line, only what a reserved (or picking) shipment is still short,
+    from the stock free now in its warehouse (first expiry first, a line's lot if it asks for one). 409 when no
+    line is short, or when nothing of what is short is available (then nothing changes)."""
+    note: dict = {"reserved": []}
+    with step(shipment, verb="reserve_shortage", actor=actor, lock=_lock, fields=[], note=note) as shipment:
+        lines = _short_lines(shipment)
+        _lock_warehouse_stock(shipment, lines)
+        note["reserved"] = _top_up(shipment, lines, actor)
+        if not note["reserved"]:
+            short = ", ".join(f"{_fmt(line.quantity_short)} {line.item.number}" for line in lines)
+            raise ConflictError("lines", f"Nothing available to reserve: {shipment.warehouse.code} has no free stock "
+                                         f"of what {shipment.number} is short ({short}).", code="nothing_available",
+                                extra={"short": [{"line": line.line_number, "item": line.item.number,
+                                                  "quantity": _fmt(line.quantity_short)} for line in lines]})
+    return shipment
+
+
+OPEN_TO_TOP_UP = (ShipmentStatus.RESERVED, ShipmentStatus.PICKING)
+
+
+@transaction.atomic
+def shipments_top_up(*, company, arrivals, actor=None) -> list[Shipment]:
+    """Stock arrived: `arrivals` are (item, warehouse) pairs (objects or ids). Reserve it for the reserved or
+    picking shipments of that warehouse short of that item, oldest due first (planned date, then number); what
+    is still not available stays short. Returns the shipments that reserved something. Safe to repeat: a line
+    never reserves more than it misses."""
+    pairs = {(_pk(item), _pk(warehouse)) for item, warehouse in arrivals}
+    if not pairs:
+        return []
+    wanted = Q()
+    for item_id, warehouse_id in pairs:
+        wanted |= Q(lines__item_id=item_id, warehouse_id=warehouse_id)
+    candidates = Shipment.objects.filter(wanted, company=company, status__in=OPEN_TO_TOP_UP)
+    # the documents first, by id (the suite's lock order), then the stock of the items in their warehouses
+    locked = list(Shipment.objects.select_for_update(of=("self",)).select_related("company", "warehouse", "customer")
+                  .filter(pk__in=candidates.values("pk")).order_by("pk"))
+    short = []
+    for shipment in locked:
+        items = [item_id for item_id, warehouse_id in pairs if warehouse_id == shipment.warehouse_id]
+        lines = _short_lines(shipment, items) if shipment.status in OPEN_TO_TOP_UP else []
+        if lines:
+            short.append((shipment, lines))
+    if not short:
+        return []
+    keys = Q()
+    for item_id, warehouse_id in {(line.item_id, sh.warehouse_id) for sh, lines in short for line in lines}:
+        keys |= Q(item_id=item_id, location__warehouse_id=warehouse_id)
+    lock_stock(company=company, items=sorted({line.item_id for _sh, lines in short for line in lines}),
+               quant_keys=list(StockQuant.objects.filter(keys).values_list("item_id", "location_id", "lot_id")))
+    short.sort(key=lambda entry: (entry[0].planned_date or datetime.date.max, entry[0].number))
+    topped_up = []
+    for shipment, lines in short:
+        before = snapshot(shipment)
+        reserved = _top_up(shipment, lines, actor)
+        if reserved:
+            record_change(shipment, actor=actor, action="reserve_shortage", before=before,
+                          after={**snapshot(shipment), "reserved": reserved, "automatic": True})
+            topped_up.append(shipment)
+    return topped_up
+
+
+def _pk(value) -> int:
+    return getattr(value, "pk", value)
+
+
+def _arrivals_of(event: Event) -> list[tuple[int, int]]:
+    """(item id, warehouse id) of the stock an event brought into reservable locations of its company: a posted
+    receipt's lines not on quality hold, moves (`scm.stock.moved`, `scm.stock.adjusted`) into internal
+    locations, a work order's finished goods (`mes.work_order.completed`)."""
+    payload, company_id = event.payload or {}, event.company_id
+    reservable = {"company_id": company_id, "kind": LocationKind.INTERNAL, "is_quality_hold": False}
+    if event.name == GOODS_RECEIPT_POSTED:
+        lines = [row for row in payload.get("lines") or []
+                 if not row.get("quality_hold") and row.get("location") and row.get("item_id")]
+        warehouses = dict(Location.objects.filter(code__in=[row["location"] for row in lines], **reservable)
+                          .values_list("code", "warehouse_id"))
+        return [(row["item_id"], warehouses[row["location"]]) for row in lines if row["location"] in warehouses]
+    if event.name in (STOCK_MOVED, STOCK_ADJUSTED):
+        ids = [row.get("id") for row in payload.get("moves") or [] if row.get("to_kind") == LocationKind.INTERNAL]
+        return list(StockMove.objects.filter(company_id=company_id, pk__in=[i for i in ids if i],
+                                             to_location__is_quality_hold=False)
+                    .values_list("item_id", "to_location__warehouse_id").distinct())
+    if event.name == WORK_ORDER_COMPLETED:
+        location = Location.objects.filter(pk=payload.get("finished_location_id"), **reservable).first()
+        if location is not None and payload.get("item_id"):
+            return [(payload["item_id"], location.warehouse_id)]
+    return []
+
+
+@transaction.atomic
+def shipments_top_up_for_event(*, event: Event, actor=None) -> list[Shipment]:
+    """The handler's service: reserve, for the shipments short of it, the stock an event brought in."""
+    arrivals = [(item_id, warehouse_id) for item_id, warehouse_id in _arrivals_of(event) if warehouse_id]
+    return shipments_top_up(company=event.company, arrivals=arrivals, actor=actor)
 
 
 def _find_item(shipment: Shipment, item: Item | None, lot: Lot | None) -> Item:
