@@ -175,13 +175,13 @@ def test_a_silent_machine_turns_unknown_and_comes_back(plant, user):
     assert (machine.machine_state, work_center.status) == ("running", "running")
 
 
-@override_settings(MES_SIGNAL_RETENTION_DAYS=1)
 def test_retention_purges_raw_counts_and_keeps_one_state_per_minute(plant, user):
     base = plant["base"]
     late_idle = ("millwright/DEMO/CNC1/M1/state", {"ts": iso(base, 30.5), "state": "idle"})
     messages = [*sequence_messages(plant["base"]), late_idle]
-    signals_ingest(company=None, rows=rows_of(messages), actor=user)
-    result = signals_roll_up(now=base + datetime.timedelta(days=1, hours=2))
+    signals_ingest(company=None, rows=rows_of(messages), actor=user)  # read under the default retention: a
+    with override_settings(MES_SIGNAL_RETENTION_DAYS=1):  # day's retention refuses yesterday's after 08:00
+        result = signals_roll_up(now=base + datetime.timedelta(days=1, hours=2))
     assert (result.counts_purged, result.states_rolled_up) == (3, 1)  # 30.0 running gives way to 30.5 idle
     assert not MachineSignal.objects.filter(kind="count").exists()
     assert MachineCount.objects.count() == 3  # the per-minute counts stay
