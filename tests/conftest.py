@@ -147,21 +147,47 @@ def race(works: list[Callable[[], object]], *, timeout: float = 60.0) -> list[ob
     return [outcomes[i] for i in range(len(works))]
 
 
+class SessionWorker:
+    """The test process's real Celery worker thread, on its own queue (memory broker, or Redis if set).
+
+    Celery's testing worker stops by setting a process-wide flag (`celery.worker.state.should_terminate`), so a
+    test that starts and stops workers of its own (the thread's worker restart) stops this one too: `ensure()`
+    starts it again, on the same queue, before each flow test."""
+
+    def __init__(self, app, queue: str):
+        self.app, self.queue, self.context, self.worker = app, queue, None, None
+
+    def running(self) -> bool:
+        from celery.bootsteps import RUN
+
+        return self.worker is not None and self.worker.blueprint.state == RUN
+
+    def ensure(self):
+        from celery.contrib.testing.worker import start_worker
+
+        self.app.conf.task_default_queue = self.queue
+        self.app.conf.task_always_eager = False
+        if not self.running():  # a stopped worker's context is left as it is: leaving it would stop the new one
+            self.context = start_worker(self.app, pool="threads", concurrency=2, perform_ping_check=False,
+                                        queues=[self.queue], loglevel="WARNING", shutdown_timeout=10)
+            self.worker = self.context.__enter__()
+        return self.worker
+
+    def stop(self):
+        if self.running():
+            self.context.__exit__(None, None, None)
+
+
 @pytest.fixture(scope="session")
 def celery_worker_session(django_db_setup, django_db_blocker):
-    """One real Celery worker thread per test process, on its own queue (memory broker, or Redis if set)."""
-    from celery.contrib.testing.worker import start_worker
-
+    """One real Celery worker thread per test process, on its own queue (see `SessionWorker`)."""
     from suite.celery import app
 
-    queue = f"millwright-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
-    app.conf.task_default_queue = queue
-    app.conf.task_always_eager = False
-    with django_db_blocker.unblock(), start_worker(
-        app, pool="threads", concurrency=2, perform_ping_check=False, queues=[queue], loglevel="WARNING",
-        shutdown_timeout=10,
-    ) as worker:
-        yield worker
+    session = SessionWorker(app, f"millwright-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}")
+    with django_db_blocker.unblock():
+        session.ensure()
+        yield session
+        session.stop()
 
 
 @pytest.fixture
@@ -169,7 +195,7 @@ def celery_worker(celery_worker_session, transactional_db):
     """A running worker for a flow test; data is committed so the worker's connection sees it. At the end the
     test waits for the deliveries the worker is still running (other handlers of the test's events): the flush
     of the test's data would otherwise wait on their row locks while they wait on the flush, a deadlock."""
-    yield celery_worker_session
+    yield celery_worker_session.ensure()
     settle_deliveries()
 
 

@@ -128,8 +128,11 @@ def test_nonconformance_buttons_follow_the_workflow(quality_web, company):
     assert 'value="disposition"' in page
     assert 'value="close"' not in page
 
-    response = quality_web.post(reverse("mes:nonconformance_action", args=[nc.pk, "close"]))
-    assert response.status_code == 404  # not offered in this state
+    response = quality_web.post(reverse("mes:nonconformance_action", args=[nc.pk, "close"]), follow=True)
+    assert response.status_code == 200  # not offered in this state: a stale button is told why, on the record
+    assert "is not possible" in response.content.decode()
+    nc.refresh_from_db()
+    assert nc.status == "open"
     response = quality_web.post(reverse("mes:nonconformance_action", args=[nc.pk, "disposition"]),
                                 {"disposition": "use_as_is", "notes": "Cosmetic only"})
     assert response.status_code == 302
