@@ -21,6 +21,7 @@ from django.utils import timezone
 from apps.core.audit import record_change, snapshot
 from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError
+from apps.core.moments import happened_at
 from apps.core.numbering import next_number
 from apps.core.outbox import emit
 from apps.core.services.records import record_create, record_update
@@ -489,8 +490,8 @@ def work_order_complete(*, work_order: WorkOrder, quantity_good: Decimal | None 
     tell ERP (`mes.work_order.completed`). Partial and over-completion rules: see the module docstring.
     A quantity left out is what the floor reported and no completion has yet (`work_order_completion_defaults`).
     `completed_on` records units finished on an earlier day (the books post them on that day); never a future one."""
-    if completed_on is not None and completed_on > timezone.localdate():
-        raise DomainError("completed_on", "A completion cannot be reported for a future date.", code="invalid")
+    completed_at = happened_at(completed_on, field="completed_on",
+                               message="A completion cannot be reported for a future date.")
     work_order = _lock(work_order)
     before = snapshot(work_order)
     if work_order.status not in work_order.workflow.transitions["complete"].sources:
@@ -585,8 +586,7 @@ def work_order_complete(*, work_order: WorkOrder, quantity_good: Decimal | None 
     final = work_order.quantity_good >= work_order.quantity
     if final:
         transition(work_order, verb="complete")
-        work_order.completed_at = timezone.now() if completed_on is None else datetime.datetime.combine(
-            completed_on, datetime.time(12), tzinfo=timezone.get_current_timezone())
+        work_order.completed_at = completed_at
         _release_reservations(work_order, actor)
     else:
         work_order.status = W.IN_PROGRESS  # partial completion: still being worked on

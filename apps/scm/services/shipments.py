@@ -10,12 +10,12 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone
 
 from apps.core.audit import record_change, snapshot
 from apps.core.checks import require_same_company
 from apps.core.errors import ConflictError, DomainError
 from apps.core.models import Event, Party
+from apps.core.moments import happened_at
 from apps.core.numbering import next_number
 from apps.core.outbox import emit
 from apps.core.workflow import step, transition
@@ -32,7 +32,7 @@ from apps.scm.events import (
 )
 from apps.scm.models import Location, Lot, Shipment, ShipmentAllocation, ShipmentLine, StockMove, StockQuant, Warehouse
 from apps.scm.services.locations import virtual_location
-from apps.scm.services.stock import lock_stock, reservation_consume, reservation_release, stock_reserve
+from apps.scm.services.stock import _pk, lock_stock, reservation_consume, reservation_release, stock_reserve
 
 ZERO = Decimal(0)
 
@@ -166,7 +166,7 @@ def _short_lines(shipment: Shipment, items=None) -> list[ShipmentLine]:
     """The lines of `shipment` (of `items`, when given) that still need stock reserved, in line order."""
     lines = shipment.lines.select_related("item", "lot").prefetch_related("allocations").order_by("line_number")
     if items is not None:
-        lines = lines.filter(item_id__in=[getattr(i, "pk", i) for i in items])
+        lines = lines.filter(item_id__in=[_pk(i) for i in items])
     return [line for line in lines if line.quantity_short > 0]
 
 
@@ -244,10 +244,6 @@ def shipments_top_up(*, company, arrivals, actor=None) -> list[Shipment]:
                           after={**snapshot(shipment), "reserved": reserved, "automatic": True})
             topped_up.append(shipment)
     return topped_up
-
-
-def _pk(value) -> int:
-    return getattr(value, "pk", value)
 
 
 def _arrivals_of(event: Event) -> list[tuple[int, int]]:
@@ -451,8 +447,7 @@ def shipment_ship(*, shipment: Shipment, actor, carrier: str = "", tracking_numb
     """Ship what is picked (everything reserved when nothing was picked): stock moves to the customer
     location, `scm.shipment.shipped`, and a backorder shipment for what is left. `shipped_on` records a shipment
     that left on an earlier day (the books post its cost on that day); never a future one."""
-    if shipped_on is not None and shipped_on > timezone.localdate():
-        raise DomainError("shipped_on", "A shipment cannot be shipped on a future date.", code="invalid")
+    shipped_at = happened_at(shipped_on, field="shipped_on", message="A shipment cannot be shipped on a future date.")
     fields = ["shipped_at", "shipped_by", "carrier", "tracking_number"]
     with step(shipment, verb="ship", actor=actor, lock=_lock, fields=fields) as shipment:
         to_ship, rest = _shipping_plan(shipment)
@@ -482,8 +477,7 @@ def shipment_ship(*, shipment: Shipment, actor, carrier: str = "", tracking_numb
             raise ConflictError("status", f"Nothing to ship on {shipment.number}: no stock is reserved or picked.",
                                 code="nothing_to_ship")
         _release_open(allocations, actor)
-        shipment.shipped_at = timezone.now() if shipped_on is None else datetime.datetime.combine(
-            shipped_on, datetime.time(12), tzinfo=timezone.get_current_timezone())
+        shipment.shipped_at = shipped_at
         shipment.shipped_by = actor if getattr(actor, "pk", None) else None
         shipment.carrier = carrier or shipment.carrier
         shipment.tracking_number = tracking_number or shipment.tracking_number
