@@ -136,7 +136,8 @@ class WorkOrderResource(Resource):
     # completing needs quantities and lots: a drop on "Completed" sends the user to the record's form
     kanban = KanbanSpec(columns=["draft", "released", "in_progress", "completed", "closed"],
                         card_fields=["item", "quantity", "due_date", "priority"],
-                        ordering=["due_date", "priority", "number"], never_dropped=("close_short",))
+                        ordering=["due_date", "priority", "number"], never_dropped=("close_short",),
+                        done=("completed", "closed"))
     # completing is the form on the detail page (mes/_completion_form.html): it lets the operator pick lots
     detail_template = "mes/workorder_detail.html"
 

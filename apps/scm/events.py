@@ -11,6 +11,9 @@ GOODS_RECEIPT_POSTED = "scm.goods_receipt.posted"
 SHIPMENT_SHIPPED = "scm.shipment.shipped"
 STOCK_ADJUSTED = "scm.stock.adjusted"
 STOCK_MOVED = "scm.stock.moved"
+# a move between internal locations that makes stock reservable where it was not: out of quality hold (incoming
+# inspection passed) or into another warehouse; the value of the stock is unchanged, so ERP posts nothing
+STOCK_RELEASED = "scm.stock.released"
 # consumed: published by ERP when a sales order is confirmed, and when a (confirmed) one is cancelled
 SALES_ORDER_CONFIRMED = "erp.sales_order.confirmed"
 SALES_ORDER_CANCELLED = "erp.sales_order.cancelled"
@@ -103,6 +106,14 @@ def stock_moved_payload(moves: list, *, reference: str = "") -> dict:
         })
     return {"reference": reference or (moves[0].reference if moves else ""), "moves": rows,
             "total_value": _str(total)}
+
+
+def makes_stock_available(move) -> bool:
+    """True for a move between internal locations into reservable stock (not on quality hold) that it was not
+    already in: out of quality hold, or into another warehouse."""
+    source, target = move.from_location, move.to_location
+    return (source.is_internal and target.is_internal and not target.is_quality_hold
+            and (source.is_quality_hold or source.warehouse_id != target.warehouse_id))
 
 
 def changes_stock_value(move) -> bool:

@@ -7,6 +7,7 @@ from apps.scm.events import (
     SALES_ORDER_CONFIRMED,
     STOCK_ADJUSTED,
     STOCK_MOVED,
+    STOCK_RELEASED,
     WORK_ORDER_COMPLETED,
 )
 from apps.scm.services.shipments import (
@@ -31,8 +32,10 @@ def on_sales_order_cancelled(event) -> None:
 @subscriber(GOODS_RECEIPT_POSTED)
 @subscriber(STOCK_MOVED)
 @subscriber(STOCK_ADJUSTED)
+@subscriber(STOCK_RELEASED)
 @subscriber(WORK_ORDER_COMPLETED)
 def top_up_short_shipments(event) -> None:
-    """Stock arrived (a receipt, a move or count into stock, a work order's finished goods): reserve it for the
-    shipments still short of it, oldest due first (Odoo's scheduler reserving waiting deliveries)."""
+    """Stock arrived (a receipt, a move or count into stock, held stock released by inspection or moved from another
+    warehouse, a work order's finished goods): reserve it for the shipments still short of it, oldest due first
+    (Odoo's scheduler reserving waiting deliveries)."""
     shipments_top_up_for_event(event=event)

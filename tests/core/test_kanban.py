@@ -110,3 +110,17 @@ def test_other_companys_card_answers_404(web, other_company):
 def test_unknown_column_is_refused(web, draft):
     assert move(web, draft, "cancelled").status_code == 400  # not a column of this board
     assert WorkOrder.objects.get(pk=draft.pk).status == "draft"
+
+
+def test_done_columns_show_only_the_latest_cards_and_link_to_the_list(web, company):
+    done = [WorkOrderFactory(company=company, status="completed") for _ in range(7)]
+    waiting = [WorkOrderFactory(company=company) for _ in range(7)]
+    response = web.get(reverse("mes:workorder_kanban"))
+    columns = {column["status"]: column for column in response.context["board"]["columns"]}
+    assert columns["completed"]["count"] == 7
+    assert [card["object"] for card in columns["completed"]["cards"]] == done[::-1][:5]  # newest first
+    assert len(columns["draft"]["cards"]) == 7  # a column of work still to do shows all of it (up to the limit)
+    assert {card["object"] for card in columns["draft"]["cards"]} == set(waiting)
+    page = response.content.decode()
+    assert "The 5 latest shown; 7 in all: see the list" in page
+    assert page.count('data-testid="column-more"') == 1

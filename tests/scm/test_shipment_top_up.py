@@ -12,6 +12,7 @@ from apps.core.errors import ConflictError, TransitionNotAllowed
 from apps.core.models import AuditRecord, EventDelivery
 from apps.core.outbox import deliver, emit
 from apps.core.workflow import allowed_transitions
+from apps.mes.services.quality import held_stock_release
 from apps.plm.choices import Tracking
 from apps.scm.choices import LocationKind, ShipmentStatus
 from apps.scm.models import Reservation, Shipment, StockQuant
@@ -25,7 +26,7 @@ from apps.scm.services.shipments import (
 )
 from apps.scm.services.stock import lot_get_or_create, stock_move_post
 from tests.conftest import race
-from tests.scm.factories import LocationFactory, purchasing_world
+from tests.scm.factories import LocationFactory, WarehouseFactory, purchasing_world
 
 D = Decimal
 HANDLER = "apps.scm.handlers.top_up_short_shipments"
@@ -163,8 +164,6 @@ def test_serials_are_reserved_one_by_one_first_expiry_first(world, user):
 
 
 def test_stock_in_another_warehouse_or_on_quality_hold_is_not_reserved(world, user):
-    from tests.scm.factories import WarehouseFactory
-
     shipment = short_shipment(world, user, 5)
     elsewhere = LocationFactory(company=world.company, warehouse=WarehouseFactory(company=world.company, code="FAR"),
                                 code="FAR-A1")
@@ -219,6 +218,47 @@ def test_arrival_into_quality_hold_does_not_top_up(world, user):
     assert deliver(moved_delivery(move).pk)
     assert reserved_of(shipment) == D(0)
     assert shortage_audit(shipment) == []
+
+
+def released_deliveries(move) -> list[EventDelivery]:
+    return list(EventDelivery.objects.filter(event__name="scm.stock.released", event__subject_id=str(move.pk),
+                                             handler=HANDLER))
+
+
+def test_held_stock_released_by_inspection_tops_up_once(world, user):
+    shipment = short_shipment(world, user, 5)
+    arrive(world, user, 3, location=world.hold)
+    move = held_stock_release(company=world.company, item=world.item, location=world.hold, quantity=D(3),
+                              to_location=world.stock, actor=user)
+    [delivery] = released_deliveries(move)
+    assert deliver(delivery.pk)
+    assert not deliver(delivery.pk)
+    assert reserved_of(shipment) == D(3)
+    [record] = shortage_audit(shipment)
+    assert record.after["automatic"] is True
+    # the value of the stock did not change: ERP is told nothing (no scm.stock.moved for an internal transfer)
+    assert not EventDelivery.objects.filter(event__name="scm.stock.moved", event__subject_id=str(move.pk)).exists()
+
+
+def test_a_transfer_inside_the_warehouse_announces_nothing_one_from_another_warehouse_tops_up(world, user):
+    shipment = short_shipment(world, user, 4)
+    shelf = LocationFactory(company=world.company, warehouse=world.warehouse, code=f"{world.company.code}-A2",
+                            kind=LocationKind.INTERNAL)
+    arrive(world, user, 4, location=shelf)  # the shipment reserved nothing of it: it arrived after the reservation
+    EventDelivery.objects.filter(handler=HANDLER).delete()
+    inside = stock_move_post(company=world.company, item=world.item, quantity=D(1), from_location=shelf,
+                             to_location=world.stock, actor=user)
+    assert released_deliveries(inside) == []
+    far = WarehouseFactory(company=world.company, code=f"FAR-{world.company.code}")
+    elsewhere = LocationFactory(company=world.company, warehouse=far, code=f"{world.company.code}-F1",
+                                kind=LocationKind.INTERNAL)
+    arrive(world, user, 2, location=elsewhere)
+    transfer = stock_move_post(company=world.company, item=world.item, quantity=D(2), from_location=elsewhere,
+                               to_location=world.stock, actor=user)
+    [delivery] = released_deliveries(transfer)
+    assert deliver(delivery.pk)
+    # the shipment is served from the stock now at its warehouse (6: the shelf's 3 and the bin's 3)
+    assert reserved_of(shipment) == D(4)
 
 
 def test_work_order_completion_tops_up_the_finished_item(world, user):

@@ -44,9 +44,14 @@ def kanban_board(resource, queryset, user, company_id) -> dict:
     ordering = spec.ordering or resource.model._meta.ordering or ["pk"]
     columns = []
     for status in spec.columns:
-        rows = queryset.filter(**{spec.field: status}).order_by(*ordering)[:spec.limit]
+        in_column = queryset.filter(**{spec.field: status})
+        if status in spec.done:
+            rows = in_column.order_by("-pk")[:spec.done_limit]
+        else:
+            rows = in_column.order_by(*ordering)[:spec.limit]
         columns.append({
             "status": status, "label": labels.get(status, status), "count": counts.get(status, 0),
+            "done": status in spec.done,
             "list_url": f"{list_url}?{spec.field}={status}",
             "cards": [{"object": row, "url": resource.detail_url(row), "fields": display_fields(row, spec.card_fields),
                        "move_url": reverse(move_name, args=[row.pk])} for row in rows],

@@ -83,6 +83,10 @@ class KanbanSpec:
     card_fields: list[str] = dataclass_field(default_factory=list)
     ordering: list[str] | None = None  # of the cards in a column; default: the model's
     limit: int = 50  # cards per column; the column's header links to the filtered list with all of them
+    # finished columns (completed, closed, released): only the `done_limit` most recent cards, newest first, so a
+    # year of finished documents does not make the board a page of thousands of pixels
+    done: tuple[str, ...] = ()
+    done_limit: int = 5
     # steps a drop never takes, though they lead to the column (closing a work order short is not "completing" it)
     never_dropped: tuple[str, ...] = ()
 

@@ -27,6 +27,7 @@ from apps.scm.events import (
     SHIPMENT_SHIPPED,
     STOCK_ADJUSTED,
     STOCK_MOVED,
+    STOCK_RELEASED,
     WORK_ORDER_COMPLETED,
     shipment_shipped_payload,
 )
@@ -249,7 +250,8 @@ def shipments_top_up(*, company, arrivals, actor=None) -> list[Shipment]:
 def _arrivals_of(event: Event) -> list[tuple[int, int]]:
     """(item id, warehouse id) of the stock an event brought into reservable locations of its company: a posted
     receipt's lines not on quality hold, moves (`scm.stock.moved`, `scm.stock.adjusted`) into internal
-    locations, a work order's finished goods (`mes.work_order.completed`)."""
+    locations, held stock released by inspection or moved to another warehouse (`scm.stock.released`), a work
+    order's finished goods (`mes.work_order.completed`)."""
     payload, company_id = event.payload or {}, event.company_id
     reservable = {"company_id": company_id, "kind": LocationKind.INTERNAL, "is_quality_hold": False}
     if event.name == GOODS_RECEIPT_POSTED:
@@ -258,7 +260,7 @@ def _arrivals_of(event: Event) -> list[tuple[int, int]]:
         warehouses = dict(Location.objects.filter(code__in=[row["location"] for row in lines], **reservable)
                           .values_list("code", "warehouse_id"))
         return [(row["item_id"], warehouses[row["location"]]) for row in lines if row["location"] in warehouses]
-    if event.name in (STOCK_MOVED, STOCK_ADJUSTED):
+    if event.name in (STOCK_MOVED, STOCK_ADJUSTED, STOCK_RELEASED):
         ids = [row.get("id") for row in payload.get("moves") or [] if row.get("to_kind") == LocationKind.INTERNAL]
         return list(StockMove.objects.filter(company_id=company_id, pk__in=[i for i in ids if i],
                                              to_location__is_quality_hold=False)

@@ -36,7 +36,14 @@ from apps.core.workflow import step, take_step, transition
 from apps.plm.choices import Tracking
 from apps.plm.models import Item
 from apps.scm.choices import CycleCountStatus, LocationKind, MoveStatus, ReservationStatus
-from apps.scm.events import STOCK_ADJUSTED, STOCK_MOVED, changes_stock_value, stock_moved_payload
+from apps.scm.events import (
+    STOCK_ADJUSTED,
+    STOCK_MOVED,
+    STOCK_RELEASED,
+    changes_stock_value,
+    makes_stock_available,
+    stock_moved_payload,
+)
 from apps.scm.models import CycleCount, CycleCountLine, Location, Lot, Reservation, StockMove, StockQuant
 from apps.scm.services.locations import virtual_location
 
@@ -465,10 +472,15 @@ def stock_move_post(*, company, item, quantity, from_location, to_location, lot=
 
 def _emit_moved(company, moves: list[StockMove]) -> None:
     """`scm.stock.moved` for single moves that change the value of internal stock: the documents that post moves
-    in batches (receipts, shipments, work orders, cycle counts) announce theirs with their own events."""
+    in batches (receipts, shipments, work orders, cycle counts) announce theirs with their own events.
+    `scm.stock.released` for those that make stock reservable where it was not (out of quality hold, into another
+    warehouse), so that SCM can top up the shipments short of it."""
     valued = [move for move in moves if changes_stock_value(move)]
     if valued:
         emit(STOCK_MOVED, company=company, subject=valued[0], payload=stock_moved_payload(valued))
+    released = [move for move in moves if makes_stock_available(move)]
+    if released:
+        emit(STOCK_RELEASED, company=company, subject=released[0], payload=stock_moved_payload(released))
 
 
 @transaction.atomic
