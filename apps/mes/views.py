@@ -85,6 +85,9 @@ def operator_screen(request, pk: int):
     selected = _selected(dispatch, request)
     last = selected is not None and not selected.work_order.operations.filter(sequence__gt=selected.sequence).exists()
     open_order = last and selected.work_order.status in OPEN_WORK_ORDER_STATUSES
+    # finished units are reported at the last operation once it has started: before, the form would book units
+    # that no one has made at this work center yet (the office's work-order page still offers it, for corrections)
+    started = selected is not None and selected.status != OperationStatus.PENDING
     reported = open_order and (selected.work_order.quantity_good + selected.work_order.quantity_scrap) > 0
     return render(request, "mes/operator_screen.html", {
         "title": f"Operator · {work_center.code}", "work_center": work_center, "dispatch": dispatch,
@@ -95,7 +98,8 @@ def operator_screen(request, pk: int):
         "can_override": selected is not None and operations.may_override_sequence(request.user, selected),
         # the last operation reports the finished units: the completion form with the lots to consume
         "completion_lots": work_order_completion_lots(work_order=selected.work_order) if last else None,
-        "can_complete": open_order and can(request, "mes.change_workorder"),
+        "can_complete": open_order and started and can(request, "mes.change_workorder"),
+        "complete_after_start": open_order and not started and can(request, "mes.change_workorder"),
         "can_close_short": reported and may_take_step(selected.work_order, "close_short", request.user),
         "back_url": request.get_full_path(),
     })

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from apps.mes.services.operations import operation_start
 from apps.mes.services.workorders import work_order_create, work_order_release
 from apps.plm.choices import RevisionStatus
 from apps.plm.models import Revision
@@ -59,7 +60,13 @@ def test_the_completion_form_labels_its_fields_and_asks_before_booking(web, comp
         company=company, actor=user, item=plant.product, revision=plant.revision, quantity=D(2),
         due_date=datetime.date(2030, 3, 1)), actor=user)
     last = order.operations.get(sequence=20)
-    pages = [web.get(reverse("mes:operator_screen", args=[plant.assembly.pk]) + f"?operation={last.pk}"),
+    kiosk = reverse("mes:operator_screen", args=[plant.assembly.pk]) + f"?operation={last.pk}"
+    # the last operation not started yet: no finished units to report on the kiosk
+    pending = web.get(kiosk).content.decode()
+    assert 'data-testid="completion-form"' not in pending
+    assert "This is the last operation: start it to report finished units." in pending
+    operation_start(operation=last, actor=user, override_sequence=True)
+    pages = [web.get(kiosk),
              web.get(reverse("mes:workorder_detail", args=[order.pk]))]
     for page in pages:
         content = page.content.decode()
