@@ -12,6 +12,12 @@ def _barcode_text(value: str) -> str:
     return _CODE39.sub("-", value.upper())
 
 
+def operation_code(operation) -> str:
+    """What an operation's barcode carries: its work order's number and its sequence, `WO-2026-00001/20`; the
+    operator screen's scan field opens that operation (`apps.mes.views.operator_scan`)."""
+    return f"{operation.work_order.number}/{operation.sequence}"
+
+
 def _latin1(value) -> str:
     return str(value if value is not None else "").encode("latin-1", "replace").decode("latin-1")
 
@@ -70,9 +76,12 @@ def traveler_pdf(work_order) -> bytes:
         if checks:
             pdf.multi_cell(0, 5, _latin1("Checks: " + ", ".join(checks)),
                            new_x="LMARGIN", new_y="NEXT")
-        code = _barcode_text(f"{work_order.number}")
+        code = _barcode_text(operation_code(operation))
         pdf.code39(f"*{code}*", x=pdf.l_margin, y=pdf.get_y() + 1, w=0.5, h=8)
-        pdf.set_y(pdf.get_y() + 11)
+        pdf.set_y(pdf.get_y() + 9)
+        pdf.set_font("Helvetica", "", 8)
+        pdf.cell(0, 4, _latin1(code), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 10)
         pdf.cell(0, 6, "Good: ________   Scrap: ________   Operator: ____________   Date: ________",
                  new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)

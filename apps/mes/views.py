@@ -199,13 +199,28 @@ def _flash(request, error: DomainError) -> None:
 
 @login_required
 def operator_scan(request, pk: int):
-    """A scanner types a work order number or a lot code and Enter: jump to it."""
+    """A scanner types a work order number, an operation's code from the traveler (`WO-2026-00001/20`) or a lot
+    code and Enter: jump to it."""
     require_permission(request, "mes.view_operation")
     work_center = get_object_or_404(scope_to_active_company(WorkCenter.objects.all(), request), pk=pk)
     code = (request.GET.get("code") or request.POST.get("code") or "").strip()
     screen = reverse("mes:operator_screen", args=[work_center.pk])
     if not code:
         return redirect(screen)
+    number, _slash, sequence = code.rpartition("/")
+    if number and sequence.isdigit():
+        operation = scope_to_active_company(Operation.objects.filter(
+            work_order__number__iexact=number, sequence=int(sequence)), request).select_related(
+            "work_center", "work_order").first()
+        if operation is None:
+            messages.error(request, f"No operation '{code}'.")
+            return redirect(screen)
+        if operation.work_center_id != work_center.pk:
+            messages.info(request, f"Operation {operation.sequence} of {operation.work_order.number} "
+                                   f"is done at {operation.work_center.code}.")
+            return redirect(f"{reverse('mes:operator_screen', args=[operation.work_center_id])}"
+                            f"?operation={operation.pk}")
+        return redirect(f"{screen}?operation={operation.pk}")
     work_order = scope_to_active_company(WorkOrder.objects.filter(number__iexact=code), request).first()
     if work_order is not None:
         operation = selectors.dispatch_list(work_center=work_center).filter(work_order=work_order).first()

@@ -1,6 +1,8 @@
 """MES production screens: resources, operator screen (dispatch, buttons, scan), traveler PDF, genealogy."""
 
 import datetime
+import re
+import zlib
 from decimal import Decimal
 
 import pytest
@@ -9,6 +11,7 @@ from django.urls import reverse
 from apps.mes.choices import OperationStatus
 from apps.mes.models import Operation
 from apps.mes.services.workorders import work_order_create, work_order_release
+from apps.mes.traveler import operation_code, traveler_pdf
 from tests.mes.factories import GenealogyLinkFactory, WorkCenterFactory, WorkOrderFactory
 from tests.mes.plant import build_plant
 from tests.mixins import CompanyOwnedUIResourceTests, CreatableUIResourceTests, EditableUIResourceTests
@@ -126,6 +129,36 @@ def test_scan_jumps_to_the_work_order_or_the_lot(web, floor):
     assert response["Location"].startswith(reverse("mes:genealogy"))
     response = web.get(scan, {"code": "NOTHING"}, follow=True)
     assert "No work order or lot" in response.content.decode()
+
+
+def test_scan_of_an_operations_barcode_opens_that_operation(web, floor, other_company):
+    plant, (_later, sooner) = floor
+    cutting, assembly = sooner.operations.get(sequence=10), sooner.operations.get(sequence=20)
+    scan = reverse("mes:operator_scan", args=[plant.cutting.pk])
+    assert operation_code(cutting) == f"{sooner.number}/10"
+    response = web.get(scan, {"code": operation_code(cutting).lower()})
+    assert response["Location"] == reverse("mes:operator_screen", args=[plant.cutting.pk]) + f"?operation={cutting.pk}"
+    # an operation of another work center: its own screen, and the operator is told why
+    response = web.get(scan, {"code": operation_code(assembly)}, follow=True)
+    assert response.redirect_chain[-1][0] == (reverse("mes:operator_screen", args=[plant.assembly.pk])
+                                              + f"?operation={assembly.pk}")
+    assert f"Operation 20 of {sooner.number} is done at {plant.assembly.code}." in response.content.decode()
+    for unknown in (f"{sooner.number}/99", "WO-NOPE/10"):
+        response = web.get(scan, {"code": unknown}, follow=True)
+        assert f"No operation &#x27;{unknown}&#x27;." in response.content.decode()
+    # another company's work order of the same number is not found
+    WorkOrderFactory(company=other_company, number="WO-OTHER-1")
+    response = web.get(scan, {"code": "WO-OTHER-1/10"}, follow=True)
+    assert "No operation" in response.content.decode()
+
+
+def test_traveler_carries_a_barcode_per_operation(floor):
+    _plant, (work_order, _other) = floor
+    pdf = traveler_pdf(work_order)
+    text = "".join(zlib.decompress(stream).decode("latin-1")
+                   for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S))
+    for operation in work_order.operations.all():
+        assert operation_code(operation) in text  # printed under its barcode
 
 
 def test_traveler_is_a_pdf(web, floor):
