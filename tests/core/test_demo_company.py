@@ -3,6 +3,7 @@ tractor): its catalog, structure, partners and three months of history, complete
 run (its own events delivered, books balanced and equal to the stock), and a second run adds nothing."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
@@ -41,12 +42,14 @@ def bom_depth(item: Item) -> int:
 
 
 def test_the_demo_company_is_a_small_manufacturer_with_three_months_of_history_once():
-    call_command("seed_demo", verbosity=0)
+    said = io.StringIO()
+    call_command("seed_demo", verbosity=0, stdout=said)
     demo = Company.objects.get(code="DEMO")
     today = timezone.localdate()
-    # the first run is complete: every event it raised was delivered, none failed
+    # the first run is complete: every event it raised was delivered, none failed, and it says how many
     assert EventDelivery.objects.exists()
     assert not EventDelivery.objects.exclude(status=DeliveryStatus.DONE).exists()
+    assert f"{EventDelivery.objects.count()} event deliveries done." in said.getvalue()
 
     # product: ~50 items, released, the bikes four levels deep, a routing for every made item
     items = Item.objects.filter(company=demo)
@@ -116,5 +119,7 @@ def test_the_demo_company_is_a_small_manufacturer_with_three_months_of_history_o
 
     # a second run adds nothing, anywhere
     first = suite_counts()
-    call_command("seed_demo", verbosity=0)
+    said = io.StringIO()
+    call_command("seed_demo", verbosity=0, stdout=said)
     assert suite_counts() == first
+    assert "0 event deliveries done." in said.getvalue()
