@@ -3,8 +3,10 @@
 
 * state node: a string (`running`/`idle`/`down`) or a number (0 idle, 1 running, 2 down); the reason node's
   latest value is the stop's reason code.
-* good/scrap nodes: counters that only grow; the gateway sends the increments (the first value read after a
-  (re)connect is the baseline; a counter that went down was reset, and its new value is the increment).
+* good/scrap nodes: counters that only grow; the gateway sends the increments. The last value read is kept across
+  reconnects (`OpcUaReaders.last_counter`), so parts made while the connection was down are counted when it is
+  back; the first value read after the gateway starts (or after the equipment's nodes change) is the baseline; a
+  counter that went down was reset, and its new value is the increment.
 * the signal's `ts` is the value's source timestamp (else the server's, else ours).
 One connection per endpoint, reconnecting with backoff; the equipment list is reloaded every 30 s.
 """
@@ -48,7 +50,7 @@ class _Handler:
 
     def __init__(self, readers: "OpcUaReaders", by_node: dict):
         self.readers, self.by_node = readers, by_node
-        self.last_counter: dict = {}
+        self.last_counter = readers.last_counter  # the readers': it outlives this connection
         self.reason: dict = defaultdict(str)
 
     def datachange_notification(self, node, value, data) -> None:
@@ -80,6 +82,7 @@ class OpcUaReaders:
         self.tasks: dict[str, tuple[tuple, asyncio.Task]] = {}
         self.counts: dict = {}
         self.last_count_ts: dict = {}
+        self.last_counter: dict = {}  # (equipment key, "good"/"scrap") → the counter's last value read
 
     def emit(self, row: SignalRow) -> None:
         try:
@@ -129,9 +132,14 @@ class OpcUaReaders:
         for machine in machines:
             by_endpoint[machine.endpoint].append(machine)
         for endpoint, (config, task) in list(self.tasks.items()):
-            if tuple(by_endpoint.get(endpoint, ())) != config or task.done():
+            changed = tuple(by_endpoint.get(endpoint, ())) != config
+            if changed or task.done():
                 task.cancel()
                 del self.tasks[endpoint]
+            if changed:  # other nodes, or another server: their counters start a new baseline
+                keys = {machine.key for machine in config}
+                for counter in [counter for counter in self.last_counter if counter[0] in keys]:
+                    del self.last_counter[counter]
         for endpoint, group in by_endpoint.items():
             if endpoint not in self.tasks:
                 self.tasks[endpoint] = (tuple(group), asyncio.create_task(self._serve(endpoint, group, stop)))

@@ -82,3 +82,41 @@ def test_opc_ua_changes_become_downtime_and_counts(company, machine_server):
     assert (operation.machine_good, operation.machine_scrap) == (6, 1)
     machine.refresh_from_db()
     assert machine.machine_state == "running"
+
+
+class _Item:
+    def __init__(self):
+        self.Value = type("DataValue", (), {"SourceTimestamp": None, "ServerTimestamp": None})()
+
+
+class _Node:
+    def __init__(self, node_id: str):
+        self.nodeid = type("NodeId", (), {"to_string": lambda _self: node_id})()
+
+
+class _Readers:
+    """What the handler feeds: the increments counted per (equipment, role)."""
+
+    def __init__(self):
+        self.counted: list[tuple[str, int]] = []
+        self.last_counter: dict = {}
+
+    def count(self, key, role, increment, ts):
+        self.counted.append((role, increment))
+
+
+def test_a_reconnect_keeps_the_counters_last_value_so_parts_made_meanwhile_count():
+    """The gateway lost the OPC UA server while the machine made 3 parts: the new connection's first value (15)
+    is counted against the last value read before (12), not taken as a new baseline."""
+    from apps.mes.opcua import _Handler
+
+    readers, key = _Readers(), ("equipment-1",)
+    by_node = {"ns=2;s=good": (key, "good")}
+    node, data = _Node("ns=2;s=good"), type("Data", (), {"monitored_item": _Item()})()
+    first = _Handler(readers, by_node)
+    for value in (10, 12):  # the baseline, then 2 parts
+        first.datachange_notification(node, value, data)
+    second = _Handler(readers, by_node)  # reconnected
+    second.datachange_notification(node, 15, data)
+    second.datachange_notification(node, 1, data)  # the counter was reset: 1 part since
+    assert readers.counted == [("good", 2), ("good", 3), ("good", 1)]
