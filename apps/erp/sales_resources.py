@@ -8,6 +8,7 @@ from apps.erp.models import SalesOrder, SalesOrderStatus
 from apps.erp.services import invoices, sales
 from apps.plm.choices import LifecycleState, RevisionStatus
 from apps.scm.forms import active_warehouse_picker
+from apps.scm.models import Shipment
 
 # what may be sold: an item in use (never obsolete) with a released revision in force (as the service checks)
 SELLABLE_ITEM = PickerWidget(exclude={"lifecycle_state": LifecycleState.OBSOLETE},
@@ -61,4 +62,7 @@ class SalesOrderResource(Resource):
     @classmethod
     def detail_context(cls, obj) -> dict:
         return {"lines": list(obj.lines.select_related("item").order_by("line_number")),
-                "invoices": list(obj.invoices.order_by("id"))}
+                "invoices": list(obj.invoices.order_by("id")),
+                # SCM's deliveries of the order, whatever their state (the order's `shipments` lists the shipped)
+                "deliveries": list(Shipment.objects.filter(company_id=obj.company_id, sales_order_number=obj.number)
+                                   .order_by("id"))}

@@ -12,6 +12,7 @@ from tests.core.factories import PartyFactory
 from tests.crm.factories import ReleasedItemFactory
 from tests.erp.factories import SalesOrderFactory, SalesOrderLineFactory
 from tests.mixins import CompanyOwnedUIResourceTests, CreatableUIResourceTests, EditableUIResourceTests
+from tests.scm.factories import ShipmentFactory
 
 D = Decimal
 
@@ -53,6 +54,19 @@ def test_detail_shows_lines_totals_buttons_and_the_pdf(web_sales, company, sales
     pdf = web_sales.get(reverse("erp:salesorder_pdf", args=[order.pk]))
     assert (pdf.status_code, pdf["Content-Type"]) == (200, "application/pdf")
     assert pdf.content.startswith(b"%PDF")
+
+
+@pytest.mark.django_db
+def test_detail_lists_the_orders_shipments_with_links_and_status(web_sales, company, other_company, sales, customer,
+                                                               product):
+    order = sales_order_create(company=company, actor=sales, customer=customer, lines=[
+        {"item": product, "quantity": D("1"), "unit_price": D("1")}])
+    ours = ShipmentFactory(company=company, customer=customer, sales_order_number=order.number)
+    ShipmentFactory(company=other_company, sales_order_number=order.number)  # the same number elsewhere
+    html = web_sales.get(reverse("erp:salesorder_detail", args=[order.pk])).content.decode()
+    assert f'<a href="{ours.get_absolute_url()}">{ours.number}</a> Draft' in html
+    assert html.count('data-testid="so-shipments"') == 1
+    assert html.count("SH-T-") == 1
 
 
 @pytest.mark.django_db
