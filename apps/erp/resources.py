@@ -66,7 +66,7 @@ class JournalEntryResource(ErpResource):
     detail_fields = ["number", "journal", "date", "memo", "status", "period", "total_debit", "total_credit",
                      "source_document", "source", "reversed_by", "posted_at", "posted_by"]
     inlines = [Inline("lines", ["account", "description", "party", "debit", "credit", "currency", "amount"],
-                      label="Lines", extra=4)]
+                      label="Lines", extra=4, on_detail=False)]  # journalentry_detail.html lists them with totals
     services = {"create": entries.journal_entry_create, "update": entries.journal_entry_update}
     actions = {
         "post": Action(entries.journal_entry_post, label="Post", style="success"),

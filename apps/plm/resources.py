@@ -54,7 +54,8 @@ class RevisionResource(Resource):
     inlines = [Inline("bom_lines", ["position", "component", "quantity", "uom", "scrap_percent",
                                     "reference_designators"], label="BOM lines", extra=3,
                       widgets={"component": active_item_picker(defaults=item_defaults("component", uom="uom")),
-                               "uom": PickerWidget(default_hint="the component's unit")})]
+                               "uom": PickerWidget(default_hint="the component's unit")},
+                      on_detail=False)]  # revision_detail.html lists them with their components linked
     related = [Related("Change orders", "change_orders", ["number", "title", "status"])]  # documents: own card
     services = {"update": items.revision_update}
     actions = {"revise": Action(items.revision_revise, label="Revise (new revision)", style="outline-primary",

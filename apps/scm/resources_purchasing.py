@@ -119,9 +119,10 @@ class PurchaseOrderResource(Resource):
     inlines = [Inline("lines", ["item", "quantity", "unit_price", "due_date"], label="Lines", extra=3,
                       widgets={"item": active_item_picker(defaults=PURCHASE_LINE_DEFAULTS),
                                "unit_price": DefaultedNumberInput(default_hint="From the price list"),
-                               "due_date": forms.DateInput(attrs={"type": "date"})})]
-    related = [Related("Received", "lines", ["line_number", "item", "quantity", "quantity_received",
-                                             "quantity_rejected"]),
+                               "due_date": forms.DateInput(attrs={"type": "date"})}, on_detail=False)]
+    # on the page, the lines are listed once, with what was received of each (the related list below)
+    related = [Related("Lines", "lines", ["line_number", "item", "quantity", "unit_price", "due_date",
+                                          "quantity_received", "quantity_rejected"]),
                Related("Receipts", "receipts", ["number", "received_on", "status"])]
     services = {"create": purchasing.purchase_order_create, "update": purchasing.purchase_order_update}
     actions = {
@@ -191,9 +192,10 @@ class ShipmentResource(Resource):
     detail_fields = ["number", "sales_order_number", "customer", "warehouse", "status", "planned_date", "carrier",
                      "tracking_number", "package_count", "weight_kg", "backorder_of", "shipped_at", "notes"]
     widgets = {"warehouse": active_warehouse_picker()}
+    # on the page, the lines are listed once, with what was shipped of each (the related list below)
     inlines = [Inline("lines", ["item", "quantity", "lot", "due_date"], label="Lines", extra=3,
-                      widgets={"lot": lot_picker()})]
-    related = [Related("Shipped", "lines", ["line_number", "item", "quantity", "quantity_shipped"]),
+                      widgets={"lot": lot_picker()}, on_detail=False)]
+    related = [Related("Lines", "lines", ["line_number", "item", "lot", "due_date", "quantity", "quantity_shipped"]),
                Related("Backorders", "backorders", ["number", "status"])]
     services = {"create": shipments.shipment_create, "update": shipments.shipment_update}
     actions = {
