@@ -21,8 +21,10 @@ class MachineSignal(CompanyOwnedModel):
     rows are written only by `signals_ingest`, which checks and locks the referenced companies, work centers,
     machines and operations once per batch (KEY SHARE, as a foreign key would); deleting them goes through the
     ORM, which cascades (or nulls the operation) as before. The machine and work center need no index of their
-    own: the unique (equipment, kind, ts) and the (work_center, ts) indexes lead with them."""
+    own: the unique (equipment, kind, ts) and the (work_center, ts) indexes lead with them; nor `created_at`
+    (signals are read by `ts`; `updated_at` keeps its index for `?updated_after=`)."""
 
+    created_at = models.DateTimeField(auto_now_add=True)
     company = models.ForeignKey("core.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False)
     equipment = models.ForeignKey("mes.Equipment", on_delete=models.CASCADE, related_name="signals",
                                   db_constraint=False, db_index=False)

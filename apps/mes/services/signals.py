@@ -328,7 +328,14 @@ def machine_downtime_apply(*, earliest: dict[int, datetime.datetime], owners: di
     if changed:
         for event, _ in changed:
             event.updated_at = now
-        DowntimeEvent.objects.bulk_update([e for e, _ in changed], ["end", "machine_reason", "reason", "updated_at"])
+        with connection.cursor() as cursor:  # one UPDATE from arrays (bulk_update builds a CASE per row and field)
+            cursor.execute("""
+                UPDATE mes_downtimeevent d SET "end" = v.end_at, machine_reason = v.machine_reason,
+                                               reason_id = v.reason_id, updated_at = %s
+                  FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::bigint[])
+                       AS v(id, end_at, machine_reason, reason_id)
+                 WHERE d.id = v.id""", [now, [e.pk for e, _ in changed], [e.end for e, _ in changed],
+                                        [e.machine_reason for e, _ in changed], [e.reason_id for e, _ in changed]])
     if removed:
         DowntimeEvent.objects.filter(pk__in=[e.pk for e in removed]).delete()
     _audit(actor, [(e, "create", None, snapshot(e)) for e in created]
