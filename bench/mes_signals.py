@@ -2,20 +2,31 @@
 the database, against COPY of the same rows in the same run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
-        .venv/bin/python bench/mes_signals.py [--signals 1000000] [--machines 200] [--publishers 2]
+        .venv/bin/python bench/mes_signals.py [--signals 1000000] [--machines 200] [--publishers 2] [--batch 5000]
+        [--lag <signals>] [--broker own|configured]
 
-Needs the MQTT broker on 127.0.0.1:1883 (or MQTT_URL). Creates its own database `bench_mes` (migrated from
-scratch) with 50 work centers of --machines/50 machines, each with a running operation, and drops it at the end.
+Creates its own database `bench_mes` (migrated from scratch) with 50 work centers of --machines/50 machines, each
+with a running operation, and drops it at the end.
 
-* End to end: `--publishers` processes publish the signals (QoS 1; 90 % counts, 10 % states with stops every
-  ~40 signals) on the MQTT contract while the gateway (`apps.mes.gateway.SignalGateway`, in this process)
-  batches them into the database with all their effects (downtime opened and closed, counts on the running
-  operation, per-minute roll-up, machine and work-center state). signals/s = signals / (last stored - first
-  published). Publishers are held back when the gateway is more than 50,000 behind, so the broker's queue never
-  overflows.
+* Broker: by default (`--broker own`, when the `mosquitto` binary is installed) the bench starts a Mosquitto of
+  its own on a free port, with a temporary configuration: no limit on queued or in-flight messages
+  (`max_queued_messages 0`, `max_inflight_messages 0`), no persistence. A broker's defaults (1,000 queued
+  messages per session) drop QoS 1 messages once a subscriber is that far behind, and a shared broker carries
+  other traffic. `--broker configured` uses MQTT_URL or 127.0.0.1:1883.
+* End to end: `--publishers` processes (the machines) publish the signals with QoS 1 (90 % counts, 10 % states
+  with a stop every 40 signals) on the MQTT contract, writing MQTT 3.1.1 packets themselves (a load generator
+  of a few µs a signal instead of paho's ~70, CPU the system under test needs on a 2-core machine), while the
+  gateway (`apps.mes.gateway.SignalGateway`, in this process) batches them into the database with all their
+  effects (downtime opened and closed, counts on the running operation, per-minute roll-up, machine and
+  work-center state). signals/s = signals / (last stored - first published). Publishers are held back when the
+  gateway is more than `--lag` signals behind (default: one batch), as machines are by a gateway that keeps up
+  with them: a larger lag only adds a queue (the latency grows by lag / rate).
+* Loss check: the rows stored must be the signals published (`lost=0`); the gateway acknowledges a message only
+  after its batch committed.
 * Latency: during the load, a probe machine publishes `down` (with ts = now) every ~0.5 s and the time until its
   downtime event exists in the database is measured (p50/p95).
-* Floor: COPY of the same rows into a table shaped like mes_machinesignal (same unique index), signals/s.
+* CPU per signal of the gateway's process (this one) and of the publishers, to compare runs on a shared machine.
+* Floor: COPY of the same rows into a table shaped like mes_machinesignal (same indexes), signals/s.
 * Board: the shop-floor board's data (apps/mes/selectors_board.board_tiles) for the 50 work centers: the tiles a
   poll computes (cached 0.8 s per company) and OEE today (cached 15 s), median ms.
 
@@ -23,19 +34,26 @@ The last line is `RESULT mes_signals=<signals/s> baseline=<COPY signals/s> ratio
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import multiprocessing
+import resource
+import shutil
+import socket
 import statistics
+import struct
+import subprocess
+import tempfile
 import threading
 import time
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 from common import configure, throwaway_database
 
 WORK_CENTERS = 50
-LAG = 20_000
 
 
 def message(machine: tuple[str, str], index: int, base: datetime.datetime) -> tuple[str, bytes]:
@@ -56,35 +74,103 @@ def message(machine: tuple[str, str], index: int, base: datetime.datetime) -> tu
                                                             "scrap": 1 if index % 50 == 7 else 0}).encode()
 
 
-def publisher(machines, per_machine: int, base_iso: str, allowed, published, host: str, port: int) -> None:
-    """A publishing process: round-robin over its machines, QoS 1, held back by `allowed`."""
-    import paho.mqtt.client as mqtt
-    from paho.mqtt.enums import CallbackAPIVersion
+def _length(n: int) -> bytes:
+    """MQTT's variable-length 'remaining length'."""
+    out = bytearray()
+    while True:
+        n, byte = divmod(n, 128)
+        out.append(byte | 0x80 if n else byte)
+        if not n:
+            return bytes(out)
 
+
+def publisher(machines, per_machine: int, base_iso: str, allowed, published, host: str, port: int) -> None:
+    """A publishing process (the plant's machines): round-robin over its machines, QoS 1 on MQTT 3.1.1, held back
+    by `allowed`. It writes the protocol's packets itself, a thousand per write, and counts the broker's PUBACKs
+    (waiting for all of them at the end): a load generator that costs a few µs a signal, where paho's publish
+    costs ~70 µs, CPU the gateway, the broker and the database need on a small machine."""
     base = datetime.datetime.fromisoformat(base_iso)
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{uuid.uuid4().hex[:8]}",
-                         protocol=mqtt.MQTTv5)
-    client.max_inflight_messages_set(1000)
-    client.max_queued_messages_set(0)
-    client.connect(host, port)
-    client.loop_start()
-    infos = []
-    for index in range(per_machine):
-        for machine in machines:
-            while published.value >= allowed.value:
-                time.sleep(0.01)
-            topic, payload = message(machine, index, base)
-            infos.append(client.publish(topic, payload, qos=1))
+    sock = socket.create_connection((host, port))
+    client_id = f"bench-pub-{uuid.uuid4().hex[:8]}".encode()
+    body = b"\x00\x04MQTT\x04\x02\x00\x00" + struct.pack("!H", len(client_id)) + client_id  # clean, no keepalive
+    sock.sendall(b"\x10" + _length(len(body)) + body)
+    connack = b""
+    while len(connack) < 4:
+        connack += sock.recv(4 - len(connack))
+    if connack[3] != 0:
+        raise RuntimeError(f"the broker refused the publisher: {connack!r}")
+    acked, sent, mid, pending = 0, 0, 0, b""
+
+    def read_acks(block: bool) -> None:
+        nonlocal acked, pending
+        sock.setblocking(block)
+        try:
+            data = sock.recv(65536)
+        except BlockingIOError:
+            return
+        finally:
+            sock.setblocking(True)
+        if not data:
+            raise RuntimeError("the broker closed the publisher's connection")
+        pending += data
+        whole = len(pending) // 4 * 4  # PUBACKs only: 40 02 <mid>
+        acked += whole // 4
+        pending = pending[whole:]
+
+    chunk, index_of = [], [(index, machine) for index in range(per_machine) for machine in machines]
+    for number, (index, machine) in enumerate(index_of, 1):
+        topic, payload = message(machine, index, base)
+        mid = mid % 65535 + 1
+        topic_bytes = topic.encode()
+        chunk.append(b"\x32" + _length(4 + len(topic_bytes) + len(payload)) + struct.pack("!H", len(topic_bytes))
+                     + topic_bytes + struct.pack("!H", mid) + payload)
+        if len(chunk) == 1000 or number == len(index_of):
+            while published.value + len(chunk) > allowed.value:
+                read_acks(False)
+                time.sleep(0.005)
+            while sent - acked > 30_000:  # message ids are not reused while in flight
+                read_acks(True)
+            sock.sendall(b"".join(chunk))
+            sent += len(chunk)
             with published.get_lock():
-                published.value += 1
-        if len(infos) > 5000:
-            for info in infos:
-                info.wait_for_publish(30)
-            infos = []
-    for info in infos:
-        info.wait_for_publish(30)
-    client.disconnect()
-    client.loop_stop()
+                published.value += len(chunk)
+            chunk = []
+            read_acks(False)
+    while acked < sent:
+        read_acks(True)
+    sock.sendall(b"\xe0\x00")  # DISCONNECT
+    sock.close()
+
+
+@contextlib.contextmanager
+def own_broker():
+    """A Mosquitto of the bench's own on a free port: no limit on queued or in-flight messages (the defaults,
+    1,000 queued per session and 20 in flight, make a broker drop QoS 1 messages a slow subscriber has not
+    taken yet), no persistence, no log. Yields its URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with tempfile.TemporaryDirectory() as folder:
+        config = Path(folder) / "mosquitto.conf"
+        config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                          "max_queued_messages 0\nmax_queued_bytes 0\nmax_inflight_messages 0\n"
+                          "max_inflight_bytes 0\nlog_dest none\n")
+        broker = subprocess.Popen([shutil.which("mosquitto"), "-c", str(config)], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or broker.poll() is not None:
+                        raise RuntimeError("the bench's own mosquitto did not start") from None
+                    time.sleep(0.05)
+            yield f"mqtt://127.0.0.1:{port}"
+        finally:
+            broker.terminate()
+            broker.wait(10)
 
 
 def build(machines_total: int):
@@ -180,7 +266,13 @@ def main() -> None:
     parser.add_argument("--machines", type=int, default=200)
     parser.add_argument("--publishers", type=int, default=2)
     parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--lag", type=int, default=None,
+                        help="how many signals the publishers may be ahead of the gateway (default: one batch)")
+    parser.add_argument("--broker", choices=("own", "configured"), default="own" if shutil.which("mosquitto") else
+                        "configured", help="own: a Mosquitto of the bench's own without queue limits (default when "
+                        "the mosquitto binary is there); configured: MQTT_URL or 127.0.0.1:1883")
     args = parser.parse_args()
+    lag = args.lag or args.batch
     configure("bench_mes")
     from django.conf import settings
     from django.db import connection
@@ -190,16 +282,20 @@ def main() -> None:
     from apps.mes.mqtt import broker_address
     from apps.mes.selectors_board import board_tiles
 
-    address = broker_address(settings.MQTT_URL or None)
     per_machine = args.signals // args.machines
     total = per_machine * args.machines
-    with throwaway_database():
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(own_broker()) if args.broker == "own" else (settings.MQTT_URL or None)
+        address = broker_address(url)
+        print(f"broker: {'own mosquitto' if args.broker == 'own' else 'configured'} on {address.host}:{address.port}"
+              f", publishers held back at {lag} signals ahead of the gateway", flush=True)
+        stack.enter_context(throwaway_database())
         company, machines, probe = build(args.machines)
         equipment_ids = {(wc, eq): (pk, wc_id) for pk, wc_id, wc, eq in Equipment.objects.filter(
             work_center__company=company).values_list("id", "work_center_id", "work_center__code", "code")}
         base = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=per_machine * 0.5 + 600)
 
-        gateway = SignalGateway(client_id=f"bench-gateway-{uuid.uuid4().hex[:6]}", batch_size=args.batch,
+        gateway = SignalGateway(client_id=f"bench-gateway-{uuid.uuid4().hex[:6]}", url=url, batch_size=args.batch,
                                 flush_seconds=0.05, opcua=False)
         loop_stop = {"event": None}
 
@@ -218,11 +314,12 @@ def main() -> None:
         while not gateway.stats.subscribed:
             time.sleep(0.05)
         connection.close()  # no connection shared with the forked publishers
-        allowed = multiprocessing.Value("q", LAG)
+        allowed = multiprocessing.Value("q", lag)
         published = multiprocessing.Value("q", 0)
         groups = [machines[i::args.publishers] for i in range(args.publishers)]
         print(f"publishing {total} signals of {args.machines} machines ...", flush=True)
         started = time.perf_counter()
+        cpu_started = time.process_time()
         processes = [multiprocessing.Process(target=publisher, args=(group, per_machine, base.isoformat(), allowed,
                                                                      published, address.host, address.port))
                      for group in groups]
@@ -235,7 +332,7 @@ def main() -> None:
         last_report = time.perf_counter()
         while True:
             handled = gateway.stats.stored + gateway.stats.duplicates + gateway.stats.dropped
-            allowed.value = handled + LAG
+            allowed.value = handled + lag
             if gateway.stats.stored - 2 * len(latencies) >= total:
                 break
             if time.perf_counter() - last_report > 10:
@@ -246,10 +343,13 @@ def main() -> None:
                 break
             time.sleep(0.02)
         elapsed = time.perf_counter() - started
+        gateway_cpu = time.process_time() - cpu_started
         stop_probe.set()
         prober.join(40)
         for process in processes:
             process.join(30)
+        publisher_cpu = sum(getattr(resource.getrusage(resource.RUSAGE_CHILDREN), name) for name in ("ru_utime",
+                                                                                                     "ru_stime"))
         loop_stop["loop"].call_soon_threadsafe(loop_stop["event"].set)
         gateway_thread.join(60)
         stored = MachineSignal.objects.filter(equipment__work_center__company=company).exclude(equipment=probe).count()
@@ -271,12 +371,17 @@ def main() -> None:
         print(f"stored {stored} of {total} signals in {elapsed:.1f} s ({gateway.stats.batches} batches, "
               f"{gateway.stats.duplicates} duplicates, {gateway.stats.dropped} dropped); gateway time parsing "
               f"{gateway.stats.parse_seconds:.1f} s, storing {gateway.stats.store_seconds:.1f} s")
+        lost = total - stored
+        print(f"loss check: {total} published, {stored} stored, {lost} lost "
+              f"({'OK' if lost == 0 else 'SIGNALS LOST'}); CPU per signal: gateway process "
+              f"{gateway_cpu / total * 1e6:.0f} µs, publishers {publisher_cpu / total * 1e6:.0f} µs")
         print(f"publish -> downtime opened: p50 {p50:.0f} ms, p95 {p95:.0f} ms over {len(latencies)} probes")
         print(f"board data for {WORK_CENTERS} work centers: tiles {board_ms:.1f} ms (what a poll computes, once per "
               f"0.8 s per company), with OEE today {board_oee_ms:.1f} ms (recomputed every 15 s); medians of 7")
         print(f"COPY floor: {floor:,.0f} signals/s")
         print(f"RESULT mes_signals={rate:.0f} baseline={floor:.0f} ratio={rate / floor:.3f} "
-              f"p95_latency_ms={p95:.0f} board_ms={board_ms:.1f} board_oee_ms={board_oee_ms:.1f} signals={stored}")
+              f"p95_latency_ms={p95:.0f} board_ms={board_ms:.1f} board_oee_ms={board_oee_ms:.1f} signals={stored} "
+              f"lost={lost}")
 
 
 if __name__ == "__main__":

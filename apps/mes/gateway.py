@@ -13,6 +13,7 @@
 
 import asyncio
 import logging
+import struct
 import threading
 import time
 from collections import deque
@@ -31,13 +32,16 @@ from apps.mes.signal_contract import (
     SignalRejected,
     SignalRow,
     read_message,
+    ts_window,
 )
 
 logger = logging.getLogger("millwright.gateway")
 SUBSCRIPTION = f"{TOPIC_ROOT}/+/+/+/+"
+PUBACK = 0x40  # MQTT control packet type 4; a PUBACK of MQTT 3.1.1 and 5 (success, no properties): 40 02 <mid>
+_PUBACK = struct.Struct("!BBH")
 
 
-@dataclass
+@dataclass(slots=True)
 class Message:
     """A received MQTT message (acknowledged after its batch commits) or an OPC UA row (nothing to ack)."""
 
@@ -106,7 +110,7 @@ class SignalGateway:
 
     def start_mqtt(self) -> None:
         address = broker_address(self.url)
-        client = mqtt_client(self.client_id, persistent=True, address=address, manual_ack=True)
+        client = mqtt_client(self.client_id, persistent=True, address=address, manual_ack=True, buffered=True)
         client.on_connect, client.on_disconnect, client.on_message = (self._on_connect, self._on_disconnect,
                                                                        self._on_message)
         client.on_subscribe = self._on_subscribe
@@ -128,8 +132,10 @@ class SignalGateway:
 
     def _rows(self, batch: list[Message]) -> list[SignalRow]:
         rows = []
+        window = ts_window()
+        directory, tally = self.directory, self.tally
         for message in batch:
-            row = message.row or read_message(message.topic, message.payload, self.directory, self.tally)
+            row = message.row or read_message(message.topic, message.payload, directory, tally, window=window)
             if row is not None:
                 rows.append(row)
         return rows
@@ -150,10 +156,24 @@ class SignalGateway:
         self.stats.batches += 1
 
     def _ack(self, batch: list[Message]) -> None:
-        # a message of an earlier connection is redelivered by the broker (and then ignored as a duplicate)
+        """Acknowledge the batch's messages of this connection (one of an earlier connection is redelivered by the
+        broker, then ignored as a duplicate). QoS 1 acknowledgements go out as one write (paho's `ack` queues
+        and wakes its network thread once per message), QoS 2 ones one by one."""
+        client, generation = self.client, self.generation
+        if client is None:
+            return
+        pubacks = [message.mid for message in batch if message.qos == 1 and message.generation == generation]
         for message in batch:
-            if message.qos > 0 and message.generation == self.generation and self.client is not None:
-                self.client.ack(message.mid, message.qos)
+            if message.qos == 2 and message.generation == generation:
+                client.ack(message.mid, message.qos)
+        if not pubacks:
+            return
+        queue = getattr(client, "_packet_queue", None)
+        if queue is None or len(pubacks) == 1:
+            for mid in pubacks:
+                client.ack(mid, 1)
+            return
+        queue(PUBACK, b"".join(_PUBACK.pack(PUBACK, 2, mid) for mid in pubacks), 0, 1)
 
     def _isolate(self, batch: list[Message]) -> None:
         """The database refused the batch (not an outage): store message by message, count the refused ones."""

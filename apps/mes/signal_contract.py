@@ -26,6 +26,7 @@ MAX_COUNT = 1_000_000  # parts in one count message; more is a broken counter, n
 MAX_PAYLOAD = 4096
 MAX_REASON = 40
 SIGNAL_STATES = (MachineState.RUNNING, MachineState.IDLE, MachineState.DOWN)
+SIGNAL_KINDS = frozenset(SignalKind.values)
 
 
 class SignalRejected(Exception):
@@ -64,7 +65,7 @@ def parse_topic(topic: str) -> tuple[str, str, str, str]:
     if len(parts) != 5 or parts[0] != TOPIC_ROOT or not all(parts[1:4]):
         raise SignalRejected(SignalDropReason.MALFORMED, f"topic {topic[:120]!r} is not "
                              f"{TOPIC_ROOT}/<company>/<work center>/<equipment>/<kind>")
-    if parts[4] not in SignalKind.values:
+    if parts[4] not in SIGNAL_KINDS:
         raise SignalRejected(SignalDropReason.MALFORMED, f"topic kind {parts[4][:20]!r} is not state or count",
                              field="kind")
     return parts[1], parts[2], parts[3], parts[4]
@@ -78,8 +79,17 @@ def _integer(data: dict, name: str) -> int:
     return value
 
 
-def parse_ts(value, *, now: datetime.datetime | None = None) -> datetime.datetime:
-    """An ISO-8601 time with offset, not in the future, not older than the retention."""
+def ts_window(now: datetime.datetime | None = None) -> tuple[datetime.datetime, datetime.datetime]:
+    """The oldest and the latest `ts` accepted at `now` (the retention; MES_SIGNAL_MAX_FUTURE_SECONDS ahead): a
+    gateway computes it once per batch."""
+    now = now or timezone.now()
+    return (now - datetime.timedelta(days=settings.MES_SIGNAL_RETENTION_DAYS),
+            now + datetime.timedelta(seconds=settings.MES_SIGNAL_MAX_FUTURE_SECONDS))
+
+
+def parse_ts(value, *, now: datetime.datetime | None = None,
+             window: tuple[datetime.datetime, datetime.datetime] | None = None) -> datetime.datetime:
+    """An ISO-8601 time with offset, not in the future, not older than the retention (`window`: `ts_window`)."""
     ts = None
     if isinstance(value, str) and len(value) <= 40:
         try:
@@ -92,19 +102,21 @@ def parse_ts(value, *, now: datetime.datetime | None = None) -> datetime.datetim
     if ts is None or ts.tzinfo is None:
         raise SignalRejected(SignalDropReason.MALFORMED, "ts must be an ISO-8601 time with a UTC offset",
                              field="ts")
-    now = now or timezone.now()
-    if ts > now + datetime.timedelta(seconds=settings.MES_SIGNAL_MAX_FUTURE_SECONDS):
+    oldest, latest = window or ts_window(now)
+    if ts > latest:
         raise SignalRejected(SignalDropReason.FUTURE_TS, f"ts {value} is in the future", field="ts")
-    if ts < now - datetime.timedelta(days=settings.MES_SIGNAL_RETENTION_DAYS):
+    if ts < oldest:
         raise SignalRejected(SignalDropReason.TOO_OLD, f"ts {value} is older than the signal retention", field="ts")
     return ts.astimezone(datetime.UTC)
 
 
-def parse_values(kind: str, data, *, now: datetime.datetime | None = None) -> dict:
+def parse_values(kind: str, data, *, now: datetime.datetime | None = None,
+                 window: tuple[datetime.datetime, datetime.datetime] | None = None) -> dict:
     """The checked fields of a state or count message (`data`: the decoded JSON object)."""
     if not isinstance(data, dict):
         raise SignalRejected(SignalDropReason.MALFORMED, "the payload must be a JSON object")
-    values = {"ts": parse_ts(data.get("ts"), now=now), "state": "", "reason": "", "good": 0, "scrap": 0}
+    values = {"ts": parse_ts(data.get("ts"), now=now, window=window), "state": "", "reason": "", "good": 0,
+              "scrap": 0}
     if kind == SignalKind.STATE:
         if data.get("state") not in SIGNAL_STATES:
             raise SignalRejected(SignalDropReason.MALFORMED, "state must be running, idle or down", field="state")
@@ -118,7 +130,8 @@ def parse_values(kind: str, data, *, now: datetime.datetime | None = None) -> di
     return values
 
 
-def parse_payload(kind: str, payload: bytes, *, now: datetime.datetime | None = None) -> dict:
+def parse_payload(kind: str, payload: bytes, *, now: datetime.datetime | None = None,
+                  window: tuple[datetime.datetime, datetime.datetime] | None = None) -> dict:
     """`parse_values` of a raw MQTT payload (UTF-8 JSON, at most MAX_PAYLOAD bytes)."""
     if len(payload) > MAX_PAYLOAD:
         raise SignalRejected(SignalDropReason.MALFORMED, f"payload larger than {MAX_PAYLOAD} bytes")
@@ -126,15 +139,17 @@ def parse_payload(kind: str, payload: bytes, *, now: datetime.datetime | None = 
         data = json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise SignalRejected(SignalDropReason.MALFORMED, "the payload is not UTF-8 JSON") from exc
-    return parse_values(kind, data, now=now)
+    return parse_values(kind, data, now=now, window=window)
 
 
 class EquipmentDirectory:
     """Codes → equipment, loaded in one query and reloaded when a code is missing (at most every
-    `reload_seconds`), so the gateway does not query per message."""
+    `reload_seconds`), so the gateway does not query per message. `topics` remembers the topics already
+    resolved (kind, equipment) until the next reload."""
 
     def __init__(self, reload_seconds: float = 10.0):
         self.reload_seconds = reload_seconds
+        self.topics: dict[str, tuple[str, EquipmentKey]] = {}
         self._keys: dict[tuple[str, str, str], EquipmentKey] = {}
         self._owners: dict[tuple[str, str], set[str]] = {}
         self._companies: dict[str, int] = {}
@@ -152,6 +167,7 @@ class EquipmentDirectory:
             keys[(company, wc, code)] = EquipmentKey(eq_id, wc_id, company_id)
             owners.setdefault((wc, code), set()).add(company)
         self._keys, self._owners = keys, owners
+        self.topics = {}
         self._companies = dict(Company.objects.values_list("code", "id"))
         self._loaded_at = timezone.now().timestamp()
 
@@ -163,8 +179,8 @@ class EquipmentDirectory:
     def resolve(self, company: str, work_center: str, equipment: str) -> EquipmentKey:
         """The equipment named by the codes, or SignalRejected(unknown equipment / wrong company)."""
         key = self._keys.get((company, work_center, equipment))
-        stale = self._loaded_at is None or timezone.now().timestamp() - self._loaded_at > self.reload_seconds
-        if key is None and stale:
+        if key is None and (self._loaded_at is None
+                            or timezone.now().timestamp() - self._loaded_at > self.reload_seconds):
             self.load()
             key = self._keys.get((company, work_center, equipment))
         if key is not None:
@@ -201,15 +217,23 @@ class DropTally:
 
 
 def read_message(topic: str, payload: bytes, directory: EquipmentDirectory, tally: DropTally,
-                 *, now: datetime.datetime | None = None) -> SignalRow | None:
-    """One MQTT message as a SignalRow, or None after counting why it was dropped."""
-    parts = topic.split("/")
-    company_code = parts[1] if len(parts) > 1 and parts[0] == TOPIC_ROOT else None
+                 *, now: datetime.datetime | None = None,
+                 window: tuple[datetime.datetime, datetime.datetime] | None = None) -> SignalRow | None:
+    """One MQTT message as a SignalRow, or None after counting why it was dropped. A topic resolved before
+    (`directory.topics`) is not parsed again; `window`: `ts_window`, once per batch."""
+    known = directory.topics.get(topic)
     try:
-        company_code, work_center, equipment, kind = parse_topic(topic)
-        values = parse_payload(kind, payload, now=now)
-        key = directory.resolve(company_code, work_center, equipment)
+        if known is not None:
+            kind, key = known
+            values = parse_payload(kind, payload, now=now, window=window)
+        else:
+            company_code, work_center, equipment, kind = parse_topic(topic)
+            values = parse_payload(kind, payload, now=now, window=window)
+            key = directory.resolve(company_code, work_center, equipment)
+            directory.topics[topic] = (kind, key)
     except SignalRejected as rejected:
+        parts = topic.split("/")
+        company_code = parts[1] if len(parts) > 1 and parts[0] == TOPIC_ROOT else None
         tally.add(directory.company_id(company_code) if company_code else None, rejected, topic[:120])
         return None
-    return SignalRow(key=key, kind=kind, **values)
+    return SignalRow(key, kind, values["ts"], values["state"], values["reason"], values["good"], values["scrap"])

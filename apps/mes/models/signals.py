@@ -15,10 +15,21 @@ class MachineSignal(CompanyOwnedModel):
     (good and scrap parts made since the previous count), stamped with the machine's own time `ts`.
 
     Unique per (equipment, kind, ts): a message delivered twice (MQTT QoS 1, an HTTP retry) is stored once.
-    Count rows remember the operation they were booked on."""
+    Count rows remember the operation they were booked on.
 
-    equipment = models.ForeignKey("mes.Equipment", on_delete=models.CASCADE, related_name="signals")
-    work_center = models.ForeignKey("mes.WorkCenter", on_delete=models.CASCADE, related_name="+")
+    The references carry no database constraint (a million rows an hour would pay four foreign-key checks each):
+    rows are written only by `signals_ingest`, which checks and locks the referenced companies, work centers,
+    machines and operations once per batch (KEY SHARE, as a foreign key would); deleting them goes through the
+    ORM, which cascades (or nulls the operation) as before. The machine and work center need no index of their
+    own: the unique (equipment, kind, ts) and the (work_center, ts) indexes lead with them; nor `created_at`
+    (signals are read by `ts`; `updated_at` keeps its index for `?updated_after=`)."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    company = models.ForeignKey("core.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    equipment = models.ForeignKey("mes.Equipment", on_delete=models.CASCADE, related_name="signals",
+                                  db_constraint=False, db_index=False)
+    work_center = models.ForeignKey("mes.WorkCenter", on_delete=models.CASCADE, related_name="+",
+                                    db_constraint=False, db_index=False)
     kind = models.CharField(max_length=5, choices=SignalKind.choices)
     ts = models.DateTimeField(help_text="When the machine says it happened (UTC).")
     state = models.CharField(max_length=10, choices=MachineState.choices, blank=True)
@@ -26,7 +37,8 @@ class MachineSignal(CompanyOwnedModel):
     good = models.PositiveIntegerField(default=0)
     scrap = models.PositiveIntegerField(default=0)
     operation = models.ForeignKey("mes.Operation", on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+", help_text="The operation a count was booked on.")
+                                  related_name="+", db_constraint=False,
+                                  help_text="The operation a count was booked on.")
 
     class Meta:
         ordering = ["-ts", "-id"]

@@ -3,10 +3,13 @@
 
 A batch is written in one transaction:
 
-1. one multi-row INSERT ... ON CONFLICT (equipment, kind, ts) DO NOTHING: a redelivered signal is stored once
-   and has no effect the second time; each new count is booked on the operation running at its work center at
-   `ts` (started, not yet finished), added to that operation's machine counters and to the per-minute roll-up
-   (`MachineCount`), all in the same statement;
+1. the companies, work centers and machines the batch names are checked and locked once (what their foreign keys
+   would do row by row: `MachineSignal`'s references carry no constraint), the rows are copied (COPY) into a
+   temporary table, and one INSERT ... SELECT ... ON CONFLICT (equipment, kind, ts) DO NOTHING stores them: a
+   redelivered signal is stored once and has no effect the second time; each new count is booked on the
+   operation running at its work center at `ts` (started, not yet finished), added to that operation's machine
+   counters and to the per-minute roll-up (`MachineCount`, summed per machine, operation and minute), all in
+   the same statement;
 2. the downtime of every machine that sent states is recomputed from its state signals from the earliest new
    one on (`machine_downtime_apply`), so late and out-of-order signals are placed by `ts`;
 3. the machines' current state (their latest state by `ts`) and their work centers' status are updated.
@@ -19,36 +22,50 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from apps.core.audit import snapshot
 from apps.core.errors import DomainError
 from apps.core.models import AuditRecord
-from apps.mes.choices import DowntimeKind, DowntimeSource, MachineState
+from apps.mes.choices import DowntimeKind, DowntimeSource, MachineState, SignalKind
 from apps.mes.models import DowntimeEvent, DowntimeReason, MachineSignalDrop
 from apps.mes.signal_contract import SignalRow
 
 UNCLASSIFIED = "UNCLASSIFIED"
 MAX_BATCH = 50_000
 
+# the batch, copied in (COPY) before one set-based INSERT ... SELECT; emptied at each commit
+_INCOMING_TABLE = """
+CREATE TEMP TABLE IF NOT EXISTS mes_signal_incoming (
+    company_id bigint NOT NULL, equipment_id bigint NOT NULL, work_center_id bigint NOT NULL, kind varchar(5) NOT NULL,
+    ts timestamptz NOT NULL, state varchar(10) NOT NULL, reason varchar(40) NOT NULL, good integer NOT NULL,
+    scrap integer NOT NULL, operation_id bigint
+) ON COMMIT DELETE ROWS
+"""
+_COPY = ("COPY mes_signal_incoming (company_id, equipment_id, work_center_id, kind, ts, state, reason, good, scrap, "
+         "operation_id) FROM STDIN")
+
+# what a foreign key would check, once per batch: the referenced rows exist, and they are locked (KEY SHARE) so
+# they cannot be deleted before the batch commits; the operations are those a count of the batch may be booked on
+_REFERENCES = """
+SELECT array(SELECT id FROM core_company WHERE id = ANY(%(companies)s) FOR KEY SHARE),
+       array(SELECT id FROM mes_workcenter WHERE id = ANY(%(work_centers)s) FOR KEY SHARE),
+       array(SELECT id FROM mes_equipment WHERE id = ANY(%(equipment)s) FOR KEY SHARE),
+       array(SELECT json_build_array(id, work_center_id, actual_start, actual_end)::text FROM mes_operation
+              WHERE %(counts)s AND work_center_id = ANY(%(work_centers)s) AND actual_start <= %(last)s
+                AND (actual_end IS NULL OR actual_end > %(first)s)
+              ORDER BY actual_start DESC, id DESC FOR KEY SHARE)
+"""
+
 _INSERT = """
-WITH incoming(company_id, equipment_id, work_center_id, kind, ts, state, reason, good, scrap) AS (
-    SELECT * FROM unnest(%(company)s::bigint[], %(equipment)s::bigint[], %(work_center)s::bigint[],
-                         %(kind)s::text[], %(ts)s::timestamptz[], %(state)s::text[], %(reason)s::text[],
-                         %(good)s::int[], %(scrap)s::int[])
-), stored AS (
+WITH stored AS (
     INSERT INTO mes_machinesignal (company_id, equipment_id, work_center_id, kind, ts, state, reason, good, scrap,
                                    operation_id, created_at, updated_at)
     SELECT i.company_id, i.equipment_id, i.work_center_id, i.kind, i.ts, i.state, i.reason, i.good, i.scrap,
-           CASE WHEN i.kind = 'count' THEN (
-               SELECT o.id FROM mes_operation o
-                WHERE o.work_center_id = i.work_center_id AND o.actual_start <= i.ts
-                  AND (o.actual_end IS NULL OR o.actual_end > i.ts)
-                ORDER BY o.actual_start DESC, o.id DESC LIMIT 1) END,
-           now(), now()
-      FROM incoming i
+           i.operation_id, now(), now()
+      FROM mes_signal_incoming i
     ON CONFLICT (equipment_id, kind, ts) DO NOTHING
     RETURNING company_id, equipment_id, work_center_id, operation_id, kind, ts, state, good, scrap
 ), minutes AS (
@@ -74,6 +91,61 @@ SELECT (SELECT count(*) FROM stored),
                         '[]') FROM stored WHERE kind = 'state')::text,
        (SELECT count(*) FROM minutes), (SELECT count(*) FROM booked)
 """
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(rows: list[SignalRow], operations: dict[int, list[tuple]]) -> str:
+    """The rows in COPY's text format (one string: far cheaper than adapting row by row), each count with the
+    operation it is booked on: the latest started at its work center by `ts` and not finished by then."""
+    lines = []
+    append = lines.append
+    for row in rows:
+        key, reason, operation = row.key, row.reason, "\\N"
+        if reason and not reason.isalnum():
+            reason = reason.translate(_COPY_ESCAPES)
+        if row.kind == SignalKind.COUNT:
+            ts = row.ts
+            for pk, start, end in operations.get(key.work_center_id, ()):
+                if start <= ts and (end is None or end > ts):
+                    operation = pk
+                    break
+        append(f"{key.company_id}\t{key.equipment_id}\t{key.work_center_id}\t{row.kind!s}\t{row.ts.isoformat()}\t"
+               f"{row.state!s}\t{reason}\t{row.good:d}\t{row.scrap:d}\t{operation}\n")
+    return "".join(lines)
+
+
+def _check_references(cursor, rows: list[SignalRow]) -> dict[int, list[tuple]]:
+    """Lock the companies, work centers and machines the rows name (KEY SHARE: what their foreign keys would do)
+    and the operations their counts may be booked on; a reference that no longer exists refuses the batch
+    (IntegrityError, as a foreign key would). Returns work center → its operations (id, start, end), latest
+    started first."""
+    companies, work_centers, machines = set(), set(), set()
+    first = last = rows[0].ts
+    counts = False
+    for row in rows:
+        key = row.key
+        companies.add(key.company_id)
+        work_centers.add(key.work_center_id)
+        machines.add(key.equipment_id)
+        if row.kind == SignalKind.COUNT:
+            counts = True
+            first, last = min(first, row.ts), max(last, row.ts)
+    cursor.execute(_REFERENCES, {"companies": sorted(companies), "work_centers": sorted(work_centers),
+                                 "equipment": sorted(machines), "counts": counts, "first": first, "last": last})
+    found_companies, found_centers, found_machines, found_operations = cursor.fetchone()
+    for name, wanted, found in (("company", companies, found_companies), ("work center", work_centers, found_centers),
+                                ("equipment", machines, found_machines)):
+        missing = wanted - set(found)
+        if missing:
+            raise IntegrityError(f"machine signals name a {name} that does not exist: {sorted(missing)[:5]}")
+    operations: dict[int, list[tuple]] = defaultdict(list)
+    for text in found_operations:
+        pk, work_center_id, start, end = json.loads(text)
+        operations[work_center_id].append((pk, datetime.datetime.fromisoformat(start),
+                                           datetime.datetime.fromisoformat(end) if end else None))
+    return operations
+
 
 # the latest state (by ts) of each machine heard from, and its work center's status from its machines'
 _CURRENT = """
@@ -130,16 +202,13 @@ def signals_ingest(*, company, rows: list[SignalRow], actor) -> IngestResult:
     result = IngestResult()
     if not rows:
         return result
-    columns = {"company": [], "equipment": [], "work_center": [], "kind": [], "ts": [], "state": [], "reason": [],
-               "good": [], "scrap": []}
-    for row in rows:
-        key = row.key
-        for name, value in (("company", key.company_id), ("equipment", key.equipment_id),
-                            ("work_center", key.work_center_id), ("kind", row.kind), ("ts", row.ts),
-                            ("state", row.state), ("reason", row.reason), ("good", row.good), ("scrap", row.scrap)):
-            columns[name].append(value)
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT, columns)
+        operations = _check_references(cursor, rows)
+        cursor.execute(_INCOMING_TABLE)
+        cursor.execute("DELETE FROM mes_signal_incoming")  # an earlier batch of this transaction
+        with cursor.cursor.copy(_COPY) as copy:
+            copy.write(_copy_text(rows, operations))
+        cursor.execute(_INSERT)
         stored, states_json, _minutes, _booked = cursor.fetchone()
     result.stored, result.duplicates = stored, len(rows) - stored
     new_states = json.loads(states_json)
@@ -259,7 +328,14 @@ def machine_downtime_apply(*, earliest: dict[int, datetime.datetime], owners: di
     if changed:
         for event, _ in changed:
             event.updated_at = now
-        DowntimeEvent.objects.bulk_update([e for e, _ in changed], ["end", "machine_reason", "reason", "updated_at"])
+        with connection.cursor() as cursor:  # one UPDATE from arrays (bulk_update builds a CASE per row and field)
+            cursor.execute("""
+                UPDATE mes_downtimeevent d SET "end" = v.end_at, machine_reason = v.machine_reason,
+                                               reason_id = v.reason_id, updated_at = %s
+                  FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::bigint[])
+                       AS v(id, end_at, machine_reason, reason_id)
+                 WHERE d.id = v.id""", [now, [e.pk for e, _ in changed], [e.end for e, _ in changed],
+                                        [e.machine_reason for e, _ in changed], [e.reason_id for e, _ in changed]])
     if removed:
         DowntimeEvent.objects.filter(pk__in=[e.pk for e in removed]).delete()
     _audit(actor, [(e, "create", None, snapshot(e)) for e in created]
