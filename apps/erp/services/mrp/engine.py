@@ -20,6 +20,7 @@
    cancel (an open order due in the horizon covers nothing).
 """
 
+import contextlib
 import datetime
 import gc
 import heapq
@@ -507,15 +508,22 @@ class _Iso(dict):
         return text
 
 
-def plan(inputs: PlanInputs, progress: Callable[[int, int], None] | None = None) -> Plan:
-    """Plan `inputs`; `progress(items planned, total)` is called after each low level (it may raise `Cancelled`).
-
-    The cyclic garbage collector is paused meanwhile: a large plan holds millions of small objects (none in a
-    reference cycle) that every collection would walk again and again, for more time than the planning itself."""
+@contextlib.contextmanager
+def paused_gc():
+    """The cyclic garbage collector paused meanwhile: a large plan holds millions of small objects (none in a
+    reference cycle) that every collection would walk again and again, for more time than the planning itself (and
+    the formatting of what the writer sends)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return Planner(inputs, progress).run()
+        yield
     finally:
         if enabled:
             gc.enable()
+
+
+def plan(inputs: PlanInputs, progress: Callable[[int, int], None] | None = None) -> Plan:
+    """Plan `inputs`; `progress(items planned, total)` is called after each low level (it may raise `Cancelled`).
+    The garbage collector is paused meanwhile (`paused_gc`)."""
+    with paused_gc():
+        return Planner(inputs, progress).run()
