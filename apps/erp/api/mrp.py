@@ -110,15 +110,6 @@ class PegSerializer(SuiteSerializer):
                                               default=None)
 
 
-class PlannedOrderListSerializer(serializers.ListSerializer):
-    """A page of planned orders: their pegs' documents are loaded for the whole page at once."""
-
-    def to_representation(self, data):
-        orders = list(data.all() if hasattr(data, "all") else data)
-        load_pegs(orders)
-        return super().to_representation(orders)
-
-
 class PlannedOrderSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
     item_number = serializers.CharField(source="item.number", read_only=True)
     pegging = PegSerializer(source="pegs", many=True, read_only=True,
@@ -138,7 +129,6 @@ class PlannedOrderSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
                   "released_by", "requisition", "requisition_number", "work_order", "work_order_number",
                   "allowed_transitions", "created_at", "updated_at"]
         read_only_fields = fields
-        list_serializer_class = PlannedOrderListSerializer
 
 
 class PlannedOrderFilterSet(SuiteFilterSet):
@@ -172,6 +162,13 @@ class PlannedOrderViewSet(SuiteReadOnlyViewSet):
     release = workflow_action("release", planned_order_release,
                               summary="Release into a purchase order draft / requisition or a work order draft")
 
+    def paginate_queryset(self, queryset):
+        """A page of planned orders, their pegs' documents loaded for the whole page at once."""
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            load_pegs(page)
+        return page
+
     @extend_schema(request=ReleaseManySerializer, responses=PlannedOrderSerializer(many=True),
                    operation_id="erp_planned_orders_release_many",
                    summary="Release several planned orders at once (purchases grouped per supplier)")
@@ -189,6 +186,7 @@ class PlannedOrderViewSet(SuiteReadOnlyViewSet):
                 raise PermissionDeniedError("planned_orders", f"Your role in {order.company} may not release "
                                                               "planned orders.")
         released = planned_orders_release(planned_orders=orders, actor=request.user)
+        load_pegs(released)
         return Response(self.get_serializer(released, many=True).data)
 
 
