@@ -12,6 +12,7 @@ import json
 
 from django.db import connection
 from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
 
 from apps.erp.models import MrpRun
 from apps.erp.models.mrp import PlannedOrderStatus
@@ -25,7 +26,7 @@ MESSAGE_COLUMNS = ("created_at", "updated_at", "run_id", "item_id", "kind", "pla
 ITEM_PLAN_COLUMNS = ("run_id", "item_id", "low_level_code", "on_hand", "safety_stock", "buckets")
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-CHUNK_ROWS = 20_000
+CHUNK_ROWS = 2_000
 NULL = "\\N"
 
 
@@ -51,8 +52,10 @@ def _field(value) -> str:
 
 
 def _copy(cursor, table: str, columns: tuple[str, ...], lines) -> None:
-    """COPY lines already in the text format (one row each, without the newline), sent in chunks."""
-    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    """COPY lines already in the text format (one row each, without the newline), sent in chunks by a thread of
+    psycopg's (`QueuedLibpqWriter`), so that the database parses and stores a chunk while the next is formatted."""
+    raw = cursor.cursor
+    with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN", writer=QueuedLibpqWriter(raw)) as copy:
         chunk = []
         for line in lines:
             chunk.append(line)
