@@ -183,7 +183,7 @@ def baseline(company) -> dict[int, Decimal]:
 
 def main() -> None:
     with throwaway_database():
-        from apps.erp.models import MrpItemPlan, MrpMessage, Peg, PlannedOrder
+        from apps.erp.models import MrpItemPlan, MrpMessage, PlannedOrder
         from apps.erp.services.mrp import engine
         from apps.erp.services.mrp.inputs import collect_inputs
         from apps.erp.services.mrp.run import mrp_run_execute, mrp_run_start
@@ -200,11 +200,14 @@ def main() -> None:
 
         took, base, run, net = interleaved(ours, lambda: baseline(company), RUNS)
         orders = PlannedOrder.objects.filter(run=run)
-        planned_orders, pegs = orders.count(), Peg.objects.filter(planned_order__run=run).count()
         messages, item_plans = MrpMessage.objects.filter(run=run).count(), MrpItemPlan.objects.filter(run=run).count()
-        # every planned order is pegged in full; the plan covers at least the plain net requirement of end items
-        unpegged = PlannedOrder.objects.filter(run=run).annotate(pegged=Sum("pegs__quantity")).exclude(
-            pegged=F("quantity")).count()
+        # every planned order is pegged in full (its pegs are arrays on its row)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*), coalesce(sum(cardinality(peg_kinds)), 0), count(*) FILTER (WHERE "
+                           "quantity IS DISTINCT FROM (SELECT sum(q) FROM unnest(peg_quantities) AS q)) "
+                           "FROM erp_plannedorder WHERE run_id = %s", [run.pk])
+            planned_orders, pegs, unpegged = cursor.fetchone()
+        assert planned_orders == orders.count()
         assert unpegged == 0, unpegged
 
         # where the time goes (one more run, piece by piece)

@@ -2,10 +2,11 @@
 written only by the run (read-only here); actions cancel runs and release planned orders through the services."""
 
 from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
 
 from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin, run_per_record
 from apps.core.errors import DomainError
-from apps.erp.models import ItemPlanning, MrpItemPlan, MrpMessage, MrpRun, Peg, PlannedOrder, PlannedOrderStatus
+from apps.erp.models import ItemPlanning, MrpItemPlan, MrpMessage, MrpRun, PlannedOrder, PlannedOrderStatus
 from apps.erp.services.mrp import planning
 from apps.erp.services.mrp.release import planned_orders_release
 from apps.erp.services.mrp.run import mrp_run_cancel
@@ -36,23 +37,6 @@ class MrpRunAdmin(ReadOnlyAdmin):
         run_per_record(self, request, queryset, mrp_run_cancel, "run", "Cancelled")
 
 
-class PegInline(admin.TabularInline):
-    model = Peg
-    fk_name = "planned_order"
-    extra = 0
-    fields = ["kind", "quantity", "due_date", "sales_order_line", "parent_planned_order", "work_order"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class PlannedOrderStatusFilter(admin.SimpleListFilter):
     """Status as planners see it: an unreleased order of a superseded run is superseded."""
 
@@ -73,8 +57,18 @@ class PlannedOrderAdmin(ReadOnlyAdmin):
     list_filter = ["company", "kind", PlannedOrderStatusFilter, "is_late"]
     list_select_related = ["item", "company", "run"]
     search_fields = ["number", "item__number"]
-    inlines = [PegInline]
+    exclude = ["peg_kinds", "peg_quantities", "peg_due_dates", "peg_documents", "component_orders"]
+    readonly_fields = ["pegging"]
     actions = ["release_orders"]
+
+    @admin.display(description="pegging")
+    def pegging(self, order):
+        """The demands it covers (read from the order's peg arrays), as a table."""
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
+            (peg.get_kind_display(), peg.sales_order_line or peg.parent_planned_order or peg.work_order or "",
+             peg.due_date, peg.quantity) for peg in order.pegs))
+        return format_html("<table><thead><tr><th>Demand</th><th>Document</th><th>Needed</th><th>Quantity</th></tr>"
+                           "</thead><tbody>{}</tbody></table>", rows)
 
     @admin.display(description="status")
     def status_shown(self, order):
@@ -88,12 +82,6 @@ class PlannedOrderAdmin(ReadOnlyAdmin):
             self.message_user(request, str(error), messages.ERROR)
             return
         self.message_user(request, f"Released: {len(released)}.", messages.SUCCESS)
-
-
-@admin.register(Peg)
-class PegAdmin(ReadOnlyAdmin):
-    list_display = ["planned_order", "kind", "quantity", "due_date"]
-    search_fields = ["planned_order__number"]
 
 
 @admin.register(MrpMessage)

@@ -103,11 +103,9 @@ class PlannedOrderResource(Resource):
 
     @classmethod
     def detail_context(cls, obj) -> dict:
-        pegs = list(obj.pegs.select_related("sales_order_line__order", "parent_planned_order__item", "work_order"))
+        pegs = obj.pegs
         return {"pegs": pegs, "pegged_total": sum((p.quantity for p in pegs), Decimal(0)),
-                "order_messages": list(obj.messages.all()),
-                "components": list(obj.component_pegs.select_related("planned_order__item")
-                                   .order_by("planned_order__item__number"))}
+                "order_messages": list(obj.messages.all()), "components": obj.component_pegs()}
 
 
 @role_required("erp.view_mrprun")

@@ -274,6 +274,5 @@ from tests.erp.mrp_factories import (  # noqa: E402, F401
     MrpItemPlanFactory,
     MrpMessageFactory,
     MrpRunFactory,
-    PegFactory,
     PlannedOrderFactory,
 )

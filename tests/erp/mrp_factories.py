@@ -6,7 +6,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from apps.erp.models import ItemPlanning, MrpItemPlan, MrpMessage, MrpRun, MrpRunStatus, Peg, PlannedOrder
+from apps.erp.models import ItemPlanning, MrpItemPlan, MrpMessage, MrpRun, MrpRunStatus, PegKind, PlannedOrder
 from tests.core.factories import CompanyFactory
 from tests.crm.factories import ReleasedItemFactory
 from tests.plm.factories import ItemFactory
@@ -50,14 +50,23 @@ class PlannedOrderFactory(factory.django.DjangoModelFactory):
     start_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=10))
 
 
-class PegFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Peg
+def add_pegs(*, planned_order: PlannedOrder) -> PlannedOrder:
+    """Peg `planned_order` to two more demands of its company (a new sales order line and a new work order's
+    components, one unit each, its quantity raised to match): pegs are arrays on the order, not rows of their own."""
+    from tests.erp.factories import SalesOrderFactory, SalesOrderLineFactory
+    from tests.mes.factories import WorkOrderFactory
 
-    planned_order = factory.SubFactory(PlannedOrderFactory)
-    kind = "safety_stock"
-    quantity = Decimal("5")
-    due_date = factory.LazyFunction(timezone.localdate)
+    line = SalesOrderLineFactory(order=SalesOrderFactory(company=planned_order.company))
+    work_order = WorkOrderFactory(company=planned_order.company)
+    due = planned_order.due_date
+    planned_order.peg_kinds += [PegKind.SALES_ORDER, PegKind.WORK_ORDER]
+    planned_order.peg_quantities += [Decimal(1), Decimal(1)]
+    planned_order.peg_due_dates += [due, due]
+    planned_order.peg_documents += [line.pk, work_order.pk]
+    planned_order.quantity += 2
+    planned_order.save()
+    planned_order.__dict__.pop("pegs", None)
+    return planned_order
 
 
 class MrpMessageFactory(factory.django.DjangoModelFactory):

@@ -13,9 +13,9 @@ from tests.erp.factories import (
     ItemPlanningFactory,
     MrpMessageFactory,
     MrpRunFactory,
-    PegFactory,
     PlannedOrderFactory,
 )
+from tests.erp.mrp_factories import add_pegs
 from tests.erp.mrp_world import odoo_shape
 from tests.mixins import (
     APIResourceTests,
@@ -50,7 +50,7 @@ class TestPlannedOrderAPI(ReadOnlyAPIResourceTests, CompanyOwnedAPIResourceTests
     list_url = ORDERS
     factory = PlannedOrderFactory
     allowed_role = "Planner"
-    child_factories = [(PegFactory, "planned_order")]
+    child_factories = [(add_pegs, "planned_order")]
     filter_cases = [({"kind": "purchase"}, {"kind": "purchase"}, {"kind": "production"}),
                     ({"late": "true"}, {"is_late": True}, {"is_late": False})]
     max_list_queries = 7  # token, role, membership (core); count, orders, pegs (+ their documents)

@@ -6,11 +6,10 @@ from unittest import mock
 
 import pytest
 from django.db import connection
-from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
 from apps.core.errors import ConflictError, DomainError
-from apps.erp.models import MrpItemPlan, MrpMessage, MrpRun, Peg, PlannedOrder
+from apps.erp.models import MrpItemPlan, MrpMessage, MrpRun, PlannedOrder
 from apps.erp.services.mrp.run import mrp_run_cancel, mrp_run_execute, mrp_run_start
 from apps.mes.choices import WorkOrderStatus
 from apps.scm.choices import PurchaseOrderStatus
@@ -32,7 +31,7 @@ def plan_of(run) -> list[tuple]:
 
 
 def test_the_odoo_shape_makes_400_and_every_plan_is_pegged_in_full(company):
-    a, b, _c, line = odoo_shape(company)
+    a, b, c, line = odoo_shape(company)
     run = run_now(company)
     assert run.status == "done"
     assert run.progress == 100
@@ -45,13 +44,21 @@ def test_the_odoo_shape_makes_400_and_every_plan_is_pegged_in_full(company):
     assert run.inputs["demands"] == 1
     assert run.inputs["items"] == 3
     a_order = run.planned_orders.get(item=a)
-    assert list(a_order.pegs.values_list("kind", "quantity", "sales_order_line")) == [
-        ("sales_order", D(200), line.pk)]
-    b_pegs = Peg.objects.filter(planned_order__item=b)
-    assert sorted(b_pegs.values_list("parent_planned_order__item__number", "quantity")) == [
+    assert [(p.kind, p.quantity, p.sales_order_line) for p in a_order.pegs] == [("sales_order", D(200), line)]
+    b_order = run.planned_orders.get(item=b)
+    assert sorted((p.parent_planned_order.item.number, p.quantity) for p in b_order.pegs) == [
         ("A", D(200)), ("C", D(200))]
+    # the parents list the component orders pegged to them
+    assert [(p.planned_order, p.quantity) for p in a_order.component_pegs()] == [
+        (b_order, D(200)), (run.planned_orders.get(item=c), D(200))]
     for order in PlannedOrder.objects.filter(run=run):
-        assert order.pegs.aggregate(total=Sum("quantity"))["total"] == order.quantity
+        assert sum(order.peg_quantities) == sum(p.quantity for p in order.pegs) == order.quantity
+        assert len(order.peg_kinds) == len(order.peg_due_dates) == len(order.peg_documents) > 0
+    # and in the database: every order's pegs add up to its quantity
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM erp_plannedorder o WHERE run_id = %s AND quantity <> "
+                       "(SELECT sum(q) FROM unnest(o.peg_quantities) AS q)", [run.pk])
+        assert cursor.fetchone() == (0,)
     assert order.number.startswith(run.number + "/")
     assert MrpItemPlan.objects.filter(run=run).count() == 3
     assert [[row[0], *map(D, row[1:])] for row in MrpItemPlan.objects.get(run=run, item=b).buckets] == [
@@ -88,8 +95,8 @@ def test_a_re_run_gives_the_same_plan_and_supersedes_the_previous_one(company):
     first = run_now(company)
     second = run_now(company)
     assert plan_of(first) == plan_of(second)
-    assert [list(o.pegs.values_list("kind", "quantity")) for o in first.planned_orders.order_by("number")] == \
-        [list(o.pegs.values_list("kind", "quantity")) for o in second.planned_orders.order_by("number")]
+    assert [list(zip(o.peg_kinds, o.peg_quantities, strict=True)) for o in first.planned_orders.order_by("number")] == \
+        [list(zip(o.peg_kinds, o.peg_quantities, strict=True)) for o in second.planned_orders.order_by("number")]
     first.refresh_from_db()
     assert first.superseded_by == second
     assert second.superseded_by is None

@@ -11,9 +11,9 @@ from tests.erp.factories import (
     ItemPlanningFactory,
     MrpItemPlanFactory,
     MrpRunFactory,
-    PegFactory,
     PlannedOrderFactory,
 )
+from tests.erp.mrp_factories import add_pegs
 from tests.erp.mrp_world import odoo_shape
 from tests.mixins import (
     CompanyOwnedUIResourceTests,
@@ -48,7 +48,7 @@ class TestPlannedOrderUI(UIResourceTests, CompanyOwnedUIResourceTests):
     allowed_role = "Planner"
     url_prefix = "erp:plannedorder"
     factory = PlannedOrderFactory
-    child_factories = [(PegFactory, "planned_order")]
+    child_factories = [(add_pegs, "planned_order")]
 
 
 @pytest.fixture

@@ -240,3 +240,25 @@ def test_a_work_order_of_an_untracked_product_is_traced_through_its_consumption(
     # the bracket's order is not in the chain of the pump's sales order
     assert f"work_order:{order.pk}" not in {node["key"] for node in trace_graph(
         record=chain.sales_order, kind="sales_order").nodes}
+
+
+def test_a_work_order_is_made_for_the_sales_orders_its_planned_order_is_pegged_to(company, other_company):
+    """MRP's pegging (arrays on the planned order) links a work order released from a planned order to the sales
+    orders it covers, both ways; a peg to another demand, or another company's order, links nothing."""
+    from apps.erp.models import PegKind
+    from apps.erp.traceability.graph import _down, _up
+    from tests.erp.factories import PlannedOrderFactory, SalesOrderFactory, SalesOrderLineFactory
+    from tests.mes.factories import WorkOrderFactory
+
+    line = SalesOrderLineFactory(order=SalesOrderFactory(company=company))
+    other_line = SalesOrderLineFactory(order=SalesOrderFactory(company=company))
+    work_order = WorkOrderFactory(company=company)
+    PlannedOrderFactory(company=company, work_order=work_order, quantity=Decimal(5),
+                        peg_kinds=[PegKind.SALES_ORDER, PegKind.WORK_ORDER, PegKind.SAFETY_STOCK],
+                        peg_quantities=[Decimal(2), Decimal(2), Decimal(1)], peg_due_dates=[DUE, DUE, DUE],
+                        peg_documents=[line.pk, other_line.pk, None])  # other_line's id as a work order: no link
+    made_for = (("work_order", work_order.pk), ("sales_order", line.order_id), "made for")
+    assert [edge for edge in _down(company.pk, "work_order", [work_order.pk]) if edge[2] == "made for"] == [made_for]
+    assert [edge for edge in _up(company.pk, "sales_order", [line.order_id, other_line.order_id])
+            if edge[2] == "made for"] == [made_for]
+    assert [edge for edge in _up(other_company.pk, "sales_order", [line.order_id]) if edge[2] == "made for"] == []

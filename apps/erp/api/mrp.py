@@ -17,7 +17,8 @@ from apps.core.api.serializers import (
 from apps.core.api.viewsets import SuiteModelViewSet, SuiteReadOnlyViewSet, workflow_action
 from apps.core.errors import PermissionDeniedError
 from apps.core.workflow import may_take_step
-from apps.erp.models import ItemPlanning, MrpMessage, MrpRun, Peg, PlannedOrder, PlannedOrderStatus
+from apps.erp.models import ItemPlanning, MrpMessage, MrpRun, PegKind, PlannedOrder, PlannedOrderStatus
+from apps.erp.models.mrp import load_pegs
 from apps.erp.services.mrp import planning
 from apps.erp.services.mrp.release import planned_order_release, planned_orders_release
 from apps.erp.services.mrp.run import mrp_run_cancel, mrp_run_start
@@ -89,19 +90,24 @@ class MrpRunViewSet(SuiteModelViewSet):
 
 
 # ---- planned orders ----------------------------------------------------------------------------------------------
-class PegSerializer(SuiteChildSerializer):
+class PegSerializer(SuiteSerializer):
+    """One demand a planned order covers, and how much of it; the ids and numbers of its document (null when it has
+    none: safety stock, the lot-size excess)."""
+
+    kind = serializers.ChoiceField(choices=PegKind.choices, read_only=True)
+    quantity = serializers.DecimalField(max_digits=18, decimal_places=4, read_only=True)
+    due_date = serializers.DateField(read_only=True, help_text="When the demand needs it.")
+    sales_order_line = serializers.IntegerField(source="sales_order_line.pk", read_only=True, allow_null=True,
+                                                default=None)
     sales_order = serializers.CharField(source="sales_order_line.order.number", read_only=True, allow_null=True,
                                         default=None)
+    parent_planned_order = serializers.IntegerField(source="parent_planned_order.pk", read_only=True,
+                                                    allow_null=True, default=None)
     parent_planned_order_number = serializers.CharField(source="parent_planned_order.number", read_only=True,
                                                         allow_null=True, default=None)
+    work_order = serializers.IntegerField(source="work_order.pk", read_only=True, allow_null=True, default=None)
     work_order_number = serializers.CharField(source="work_order.number", read_only=True, allow_null=True,
                                               default=None)
-
-    class Meta:
-        model = Peg
-        fields = ["kind", "quantity", "due_date", "sales_order_line", "sales_order", "parent_planned_order",
-                  "parent_planned_order_number", "work_order", "work_order_number"]
-        read_only_fields = fields
 
 
 class PlannedOrderSerializer(WorkflowFieldsMixin, SuiteModelSerializer):
@@ -146,8 +152,7 @@ class PlannedOrderViewSet(SuiteReadOnlyViewSet):
     """Planned orders of the runs: `release` one (`POST {id}/release/`) or several (`POST release/`) into SCM
     purchase order drafts / requisitions and MES work order drafts, exactly once."""
 
-    queryset = PlannedOrder.objects.select_related("item", "run", "requisition", "work_order").prefetch_related(
-        "pegs__sales_order_line__order", "pegs__parent_planned_order", "pegs__work_order")
+    queryset = PlannedOrder.objects.select_related("item", "run", "requisition", "work_order")
     serializer_class = PlannedOrderSerializer
     filterset_class = PlannedOrderFilterSet
     search_fields = ["number", "item__number", "item__name"]
@@ -156,6 +161,13 @@ class PlannedOrderViewSet(SuiteReadOnlyViewSet):
 
     release = workflow_action("release", planned_order_release,
                               summary="Release into a purchase order draft / requisition or a work order draft")
+
+    def paginate_queryset(self, queryset):
+        """A page of planned orders, their pegs' documents loaded for the whole page at once."""
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            load_pegs(page)
+        return page
 
     @extend_schema(request=ReleaseManySerializer, responses=PlannedOrderSerializer(many=True),
                    operation_id="erp_planned_orders_release_many",
@@ -174,6 +186,7 @@ class PlannedOrderViewSet(SuiteReadOnlyViewSet):
                 raise PermissionDeniedError("planned_orders", f"Your role in {order.company} may not release "
                                                               "planned orders.")
         released = planned_orders_release(planned_orders=orders, actor=request.user)
+        load_pegs(released)
         return Response(self.get_serializer(released, many=True).data)
 
 

@@ -27,6 +27,7 @@ from apps.erp.models.mrp import (
     MrpRun,
     MrpRunStatus,
     Peg,
+    PegKind,
     PlannedOrder,
     PlannedOrderKind,
     PlannedOrderStatus,
@@ -36,6 +37,6 @@ from apps.erp.models.snapshots import AccountBalanceSnapshot
 
 __all__ = ["Account", "AccountBalanceSnapshot", "AccountMapping", "BillMatchPolicy", "Department", "Employee",
            "FiscalYear", "Invoice", "InvoiceLine", "ItemPlanning", "Journal", "JournalEntry", "JournalLine",
-           "MrpItemPlan", "MrpMessage", "MrpRun", "MrpRunStatus", "Payment", "PaymentAllocation", "Peg", "Period",
-           "PlannedOrder", "PlannedOrderKind", "PlannedOrderStatus", "SalesOrder", "SalesOrderLine", "SalesOrderStatus",
-           "TimeOff", "VendorBill", "VendorBillLine"]
+           "MrpItemPlan", "MrpMessage", "MrpRun", "MrpRunStatus", "Payment", "PaymentAllocation", "Peg", "PegKind",
+           "Period", "PlannedOrder", "PlannedOrderKind", "PlannedOrderStatus", "SalesOrder", "SalesOrderLine",
+           "SalesOrderStatus", "TimeOff", "VendorBill", "VendorBillLine"]

@@ -4,10 +4,12 @@ orders with their pegging, exception messages, and the item's time-phased plan).
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from apps.core.models import CompanyOwnedModel, TimeStampedModel
 from apps.core.models.base import CompanyScopedQuerySet
@@ -154,6 +156,14 @@ class PlannedOrderStatus(models.TextChoices):
 P = PlannedOrderStatus
 
 
+class PegKind(models.TextChoices):
+    SALES_ORDER = "sales_order", "Sales order line"
+    PLANNED_ORDER = "planned_order", "Parent planned order"
+    WORK_ORDER = "work_order", "Open work order's components"
+    SAFETY_STOCK = "safety_stock", "Safety stock"
+    LOT_SIZE = "lot_size", "Lot-size excess (kept in stock)"
+
+
 def _superseded(order) -> str | None:
     if order.run.superseded_by_id is None:
         return None
@@ -181,7 +191,11 @@ class PlannedOrder(CompanyOwnedModel):
     rewritten (a run writes ~100,000 of them); `current_status` and `PlannedOrder.objects.with_status()` say
     "superseded" for them, and the release step refuses them. The columns a run writes in bulk point at the company,
     run, item and supplier without a per-row database check (`db_constraint=False`): the writer checks and locks
-    those rows set-based in the same transaction (`writer._lock_references`); deletes still go through Django."""
+    those rows set-based in the same transaction (`writer._lock_references`); deletes still go through Django.
+
+    Its pegging (the demands it covers, `pegs`) is stored on the order itself, one entry per demand in four parallel
+    arrays (kind, quantity, due date, document id), and the planned orders of its components that are pegged to it
+    in `component_orders`: a run pegs ~850,000 demands, and one row each cost more than the whole planning."""
 
     # looked up through the (company, number) index
     company = models.ForeignKey("core.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False,
@@ -208,6 +222,17 @@ class PlannedOrder(CompanyOwnedModel):
                                        editable=False, related_name="+")
     work_order = models.OneToOneField("mes.WorkOrder", on_delete=models.PROTECT, null=True, blank=True,
                                       editable=False, related_name="+")
+    peg_kinds = ArrayField(models.CharField(max_length=15, choices=PegKind.choices), default=list, blank=True,
+                           editable=False, help_text="Pegging: the kind of each demand covered.")
+    peg_quantities = ArrayField(models.DecimalField(**QUANTITY), default=list, blank=True, editable=False,
+                                help_text="Pegging: how much of each demand it covers (they add up to its quantity).")
+    peg_due_dates = ArrayField(models.DateField(), default=list, blank=True, editable=False,
+                               help_text="Pegging: when each demand needs it.")
+    peg_documents = ArrayField(models.BigIntegerField(null=True), default=list, blank=True, editable=False,
+                               help_text="Pegging: the id of each demand's sales order line, parent planned order or "
+                                         "work order (by its kind); null for safety stock and the lot-size excess.")
+    component_orders = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False,
+                                  help_text="The planned orders of its components pegged to it.")
 
     workflow = Workflow("status", {
         "release": Transition(sources=[P.PLANNED], target=P.RELEASED, permission=RELEASE_PERMISSION,
@@ -231,6 +256,11 @@ class PlannedOrder(CompanyOwnedModel):
             # a released order points at what it became, exactly once
             models.CheckConstraint(condition=~Q(status="released") | Q(requisition__isnull=False)
                                    | Q(work_order__isnull=False), name="erp_plannedorder_released_has_document"),
+            # one entry per peg in each array
+            models.CheckConstraint(condition=Q(peg_quantities__len=F("peg_kinds__len"),
+                                               peg_due_dates__len=F("peg_kinds__len"),
+                                               peg_documents__len=F("peg_kinds__len")),
+                                   name="erp_plannedorder_pegs_aligned"),
         ]
 
     def __str__(self) -> str:
@@ -250,46 +280,88 @@ class PlannedOrder(CompanyOwnedModel):
         """The label of `current_status` (lists, detail pages and exports show it)."""
         return PlannedOrderStatus(self.current_status).label
 
+    @cached_property
+    def pegs(self) -> list["Peg"]:
+        """The demands it covers, by due date, with their documents (`load_pegs` does it for many orders at once)."""
+        load_pegs([self])
+        return self.__dict__["pegs"]
 
-class PegKind(models.TextChoices):
-    SALES_ORDER = "sales_order", "Sales order line"
-    PLANNED_ORDER = "planned_order", "Parent planned order"
-    WORK_ORDER = "work_order", "Open work order's components"
-    SAFETY_STOCK = "safety_stock", "Safety stock"
-    LOT_SIZE = "lot_size", "Lot-size excess (kept in stock)"
+    def component_pegs(self) -> list["Peg"]:
+        """What the planned orders of its components cover of it (one entry per such order, its `planned_order`), by
+        item number."""
+        children = PlannedOrder.objects.filter(company_id=self.company_id, run_id=self.run_id,
+                                               pk__in=self.component_orders).select_related("item")
+        result = []
+        for child in children:
+            quantity = sum((q for k, q, d in zip(child.peg_kinds, child.peg_quantities, child.peg_documents,
+                                                  strict=True) if k == PegKind.PLANNED_ORDER and d == self.pk), ZERO)
+            result.append(Peg(kind=PegKind.PLANNED_ORDER, quantity=quantity, due_date=self.start_date,
+                              parent_planned_order_id=self.pk, planned_order=child))
+        return sorted(result, key=lambda peg: (peg.planned_order.item.number, peg.planned_order.pk))
 
 
-class Peg(models.Model):
+class Peg:
     """One demand a planned order covers, and how much of it: a sales order line, a parent planned order, an open
-    work order's components, safety stock, or the lot-size excess. A planned order's pegs add up to its quantity.
+    work order's components, safety stock, or the lot-size excess. Not a table: read from the planned order's
+    arrays (`PlannedOrder.pegs`); its documents are loaded for many orders at once by `load_pegs`."""
 
-    Pegs are written only by the run's writer, in the transaction that writes their planned orders, with the ids it
-    has just drawn (a large run writes about a million): their foreign keys are not checked again by the database
-    (`db_constraint=False`), which would cost more than the planning; deletes still cascade (or clear the link)
-    through Django."""
+    __slots__ = ("due_date", "kind", "parent_planned_order", "parent_planned_order_id", "planned_order", "quantity",
+                 "sales_order_line", "sales_order_line_id", "work_order", "work_order_id")
 
-    planned_order = models.ForeignKey(PlannedOrder, on_delete=models.CASCADE, related_name="pegs",
-                                      db_constraint=False)
-    kind = models.CharField(max_length=15, choices=PegKind.choices)
-    quantity = models.DecimalField(**QUANTITY)
-    due_date = models.DateField(help_text="When the demand needs it.")
-    sales_order_line = models.ForeignKey("erp.SalesOrderLine", on_delete=models.SET_NULL, null=True, blank=True,
-                                         related_name="+", db_constraint=False, db_index=False)
-    parent_planned_order = models.ForeignKey(PlannedOrder, on_delete=models.CASCADE, null=True, blank=True,
-                                             related_name="component_pegs", db_constraint=False)
-    work_order = models.ForeignKey("mes.WorkOrder", on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", db_constraint=False, db_index=False)
-
-    company_path = "planned_order__company"
-
-    class Meta:
-        ordering = ["planned_order", "due_date", "id"]
-        verbose_name = "pegging"
-        verbose_name_plural = "pegging"
-        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="erp_peg_quantity_positive")]
+    def __init__(self, *, kind: str, quantity: Decimal, due_date, sales_order_line_id: int | None = None,
+                 parent_planned_order_id: int | None = None, work_order_id: int | None = None, planned_order=None):
+        self.kind, self.quantity, self.due_date, self.planned_order = kind, quantity, due_date, planned_order
+        self.sales_order_line_id, self.parent_planned_order_id, self.work_order_id = (
+            sales_order_line_id, parent_planned_order_id, work_order_id)
+        self.sales_order_line = self.parent_planned_order = self.work_order = None
 
     def __str__(self) -> str:
         return f"{self.planned_order}: {self.quantity} for {self.get_kind_display().lower()}"
+
+    def __repr__(self) -> str:
+        return f"Peg({self.kind!r}, {self.quantity}, {self.due_date})"
+
+    def get_kind_display(self) -> str:
+        return PegKind(self.kind).label
+
+
+_PEG_DOCUMENT = {PegKind.SALES_ORDER: "sales_order_line_id", PegKind.PLANNED_ORDER: "parent_planned_order_id",
+                 PegKind.WORK_ORDER: "work_order_id"}
+
+
+def load_pegs(orders) -> None:
+    """Set `pegs` on each of `orders` (the demands it covers, by due date) with their documents, in one query per
+    kind of document for all of them (a page of the API, the detail page), each scoped to the order's company."""
+    from apps.erp.models.sales import SalesOrderLine
+    from apps.mes.models import WorkOrder
+
+    wanted: dict[str, set[tuple[int, int]]] = {name: set() for name in _PEG_DOCUMENT.values()}
+    for order in orders:
+        pegs = []
+        for kind, quantity, due, document in zip(order.peg_kinds, order.peg_quantities, order.peg_due_dates,
+                                                 order.peg_documents, strict=True):
+            peg = Peg(kind=kind, quantity=quantity, due_date=due, planned_order=order)
+            name = _PEG_DOCUMENT.get(kind)
+            if name is not None and document is not None:
+                setattr(peg, name, document)
+                wanted[name].add((order.company_id, document))
+            pegs.append(peg)
+        pegs.sort(key=lambda peg: peg.due_date)  # stable: on one day, in the order the run pegged them
+        order.__dict__["pegs"] = pegs
+    found: dict[str, dict[tuple[int, int], models.Model]] = {}
+    for name, queryset, company in (
+            ("sales_order_line_id", SalesOrderLine.objects.select_related("order"), "order__company_id"),
+            ("parent_planned_order_id", PlannedOrder.objects.select_related("item"), "company_id"),
+            ("work_order_id", WorkOrder.objects.all(), "company_id")):
+        keys = wanted[name]
+        rows = queryset.filter(pk__in={pk for _c, pk in keys}, **{f"{company}__in": {c for c, _pk in keys}}).annotate(
+            _company=F(company)) if keys else ()
+        found[name] = {(row._company, row.pk): row for row in rows}
+    for order in orders:
+        for peg in order.__dict__["pegs"]:
+            name = _PEG_DOCUMENT.get(peg.kind)
+            if name is not None:
+                setattr(peg, name[:-3], found[name].get((order.company_id, getattr(peg, name))))
 
 
 class MrpMessageKind(models.TextChoices):

@@ -25,7 +25,7 @@ from apps.core.models import Party
 from apps.core.permissions import has_company_perm
 from apps.crm.models import Quote
 from apps.erp.choices import TraceNodeKind, TraceStartKind
-from apps.erp.models import Invoice, Payment, PaymentAllocation, Peg, SalesOrder
+from apps.erp.models import Invoice, Payment, PaymentAllocation, PegKind, PlannedOrder, SalesOrder, SalesOrderLine
 from apps.mes.models import (
     GenealogyLink,
     NonConformance,
@@ -162,11 +162,10 @@ def _up(company_id: int, kind: str, ids: list[int]) -> list[Edge]:
         edges += [(("shipment", pk), ("sales_order", by_number[number]), "delivers")
                   for pk, number in Shipment.objects.filter(company_id=c, sales_order_number__in=list(by_number))
                   .values_list("pk", "sales_order_number")]
-        edges += [(("work_order", wo), ("sales_order", order), "made for")
-                  for wo, order in Peg.objects.filter(sales_order_line__order_id__in=ids,
-                                                      planned_order__company_id=c,
-                                                      planned_order__work_order__isnull=False)
-                  .values_list("planned_order__work_order_id", "sales_order_line__order_id").distinct()]
+        lines = dict(SalesOrderLine.objects.filter(order_id__in=ids, order__company_id=c).values_list("pk",
+                                                                                                     "order_id"))
+        edges += _made_for(PlannedOrder.objects.filter(company_id=c, work_order__isnull=False,
+                                                       peg_documents__overlap=list(lines)), lines)
         return edges
     if kind == "shipment":
         return [(("lot", lot), ("shipment", shipment), "shipped in" if moved else "reserved for")
@@ -191,6 +190,16 @@ def _up(company_id: int, kind: str, ids: list[int]) -> list[Edge]:
         return [(("purchase_order", po), ("receipt", pk), "received on") for pk, po in GoodsReceipt.objects.filter(
             company_id=c, pk__in=ids).values_list("pk", "purchase_order_id")]
     return []
+
+
+def _made_for(orders, lines: dict[int, int]) -> list[Edge]:
+    """Work orders made for sales orders: the released planned `orders` pegged to the sales order `lines` ({line id:
+    order id}), once per pair."""
+    pairs = {(work_order, lines[document])
+             for work_order, kinds, documents in orders.values_list("work_order_id", "peg_kinds", "peg_documents")
+             for kind, document in zip(kinds, documents, strict=True)
+             if kind == PegKind.SALES_ORDER and document in lines}
+    return [(("work_order", wo), ("sales_order", order), "made for") for wo, order in sorted(pairs)]
 
 
 def _down(company_id: int, kind: str, ids: list[int]) -> list[Edge]:
@@ -219,10 +228,13 @@ def _down(company_id: int, kind: str, ids: list[int]) -> list[Edge]:
         edges = _lots_from_genealogy(GenealogyLink.objects.filter(company_id=c, work_order_id__in=ids)
                                      .values_list("child_lot_id", "parent_lot_id", "work_order_id"))
         edges += _produced_lots(c, ids)
-        edges += [(("work_order", wo), ("sales_order", order), "made for")
-                  for wo, order in Peg.objects.filter(planned_order__work_order_id__in=ids,
-                                                      planned_order__company_id=c, sales_order_line__isnull=False)
-                  .values_list("planned_order__work_order_id", "sales_order_line__order_id").distinct()]
+        orders = PlannedOrder.objects.filter(company_id=c, work_order_id__in=ids)
+        lines = dict(SalesOrderLine.objects.filter(
+            order__company_id=c, pk__in={document for kinds, documents in orders.values_list("peg_kinds",
+                                                                                             "peg_documents")
+                                         for kind, document in zip(kinds, documents, strict=True)
+                                         if kind == PegKind.SALES_ORDER}).values_list("pk", "order_id"))
+        edges += _made_for(orders, lines)
         return edges
     if kind == "shipment":
         shipments = list(Shipment.objects.filter(company_id=c, pk__in=ids).exclude(sales_order_number="")

@@ -20,6 +20,7 @@
    cancel (an open order due in the horizon covers nothing).
 """
 
+import contextlib
 import datetime
 import gc
 import heapq
@@ -367,7 +368,7 @@ class Planner:
             supply = _Supply(_RECEIPT, max(receipt.date, inputs.start), receipt.quantity, receipt.document)
             scheduled.append(supply)
             offer(supply)
-        demand_by_day: dict[datetime.date, Decimal] = defaultdict(Decimal)
+        demand_by_day: dict[datetime.date, Decimal] = {}
         planned_by_day: dict[datetime.date, Decimal] = defaultdict(Decimal)
         passed: list[tuple[_Requirement, Decimal]] = []  # a phantom's uncovered requirements
         index, count = 0, len(requirements)
@@ -375,12 +376,13 @@ class Planner:
         while index < count:
             day = requirements[index][0]
             shortfalls: list[tuple[_Requirement, Decimal]] = []
+            day_demand = ZERO
             while index < count and requirements[index][0] == day:
                 requirement = requirements[index]
                 index += 1
                 _date, _rank, _ref0, missing, kind, ref = requirement
                 if kind != SAFETY_STOCK:  # the projected stock shows the safety stock kept
-                    demand_by_day[day] += missing
+                    day_demand += missing
                 # take the requirement from the earliest supplies (inline: this runs a million times)
                 while heap:
                     supply = heap[0][3]
@@ -398,6 +400,8 @@ class Planner:
                         break
                 if missing > 0:
                     shortfalls.append((requirement, missing))
+            if day_demand:  # requirements are positive: a day has demand when it has any but safety stock
+                demand_by_day[day] = day_demand
             if not shortfalls:
                 continue
             if item.item_type == PHANTOM:  # passed on to its components: flows through, never stocked
@@ -452,7 +456,7 @@ class Planner:
                 needed = start if start > self.start else self.start
                 requirements = self.requirements
                 for component_id, factor in self.explosion.get(item.id, ()):
-                    quantity = (factor * lot).quantize(QTY, rounding=ROUND_HALF_UP)
+                    quantity = (factor * lot).quantize(QTY, ROUND_HALF_UP)
                     if quantity > 0:
                         requirements[component_id].append((needed, _RANK_OF_PLANNED_ORDER, order.seq, quantity,
                                                            PLANNED_ORDER, order.seq))
@@ -507,15 +511,22 @@ class _Iso(dict):
         return text
 
 
-def plan(inputs: PlanInputs, progress: Callable[[int, int], None] | None = None) -> Plan:
-    """Plan `inputs`; `progress(items planned, total)` is called after each low level (it may raise `Cancelled`).
-
-    The cyclic garbage collector is paused meanwhile: a large plan holds millions of small objects (none in a
-    reference cycle) that every collection would walk again and again, for more time than the planning itself."""
+@contextlib.contextmanager
+def paused_gc():
+    """The cyclic garbage collector paused meanwhile: a large plan holds millions of small objects (none in a
+    reference cycle) that every collection would walk again and again, for more time than the planning itself (and
+    the formatting of what the writer sends)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return Planner(inputs, progress).run()
+        yield
     finally:
         if enabled:
             gc.enable()
+
+
+def plan(inputs: PlanInputs, progress: Callable[[int, int], None] | None = None) -> Plan:
+    """Plan `inputs`; `progress(items planned, total)` is called after each low level (it may raise `Cancelled`).
+    The garbage collector is paused meanwhile (`paused_gc`)."""
+    with paused_gc():
+        return Planner(inputs, progress).run()
