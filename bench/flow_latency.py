@@ -174,6 +174,22 @@ def async_flow(change_order, company, people, stock, timeout: float = 60.0) -> f
     return time.perf_counter() - start
 
 
+def hops(since, until) -> str:
+    """Where an event's time went between `since` and `until`: from its row's creation to the worker's start of the
+    delivery (commit, enqueue, broker, worker pick-up) and the delivery itself, p50/p95 in ms, per event name."""
+    from apps.core.models import DeliveryAttempt
+
+    rows = DeliveryAttempt.objects.filter(started_at__gte=since, started_at__lte=until).values_list(
+        "delivery__event__name", "delivery__event__created_at", "started_at", "duration_ms")
+    by_name: dict[str, tuple[list, list]] = {}
+    for name, created, started, duration in rows:
+        waits, runs = by_name.setdefault(name, ([], []))
+        waits.append((started - created).total_seconds() * 1000)
+        runs.append(duration)
+    return "; ".join(f"{name}: to worker p50 {statistics.median(w):.1f}/p95 {p95(w):.1f} ms, delivery p50 "
+                     f"{statistics.median(r):.0f}/p95 {p95(r):.0f} ms" for name, (w, r) in sorted(by_name.items()))
+
+
 def start_worker(connection, broker: str, queue: str, concurrency: int) -> subprocess.Popen:
     settings = connection.settings_dict
     host = quote(settings["HOST"] or "127.0.0.1", safe="")
@@ -199,6 +215,7 @@ def main() -> None:
     os.environ["CELERY_BROKER_URL"], os.environ["CELERY_QUEUE"] = broker, queue
     configure(DATABASE)
     from django.db import connections
+    from django.utils import timezone
 
     with throwaway_database() as connection:
         company, people, component, stock = world()
@@ -216,7 +233,9 @@ def main() -> None:
         try:
             for order in rest[:5]:  # warm-up: the worker connects, forks, imports
                 async_flow(order, company, people, stock, timeout=120)
+            idle_from = timezone.now()
             idle = [async_flow(order, company, people, stock) for order in rest[5:5 + args.flows]]
+            idle_hops = hops(idle_from, timezone.now())
             load_orders = rest[5 + args.flows:5 + args.flows + args.load_flows]
             latencies, errors, lock = [], [], threading.Lock()
             chunks = [load_orders[i::args.clients] for i in range(args.clients)]
@@ -255,6 +274,7 @@ def main() -> None:
         print(f"synchronous, one process: p50 {sync_p50:.1f} ms, p95 {sync_p95:.1f} ms ({len(sync)} flows)")
         print(f"through the worker, idle: p50 {idle_p50:.1f} ms, p95 {idle_p95:.1f} ms ({len(idle)} flows; "
               f"target ≤ 150 ms and ≤ 3x synchronous)")
+        print(f"  hops, idle: {idle_hops}")
         print(f"sustained, {args.clients} clients: {rate:.1f} flows/s, p95 {load_p95:.0f} ms ({len(latencies)} flows "
               f"in {elapsed:.1f} s; target ≥ 50 flows/s with p95 ≤ 1 s)")
         print(f"RESULT flow_latency={idle_p95:.1f} baseline={sync_p95:.1f} ratio={idle_p95 / sync_p95:.2f} "
