@@ -115,9 +115,10 @@ def deliver(delivery_id: int) -> bool:
     retry_in: float | None = None
     with transaction.atomic():
         # of=("self",): lock the delivery alone; locking the joined event too would make the deliveries of
-        # one event to different handlers skip each other
+        # one event to different handlers skip each other. The event's company (and its currency) come in the same
+        # statement: nearly every handler reads them.
         delivery = (EventDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-                    .select_related("event").filter(pk=delivery_id).first())
+                    .select_related("event__company__currency").filter(pk=delivery_id).first())
         if delivery is None:
             return False  # another worker is running it right now (or it was purged)
         if delivery.status != DeliveryStatus.PENDING:
