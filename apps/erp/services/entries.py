@@ -130,7 +130,8 @@ def _save_draft(*, company: Company, journal: Journal, date: datetime.date, memo
     """A new draft with its lines (numbered in order) and totals: one insert for the entry, one for the lines."""
     fields = {"source_text": source_text or "", **_source_fields(source)}
     entry = JournalEntry(company=company, journal=journal, date=date, memo=(memo or "")[:200],
-                         source_event_id=getattr(source_event, "pk", None), total_debit=sum((line.debit for line in lines), ZERO),
+                         source_event_id=getattr(source_event, "pk", None),
+                         total_debit=sum((line.debit for line in lines), ZERO),
                          total_credit=sum((line.credit for line in lines), ZERO), **fields)
     entry.save()
     for number, line in enumerate(lines, start=1):

@@ -50,7 +50,7 @@ from apps.erp.models import Employee, JournalEntry
 from apps.erp.services.accounts import account_for, journal_for, posting_accounts
 from apps.erp.services.entries import post_entry
 from apps.erp.services.periods import period_for
-from apps.mes.models import OperationTimeLog, WorkOrder, WorkOrderCompletion, WorkOrderMaterial
+from apps.mes.models import OperationTimeLog, WorkOrderCompletion, WorkOrderMaterial
 from apps.plm.choices import ItemType
 from apps.plm.models import Item
 from apps.scm.choices import LocationKind
