@@ -100,7 +100,7 @@ def enqueue_dispatch(event_id: int, countdown: float = 0, handler: str | None = 
 def enqueue_deliveries(event_id: int, handlers: list[str]) -> None:
     """One message per handler of an event; after a failed send the rest is left to the sweeper too."""
     for handler in handlers:
-        if not enqueue_dispatch(event_id, handler=handler):
+        if enqueue_dispatch(event_id, handler=handler) is False:
             return
 
 
