@@ -18,7 +18,9 @@ item (a BOM of one bought component with stock) whose revision A waits in an app
 * Idle latency: one flow at a time through the worker (a `celery worker` process on Redis, `--concurrency`
   prefork children): the client releases, waits for the definition, makes the work order, waits for the posting.
   p50/p95 from the release call to the posting seen by the client.
-* Sustained: `--clients` threads run `--load-flows` flows as fast as the worker keeps up; flows/s and p95.
+* Sustained: `--clients` client processes (forked from this one, each with its own database connection; threads
+  with `--client-threads`, which share one interpreter lock) run `--load-flows` flows as fast as the worker keeps
+  up; flows/s and p95.
 
 The last line is `RESULT flow_latency=<idle p95 ms> baseline=<sync p95 ms> ratio=<ours/baseline>
 flows_per_s=<sustained> load_p95_ms=<sustained p95>`. Targets (issue #14): idle p95 ≤ 150 ms and ≤ 3x the
@@ -27,6 +29,7 @@ synchronous path; ≥ 50 flows/s with p95 ≤ 1 s.
 
 import argparse
 import datetime
+import multiprocessing
 import os
 import signal
 import statistics
@@ -174,6 +177,22 @@ def async_flow(change_order, company, people, stock, timeout: float = 60.0) -> f
     return time.perf_counter() - start
 
 
+def hops(since, until) -> str:
+    """Where an event's time went between `since` and `until`: from its row's creation to the worker's start of the
+    delivery (commit, enqueue, broker, worker pick-up) and the delivery itself, p50/p95 in ms, per event name."""
+    from apps.core.models import DeliveryAttempt
+
+    rows = DeliveryAttempt.objects.filter(started_at__gte=since, started_at__lte=until).values_list(
+        "delivery__event__name", "delivery__event__created_at", "started_at", "duration_ms")
+    by_name: dict[str, tuple[list, list]] = {}
+    for name, created, started, duration in rows:
+        waits, runs = by_name.setdefault(name, ([], []))
+        waits.append((started - created).total_seconds() * 1000)
+        runs.append(duration)
+    return "; ".join(f"{name}: to worker p50 {statistics.median(w):.1f}/p95 {p95(w):.1f} ms, delivery p50 "
+                     f"{statistics.median(r):.0f}/p95 {p95(r):.0f} ms" for name, (w, r) in sorted(by_name.items()))
+
+
 def start_worker(connection, broker: str, queue: str, concurrency: int) -> subprocess.Popen:
     settings = connection.settings_dict
     host = quote(settings["HOST"] or "127.0.0.1", safe="")
@@ -187,18 +206,87 @@ def start_worker(connection, broker: str, queue: str, concurrency: int) -> subpr
                              "--without-mingle", "--without-heartbeat"], cwd=ROOT, env=env)
 
 
+def sustained_threads(chunks, company, people, stock) -> tuple[list[float], list, float]:
+    """The sustained run with one thread per client; (latencies, errors, elapsed seconds)."""
+    from django.db import connections
+
+    latencies, errors, lock = [], [], threading.Lock()
+
+    def client(chunk):
+        try:
+            for order in chunk:
+                seconds = async_flow(order, company, people, stock)
+                with lock:
+                    latencies.append(seconds)
+        except Exception as exc:  # reported below, the run goes on
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=client, args=(chunk,)) for chunk in chunks]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors, time.perf_counter() - started
+
+
+def _client_process(chunk, company, people, stock, go, results) -> None:
+    from django.db import connections
+
+    latencies, error = [], None
+    go.wait()
+    try:
+        for order in chunk:
+            latencies.append(async_flow(order, company, people, stock))
+    except Exception as exc:  # reported by the parent, the run goes on
+        error = repr(exc)
+    finally:
+        connections.close_all()
+        results.put((latencies, error))
+
+
+def sustained_processes(chunks, company, people, stock) -> tuple[list[float], list, float]:
+    """The sustained run with one forked process per client (each opens its own database connection); the clock
+    starts when all of them are ready."""
+    from django.db import connections
+
+    connections.close_all()  # a forked child must not share this process's connection
+    context = multiprocessing.get_context("fork")
+    go, results = context.Event(), context.Queue()
+    processes = [context.Process(target=_client_process, args=(chunk, company, people, stock, go, results))
+                 for chunk in chunks]
+    for process in processes:
+        process.start()
+    started = time.perf_counter()
+    go.set()
+    latencies, errors = [], []
+    for _process in processes:
+        samples, error = results.get()
+        latencies.extend(samples)
+        if error:
+            errors.append(error)
+    elapsed = time.perf_counter() - started
+    for process in processes:
+        process.join()
+    return latencies, errors, elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--flows", type=int, default=60, help="flows timed one at a time, each path (default 60)")
     parser.add_argument("--load-flows", type=int, default=300, help="flows of the sustained run (default 300)")
-    parser.add_argument("--clients", type=int, default=4, help="client threads of the sustained run (default 4)")
+    parser.add_argument("--clients", type=int, default=4, help="client processes of the sustained run (default 4)")
+    parser.add_argument("--client-threads", action="store_true",
+                        help="clients as threads of this process instead of processes")
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes (default 2)")
     args = parser.parse_args()
     broker = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     queue = f"bench-flow-{os.getpid()}"
     os.environ["CELERY_BROKER_URL"], os.environ["CELERY_QUEUE"] = broker, queue
     configure(DATABASE)
-    from django.db import connections
+    from django.utils import timezone
 
     with throwaway_database() as connection:
         company, people, component, stock = world()
@@ -216,29 +304,13 @@ def main() -> None:
         try:
             for order in rest[:5]:  # warm-up: the worker connects, forks, imports
                 async_flow(order, company, people, stock, timeout=120)
+            idle_from = timezone.now()
             idle = [async_flow(order, company, people, stock) for order in rest[5:5 + args.flows]]
+            idle_hops = hops(idle_from, timezone.now())
             load_orders = rest[5 + args.flows:5 + args.flows + args.load_flows]
-            latencies, errors, lock = [], [], threading.Lock()
             chunks = [load_orders[i::args.clients] for i in range(args.clients)]
-
-            def client(chunk):
-                try:
-                    for order in chunk:
-                        seconds = async_flow(order, company, people, stock)
-                        with lock:
-                            latencies.append(seconds)
-                except Exception as exc:  # reported below, the run goes on
-                    errors.append(exc)
-                finally:
-                    connections.close_all()
-
-            threads = [threading.Thread(target=client, args=(chunk,)) for chunk in chunks]
-            started = time.perf_counter()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            elapsed = time.perf_counter() - started
+            sustained = sustained_threads if args.client_threads else sustained_processes
+            latencies, errors, elapsed = sustained(chunks, company, people, stock)
         finally:
             worker.send_signal(signal.SIGTERM)
             try:
@@ -255,7 +327,10 @@ def main() -> None:
         print(f"synchronous, one process: p50 {sync_p50:.1f} ms, p95 {sync_p95:.1f} ms ({len(sync)} flows)")
         print(f"through the worker, idle: p50 {idle_p50:.1f} ms, p95 {idle_p95:.1f} ms ({len(idle)} flows; "
               f"target ≤ 150 ms and ≤ 3x synchronous)")
-        print(f"sustained, {args.clients} clients: {rate:.1f} flows/s, p95 {load_p95:.0f} ms ({len(latencies)} flows "
+        print(f"  hops, idle: {idle_hops}")
+        kind = "threads" if args.client_threads else "processes"
+        print(f"sustained, {args.clients} client {kind}, worker -c {args.concurrency}: {rate:.1f} flows/s, "
+              f"p95 {load_p95:.0f} ms ({len(latencies)} flows "
               f"in {elapsed:.1f} s; target ≥ 50 flows/s with p95 ≤ 1 s)")
         print(f"RESULT flow_latency={idle_p95:.1f} baseline={sync_p95:.1f} ratio={idle_p95 / sync_p95:.2f} "
               f"flows_per_s={rate:.1f} load_p95_ms={load_p95:.0f}")

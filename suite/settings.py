@@ -211,6 +211,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker process keeps its database connection from one task to the next: without this, Celery's Django fixup
+# closes it before and after every task (and, with the pool in a prefork worker, closes the whole pool), so each
+# delivery paid for a new PostgreSQL connection (~10 ms per hop). It still closes them every CELERY_DB_REUSE_MAX
+# tasks, and suite/celery.py closes a connection a task left broken.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000) or None
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="millwright")
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {

@@ -1,7 +1,9 @@
 """The event outbox (ARCHITECTURE.md section 3): emit in the caller's transaction, deliver once per handler.
 
 * `emit()` writes a `core.Event` and one pending `core.EventDelivery` per subscribed handler,
-  inside the caller's transaction, and enqueues `core.dispatch_event` on commit.
+  inside the caller's transaction, and enqueues `core.dispatch_event` on commit: one message per
+  handler, so the handlers of one event run side by side in the worker's processes and none waits
+  for another's delivery (the sweeper and retries send one message per event).
 * `deliver()` claims the delivery row with `SELECT ... FOR UPDATE SKIP LOCKED`: a delivery another
   worker is running is skipped, never waited on, so duplicate messages (a countdown retry and a
   sweep) cannot pile up behind a slow handler. After the lock it re-checks that the delivery is
@@ -70,30 +72,48 @@ def emit(name: str, *, company, subject: models.Model, payload: dict) -> Event:
         subject_id=str(subject.pk),
         payload=payload,
     )
+    handlers = list(subscribers_of(name))
     EventDelivery.objects.bulk_create(
-        [EventDelivery(event=event, handler=h, next_attempt_at=event.created_at) for h in subscribers_of(name)]
+        [EventDelivery(event=event, handler=h, next_attempt_at=event.created_at) for h in handlers]
     )
-    transaction.on_commit(lambda: enqueue_dispatch(event.pk))
+    if len(handlers) > 1:
+        transaction.on_commit(lambda: enqueue_deliveries(event.pk, handlers))
+    else:
+        transaction.on_commit(lambda: enqueue_dispatch(event.pk))
     return event
 
 
-def enqueue_dispatch(event_id: int, countdown: float = 0) -> None:
-    """Send `core.dispatch_event` to the broker; a broker outage is left to the sweeper."""
+def enqueue_dispatch(event_id: int, countdown: float = 0, handler: str | None = None) -> bool:
+    """Send `core.dispatch_event` (for one handler's delivery, else all the event's) to the broker; a broker
+    outage is left to the sweeper. Returns whether the message was sent."""
     from apps.core.tasks import dispatch_event
 
     try:
-        dispatch_event.apply_async((event_id,), countdown=countdown or None, retry=False)
+        dispatch_event.apply_async((event_id, handler) if handler else (event_id,), countdown=countdown or None,
+                                   retry=False)
     except Exception:  # the broker is down: the event stays pending and the sweeper sends it later
         logger.warning("could not enqueue event %s; the sweeper will retry", event_id, exc_info=True)
+        return False
+    return True
+
+
+def enqueue_deliveries(event_id: int, handlers: list[str]) -> None:
+    """One message per handler of an event; after a failed send the rest is left to the sweeper too."""
+    for handler in handlers:
+        if enqueue_dispatch(event_id, handler=handler) is False:
+            return
 
 
 def _due() -> models.Q:
     return models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=timezone.now())
 
 
-def dispatch(event_id: int) -> list[str]:
-    """Deliver every due pending delivery of an event; returns the handlers that ran to completion."""
+def dispatch(event_id: int, handler: str | None = None) -> list[str]:
+    """Deliver every due pending delivery of an event (or only `handler`'s); returns the handlers that ran to
+    completion."""
     due = EventDelivery.objects.filter(event_id=event_id, status=DeliveryStatus.PENDING).filter(_due())
+    if handler is not None:
+        due = due.filter(handler=handler)
     return [d.handler for d in due.only("id", "handler") if deliver(d.pk)]
 
 
@@ -115,9 +135,10 @@ def deliver(delivery_id: int) -> bool:
     retry_in: float | None = None
     with transaction.atomic():
         # of=("self",): lock the delivery alone; locking the joined event too would make the deliveries of
-        # one event to different handlers skip each other
+        # one event to different handlers skip each other. The event's company (and its currency) come in the same
+        # statement: nearly every handler reads them.
         delivery = (EventDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-                    .select_related("event").filter(pk=delivery_id).first())
+                    .select_related("event__company__currency").filter(pk=delivery_id).first())
         if delivery is None:
             return False  # another worker is running it right now (or it was purged)
         if delivery.status != DeliveryStatus.PENDING:

@@ -9,9 +9,9 @@ from apps.core.services.outbox_ops import outbox_purge
 
 
 @shared_task(name="core.dispatch_event", acks_late=True, reject_on_worker_lost=True)
-def dispatch_event(event_id: int) -> list[str]:
-    """Deliver an event's due pending deliveries."""
-    return outbox.dispatch(event_id)
+def dispatch_event(event_id: int, handler: str | None = None) -> list[str]:
+    """Deliver an event's due pending deliveries (or only `handler`'s)."""
+    return outbox.dispatch(event_id, handler)
 
 
 @shared_task(name="core.sweep_events")

@@ -217,10 +217,10 @@ def test_every_event_dispatched_twice_through_the_worker_gives_the_same_figures(
     sent = []
     real = outbox.enqueue_dispatch
 
-    def twice(event_id, countdown=0):
+    def twice(event_id, countdown=0, handler=None):  # an event's message, or one per handler of it
         sent.append(event_id)
-        real(event_id, countdown)
-        real(event_id, countdown)
+        real(event_id, countdown, handler)
+        return real(event_id, countdown, handler)
 
     monkeypatch.setattr(outbox, "enqueue_dispatch", twice)
     thread = thread_run(company=company, deliver=False, clock=clock, timeout=30)

@@ -77,10 +77,18 @@ def account_for(*, company: Company, rule: str) -> Account:
     return mapping.account
 
 
+def posting_accounts(*, company: Company) -> dict[str, Account]:
+    """`{posting rule: account}` of every rule the company maps (one query; `account_for` for one rule)."""
+    return {m.rule: m.account for m in AccountMapping.objects.select_related("account").filter(company=company)}
+
+
 def journal_for(*, company: Company, kind: str) -> Journal:
-    """The company's first active journal of a kind (the standard journals are created on first use)."""
-    chart_of_accounts_ensure(company=company)
-    journal = Journal.objects.filter(company=company, kind=kind, is_active=True).order_by("id").first()
+    """The company's first active journal of a kind (the standard chart and journals are created on first use)."""
+    journals = Journal.objects.filter(company=company, kind=kind, is_active=True).order_by("id")
+    journal = journals.first()
+    if journal is None:
+        chart_of_accounts_ensure(company=company)
+        journal = journals.first()
     if journal is None:
         raise DomainError("journal", f"Company {company.code} has no active {kind} journal.", code="no_journal")
     return journal

@@ -126,12 +126,17 @@ def _write_lines(entry: JournalEntry, lines: list[JournalLine]) -> None:
 
 
 def _save_draft(*, company: Company, journal: Journal, date: datetime.date, memo: str, lines: list[JournalLine],
-                source=None, source_text: str = "") -> JournalEntry:
+                source=None, source_text: str = "", source_event=None) -> JournalEntry:
+    """A new draft with its lines (numbered in order) and totals: one insert for the entry, one for the lines."""
     fields = {"source_text": source_text or "", **_source_fields(source)}
-    entry = JournalEntry(company=company, journal=journal, date=date, memo=(memo or "")[:200], **fields)
+    entry = JournalEntry(company=company, journal=journal, date=date, memo=(memo or "")[:200],
+                         source_event_id=getattr(source_event, "pk", None),
+                         total_debit=sum((line.debit for line in lines), ZERO),
+                         total_credit=sum((line.credit for line in lines), ZERO), **fields)
     entry.save()
-    _write_lines(entry, lines)
-    entry.save(update_fields=["total_debit", "total_credit"])
+    for number, line in enumerate(lines, start=1):
+        line.entry, line.line_number, line.pk = entry, number, None
+    JournalLine.objects.bulk_create(lines)
     return entry
 
 
@@ -224,13 +229,15 @@ def _balance(entry: JournalEntry, lines: list[JournalLine]) -> list[JournalLine]
                       extra={"total_debit": str(debit), "total_credit": str(credit)})
 
 
-def _post(entry: JournalEntry, actor) -> JournalEntry:
-    """Post a locked draft: lines, balance, open period, number; the caller saves nothing more."""
+def _post(entry: JournalEntry, actor, *, lines: list[JournalLine] | None = None, period=None) -> JournalEntry:
+    """Post a locked draft: lines, balance, open period, number; the caller saves nothing more. `lines` and
+    `period` (share-locked by `require_open_period`): what the caller that just wrote the draft already has."""
     before = snapshot(entry)
     transition(entry, verb="post")
-    lines = list(entry.lines.select_related("currency").order_by("line_number"))
+    if lines is None:
+        lines = list(entry.lines.select_related("currency").order_by("line_number"))
     balanced = _balance(entry, lines)
-    entry.period = require_open_period(company=entry.company, date=entry.date)
+    entry.period = period if period is not None else require_open_period(company=entry.company, date=entry.date)
     if len(balanced) != len(lines):
         _write_lines(entry, balanced)
     entry.number = next_number(company=entry.company, doc_type=entry.journal.code, date=entry.date)
@@ -251,17 +258,22 @@ def journal_entry_post(*, entry: JournalEntry, actor) -> JournalEntry:
 
 @transaction.atomic
 def post_entry(*, company: Company, journal: Journal, date: datetime.date, memo: str, lines, source=None,
-               actor) -> JournalEntry:
+               source_event=None, actor) -> JournalEntry:
     """Create and post an entry in one step (the path of every posting: API, UI, admin, event handlers).
 
     `lines`: rows of `account`, `debit`/`credit` (company currency) or `currency` + `amount`, `party`,
-    `description`; `source`: the document it comes from (a model instance) or a text reference."""
+    `description`; `source`: the document it comes from (a model instance) or a text reference; `source_event`:
+    the event an automatic posting comes from (one entry per event, `posted_entry`).
+
+    The draft is written and posted in this transaction without being read back or locked: no other transaction
+    can see it before this one commits."""
     _check_journal(company, journal)
-    period_for(company=company, date=date)
+    period = require_open_period(company=company, date=date)  # share-locked until commit
     built = build_lines(company=company, date=date, lines=list(lines or []))
-    entry = _save_draft(company=company, journal=journal, date=date, memo=memo, lines=built, source=source)
+    entry = _save_draft(company=company, journal=journal, date=date, memo=memo, lines=built, source=source,
+                        source_event=source_event)
     record_change(entry, actor=actor, action="create")
-    return _post(_lock(entry), actor)
+    return _post(entry, actor, lines=built, period=period)
 
 
 def owner_refusal(entry: JournalEntry) -> str | None:

@@ -9,7 +9,7 @@ the period to be done (the books may otherwise miss a flow); reopening needs `er
 import calendar
 import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from apps.core.choices import DeliveryStatus
@@ -48,16 +48,20 @@ def period_for(*, company: Company, date: datetime.date, lock: bool = False, fie
     """The period of `date` (its fiscal year is created on first use); with `lock`, share-locked until commit."""
     if not MIN_YEAR <= date.year <= MAX_YEAR:
         raise DomainError(field, f"A date from {MIN_YEAR} to {MAX_YEAR}.", code="invalid")
-    periods = Period.objects.filter(company=company, start__lte=date, end__gte=date)
-    period = periods.first()
+
+    def find() -> Period | None:
+        if lock:
+            # a share lock: postings run side by side, a close (FOR UPDATE) waits for them, and they for it; the
+            # row is read as the lock leaves it, in the same statement
+            return next(iter(Period.objects.raw(
+                f"SELECT * FROM {Period._meta.db_table} WHERE company_id = %s AND start <= %s AND \"end\" >= %s "
+                "ORDER BY start DESC LIMIT 1 FOR SHARE", [company.pk, date, date])), None)
+        return Period.objects.filter(company=company, start__lte=date, end__gte=date).first()
+
+    period = find()
     if period is None:
         fiscal_year_create(company=company, year=date.year)
-        period = periods.first()
-    if lock:
-        # a share lock: postings run side by side, a close (FOR UPDATE) waits for them, and they for it
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM erp_period WHERE id = %s FOR SHARE", [period.pk])
-        period.refresh_from_db()
+        period = find()
     return period
 
 

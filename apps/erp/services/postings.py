@@ -47,10 +47,10 @@ from apps.core.errors import DomainError
 from apps.core.models import Event, Party
 from apps.erp.choices import JournalKind, PeriodStatus, PostingRule
 from apps.erp.models import Employee, JournalEntry
-from apps.erp.services.accounts import account_for, journal_for
+from apps.erp.services.accounts import account_for, journal_for, posting_accounts
 from apps.erp.services.entries import post_entry
 from apps.erp.services.periods import period_for
-from apps.mes.models import OperationTimeLog, WorkOrder, WorkOrderCompletion, WorkOrderMaterial
+from apps.mes.models import OperationTimeLog, WorkOrderCompletion, WorkOrderMaterial
 from apps.plm.choices import ItemType
 from apps.plm.models import Item
 from apps.scm.choices import LocationKind
@@ -111,13 +111,21 @@ class _Lines:
 
     def __init__(self, company):
         self.company, self.rows = company, []
+        self._accounts: dict[str, object] | None = None  # the company's mapped accounts, read on the first line
+
+    def account(self, rule: str):
+        if self._accounts is None:
+            self._accounts = posting_accounts(company=self.company)
+        if rule not in self._accounts:  # an unmapped rule: account_for creates the standard chart or says why not
+            self._accounts[rule] = account_for(company=self.company, rule=rule)
+        return self._accounts[rule]
 
     def add(self, rule: str, *, debit: Decimal = ZERO, credit: Decimal = ZERO, description: str = "",
             party=None) -> None:
         amount = debit - credit
         if amount == 0:
             return
-        self.rows.append({"account": account_for(company=self.company, rule=rule), "party": party,
+        self.rows.append({"account": self.account(rule), "party": party,
                           "debit": amount if amount > 0 else ZERO, "credit": -amount if amount < 0 else ZERO,
                           "description": description[:200]})
 
@@ -141,11 +149,8 @@ def _post(*, event: Event, kind: str, date: datetime.date, memo: str, lines: _Li
     if not lines.rows:
         return None
     date, note = posting_date(company=company, date=date)
-    entry = post_entry(company=company, journal=journal_for(company=company, kind=kind), date=date,
-                       memo=f"{memo}{note}"[:200], lines=lines.rows, source=source, actor=actor)
-    JournalEntry.objects.filter(pk=entry.pk).update(source_event_id=event.pk)
-    entry.source_event_id = event.pk
-    return entry
+    return post_entry(company=company, journal=journal_for(company=company, kind=kind), date=date,
+                      memo=f"{memo}{note}"[:200], lines=lines.rows, source=source, source_event=event, actor=actor)
 
 
 def _subject(model, event: Event):
@@ -329,4 +334,4 @@ def work_order_completion_posting(*, event: Event, actor=None) -> JournalEntry |
     date = datetime.date.fromisoformat(completed_on) if completed_on else event_date(event)
     return _post(event=event, kind=JournalKind.MANUFACTURING, date=date,
                  memo=f"Work order {number} completion {completion.pk}", lines=lines,
-                 source=WorkOrder.objects.filter(pk=work_order.pk).first(), actor=actor)
+                 source=work_order, actor=actor)

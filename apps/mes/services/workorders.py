@@ -315,15 +315,17 @@ def work_order_start(*, work_order: WorkOrder, actor) -> WorkOrder:
     return take_step(work_order, verb="start", actor=actor, lock=_lock, fields=[])
 
 
-def _open_reservations(work_order: WorkOrder):
-    material_ids = [str(pk) for pk in work_order.materials.values_list("pk", flat=True)]
+def _open_reservations(work_order: WorkOrder, materials: list[WorkOrderMaterial] | None = None):
+    """The active reservations of the order's materials (of `materials` when the caller has them)."""
+    material_ids = [str(pk) for pk in (work_order.materials.values_list("pk", flat=True) if materials is None
+                                       else [m.pk for m in materials])]
     return (Reservation.objects.filter(source_type=WorkOrderMaterial._meta.label_lower, source_id__in=material_ids,
                                        status=ReservationStatus.ACTIVE)
             .select_related("lot").order_by("item_id", "lot__expires_on", "id"))
 
 
-def _release_reservations(work_order: WorkOrder, actor) -> None:
-    reservations = list(_open_reservations(work_order))
+def _release_reservations(work_order: WorkOrder, actor, materials: list[WorkOrderMaterial] | None = None) -> None:
+    reservations = list(_open_reservations(work_order, materials))
     lock_stock(company=work_order.company, reservations=reservations)
     for reservation in reservations:
         reservation_release(reservation=reservation, actor=actor)
@@ -375,7 +377,7 @@ def _consume(*, work_order, material, need: Decimal, production, actor, chosen: 
     Returns the stock moves."""
     moves = []
     component, location = material.component, material.location
-    reservations = [r for r in _open_reservations(work_order) if r.source_id == str(material.pk)]
+    reservations = list(_open_reservations(work_order, [material]))
     if chosen:
         total = sum((q for _lot, q in chosen), ZERO)
         if total != need:
@@ -521,7 +523,7 @@ def work_order_complete(*, work_order: WorkOrder, quantity_good: Decimal | None 
     materials = list(work_order.materials.select_related("component", "location").order_by("component_id", "id"))
     # the product's valuation is locked with the components', in item order, before any quant: completions
     # of orders whose products and components cross each other never wait for each other in a circle
-    lock_stock(company=company, reservations=_open_reservations(work_order),
+    lock_stock(company=company, reservations=_open_reservations(work_order, materials),
                items=[work_order.item_id, *(m.component_id for m in materials)],
                quant_keys=[(m.component_id, m.location_id) for m in materials])
 
@@ -587,7 +589,7 @@ def work_order_complete(*, work_order: WorkOrder, quantity_good: Decimal | None 
     if final:
         transition(work_order, verb="complete")
         work_order.completed_at = completed_at
-        _release_reservations(work_order, actor)
+        _release_reservations(work_order, actor, materials)
     else:
         work_order.status = W.IN_PROGRESS  # partial completion: still being worked on
     work_order.save()

@@ -270,6 +270,11 @@ def _locked_revisions(order: ChangeOrder) -> list[Revision]:
                 .order_by("item_id"))
 
 
+def _locked(row):
+    """`step()`'s lock for a row this transaction has already locked (the revisions and items of a release)."""
+    return row
+
+
 def _set_item_state(item: Item, state: str) -> None:
     Item.objects.filter(pk=item.pk).update(lifecycle_state=state, updated_at=timezone.now())
 
@@ -370,10 +375,11 @@ def change_order_release(*, change_order: ChangeOrder, actor) -> ChangeOrder:
                                                  "obsolete; revise the BOM first.")
             for previous in Revision.objects.select_for_update().filter(item=item, status=RevisionStatus.RELEASED):
                 take_step(previous, verb="supersede", actor=actor, fields=[])
-            with step(revision, verb="release", actor=actor, fields=["released_at", "effective_from"]) as released:
+            with step(revision, verb="release", actor=actor, fields=["released_at", "effective_from"],
+                      lock=_locked) as released:
                 released.released_at = now
                 released.effective_from = released.effective_from or today
-            with step(item, verb="release", actor=actor, fields=["current_revision"]) as item:
+            with step(item, verb="release", actor=actor, fields=["current_revision"], lock=_locked) as item:
                 item.current_revision = released
             emit(REVISION_RELEASED, company=order.company, subject=released,
                  payload=revision_released_payload(released, order))
