@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from apps.mes.choices import WorkOrderStatus
 from apps.mes.models import GenealogyLink, WorkOrderCompletion
+from apps.mes.services.operations import operation_start
 from apps.mes.services.workorders import work_order_create, work_order_release
 from apps.scm.models import StockMove, StockQuant
 from tests.mes.plant import build_plant
@@ -95,9 +96,11 @@ def test_another_companys_lot_or_order_is_not_found(web, plant, other_company, o
     assert plant.order.quantity_good == D(0)
 
 
-def test_operator_screen_completes_on_the_last_operation_and_comes_back(web, plant):
+def test_operator_screen_completes_on_the_last_operation_and_comes_back(web, plant, user):
     last = plant.order.operations.get(sequence=20)
     screen = reverse("mes:operator_screen", args=[plant.assembly.pk])
+    assert 'data-testid="completion-form"' not in web.get(f"{screen}?operation={last.pk}").content.decode()
+    operation_start(operation=last, actor=user, override_sequence=True)  # the last operation under way
     html = web.get(f"{screen}?operation={last.pk}").content.decode()
     assert 'data-testid="completion-form"' in html
     first_html = web.get(reverse("mes:operator_screen", args=[plant.cutting.pk])).content.decode()
