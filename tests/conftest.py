@@ -147,6 +147,50 @@ def race(works: list[Callable[[], object]], *, timeout: float = 60.0) -> list[ob
     return [outcomes[i] for i in range(len(works))]
 
 
+WORKER_SHUTDOWN = 30  # seconds a test worker's running tasks get to finish when it stops
+
+
+def _ensure_started(worker, timeout: float = 30.0) -> None:
+    """celery's `TestWorkController.ensure_started`, bounded. Its wait has no timeout and ends only when the
+    consumer calls its ready callback once; a consumer that restarts before its first loop (a broker connection
+    error while it starts) never calls it again, and the test hung there for good, holding the whole run. Here it
+    goes on after `timeout` when the worker's blueprint runs (its consumer then serves the queue), else it fails."""
+    from celery.bootsteps import RUN
+
+    if worker._on_started.wait(timeout):
+        return
+    if worker.blueprint.state != RUN:
+        raise RuntimeError(f"the test worker did not start within {timeout:.0f} s")
+
+
+def bound_worker_start() -> None:
+    from celery.contrib.testing.worker import TestWorkController
+
+    TestWorkController.ensure_started = _ensure_started
+
+
+bound_worker_start()
+
+
+def release_stop_flag() -> None:
+    """Clear celery's process-wide stop flag. Its testing worker sets `state.should_terminate = 0` to stop and
+    clears it only after the worker's thread has ended: when that join times out, the flag stays set and every
+    worker started later in the process stops at once, so one hung test would fail every flow test after it."""
+    from celery.worker import state
+
+    state.should_terminate = None
+
+
+def stop_test_worker(context) -> None:
+    """Leave a `start_worker` context; if its thread does not end in time, the test fails (re-raised) but the stop
+    flag is cleared for the workers of the next tests."""
+    try:
+        context.__exit__(None, None, None)
+    except RuntimeError:
+        release_stop_flag()
+        raise
+
+
 class SessionWorker:
     """The test process's real Celery worker thread, on its own queue (memory broker, or Redis if set).
 
@@ -168,14 +212,15 @@ class SessionWorker:
         self.app.conf.task_default_queue = self.queue
         self.app.conf.task_always_eager = False
         if not self.running():  # a stopped worker's context is left as it is: leaving it would stop the new one
+            release_stop_flag()
             self.context = start_worker(self.app, pool="threads", concurrency=2, perform_ping_check=False,
-                                        queues=[self.queue], loglevel="WARNING", shutdown_timeout=10)
+                                        queues=[self.queue], loglevel="WARNING", shutdown_timeout=WORKER_SHUTDOWN)
             self.worker = self.context.__enter__()
         return self.worker
 
     def stop(self):
         if self.running():
-            self.context.__exit__(None, None, None)
+            stop_test_worker(self.context)
 
 
 @pytest.fixture(scope="session")

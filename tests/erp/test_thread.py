@@ -183,7 +183,7 @@ def own_worker(transactional_db):
     from celery.contrib.testing.worker import start_worker
 
     from suite.celery import app
-    from tests.conftest import settle_deliveries
+    from tests.conftest import WORKER_SHUTDOWN, settle_deliveries, stop_test_worker
 
     queue = f"millwright-thread-{os.getpid()}-{id(object())}"
     previous = app.conf.task_default_queue, app.conf.broker_transport_options
@@ -195,12 +195,12 @@ def own_worker(transactional_db):
 
     def start():
         context = start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, queues=[queue],
-                               loglevel="WARNING", shutdown_timeout=10)
+                               loglevel="WARNING", shutdown_timeout=WORKER_SHUTDOWN)
         context.__enter__()
         running.append(context)
 
     def stop():
-        running.pop().__exit__(None, None, None)
+        stop_test_worker(running.pop())
 
     yield start, stop
     while running:
