@@ -212,15 +212,14 @@ def operator_scan(request, pk: int):
         operation = scope_to_active_company(Operation.objects.filter(
             work_order__number__iexact=number, sequence=int(sequence)), request).select_related(
             "work_center", "work_order").first()
-        if operation is None:
-            messages.error(request, f"No operation '{code}'.")
-            return redirect(screen)
-        if operation.work_center_id != work_center.pk:
+        if operation is not None and operation.work_center_id != work_center.pk:
             messages.info(request, f"Operation {operation.sequence} of {operation.work_order.number} "
                                    f"is done at {operation.work_center.code}.")
             return redirect(f"{reverse('mes:operator_screen', args=[operation.work_center_id])}"
                             f"?operation={operation.pk}")
-        return redirect(f"{screen}?operation={operation.pk}")
+        if operation is not None:
+            return redirect(f"{screen}?operation={operation.pk}")
+        # not an operation: a lot code may have a slash too
     work_order = scope_to_active_company(WorkOrder.objects.filter(number__iexact=code), request).first()
     if work_order is not None:
         operation = selectors.dispatch_list(work_center=work_center).filter(work_order=work_order).first()
@@ -231,7 +230,7 @@ def operator_scan(request, pk: int):
     lots = list(scope_to_active_company(Lot.objects.filter(code__iexact=code), request).select_related("item")[:2])
     if lots:
         return redirect(f"{reverse('mes:genealogy')}?lot={lots[0].code}&item={lots[0].item_id}")
-    messages.error(request, f"No work order or lot '{code}'.")
+    messages.error(request, f"No work order, operation or lot '{code}'.")
     return redirect(screen)
 
 

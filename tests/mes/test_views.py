@@ -16,6 +16,7 @@ from tests.mes.factories import GenealogyLinkFactory, WorkCenterFactory, WorkOrd
 from tests.mes.plant import build_plant
 from tests.mixins import CompanyOwnedUIResourceTests, CreatableUIResourceTests, EditableUIResourceTests
 from tests.plm.factories import ItemFactory, RevisionFactory
+from tests.scm.factories import LotFactory
 
 pytestmark = pytest.mark.urls("tests.mes.urls")
 
@@ -128,7 +129,7 @@ def test_scan_jumps_to_the_work_order_or_the_lot(web, floor):
     response = web.get(scan, {"code": "s-1"})
     assert response["Location"].startswith(reverse("mes:genealogy"))
     response = web.get(scan, {"code": "NOTHING"}, follow=True)
-    assert "No work order or lot" in response.content.decode()
+    assert "No work order, operation or lot" in response.content.decode()
 
 
 def test_scan_of_an_operations_barcode_opens_that_operation(web, floor, other_company):
@@ -145,11 +146,16 @@ def test_scan_of_an_operations_barcode_opens_that_operation(web, floor, other_co
     assert f"Operation 20 of {sooner.number} is done at {plant.assembly.code}." in response.content.decode()
     for unknown in (f"{sooner.number}/99", "WO-NOPE/10"):
         response = web.get(scan, {"code": unknown}, follow=True)
-        assert f"No operation &#x27;{unknown}&#x27;." in response.content.decode()
+        assert f"No work order, operation or lot &#x27;{unknown}&#x27;." in response.content.decode()
     # another company's work order of the same number is not found
     WorkOrderFactory(company=other_company, number="WO-OTHER-1")
     response = web.get(scan, {"code": "WO-OTHER-1/10"}, follow=True)
-    assert "No operation" in response.content.decode()
+    assert "No work order, operation or lot" in response.content.decode()
+    # a lot whose code looks like an operation's is still found
+    lot = LotFactory(company=plant.product.company, item=plant.product, code="B/12")
+    response = web.get(scan, {"code": "b/12"})
+    assert response["Location"].startswith(reverse("mes:genealogy"))
+    assert f"item={lot.item_id}" in response["Location"]
 
 
 def test_traveler_carries_a_barcode_per_operation(floor):
