@@ -6,18 +6,12 @@ import re
 from django.template.loader import get_template
 from django.urls import get_resolver
 
-from apps.core.ui.resource import Resource
+from apps.core.ui.resource import Resource, declared_resources
 
 
 def resources() -> list[type[Resource]]:
     get_resolver().url_patterns  # noqa: B018  (imports every app's URLs, so every resource is declared)
-    found, todo = [], list(Resource.__subclasses__())
-    while todo:
-        resource = todo.pop()
-        todo += resource.__subclasses__()
-        if resource.model is not None:
-            found.append(resource)
-    return found
+    return [resource for resource in declared_resources() if resource.model is not None]
 
 
 def test_there_are_resources_to_check():

@@ -52,20 +52,11 @@ def register_picker(model_label: str, *, search: list[str], select_related: list
     _registered[model_label.lower()] = PickerSource(list(search), list(select_related or []), list(ordering or []))
 
 
-def _resources() -> list[type]:
-    from apps.core.ui.resource import Resource
-
-    found, stack = [], list(Resource.__subclasses__())
-    while stack:
-        cls = stack.pop()
-        found.append(cls)
-        stack.extend(cls.__subclasses__())
-    return found
-
-
 def primary_resource(model):
     """The most general Resource of a model (parties rather than suppliers), declared by an app."""
-    candidates = [r for r in _resources() if r.model is model]
+    from apps.core.ui.resource import declared_resources
+
+    candidates = [r for r in declared_resources() if r.model is model]
     roots = [r for r in candidates if not any(o is not r and issubclass(r, o) for o in candidates)]
     roots.sort(key=lambda r: (not r.__module__.startswith("apps."), r.__module__, r.__qualname__))
     return roots[0] if roots else None

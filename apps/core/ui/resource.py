@@ -323,3 +323,13 @@ def _column(model, name: str, **kwargs) -> tables.Column:
             tables.Column(accessor=name, **kwargs)
         column.verbose_name = label
     return column
+
+
+def declared_resources() -> list[type[Resource]]:
+    """Every Resource subclass declared so far, at any depth (the apps declare theirs when their URLs load)."""
+    found, stack = [], list(Resource.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        found.append(cls)
+        stack.extend(cls.__subclasses__())
+    return found
