@@ -116,27 +116,35 @@ def _source_fields(source) -> dict:
     return {"source_text": str(source)[:200]}
 
 
-def _write_lines(entry: JournalEntry, lines: list[JournalLine]) -> None:
-    entry.lines.all().delete()
+def _totals(lines: list[JournalLine]) -> tuple[Decimal, Decimal]:
+    """(total debit, total credit) of the lines."""
+    return sum((line.debit for line in lines), ZERO), sum((line.credit for line in lines), ZERO)
+
+
+def _insert_lines(entry: JournalEntry, lines: list[JournalLine]) -> None:
+    """The lines of a saved entry, numbered in order, in one insert."""
     for number, line in enumerate(lines, start=1):
         line.entry, line.line_number, line.pk = entry, number, None
     JournalLine.objects.bulk_create(lines)
-    entry.total_debit = sum((line.debit for line in lines), ZERO)
-    entry.total_credit = sum((line.credit for line in lines), ZERO)
+
+
+def _write_lines(entry: JournalEntry, lines: list[JournalLine]) -> None:
+    """Replace the entry's lines and set its totals (the caller saves the entry)."""
+    entry.lines.all().delete()
+    _insert_lines(entry, lines)
+    entry.total_debit, entry.total_credit = _totals(lines)
 
 
 def _save_draft(*, company: Company, journal: Journal, date: datetime.date, memo: str, lines: list[JournalLine],
                 source=None, source_text: str = "", source_event=None) -> JournalEntry:
     """A new draft with its lines (numbered in order) and totals: one insert for the entry, one for the lines."""
     fields = {"source_text": source_text or "", **_source_fields(source)}
+    debit, credit = _totals(lines)
     entry = JournalEntry(company=company, journal=journal, date=date, memo=(memo or "")[:200],
-                         source_event_id=getattr(source_event, "pk", None),
-                         total_debit=sum((line.debit for line in lines), ZERO),
-                         total_credit=sum((line.credit for line in lines), ZERO), **fields)
+                         source_event_id=getattr(source_event, "pk", None), total_debit=debit, total_credit=credit,
+                         **fields)
     entry.save()
-    for number, line in enumerate(lines, start=1):
-        line.entry, line.line_number, line.pk = entry, number, None
-    JournalLine.objects.bulk_create(lines)
+    _insert_lines(entry, lines)
     return entry
 
 
