@@ -153,6 +153,11 @@ def transition(obj, *, to: str | None = None, verb: str | None = None) -> str:
     return current
 
 
+def already_locked(row):
+    """`step()`'s `lock` for a row the caller's transaction has already locked (no second SELECT ... FOR UPDATE)."""
+    return row
+
+
 @contextmanager
 def step(obj, *, verb: str, actor, action: str | None = None, lock: Callable | None = None,
          fields: list[str] | None = None, note: dict | None = None) -> Iterator:

@@ -26,7 +26,7 @@ from apps.core.money import round_money
 from apps.core.numbering import next_number
 from apps.core.outbox import emit
 from apps.core.selectors import exchange_rate
-from apps.core.workflow import step, take_step
+from apps.core.workflow import already_locked, step, take_step
 from apps.crm.choices import QuoteStatus
 from apps.crm.models import CustomerProfile, Quote
 from apps.crm.services.common import check_customer, keep_fields
@@ -322,7 +322,7 @@ def sales_order_record_shipment(*, event, actor=None) -> SalesOrder | None:
     if order.status in (S.CONFIRMED, S.PARTIALLY_DELIVERED):
         fully = all(line.quantity_delivered >= line.quantity for line in lines)
         with step(order, verb="deliver_fully" if fully else "deliver_partially", actor=actor,
-                  lock=lambda locked: locked, note={"shipment": payload.get("number")}) as order:
+                  lock=already_locked, note={"shipment": payload.get("number")}) as order:
             pass
     else:
         order.save(update_fields=["shipments", "updated_at"])

@@ -16,7 +16,7 @@ from apps.core.models import Company, Event, Membership
 from apps.core.numbering import next_number
 from apps.core.outbox import emit
 from apps.core.permissions import has_company_perm
-from apps.core.workflow import allowed_transitions, step, take_step, transition
+from apps.core.workflow import allowed_transitions, already_locked, step, take_step, transition
 from apps.plm.choices import (
     OPEN_CHANGE_ORDER_STATUSES,
     ApprovalDecision,
@@ -270,11 +270,6 @@ def _locked_revisions(order: ChangeOrder) -> list[Revision]:
                 .order_by("item_id"))
 
 
-def _locked(row):
-    """`step()`'s lock for a row this transaction has already locked (the revisions and items of a release)."""
-    return row
-
-
 def _set_item_state(item: Item, state: str) -> None:
     Item.objects.filter(pk=item.pk).update(lifecycle_state=state, updated_at=timezone.now())
 
@@ -376,10 +371,10 @@ def change_order_release(*, change_order: ChangeOrder, actor) -> ChangeOrder:
             for previous in Revision.objects.select_for_update().filter(item=item, status=RevisionStatus.RELEASED):
                 take_step(previous, verb="supersede", actor=actor, fields=[])
             with step(revision, verb="release", actor=actor, fields=["released_at", "effective_from"],
-                      lock=_locked) as released:
+                      lock=already_locked) as released:
                 released.released_at = now
                 released.effective_from = released.effective_from or today
-            with step(item, verb="release", actor=actor, fields=["current_revision"], lock=_locked) as item:
+            with step(item, verb="release", actor=actor, fields=["current_revision"], lock=already_locked) as item:
                 item.current_revision = released
             emit(REVISION_RELEASED, company=order.company, subject=released,
                  payload=revision_released_payload(released, order))
