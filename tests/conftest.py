@@ -196,10 +196,15 @@ class SessionWorker:
 
     Celery's testing worker stops by setting a process-wide flag (`celery.worker.state.should_terminate`), so a
     test that starts and stops workers of its own (the thread's worker restart) stops this one too: `ensure()`
-    starts it again, on the same queue, before each flow test."""
+    starts it again, on the same queue, before each flow test.
+
+    Between flow tests the process sends to a queue nobody consumes (`park()`): the worker thread lives for the
+    whole session, and a later transactional test's events (a payment posted in a race test) would otherwise be
+    delivered behind its back, their row locks deadlocking the flush at the test's end ("couldn't be flushed")."""
 
     def __init__(self, app, queue: str):
         self.app, self.queue, self.context, self.worker = app, queue, None, None
+        self.unconsumed = f"{queue}-unconsumed"
 
     def running(self) -> bool:
         from celery.bootsteps import RUN
@@ -218,9 +223,15 @@ class SessionWorker:
             self.worker = self.context.__enter__()
         return self.worker
 
+    def park(self):
+        """Send the process's later messages to a queue no worker reads (emptied when the session ends)."""
+        self.app.conf.task_default_queue = self.unconsumed
+
     def stop(self):
         if self.running():
             stop_test_worker(self.context)
+        with self.app.connection_for_write() as connection:
+            connection.default_channel.queue_purge(self.unconsumed)
 
 
 @pytest.fixture(scope="session")
@@ -242,6 +253,7 @@ def celery_worker(celery_worker_session, transactional_db):
     of the test's data would otherwise wait on their row locks while they wait on the flush, a deadlock."""
     yield celery_worker_session.ensure()
     settle_deliveries()
+    celery_worker_session.park()
 
 
 def settle_deliveries(timeout: float = 10.0) -> None:

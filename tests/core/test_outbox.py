@@ -15,7 +15,7 @@ from apps.core import outbox
 from apps.core.choices import DeliveryStatus
 from apps.core.models import Event, EventDelivery, Note, Party
 from apps.core.services.events import event_replay
-from tests.conftest import wait_for
+from tests.conftest import settle_deliveries, wait_for
 from tests.core.factories import PartyFactory, UserFactory
 
 EVENT = "test.party.touched"
@@ -163,6 +163,28 @@ def test_dispatching_twice_has_effects_once(celery_worker, handlers, subject, au
     assert notes() == ["first", "second"]
     assert handlers.calls == {"first": 1, "second": 1}
     assert sorted(event.deliveries.values_list("attempts", flat=True)) == [1, 1]
+
+
+@pytest.mark.flow
+def test_between_flow_tests_the_session_worker_delivers_nothing(celery_worker_session, transactional_db, handlers,
+                                                                 subject, author):
+    """A transactional test after a flow test sends its events where no worker reads them: the session's worker
+    delivering them while the test ends would lock rows the test's flush must truncate (a CI run failed so)."""
+    from suite.celery import app
+
+    celery_worker_session.ensure()
+    celery_worker_session.park()
+    event = emit_committed(subject, author)
+    with app.connection_for_write() as connection:
+        waiting = connection.default_channel.queue_declare(celery_worker_session.unconsumed, passive=True)
+    assert waiting.message_count == 2  # one message per handler, still in the broker
+    assert sorted(event.deliveries.values_list("status", flat=True)) == ["pending", "pending"]
+    celery_worker_session.ensure()  # the next flow test: its worker delivers what is sent now
+    outbox.enqueue_deliveries(event.pk, list(outbox.subscribers_of(EVENT)))
+    wait_for(lambda: all_done(event), message="both deliveries done")
+    settle_deliveries()
+    celery_worker_session.park()
+    assert notes() == ["first", "second"]
 
 
 @pytest.mark.django_db(transaction=True)
