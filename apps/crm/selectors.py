@@ -93,7 +93,8 @@ CARD_FIELDS = ("company_id", "number", "title", "amount", "amount_company_curren
 
 def pipeline_board(*, company: Company, owner=None, cards: int = BOARD_CARDS) -> list[BoardColumn]:
     """The columns of the pipeline in stage order, each with its count, total, weighted total (sum of amount x
-    probability / 100, rounded to the cent once) and its first `cards` opportunities (by expected close, then id).
+    probability / 100, rounded to the cent once) and its first `cards` opportunities: by expected close, then id,
+    in an open stage; the latest closed first in the won and the lost stage (last year's wins are not news).
 
     Three queries whatever the number of opportunities: the stages with the ids of their first cards (a per-stage
     LIMIT in a correlated subquery that reads the (stage, expected_close, id) index), the totals per stage (one
@@ -104,8 +105,12 @@ def pipeline_board(*, company: Company, owner=None, cards: int = BOARD_CARDS) ->
     first_cards = Opportunity.objects.filter(stage=OuterRef("pk"))
     if owner is not None:
         opportunities, first_cards = opportunities.filter(owner=owner), first_cards.filter(owner=owner)
+    open_cards = ArraySubquery(first_cards.order_by("expected_close", "id").values("id")[:cards])
+    latest_closed = ArraySubquery(
+        first_cards.order_by(F("closed_on").desc(nulls_last=True), "-id").values("id")[:cards])
     stages = list(PipelineStage.objects.filter(company=company)
-                  .annotate(card_ids=ArraySubquery(first_cards.order_by("expected_close", "id").values("id")[:cards]))
+                  .annotate(card_ids=Case(When(Q(is_won=True) | Q(is_lost=True), then=latest_closed),
+                                          default=open_cards))
                   .order_by("order", "id"))
     totals = {row["stage_id"]: row for row in opportunities.order_by().values("stage_id").annotate(
         count=Count("id"), total=Sum("amount_company_currency"),

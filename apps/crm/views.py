@@ -84,6 +84,7 @@ def _board(request, columns: list[selectors.BoardColumn], company: Company, owne
             "summary": f"{format_number(column.total, 2)} · weighted {format_number(column.weighted_total, 2)} "
                        f"{currency}",
             "header_class": "bg-success-subtle" if stage.is_won else "bg-secondary-subtle" if stage.is_lost else "",
+            "done": stage.is_won or stage.is_lost,  # its cards are the latest closed
             "prompt": "Why was it lost?" if stage.is_lost else "", "prompt_field": "lost_reason",
             "cards": [{
                 "object": o, "url": o.get_absolute_url(),

@@ -58,6 +58,23 @@ def test_board_shows_the_first_20_cards_and_counts_them_all(company, stages):
     assert [o.pk for o in column.cards] == [o.pk for o in rows[:BOARD_CARDS]]
 
 
+def test_won_and_lost_columns_show_the_latest_closed_first(company, stages):
+    """An open stage lists what closes soonest; the won and the lost stage what closed last (a year of wins would
+    otherwise show last year's first)."""
+    today = timezone.localdate()
+    won = [opp(company, stages["Won"], "10.00", "100", closed_on=today - datetime.timedelta(days=n))
+           for n in (300, 2, 40)]
+    lost = [opp(company, stages["Lost"], "10.00", "0", closed_on=today - datetime.timedelta(days=n)) for n in (9, 1)]
+    board = {column.stage.name: column for column in pipeline_board(company=company)}
+    assert [o.pk for o in board["Won"].cards] == [won[1].pk, won[2].pk, won[0].pk]
+    assert [o.pk for o in board["Lost"].cards] == [lost[1].pk, lost[0].pk]
+    for n in range(BOARD_CARDS + 3):
+        opp(company, stages["Won"], "1.00", "100", closed_on=today - datetime.timedelta(days=400 + n))
+    column = next(c for c in pipeline_board(company=company) if c.stage.name == "Won")
+    assert column.count == BOARD_CARDS + 6
+    assert [o.pk for o in column.cards[:3]] == [won[1].pk, won[2].pk, won[0].pk]  # the old ones fall off the end
+
+
 def test_board_query_count_does_not_grow_with_opportunities(company, stages):
     opp(company, stages["Prospecting"], "1.00", "10")
     with CaptureQueriesContext(connection) as few:

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.core.models import AuditRecord, Event
 from apps.crm.models import Opportunity
@@ -195,3 +196,13 @@ def test_forecast_renders_the_chart_canvases_and_their_data(web_sales, company, 
     assert [s["data"] for s in owners["datasets"]] == [[400.0], [0.0], [1200.0]]
     assert 'data-testid="forecast-months"' in page  # the table stays below the charts
     assert "1,200.00" in page
+
+
+def test_board_won_column_says_it_shows_the_latest(web_sales, deal, company, customer, stages):
+    for index in range(22):
+        OpportunityFactory(company=company, customer=customer, stage=stages["Won"], status=stages["Won"].status,
+                           title=f"Won {index}", closed_on=timezone.localdate() - datetime.timedelta(days=index))
+    page = web_sales.get(reverse("crm:board")).content.decode()
+    won = page[page.index(f'data-status="{stages["Won"].pk}"'):page.index(f'data-status="{stages["Lost"].pk}"')]
+    assert "The 20 latest shown; 22 in all" in won
+    assert won.index(" Won 0<") < won.index(" Won 1<")  # closed today before closed yesterday

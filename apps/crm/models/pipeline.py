@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F
 from django.urls import reverse
 
 from apps.core.models import CompanyOwnedModel
@@ -92,6 +93,8 @@ class Opportunity(CompanyOwnedModel):
         indexes = [
             # the board: the first cards of each stage, in order, without reading the others
             models.Index(fields=["stage", "expected_close", "id"], name="crm_opportunity_board"),
+            models.Index("stage", F("closed_on").desc(nulls_last=True), F("id").desc(),
+                         name="crm_opportunity_closed"),  # the won and lost columns: the latest closed first
             models.Index(fields=["company", "owner", "stage"], name="crm_opportunity_owner"),
         ]
         constraints = [
