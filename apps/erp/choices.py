@@ -1,4 +1,4 @@
-"""Status and type choices of ERP (the books and HR)."""
+"""Status and type choices of ERP (the books, HR, sales orders and MRP planning)."""
 
 from django.db import models
 
@@ -136,3 +136,56 @@ class TraceNodeFlag(models.TextChoices):
     SERIAL = "serial", "Serial number"
     QUALITY_HOLD = "quality_hold", "On quality hold"
     CUSTOMER_FACING = "customer_facing", "Customer-facing"
+
+
+# ---- sales orders ----
+
+class SalesOrderStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    CONFIRMED = "confirmed", "Confirmed"
+    PARTIALLY_DELIVERED = "partially_delivered", "Partially delivered"
+    DELIVERED = "delivered", "Delivered"
+    INVOICED = "invoiced", "Invoiced"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# ---- MRP ----
+
+class LotSizing(models.TextChoices):
+    LOT_FOR_LOT = "lot_for_lot", "Lot for lot"
+    FIXED = "fixed", "Fixed quantity"
+
+
+class MrpRunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PlannedOrderKind(models.TextChoices):
+    PURCHASE = "purchase", "Purchase"
+    PRODUCTION = "production", "Production"
+
+
+class PlannedOrderStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    RELEASED = "released", "Released"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class PegKind(models.TextChoices):
+    SALES_ORDER = "sales_order", "Sales order line"
+    PLANNED_ORDER = "planned_order", "Parent planned order"
+    WORK_ORDER = "work_order", "Open work order's components"
+    SAFETY_STOCK = "safety_stock", "Safety stock"
+    LOT_SIZE = "lot_size", "Lot-size excess (kept in stock)"
+
+
+class MrpMessageKind(models.TextChoices):
+    LATE = "late", "Late: cannot meet the due date"
+    EXPEDITE = "expedite", "Expedite an open order"
+    DEFER = "defer", "Defer an open order"
+    CANCEL = "cancel", "Cancel an open order no longer needed"

@@ -14,15 +14,18 @@ from django.utils.functional import cached_property
 from apps.core.models import CompanyOwnedModel, TimeStampedModel
 from apps.core.models.base import CompanyScopedQuerySet
 from apps.core.workflow import Transition, Workflow
+from apps.erp.choices import (
+    LotSizing,
+    MrpMessageKind,
+    MrpRunStatus,
+    PegKind,
+    PlannedOrderKind,
+    PlannedOrderStatus,
+)
 
 QUANTITY = {"max_digits": 18, "decimal_places": 4}
 ZERO = Decimal(0)
 RELEASE_PERMISSION = "erp.release_plannedorder"
-
-
-class LotSizing(models.TextChoices):
-    LOT_FOR_LOT = "lot_for_lot", "Lot for lot"
-    FIXED = "fixed", "Fixed quantity"
 
 
 class ItemPlanning(CompanyOwnedModel):
@@ -64,14 +67,6 @@ class ItemPlanning(CompanyOwnedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("erp:itemplanning_detail", args=[self.pk])
-
-
-class MrpRunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
 
 
 R = MrpRunStatus
@@ -142,26 +137,7 @@ class MrpRun(CompanyOwnedModel):
         return self.status in ACTIVE_RUN_STATUSES
 
 
-class PlannedOrderKind(models.TextChoices):
-    PURCHASE = "purchase", "Purchase"
-    PRODUCTION = "production", "Production"
-
-
-class PlannedOrderStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    RELEASED = "released", "Released"
-    SUPERSEDED = "superseded", "Superseded"
-
-
 P = PlannedOrderStatus
-
-
-class PegKind(models.TextChoices):
-    SALES_ORDER = "sales_order", "Sales order line"
-    PLANNED_ORDER = "planned_order", "Parent planned order"
-    WORK_ORDER = "work_order", "Open work order's components"
-    SAFETY_STOCK = "safety_stock", "Safety stock"
-    LOT_SIZE = "lot_size", "Lot-size excess (kept in stock)"
 
 
 def _superseded(order) -> str | None:
@@ -362,13 +338,6 @@ def load_pegs(orders) -> None:
             name = _PEG_DOCUMENT.get(peg.kind)
             if name is not None:
                 setattr(peg, name[:-3], found[name].get((order.company_id, getattr(peg, name))))
-
-
-class MrpMessageKind(models.TextChoices):
-    LATE = "late", "Late: cannot meet the due date"
-    EXPEDITE = "expedite", "Expedite an open order"
-    DEFER = "defer", "Defer an open order"
-    CANCEL = "cancel", "Cancel an open order no longer needed"
 
 
 class MrpMessage(TimeStampedModel):

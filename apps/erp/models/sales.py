@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from apps.core.models import CompanyOwnedModel
 from apps.core.workflow import Transition, Workflow
+from apps.erp.choices import SalesOrderStatus
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 PRICE = {"max_digits": 18, "decimal_places": 4}
@@ -16,16 +17,6 @@ QUANTITY = {"max_digits": 18, "decimal_places": 4}
 PERCENT = {"max_digits": 5, "decimal_places": 2, "validators": [MinValueValidator(0), MaxValueValidator(100)]}
 ZERO = Decimal(0)
 CONFIRM_PERMISSION = "erp.confirm_salesorder"
-
-
-class SalesOrderStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    CONFIRMED = "confirmed", "Confirmed"
-    PARTIALLY_DELIVERED = "partially_delivered", "Partially delivered"
-    DELIVERED = "delivered", "Delivered"
-    INVOICED = "invoiced", "Invoiced"
-    CLOSED = "closed", "Closed"
-    CANCELLED = "cancelled", "Cancelled"
 
 
 S = SalesOrderStatus
