@@ -91,9 +91,19 @@ def oee_today(*, company_id: int, work_center_ids: list[int]) -> dict[int, Decim
     return {pk: report.days[0].oee for pk, report in reports.items()}
 
 
+def _board_key(company_id: int) -> str:
+    return f"mes:board:{company_id}"
+
+
+def forget_board(*, company_id: int) -> None:
+    """Drop a company's cached tiles: an operator's start or stop shows on the next poll, not up to
+    BOARD_CACHE_SECONDS later beside the page's fresh status (signals rely on the short cache alone)."""
+    cache.delete(_board_key(company_id))
+
+
 def shop_floor_board(*, company_id: int) -> list[BoardTile]:
     """`board_tiles`, cached per company for BOARD_CACHE_SECONDS (the board polls; signals change it)."""
-    key = f"mes:board:{company_id}"
+    key = _board_key(company_id)
     tiles = cache.get(key)
     if tiles is None:
         tiles = board_tiles(company_id=company_id, with_oee=False)

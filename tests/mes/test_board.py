@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.mes.selectors_board import board_tiles
+from apps.mes.selectors_board import board_tiles, shop_floor_board
+from apps.mes.services.operations import operation_pause, operation_start
 from apps.mes.services.signals import signals_ingest
 from apps.mes.signal_contract import EquipmentKey, SignalRow
 from tests.mes.factories import EquipmentFactory, OperationFactory, WorkCenterFactory
@@ -110,3 +111,22 @@ def test_the_flow_monitor_shows_dropped_signals_per_reason(web, company, other_c
     assert 'Malformed payload</div><div class="fs-4 text-warning fw-bold">3</div>' in html
     assert 'Topic names another company</div><div class="fs-4 text-danger fw-bold">2</div>' in html
     assert 'Timestamp in the future</div><div class="fs-4">0</div>' in html  # the other company's 9 are theirs
+
+
+def test_an_operators_start_and_pause_show_on_the_next_poll_not_after_the_cache(company, user,
+                                                                                django_capture_on_commit_callbacks):
+    """The tiles are cached for a moment; a start or a pause drops them, so the operator screen never shows the work
+    center Running in its heading and Idle in its live part."""
+    operation = OperationFactory(work_order__company=company)
+    center = operation.work_center_id
+
+    def status() -> str:
+        return next(t.status for t in shop_floor_board(company_id=company.pk) if t.id == center)
+
+    assert status() == "idle"
+    with django_capture_on_commit_callbacks(execute=True):
+        operation_start(operation=operation, actor=user)
+    assert status() == "running"  # within BOARD_CACHE_SECONDS of the idle read above
+    with django_capture_on_commit_callbacks(execute=True):
+        operation_pause(operation=operation, actor=user)
+    assert status() == "idle"

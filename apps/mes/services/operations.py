@@ -18,6 +18,7 @@ from apps.core.permissions import has_company_perm
 from apps.core.workflow import transition
 from apps.mes.choices import CheckResult, OperationStatus, TimeLogKind, WorkCenterStatus, WorkOrderStatus
 from apps.mes.models import InspectionPlan, Operation, OperationTimeLog, QualityCheck, WorkCenter, WorkOrder
+from apps.mes.selectors_board import forget_board
 
 ZERO = Decimal(0)
 OVERRIDE_SEQUENCE = "mes.override_sequence"
@@ -82,16 +83,23 @@ def _out_of_sequence(operation: Operation, previous: Operation, rule: str, *, ov
 
 def _work_center_running(operation: Operation) -> None:
     """An operation runs: the work center shows Running (unless it is down)."""
-    WorkCenter.objects.filter(pk=operation.work_center_id, status=WorkCenterStatus.IDLE).update(
-        status=WorkCenterStatus.RUNNING, updated_at=timezone.now())
+    if WorkCenter.objects.filter(pk=operation.work_center_id, status=WorkCenterStatus.IDLE).update(
+            status=WorkCenterStatus.RUNNING, updated_at=timezone.now()):
+        _board_changed(operation)
+
+
+def _board_changed(operation: Operation) -> None:
+    company_id = operation.work_center.company_id  # loaded with the locked operation
+    transaction.on_commit(lambda: forget_board(company_id=company_id))
 
 
 def _work_center_idle_when_free(operation: Operation) -> None:
     """The last running operation of a work center stopped: it shows Idle again."""
     busy = Operation.objects.filter(work_center_id=operation.work_center_id, status=OperationStatus.IN_PROGRESS)
     if not busy.exists():
-        WorkCenter.objects.filter(pk=operation.work_center_id, status=WorkCenterStatus.RUNNING).update(
-            status=WorkCenterStatus.IDLE, updated_at=timezone.now())
+        if WorkCenter.objects.filter(pk=operation.work_center_id, status=WorkCenterStatus.RUNNING).update(
+                status=WorkCenterStatus.IDLE, updated_at=timezone.now()):
+            _board_changed(operation)
 
 
 def _audit(operation: Operation, actor, action: str, before: dict, override: dict | None) -> None:
