@@ -227,11 +227,26 @@ class SessionWorker:
         """Send the process's later messages to a queue no worker reads (emptied when the session ends)."""
         self.app.conf.task_default_queue = self.unconsumed
 
-    def stop(self):
+    def stop_worker(self):
         if self.running():
             stop_test_worker(self.context)
+
+    def stop(self):
+        self.stop_worker()
         with self.app.connection_for_write() as connection:
             connection.default_channel.queue_purge(self.unconsumed)
+
+
+_SESSION_WORKERS: list[SessionWorker] = []
+
+
+def stop_session_worker() -> None:
+    """Stop the process's session worker, if it runs, before a test starts workers of its own: two workers'
+    event loops in one process interfere on kombu's Redis transport (seen: one consumer blocked for good reading
+    a reply, "I/O operation on closed epoll object" after the other stopped, a delivery left pending). The next
+    flow test's `celery_worker` starts it again."""
+    for session in _SESSION_WORKERS:
+        session.stop_worker()
 
 
 @pytest.fixture(scope="session")
@@ -240,10 +255,12 @@ def celery_worker_session(django_db_setup, django_db_blocker):
     from suite.celery import app
 
     session = SessionWorker(app, f"millwright-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}")
+    _SESSION_WORKERS.append(session)
     with django_db_blocker.unblock():
         session.ensure()
         yield session
         session.stop()
+    _SESSION_WORKERS.remove(session)
 
 
 @pytest.fixture

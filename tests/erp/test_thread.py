@@ -183,8 +183,9 @@ def own_worker(transactional_db):
     from celery.contrib.testing.worker import start_worker
 
     from suite.celery import app
-    from tests.conftest import WORKER_SHUTDOWN, settle_deliveries, stop_test_worker
+    from tests.conftest import WORKER_SHUTDOWN, settle_deliveries, stop_session_worker, stop_test_worker
 
+    stop_session_worker()  # one worker at a time in this process
     queue = f"millwright-thread-{os.getpid()}-{id(object())}"
     previous = app.conf.task_default_queue, app.conf.broker_transport_options
     app.conf.task_default_queue = queue
