@@ -5,8 +5,10 @@
   latest value is the stop's reason code.
 * good/scrap nodes: counters that only grow; the gateway sends the increments. The last value read is kept across
   reconnects (`OpcUaReaders.last_counter`), so parts made while the connection was down are counted when it is
-  back; the first value read after the gateway starts (or after the equipment's nodes change) is the baseline; a
-  counter that went down was reset, and its new value is the increment.
+  back. Each count signal stores the counters it brings the equipment to (`Equipment.opcua_counters`, in the
+  signal's transaction), the baseline after a gateway restart: parts made while the gateway was down count once.
+  Without stored values for the same endpoint and nodes (a new equipment, changed nodes) the first value read is
+  the baseline. A counter that went down was reset, and its new value is the increment.
 * the signal's `ts` is the value's source timestamp (else the server's, else ours).
 One connection per endpoint, reconnecting with backoff; the equipment list is reloaded every 30 s.
 """
@@ -15,7 +17,7 @@ import asyncio
 import datetime
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from apps.mes.choices import MachineConnection, SignalKind
 from apps.mes.signal_contract import EquipmentKey, SignalRejected, SignalRow, parse_ts
@@ -30,6 +32,13 @@ class OpcUaMachine:
     key: EquipmentKey
     endpoint: str
     nodes: tuple  # (role, node id) pairs
+    stored: dict = field(default_factory=dict, compare=False, hash=False)  # Equipment.opcua_counters when loaded
+
+    @property
+    def counter_source(self) -> str:
+        """What the counters are read from: stored values of another source are no baseline."""
+        nodes = dict(self.nodes)
+        return f"{self.endpoint}|{nodes.get('good', '')}|{nodes.get('scrap', '')}"
 
 
 def connected_machines() -> list[OpcUaMachine]:
@@ -41,7 +50,7 @@ def connected_machines() -> list[OpcUaMachine]:
             "work_center"):
         nodes = tuple((role, getattr(e, f"opcua_{role}_node")) for role in ROLES if getattr(e, f"opcua_{role}_node"))
         machines.append(OpcUaMachine(EquipmentKey(e.pk, e.work_center_id, e.work_center.company_id),
-                                     e.opcua_endpoint, nodes))
+                                     e.opcua_endpoint, nodes, e.opcua_counters or {}))
     return machines
 
 
@@ -83,6 +92,7 @@ class OpcUaReaders:
         self.counts: dict = {}
         self.last_count_ts: dict = {}
         self.last_counter: dict = {}  # (equipment key, "good"/"scrap") → the counter's last value read
+        self.sources: dict = {}  # equipment key → OpcUaMachine.counter_source, stored with its counts
 
     def emit(self, row: SignalRow) -> None:
         try:
@@ -106,7 +116,10 @@ class OpcUaReaders:
             if last is not None and ts <= last:
                 ts = last + datetime.timedelta(microseconds=1)
             self.last_count_ts[key] = ts
-            self.emit(SignalRow(key=key, kind=SignalKind.COUNT, ts=ts, good=good, scrap=scrap))
+            counters = {role: self.last_counter[(key, role)] for role in ("good", "scrap")
+                        if (key, role) in self.last_counter}
+            self.emit(SignalRow(key=key, kind=SignalKind.COUNT, ts=ts, good=good, scrap=scrap,
+                                counters={**counters, "nodes": self.sources.get(key, "")}))
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -142,7 +155,20 @@ class OpcUaReaders:
                     del self.last_counter[counter]
         for endpoint, group in by_endpoint.items():
             if endpoint not in self.tasks:
+                for machine in group:
+                    self._resume_counters(machine)
                 self.tasks[endpoint] = (tuple(group), asyncio.create_task(self._serve(endpoint, group, stop)))
+
+    def _resume_counters(self, machine: OpcUaMachine) -> None:
+        """Start from the counters stored with the machine's last count signal (a gateway restart), when they were
+        read from the same endpoint and nodes and none was read since."""
+        self.sources[machine.key] = machine.counter_source
+        if machine.stored.get("nodes") != machine.counter_source:
+            return
+        for role in ("good", "scrap"):
+            value = machine.stored.get(role)
+            if isinstance(value, int | float) and (machine.key, role) not in self.last_counter:
+                self.last_counter[(machine.key, role)] = value
 
     async def _serve(self, endpoint: str, machines: list[OpcUaMachine], stop: asyncio.Event) -> None:
         from asyncua import Client

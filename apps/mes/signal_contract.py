@@ -57,6 +57,8 @@ class SignalRow:
     reason: str = ""
     good: int = 0
     scrap: int = 0
+    # an OPC UA count: the counters' values this signal brings the equipment to, stored with it (see Equipment)
+    counters: dict | None = None
 
 
 def parse_topic(topic: str) -> tuple[str, str, str, str]:

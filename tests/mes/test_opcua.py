@@ -52,11 +52,7 @@ def test_opc_ua_changes_become_downtime_and_counts(company, machine_server):
     require_broker()  # the gateway also subscribes to MQTT
     plant = connected_plant(company)
     machine, opc = plant["machine"], machine_server.server
-    nodes = opc.node_ids("M1")
-    machine.connection, machine.opcua_endpoint = MachineConnection.OPCUA, opc.endpoint
-    machine.opcua_state_node, machine.opcua_reason_node = nodes["state"], nodes["reason"]
-    machine.opcua_good_node, machine.opcua_scrap_node = nodes["good"], nodes["scrap"]
-    machine.save()
+    connect_opcua(machine, opc)
     running = GatewayThread(opcua=True).start()
     try:
         # the first notification of each node: the state "idle" and the counters' baselines
@@ -82,6 +78,74 @@ def test_opc_ua_changes_become_downtime_and_counts(company, machine_server):
     assert (operation.machine_good, operation.machine_scrap) == (6, 1)
     machine.refresh_from_db()
     assert machine.machine_state == "running"
+
+
+def connect_opcua(machine, opc) -> None:
+    nodes = opc.node_ids("M1")
+    machine.connection, machine.opcua_endpoint = MachineConnection.OPCUA, opc.endpoint
+    machine.opcua_state_node, machine.opcua_reason_node = nodes["state"], nodes["reason"]
+    machine.opcua_good_node, machine.opcua_scrap_node = nodes["good"], nodes["scrap"]
+    machine.save()
+
+
+def good_counted() -> int:
+    return sum(MachineSignal.objects.filter(kind="count").values_list("good", flat=True))
+
+
+def test_a_gateway_restart_counts_the_parts_made_while_it_was_down_once(company, machine_server):
+    """The counters reached with the last count signal are stored with it; the restarted gateway starts from them,
+    not from the server's value when it comes back (which would lose the 5 parts made meanwhile)."""
+    require_broker()
+    plant = connected_plant(company)
+    machine, opc = plant["machine"], machine_server.server
+    connect_opcua(machine, opc)
+    first = GatewayThread(opcua=True).start()
+    try:
+        wait_for(lambda: MachineSignal.objects.filter(kind="state").exists(), timeout=20,
+                 message="the gateway subscribed to the OPC UA nodes")
+        machine_server.call(opc.add_parts("M1", good=4, scrap=1))
+        wait_for(lambda: good_counted() == 4, timeout=10, message="4 good parts counted")
+    finally:
+        first.stop()
+        forget_session(first.client_id)
+    machine.refresh_from_db()
+    source = f"{opc.endpoint}|{machine.opcua_good_node}|{machine.opcua_scrap_node}"
+    assert machine.opcua_counters["nodes"] == source
+    stored = dict(machine.opcua_counters)
+    machine_server.call(opc.add_parts("M1", good=5, scrap=2))  # made while no gateway ran
+    second = GatewayThread(opcua=True).start()
+    try:
+        wait_for(lambda: good_counted() == 9, timeout=20, message="the 5 parts made meanwhile counted")
+        machine_server.call(opc.add_parts("M1", good=1))
+        wait_for(lambda: good_counted() == 10, timeout=10, message="the next part counted")
+    finally:
+        second.stop()
+        forget_session(second.client_id)
+    assert sum(MachineSignal.objects.filter(kind="count").values_list("scrap", flat=True)) == 3
+    machine.refresh_from_db()
+    assert machine.opcua_counters == {"good": stored["good"] + 6, "scrap": stored["scrap"] + 2, "nodes": source}
+    operation = plant["operation"]
+    operation.refresh_from_db()
+    assert (operation.machine_good, operation.machine_scrap) == (10, 3)
+
+
+def test_counters_stored_from_other_nodes_are_no_baseline():
+    """The equipment now names other counter nodes (or another server): what was stored is not resumed."""
+    from apps.mes.opcua import OpcUaMachine, OpcUaReaders
+    from apps.mes.signal_contract import EquipmentKey
+
+    key = EquipmentKey(1, 2, 3)
+    nodes = (("good", "ns=2;s=M1.Good"), ("scrap", "ns=2;s=M1.Scrap"))
+    same = OpcUaMachine(key, "opc.tcp://a:4840/", nodes, {"good": 40, "scrap": 2,
+                                                          "nodes": "opc.tcp://a:4840/|ns=2;s=M1.Good|ns=2;s=M1.Scrap"})
+    readers = OpcUaReaders(gateway=None)
+    readers._resume_counters(same)
+    assert readers.last_counter == {(key, "good"): 40, (key, "scrap"): 2}
+    moved = OpcUaMachine(key, "opc.tcp://b:4840/", nodes, same.stored)
+    readers = OpcUaReaders(gateway=None)
+    readers._resume_counters(moved)
+    assert readers.last_counter == {}
+    assert moved == OpcUaMachine(key, "opc.tcp://b:4840/", nodes, {})  # stored values are no change of config
 
 
 class _Item:

@@ -110,6 +110,9 @@ class Equipment(models.Model):
     opcua_good_node = models.CharField("OPC UA good counter node", max_length=200, blank=True,
                                        help_text="A counter that only grows; the gateway sends the increments.")
     opcua_scrap_node = models.CharField("OPC UA scrap counter node", max_length=200, blank=True)
+    # the counters' values as of the last count signal stored, written with it: the gateway's baseline after a
+    # restart, so parts made while it was down are counted once ({"good", "scrap", "nodes": what they were read from})
+    opcua_counters = models.JSONField("OPC UA counters last stored", default=dict, blank=True, editable=False)
     # what the signals say now (written by the signal services only)
     machine_state = models.CharField(max_length=10, choices=MachineState.choices, blank=True, editable=False)
     state_reason = models.CharField(max_length=40, blank=True, editable=False)

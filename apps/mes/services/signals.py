@@ -210,6 +210,7 @@ def signals_ingest(*, company, rows: list[SignalRow], actor) -> IngestResult:
             copy.write(_copy_text(rows, operations))
         cursor.execute(_INSERT)
         stored, states_json, _minutes, _booked = cursor.fetchone()
+        _keep_counters(cursor, rows)
     result.stored, result.duplicates = stored, len(rows) - stored
     new_states = json.loads(states_json)
     if new_states:
@@ -227,6 +228,16 @@ def signals_ingest(*, company, rows: list[SignalRow], actor) -> IngestResult:
         result.work_centers = {r[0] for r in cursor.fetchall()}
         cursor.execute(_WORK_CENTER_STATUS, [sorted(result.work_centers)])
     return result
+
+
+def _keep_counters(cursor, rows: list[SignalRow]) -> None:
+    """Store the OPC UA counters the batch's count signals bring their equipment to, in the signals' transaction:
+    the gateway's baseline after a restart, so parts made while it was down are counted once."""
+    latest = {row.key.equipment_id: row.counters for row in rows if row.counters is not None}  # the last one wins
+    if latest:
+        cursor.execute("UPDATE mes_equipment e SET opcua_counters = c.counters "
+                       "FROM unnest(%s::bigint[], %s::jsonb[]) AS c(id, counters) WHERE e.id = c.id",
+                       [list(latest), [json.dumps(counters) for counters in latest.values()]])
 
 
 def _reason_map(company_ids: set[int]) -> dict[int, dict[str, int]]:
