@@ -233,15 +233,16 @@ POLLS = {"count": 0}
 
 
 def wait(condition, deadline: float, what: str):
-    """Poll the database for `condition`: every 2 ms for the first 20 ms (the idle hops take 8-14 ms), then every
-    10 ms. Each poll is a query that costs the client and PostgreSQL CPU; polling every 2 ms for a second under load
-    took as much CPU as the worker itself on this 2-core machine, so the harness would measure its own polling."""
-    polls = 0
+    """Poll the database for `condition`: every 2 ms for the first 60 ms (an idle flow's waits end sooner, so its
+    latency keeps a 2 ms resolution), then every 10 ms. Each poll is a query that costs the client and PostgreSQL
+    CPU; polling every 2 ms through a loaded second took CPU the worker needed on this 2-core machine."""
+    polls, started = 0, time.perf_counter()
     while not (found := condition()):
-        if time.perf_counter() > deadline:
+        now = time.perf_counter()
+        if now > deadline:
             raise TimeoutError(f"timed out waiting for {what}")
         polls += 1
-        time.sleep(0.002 if polls <= 10 else 0.010)
+        time.sleep(0.002 if now - started < 0.060 else 0.010)
     POLLS["count"] += polls + 1
     return found
 
