@@ -46,6 +46,82 @@ from common import ROOT, configure, throwaway_database
 DATABASE = "bench_flow"
 
 
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(pid: int) -> list[int]:
+    """A process and all its children, grandchildren ..."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in os.listdir(f"/proc/{current}/task") if os.path.isdir(f"/proc/{current}/task") else []:
+            try:
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    todo.extend(int(child) for child in children.read().split())
+            except OSError:
+                pass
+    return found
+
+
+def redis_pids() -> list[int]:
+    pids = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/comm") as comm:
+                if comm.read().strip() == "redis-server":
+                    pids.append(int(entry))
+        except OSError:
+            pass
+    return pids
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has been busy (all processes, all cores) since boot."""
+    with open("/proc/stat") as stat:
+        ticks = [int(value) for value in stat.readline().split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def backend_pids(connection, *, others: bool) -> list[int]:
+    """This connection's PostgreSQL backend, or (others) every other backend on its database."""
+    with connection.cursor() as cursor:
+        if others:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND pid <> pg_backend_pid()")
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT pg_backend_pid()")
+        return [cursor.fetchone()[0]]
+
+
+class CpuMeter:
+    """CPU seconds used between `start()` and `stop()` by named groups of processes (pids read at both ends; a
+    process that appears only at the end is counted whole)."""
+
+    def __init__(self, **groups):
+        self.groups = groups  # name -> callable returning pids
+
+    def _read(self) -> dict[str, dict[int, float]]:
+        return {name: {pid: cpu_of(pid) for pid in pids()} for name, pids in self.groups.items()}
+
+    def start(self) -> None:
+        self.before, self.busy_before = self._read(), machine_busy()
+
+    def stop(self) -> dict[str, float]:
+        after, busy = self._read(), machine_busy()
+        used = {name: sum(cpu - self.before[name].get(pid, 0.0) for pid, cpu in pids.items())
+                for name, pids in after.items()}
+        used["machine"] = busy - self.busy_before
+        return used
+
+
 def p95(samples: list[float]) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -153,11 +229,21 @@ def sync_flow(change_order, company, people, stock) -> float:
     return time.perf_counter() - start
 
 
+POLLS = {"count": 0}
+
+
 def wait(condition, deadline: float, what: str):
+    """Poll the database for `condition`: every 2 ms for the first 60 ms (an idle flow's waits end sooner, so its
+    latency keeps a 2 ms resolution), then every 10 ms. Each poll is a query that costs the client and PostgreSQL
+    CPU; polling every 2 ms through a loaded second took CPU the worker needed on this 2-core machine."""
+    polls, started = 0, time.perf_counter()
     while not (found := condition()):
-        if time.perf_counter() > deadline:
+        now = time.perf_counter()
+        if now > deadline:
             raise TimeoutError(f"timed out waiting for {what}")
-        time.sleep(0.002)
+        polls += 1
+        time.sleep(0.002 if now - started < 0.060 else 0.010)
+    POLLS["count"] += polls + 1
     return found
 
 
@@ -235,16 +321,21 @@ def sustained_threads(chunks, company, people, stock) -> tuple[list[float], list
 def _client_process(chunk, company, people, stock, go, results) -> None:
     from django.db import connections
 
-    latencies, error = [], None
+    latencies, error, cpu = [], None, {}
+    POLLS["count"] = 0  # counted from here: this client's flows
     go.wait()
     try:
+        meter = CpuMeter(client=lambda: [os.getpid()],
+                         postgres=lambda: backend_pids(connections["default"], others=False))
+        meter.start()
         for order in chunk:
             latencies.append(async_flow(order, company, people, stock))
+        cpu = {**meter.stop(), "polls": POLLS["count"]}
     except Exception as exc:  # reported by the parent, the run goes on
         error = repr(exc)
     finally:
         connections.close_all()
-        results.put((latencies, error))
+        results.put((latencies, error, cpu))
 
 
 def sustained_processes(chunks, company, people, stock) -> tuple[list[float], list, float]:
@@ -262,14 +353,18 @@ def sustained_processes(chunks, company, people, stock) -> tuple[list[float], li
     started = time.perf_counter()
     go.set()
     latencies, errors = [], []
+    clients_cpu = {"client": 0.0, "postgres": 0.0, "polls": 0}
     for _process in processes:
-        samples, error = results.get()
+        samples, error, cpu = results.get()
         latencies.extend(samples)
         if error:
             errors.append(error)
+        for name in clients_cpu:
+            clients_cpu[name] += cpu.get(name, 0.0)
     elapsed = time.perf_counter() - started
     for process in processes:
         process.join()
+    sustained_processes.cpu = clients_cpu
     return latencies, errors, elapsed
 
 
@@ -297,7 +392,11 @@ def main() -> None:
         # synchronous baseline (a few warm-up flows first)
         for order in orders[:5]:
             sync_flow(order, company, people, stock)
+        own_backend = backend_pids(connection, others=False)
+        sync_meter = CpuMeter(client=lambda: [os.getpid()], postgres=lambda: own_backend)
+        sync_meter.start()
         sync = [sync_flow(order, company, people, stock) for order in orders[5:5 + args.flows]]
+        sync_cpu = sync_meter.stop()
         rest = orders[5 + args.flows:]
 
         worker = start_worker(connection, broker, queue, args.concurrency)
@@ -310,7 +409,11 @@ def main() -> None:
             load_orders = rest[5 + args.flows:5 + args.flows + args.load_flows]
             chunks = [load_orders[i::args.clients] for i in range(args.clients)]
             sustained = sustained_threads if args.client_threads else sustained_processes
+            worker_meter = CpuMeter(worker=lambda: descendants(worker.pid), redis=redis_pids,
+                                    worker_postgres=lambda: backend_pids(connection, others=True))
+            worker_meter.start()
             latencies, errors, elapsed = sustained(chunks, company, people, stock)
+            load_cpu = worker_meter.stop()
         finally:
             worker.send_signal(signal.SIGTERM)
             try:
@@ -332,6 +435,22 @@ def main() -> None:
         print(f"sustained, {args.clients} client {kind}, worker -c {args.concurrency}: {rate:.1f} flows/s, "
               f"p95 {load_p95:.0f} ms ({len(latencies)} flows "
               f"in {elapsed:.1f} s; target ≥ 50 flows/s with p95 ≤ 1 s)")
+        per_flow = 1000 / len(sync)
+        print(f"CPU per synchronous flow: client {sync_cpu['client'] * per_flow:.1f} ms, PostgreSQL "
+              f"{sync_cpu['postgres'] * per_flow:.1f} ms (machine busy {sync_cpu['machine'] * per_flow:.1f} ms)")
+        if latencies and not args.client_threads:
+            clients = sustained_processes.cpu
+            shares = {"clients": clients["client"], "clients' postgres": clients["postgres"],
+                      "worker": load_cpu["worker"], "worker's postgres": load_cpu["worker_postgres"],
+                      "redis": load_cpu["redis"]}
+            ours, cores = sum(shares.values()), os.cpu_count()
+            per_flow = 1000 / len(latencies)
+            print(f"CPU per sustained flow ({clients['polls'] / len(latencies):.0f} polls by the client): "
+                  + ", ".join(f"{name} {seconds * per_flow:.1f} ms" for name, seconds in shares.items())
+                  + f"; total {ours * per_flow:.1f} ms (machine busy {load_cpu['machine'] * per_flow:.1f} ms "
+                  f"per flow, {load_cpu['machine'] / elapsed:.2f} of {cores} cores busy; on {cores} cores this CPU "
+                  f"alone caps the rate at {cores / ours * len(latencies):.0f} flows/s)")
+        print(f"load average {open('/proc/loadavg').read().strip()}")
         print(f"RESULT flow_latency={idle_p95:.1f} baseline={sync_p95:.1f} ratio={idle_p95 / sync_p95:.2f} "
               f"flows_per_s={rate:.1f} load_p95_ms={load_p95:.0f}")
 

@@ -23,11 +23,29 @@ DATABASE = "bench_flow_profile"
 
 
 class Statements:
-    """A `connection.execute_wrapper` counting statements per step."""
+    """A `connection.execute_wrapper` counting statements per step, and the CPU time each step takes in this process
+    and in its PostgreSQL backend (`backend`: its pid, read from /proc on the same machine)."""
 
-    def __init__(self):
-        self.step = "bench"
+    def __init__(self, backend: int | None = None):
+        self.backend = backend
+        self._step, self._since = "bench", self._clocks()
         self.sql: dict[str, list[str]] = collections.defaultdict(list)
+        self.cpu: dict[str, list[float]] = collections.defaultdict(lambda: [0.0, 0.0])
+
+    def _clocks(self) -> tuple[float, float]:
+        return time.process_time(), flow.cpu_of(self.backend) if self.backend else 0.0
+
+    @property
+    def step(self) -> str:
+        return self._step
+
+    @step.setter
+    def step(self, name: str) -> None:
+        now = self._clocks()
+        spent = self.cpu[self._step]
+        spent[0] += now[0] - self._since[0]
+        spent[1] += now[1] - self._since[1]
+        self._step, self._since = name, now
 
     def __call__(self, execute, sql, params, many, context):
         self.sql[self.step].append(sql)
@@ -85,21 +103,32 @@ def main() -> None:
         with connection.execute_wrapper(warm_up):
             for order in orders[:3]:
                 run(order, company, people, stock, warm_up)
-        statements, profile = Statements(), cProfile.Profile()
+        backend = flow.backend_pids(connection, others=False)[0]
+        statements, profile = Statements(backend), cProfile.Profile()
         started = time.perf_counter()
         with connection.execute_wrapper(statements):
-            profile.enable()
+            if args.profile:
+                profile.enable()
             for order in orders[3:]:
                 run(order, company, people, stock, statements)
-            profile.disable()
+            if args.profile:
+                profile.disable()
         elapsed = time.perf_counter() - started
-        print(f"{args.flows} flows, {elapsed / args.flows * 1000:.1f} ms per flow (profiled)")
-        total = 0
+        statements.step = "bench"  # closes the last step's CPU account
+        profiled = " (profiled)" if args.profile else ""
+        print(f"{args.flows} flows, {elapsed / args.flows * 1000:.1f} ms per flow{profiled}; load average "
+              f"{open('/proc/loadavg').read().strip()}")
+        total, cpu = 0, [0.0, 0.0]
+        ms = 1000 / args.flows
         for step, sql in statements.sql.items():
             if step != "bench":
                 total += len(sql)
-                print(f"  {step:<20} {len(sql) / args.flows:6.1f} statements")
-        print(f"  {'per flow':<20} {total / args.flows:6.1f} statements")
+                client, server = statements.cpu[step]
+                cpu = [cpu[0] + client, cpu[1] + server]
+                print(f"  {step:<20} {len(sql) / args.flows:6.1f} statements, CPU client {client * ms:5.1f} ms, "
+                      f"PostgreSQL {server * ms:5.1f} ms")
+        print(f"  {'per flow':<20} {total / args.flows:6.1f} statements, CPU client {cpu[0] * ms:5.1f} ms, "
+              f"PostgreSQL {cpu[1] * ms:5.1f} ms")
         for step in filter(None, args.show.split(",")):
             print(f"--- {step} (one flow)")
             sql = statements.sql[step]

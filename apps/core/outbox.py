@@ -2,8 +2,9 @@
 
 * `emit()` writes a `core.Event` and one pending `core.EventDelivery` per subscribed handler,
   inside the caller's transaction, and enqueues `core.dispatch_event` on commit: one message per
-  handler, so the handlers of one event run side by side in the worker's processes and none waits
-  for another's delivery (the sweeper and retries send one message per event).
+  handler, naming it, so the handlers of one event run side by side in the worker's processes, none
+  waits for another's delivery, and the task locks its delivery without reading it first (the
+  sweeper and retries send one message per event). An event without subscribers sends nothing.
 * `deliver()` claims the delivery row with `SELECT ... FOR UPDATE SKIP LOCKED`: a delivery another
   worker is running is skipped, never waited on, so duplicate messages (a countdown retry and a
   sweep) cannot pile up behind a slow handler. After the lock it re-checks that the delivery is
@@ -73,13 +74,11 @@ def emit(name: str, *, company, subject: models.Model, payload: dict) -> Event:
         payload=payload,
     )
     handlers = list(subscribers_of(name))
-    EventDelivery.objects.bulk_create(
-        [EventDelivery(event=event, handler=h, next_attempt_at=event.created_at) for h in handlers]
-    )
-    if len(handlers) > 1:
+    if handlers:  # an event nobody subscribes to has no delivery: no message, no task that would find nothing
+        EventDelivery.objects.bulk_create(
+            [EventDelivery(event=event, handler=h, next_attempt_at=event.created_at) for h in handlers]
+        )
         transaction.on_commit(lambda: enqueue_deliveries(event.pk, handlers))
-    else:
-        transaction.on_commit(lambda: enqueue_dispatch(event.pk))
     return event
 
 
@@ -111,9 +110,9 @@ def _due() -> models.Q:
 def dispatch(event_id: int, handler: str | None = None) -> list[str]:
     """Deliver every due pending delivery of an event (or only `handler`'s); returns the handlers that ran to
     completion."""
+    if handler is not None:  # one delivery (unique per event and handler): lock it straight away, no read first
+        return [handler] if _deliver(event_id=event_id, handler=handler) else []
     due = EventDelivery.objects.filter(event_id=event_id, status=DeliveryStatus.PENDING).filter(_due())
-    if handler is not None:
-        due = due.filter(handler=handler)
     return [d.handler for d in due.only("id", "handler") if deliver(d.pk)]
 
 
@@ -132,13 +131,18 @@ def deliver(delivery_id: int) -> bool:
     waited on), or when it is no longer pending or not due yet: whoever selected it as due may have
     read it before another attempt failed and pushed `next_attempt_at` back.
     """
+    return _deliver(pk=delivery_id)
+
+
+def _deliver(**lookup) -> bool:
+    """`deliver()` for the delivery `lookup` names: its id, or its event and handler (unique together)."""
     retry_in: float | None = None
     with transaction.atomic():
         # of=("self",): lock the delivery alone; locking the joined event too would make the deliveries of
         # one event to different handlers skip each other. The event's company (and its currency) come in the same
         # statement: nearly every handler reads them.
         delivery = (EventDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-                    .select_related("event__company__currency").filter(pk=delivery_id).first())
+                    .select_related("event__company__currency").filter(**lookup).first())
         if delivery is None:
             return False  # another worker is running it right now (or it was purged)
         if delivery.status != DeliveryStatus.PENDING:

@@ -27,12 +27,15 @@ class MaterialLots:
     lots: list[LotChoice] = field(default_factory=list)
 
 
-def work_order_completion_defaults(*, work_order: WorkOrder) -> tuple[Decimal, Decimal]:
+def work_order_completion_defaults(*, work_order: WorkOrder,
+                                   operations: list[tuple] | None = None) -> tuple[Decimal, Decimal]:
     """(good, scrap) a completion reports unless told otherwise: the good units the last operation passed and
     the units scrapped along the routing, less what earlier completions reported; before the last operation
-    finished (or without operations), the rest of the order and no scrap."""
-    operations = list(work_order.operations.order_by("sequence").values_list("status", "quantity_good",
-                                                                            "quantity_scrap"))
+    finished (or without operations), the rest of the order and no scrap. `operations`: the order's (status,
+    quantity_good, quantity_scrap) in sequence order, when the caller has read them."""
+    if operations is None:
+        operations = list(work_order.operations.order_by("sequence").values_list("status", "quantity_good",
+                                                                                "quantity_scrap"))
     if not operations or operations[-1][0] != OperationStatus.DONE:
         return work_order.quantity_remaining, ZERO
     scrapped = sum((scrap for _status, _good, scrap in operations), ZERO)

@@ -5,9 +5,16 @@ from apps.plm.models import ChangeOrder, Revision
 REVISION_RELEASED = "plm.revision.released"
 
 
-def revision_released_payload(revision: Revision, change_order: ChangeOrder | None) -> dict:
-    """The released revision with its full BOM snapshot (what MES needs to build it)."""
-    lines = revision.bom_lines.select_related("component", "uom").order_by("position", "id")
+def bom_lines(revision: Revision) -> list:
+    """A revision's BOM lines with their components and units, in BOM order."""
+    return list(revision.bom_lines.select_related("component", "uom").order_by("position", "id"))
+
+
+def revision_released_payload(revision: Revision, change_order: ChangeOrder | None, *,
+                              lines: list | None = None) -> dict:
+    """The released revision with its full BOM snapshot (what MES needs to build it); `lines`: its `bom_lines`,
+    when the caller has them."""
+    lines = bom_lines(revision) if lines is None else lines
     return {
         "item": revision.item.number,
         "item_id": revision.item_id,

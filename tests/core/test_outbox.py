@@ -174,6 +174,8 @@ def test_between_flow_tests_the_session_worker_delivers_nothing(celery_worker_se
 
     celery_worker_session.ensure()
     celery_worker_session.park()
+    with app.connection_for_write() as connection:  # what earlier tests of this process sent there while parked
+        connection.default_channel.queue_purge(celery_worker_session.unconsumed)
     event = emit_committed(subject, author)
     with app.connection_for_write() as connection:
         waiting = connection.default_channel.queue_declare(celery_worker_session.unconsumed, passive=True)

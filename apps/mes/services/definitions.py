@@ -23,8 +23,13 @@ def manufacturing_definition_store(*, event: Event, actor=None) -> Manufacturing
         return existing
     revision = Revision.objects.select_related("item").get(pk=payload["revision_id"], company_id=event.company_id)
     components = {i.pk: i for i in Item.objects.filter(
-        company_id=event.company_id, pk__in=[line["component_id"] for line in payload.get("bom", [])])}
-    uoms = {u.code: u for u in UnitOfMeasure.objects.all()}
+        company_id=event.company_id, pk__in=[line["component_id"] for line in payload.get("bom", [])])
+        .select_related("uom")}
+    # a line's unit is nearly always its component's own: only other units are read
+    other_units = ({line.get("uom") for line in payload.get("bom", [])} - {c.uom.code for c in components.values()}
+                   - {None, ""})
+    uoms = {u.code: u for u in UnitOfMeasure.objects.filter(code__in=other_units)} if other_units else {}
+    uoms |= {c.uom.code: c.uom for c in components.values()}
     effective = payload.get("effective_from")
     definition = ManufacturingDefinition.objects.create(
         company_id=event.company_id, item=revision.item, revision=revision, eco_number=payload.get("eco") or "",

@@ -77,8 +77,8 @@ def _text(value: Decimal) -> str:
 
 
 def _lock(work_order: WorkOrder) -> WorkOrder:
-    return (WorkOrder.objects.select_for_update(of=("self",)).select_related("item", "revision", "company")
-            .get(pk=work_order.pk))
+    return (WorkOrder.objects.select_for_update(of=("self",))
+            .select_related("item", "revision", "company", "location", "finished_location").get(pk=work_order.pk))
 
 
 def _check_locations(company, location, finished_location) -> None:
@@ -498,7 +498,11 @@ def work_order_complete(*, work_order: WorkOrder, quantity_good: Decimal | None 
     before = snapshot(work_order)
     if work_order.status not in work_order.workflow.transitions["complete"].sources:
         transition(work_order, verb="complete")  # raises the 409 naming the allowed steps
-    default_good, default_scrap = work_order_completion_defaults(work_order=work_order)
+    # the operations once: the default quantities and the quality block
+    operations = list(work_order.operations.order_by("sequence").values_list(
+        "status", "quantity_good", "quantity_scrap", "quality_blocked", "sequence"))
+    default_good, default_scrap = work_order_completion_defaults(work_order=work_order,
+                                                                 operations=[row[:3] for row in operations])
     quantity_good = default_good if quantity_good is None else Decimal(quantity_good)
     quantity_scrap = default_scrap if quantity_scrap is None else Decimal(quantity_scrap)
     if quantity_good <= 0:
@@ -512,7 +516,7 @@ def work_order_complete(*, work_order: WorkOrder, quantity_good: Decimal | None 
                                            f"{_text(work_order.over_completion_percent)} % tolerance "
                                            f"(at most {_text(limit - work_order.quantity_good)} more).",
                           code="over_completion")
-    blocked = work_order.operations.filter(quality_blocked=True).values_list("sequence", flat=True)
+    blocked = [sequence for *_quantities, quality_blocked, sequence in operations if quality_blocked]
     if blocked:
         raise ConflictError("operations", f"Operation {', '.join(map(str, blocked))} is blocked by a failed "
                                           "quality check.", code="quality_blocked")

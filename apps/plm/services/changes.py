@@ -26,7 +26,7 @@ from apps.plm.choices import (
     LifecycleState,
     RevisionStatus,
 )
-from apps.plm.events import REVISION_RELEASED, revision_released_payload
+from apps.plm.events import REVISION_RELEASED, bom_lines, revision_released_payload
 from apps.plm.models import ChangeApproval, ChangeApprovalRule, ChangeOrder, ChangeRequest, Item, Revision
 
 DEFAULT_APPROVAL_RULES = {"Engineering": 1, "Quality": 1}
@@ -363,8 +363,9 @@ def change_order_release(*, change_order: ChangeOrder, actor) -> ChangeOrder:
             item = items[revision.item_id]
             if item.lifecycle_state == LifecycleState.OBSOLETE:
                 raise ConflictError("revisions", f"{item.number} became obsolete; it cannot be released.")
-            obsolete = revision.bom_lines.filter(component__lifecycle_state=LifecycleState.OBSOLETE).select_related(
-                "component").first()
+            lines = bom_lines(revision)  # read once: checked here, then the event's BOM snapshot
+            obsolete = next((line for line in lines if line.component.lifecycle_state == LifecycleState.OBSOLETE),
+                            None)
             if obsolete is not None:
                 raise ConflictError("revisions", f"Revision {revision} uses {obsolete.component.number}, which is "
                                                  "obsolete; revise the BOM first.")
@@ -377,7 +378,7 @@ def change_order_release(*, change_order: ChangeOrder, actor) -> ChangeOrder:
             with step(item, verb="release", actor=actor, fields=["current_revision"], lock=already_locked) as item:
                 item.current_revision = released
             emit(REVISION_RELEASED, company=order.company, subject=released,
-                 payload=revision_released_payload(released, order))
+                 payload=revision_released_payload(released, order, lines=lines))
         order.released_at = now
         order.released_by = actor if getattr(actor, "pk", None) else None
         if order.change_request_id:
