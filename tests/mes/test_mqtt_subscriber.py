@@ -47,13 +47,14 @@ def test_publish_packets_are_read_the_same_however_the_bytes_are_split(v5):
         assert pending == b""
 
 
-def test_a_dropped_connection_reconnects_and_gets_its_unacknowledged_messages_again():
+@pytest.mark.parametrize("v5", [True, False])
+def test_a_dropped_connection_reconnects_and_gets_its_unacknowledged_messages_again(v5):
     require_broker()
     client_id = f"test-sub-{uuid.uuid4().hex[:8]}"
     topic = f"millwright/SUB{uuid.uuid4().hex[:6].upper()}/WC/M1/count"
     received: list[tuple] = []
     subscriber = MqttSubscriber(client_id=client_id, address=broker_address(f"mqtt://{BROKER[0]}:{BROKER[1]}"),
-                                topic=topic, v5=True, on_messages=lambda messages, generation: received.extend(
+                                topic=topic, v5=v5, on_messages=lambda messages, generation: received.extend(
                                     (topic, payload, mid, generation) for topic, payload, mid, _qos in messages))
     publisher = Publisher()
     try:
