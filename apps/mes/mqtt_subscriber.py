@@ -210,6 +210,9 @@ class MqttSubscriber:
                 if not self._stopping.is_set():
                     self.last_error = f"broker: {error}"
                     logger.warning("disconnected from the broker (%s); reconnecting", error)
+            except Exception as error:  # a bug must not end the thread: the messages not acknowledged come again
+                self.last_error = f"gateway: {error!r}"
+                logger.exception("reading from the broker failed; reconnecting")
             finally:
                 with self._send_lock:
                     self._sock = None

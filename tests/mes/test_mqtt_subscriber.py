@@ -76,3 +76,30 @@ def test_a_dropped_connection_reconnects_and_gets_its_unacknowledged_messages_ag
         publisher.close()
         subscriber.stop()
         forget_session(client_id)
+
+
+def test_a_failing_handler_does_not_end_the_subscriber_and_the_message_comes_again():
+    require_broker()
+    client_id = f"test-sub-{uuid.uuid4().hex[:8]}"
+    topic = f"millwright/SUB{uuid.uuid4().hex[:6].upper()}/WC/M1/count"
+    received: list[tuple] = []
+
+    def handle(messages, generation):
+        if generation == 1:
+            raise RuntimeError("a bug in the handler")
+        received.extend((payload, generation) for _topic, payload, _mid, _qos in messages)
+
+    subscriber = MqttSubscriber(client_id=client_id, address=broker_address(f"mqtt://{BROKER[0]}:{BROKER[1]}"),
+                                topic=topic, v5=True, on_messages=handle)
+    publisher = Publisher()
+    try:
+        subscriber.start()
+        wait_for(lambda: subscriber.subscribed, timeout=10, message="subscribed")
+        publisher.publish([(topic, b"one")])
+        wait_for(lambda: received, timeout=15, message="the message again after the handler failed")
+        assert received == [(b"one", 2)]
+        assert "a bug in the handler" in subscriber.last_error
+    finally:
+        publisher.close()
+        subscriber.stop()
+        forget_session(client_id)
