@@ -1,7 +1,8 @@
 """The machine gateway (`manage.py machine_gateway`): MQTT and OPC UA signals into the database, in batches.
 
 * MQTT 5, QoS 1, a persistent session (clean start off, the broker keeps the session and queues messages while
-  the gateway is away) and manual acknowledgement: a message is acknowledged only after the transaction that
+  the gateway is away) read by `MqttSubscriber` (PUBLISH packets cut straight from the socket's bytes) and
+  acknowledgement in batches: a message is acknowledged only after the transaction that
   stored it committed, so a gateway killed mid-batch loses nothing (the broker redelivers) and doubles nothing
   (`signals_ingest` ignores a signal it already has: unique equipment, kind, ts).
 * Messages are batched for MES_GATEWAY_FLUSH_SECONDS or MES_GATEWAY_BATCH_SIZE messages, whichever comes first,
@@ -13,7 +14,6 @@
 
 import asyncio
 import logging
-import struct
 import threading
 import time
 from collections import deque
@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connections, transaction
 
 from apps.mes.choices import SignalDropReason
-from apps.mes.mqtt import broker_address, connect_options, mqtt_client
+from apps.mes.mqtt import broker_address, mqtt_v5
+from apps.mes.mqtt_subscriber import MqttSubscriber
 from apps.mes.services.signals import signal_drops_record, signals_ingest
 from apps.mes.signal_contract import (
     TOPIC_ROOT,
@@ -37,8 +38,6 @@ from apps.mes.signal_contract import (
 
 logger = logging.getLogger("millwright.gateway")
 SUBSCRIPTION = f"{TOPIC_ROOT}/+/+/+/+"
-PUBACK = 0x40  # MQTT control packet type 4; a PUBACK of MQTT 3.1.1 and 5 (success, no properties): 40 02 <mid>
-_PUBACK = struct.Struct("!BBH")
 
 
 @dataclass(slots=True)
@@ -84,39 +83,24 @@ class SignalGateway:
         self.stopping = threading.Event()
         self.db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-db")
 
-    # ---- MQTT (paho's network thread) ---------------------------------------------------------------------
-    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
-        if reason_code.is_failure:
-            self.stats.last_error = f"broker refused the connection: {reason_code}"
-            logger.warning(self.stats.last_error)
-            return
-        self.generation += 1
-        self.stats.connected = True
-        client.subscribe(SUBSCRIPTION, qos=1)
-        logger.info("connected to the broker (session present: %s)", flags.session_present)
+    # ---- MQTT (the subscriber's thread) --------------------------------------------------------------------
+    def _on_state(self) -> None:
+        subscriber = self.client
+        self.generation = subscriber.generation
+        self.stats.connected, self.stats.subscribed = subscriber.connected, subscriber.subscribed
+        if subscriber.last_error:
+            self.stats.last_error = subscriber.last_error
+        if not subscriber.connected and not self.stopping.is_set():
+            logger.warning("not connected to the broker; reconnecting with backoff")
 
-    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
-        self.stats.subscribed = not any(getattr(code, "is_failure", False) for code in reason_codes)
-
-    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
-        self.stats.connected = self.stats.subscribed = False
-        if not self.stopping.is_set():
-            logger.warning("disconnected from the broker (%s); reconnecting with backoff", reason_code)
-
-    def _on_message(self, client, userdata, message) -> None:
-        self.pending.append(Message(topic=message.topic, payload=message.payload, mid=message.mid, qos=message.qos,
-                                    generation=self.generation))
-        self.stats.received += 1
+    def _on_messages(self, received: list, generation: int) -> None:
+        self.pending.extend([Message(topic, payload, mid, qos, generation) for topic, payload, mid, qos in received])
+        self.stats.received += len(received)
 
     def start_mqtt(self) -> None:
-        address = broker_address(self.url)
-        client = mqtt_client(self.client_id, persistent=True, address=address, manual_ack=True, buffered=True)
-        client.on_connect, client.on_disconnect, client.on_message = (self._on_connect, self._on_disconnect,
-                                                                       self._on_message)
-        client.on_subscribe = self._on_subscribe
-        client.connect_async(address.host, address.port, keepalive=30, **connect_options(persistent=True))
-        client.loop_start()
-        self.client = client
+        self.client = MqttSubscriber(client_id=self.client_id, address=broker_address(self.url), topic=SUBSCRIPTION,
+                                     v5=mqtt_v5(), on_messages=self._on_messages, on_state=self._on_state)
+        self.client.start()
 
     def add_row(self, row: SignalRow) -> None:
         """A signal read from OPC UA (any thread)."""
@@ -156,24 +140,12 @@ class SignalGateway:
         self.stats.batches += 1
 
     def _ack(self, batch: list[Message]) -> None:
-        """Acknowledge the batch's messages of this connection (one of an earlier connection is redelivered by the
-        broker, then ignored as a duplicate). QoS 1 acknowledgements go out as one write (paho's `ack` queues
-        and wakes its network thread once per message), QoS 2 ones one by one."""
+        """Acknowledge the batch's messages of this connection, as one write (one of an earlier connection is
+        redelivered by the broker, then ignored as a duplicate)."""
         client, generation = self.client, self.generation
-        if client is None:
-            return
-        pubacks = [message.mid for message in batch if message.qos == 1 and message.generation == generation]
-        for message in batch:
-            if message.qos == 2 and message.generation == generation:
-                client.ack(message.mid, message.qos)
-        if not pubacks:
-            return
-        queue = getattr(client, "_packet_queue", None)
-        if queue is None or len(pubacks) == 1:
-            for mid in pubacks:
-                client.ack(mid, 1)
-            return
-        queue(PUBACK, b"".join(_PUBACK.pack(PUBACK, 2, mid) for mid in pubacks), 0, 1)
+        if client is not None:
+            client.ack([message.mid for message in batch if message.qos and message.generation == generation],
+                       generation)
 
     def _isolate(self, batch: list[Message]) -> None:
         """The database refused the batch (not an outage): store message by message, count the refused ones."""
@@ -247,8 +219,7 @@ class SignalGateway:
             except (OperationalError, InterfaceError):
                 logger.warning("stopping with %d unstored messages (the broker redelivers them)", len(self.pending))
             if self.client is not None:
-                self.client.disconnect()
-                self.client.loop_stop()
+                self.client.stop()
             await loop.run_in_executor(self.db, connections.close_all)
             self.db.shutdown(wait=True)
 
