@@ -11,6 +11,7 @@ production HTTPS redirect and secure-only cookies off) and a secret key kept in 
 import hashlib
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -36,35 +37,63 @@ def local_environment(data_dir: Path) -> None:
 AMQTT_CONFIG = """listeners:
   default:
     type: tcp
-    bind: 127.0.0.1:1883
+    bind: 127.0.0.1:{port}
 plugins:
   amqtt.plugins.authentication.AnonymousAuthPlugin:
     allow_anonymous: true
 """
+# no queue limit for the gateway's session (Mosquitto's default of 1,000 would drop signals behind a slow batch)
+MOSQUITTO_CONFIG = """listener {port} 127.0.0.1
+allow_anonymous true
+persistence false
+max_queued_messages 0
+"""
+MOSQUITTO_PATHS = ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto", "/opt/homebrew/sbin/mosquitto")
 
 
-def mqtt_broker(data_dir: Path) -> subprocess.Popen | None:
-    """The machine signals' broker: MQTT_URL when set; else one already listening on 127.0.0.1:1883 (Mosquitto);
-    else an embedded amqtt broker (MQTT 3.1.1) started here."""
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def mosquitto_binary() -> str | None:
+    """An installed Mosquitto (on PATH or where packages put it), if any."""
+    return shutil.which("mosquitto") or next((p for p in MOSQUITTO_PATHS if os.access(p, os.X_OK)), None)
+
+
+def mqtt_broker(data_dir: Path, port: int = 1883) -> subprocess.Popen | None:
+    """The machine signals' broker: MQTT_URL when set; else one already listening on 127.0.0.1:`port`; else an
+    installed Mosquitto started here; else an embedded amqtt broker (MQTT 3.1.1). amqtt does not send again the
+    messages a subscriber had not acknowledged when it reconnects, so a gateway restarted under it may lose the
+    signals of its last batch: Mosquitto is preferred, and amqtt says so when it starts."""
     if os.environ.get("MQTT_URL"):
         return None
-    try:
-        with socket.create_connection(("127.0.0.1", 1883), timeout=1):
-            return None
-    except OSError:
-        pass
-    config = data_dir / "amqtt.yaml"
-    config.write_text(AMQTT_CONFIG)
-    os.environ["MQTT_PROTOCOL"] = "3.1.1"
-    amqtt = Path(sys.executable).with_name("amqtt")
-    broker = subprocess.Popen([str(amqtt), "-c", str(config)], cwd=BASE_DIR, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    if port != 1883:
+        os.environ["MQTT_URL"] = f"mqtt://127.0.0.1:{port}"
+    if _listening(port):
+        return None
+    mosquitto = mosquitto_binary()
+    if mosquitto is not None:
+        config = data_dir / "mosquitto.conf"
+        config.write_text(MOSQUITTO_CONFIG.format(port=port))
+        command = [mosquitto, "-c", str(config)]
+    else:
+        print("  No Mosquitto installed: machine signals go through an embedded amqtt broker, which does not "
+              "redeliver\n  unacknowledged messages, so a gateway restart may lose its last batch. Install "
+              "mosquitto for production.", flush=True)
+        config = data_dir / "amqtt.yaml"
+        config.write_text(AMQTT_CONFIG.format(port=port))
+        os.environ["MQTT_PROTOCOL"] = "3.1.1"
+        command = [str(Path(sys.executable).with_name("amqtt")), "-c", str(config)]
+    broker = subprocess.Popen(command, cwd=BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    broker.name = Path(command[0]).name  # for the start message
     for _ in range(50):
-        try:
-            with socket.create_connection(("127.0.0.1", 1883), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.1)
+        if _listening(port) or broker.poll() is not None:
+            break
+        time.sleep(0.1)
     return broker
 
 
@@ -103,8 +132,8 @@ def main() -> int:
     if os.environ.get("MILLWRIGHT_SIMULATOR", "1") != "0":
         optional.append(subprocess.Popen([python, "manage.py", "simulate_machines", "--company", "DEMO"],
                                          cwd=BASE_DIR))
-    signals = ("embedded amqtt on 127.0.0.1:1883" if broker is not None else "MQTT_URL" if os.environ.get("MQTT_URL")
-               else "the MQTT broker on 127.0.0.1:1883")
+    signals = (f"{broker.name} started on 127.0.0.1:1883" if broker is not None
+               else "MQTT_URL" if os.environ.get("MQTT_URL") else "the MQTT broker on 127.0.0.1:1883")
     print(f"\n  Millwright is starting on http://{host}:{port}/\n"
           f"  Logins (password = user name): admin, sales, engineer, buyer, storekeeper, operator, quality,\n"
           f"  accountant, manager, integrator (company DEMO); other (company DEMO2); multi (Sales in DEMO,\n"

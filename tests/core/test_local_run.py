@@ -2,11 +2,16 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from suite import run
 from suite.run import local_environment
+from tests.conftest import wait_for
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PROBE = ("import json, django; from django.conf import settings as s; django.setup(); "
@@ -51,3 +56,65 @@ def test_make_run_defaults_to_debug_off_with_a_kept_secret_key(tmp_path, monkeyp
     monkeypatch.setenv("DEBUG", "true")
     local_environment(tmp_path)
     assert os.environ["DEBUG"] == "true"  # DEBUG=true make run
+
+
+def _no_broker_settings(monkeypatch) -> None:
+    """Unset the broker's settings, restored after the test (mqtt_broker sets them for a non-default port)."""
+    for name in ("MQTT_URL", "MQTT_PROTOCOL"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(broker) -> None:
+    if broker is not None:
+        broker.terminate()
+        broker.wait(10)
+
+
+def test_make_run_starts_an_installed_mosquitto_when_no_broker_listens(tmp_path, monkeypatch):
+    """Mosquitto redelivers what the gateway had not acknowledged when it reconnects; amqtt does not."""
+    if run.mosquitto_binary() is None:
+        if os.environ.get("MILLWRIGHT_REQUIRE_BROKER") == "1":
+            pytest.fail("no mosquitto installed and MILLWRIGHT_REQUIRE_BROKER=1")
+        pytest.skip("no mosquitto installed")
+    _no_broker_settings(monkeypatch)
+    port = _free_port()
+    broker = run.mqtt_broker(tmp_path, port=port)
+    try:
+        assert getattr(broker, "name", None) == "mosquitto"
+        assert run._listening(port)
+        assert os.environ["MQTT_URL"] == f"mqtt://127.0.0.1:{port}"
+        assert "MQTT_PROTOCOL" not in os.environ  # the gateway speaks MQTT 5 to it
+        assert "max_queued_messages 0" in (tmp_path / "mosquitto.conf").read_text()
+    finally:
+        _stop(broker)
+
+
+def test_without_mosquitto_make_run_starts_amqtt_and_says_what_it_lacks(tmp_path, monkeypatch, capsys):
+    _no_broker_settings(monkeypatch)
+    monkeypatch.setattr(run, "mosquitto_binary", lambda: None)
+    port = _free_port()
+    broker = run.mqtt_broker(tmp_path, port=port)
+    try:
+        assert getattr(broker, "name", None) == "amqtt"
+        wait_for(lambda: run._listening(port), timeout=20, message="amqtt listening")
+        assert os.environ["MQTT_PROTOCOL"] == "3.1.1"
+        assert "does not redeliver" in capsys.readouterr().out
+    finally:
+        _stop(broker)
+
+
+def test_make_run_uses_a_broker_already_listening(tmp_path, monkeypatch):
+    _no_broker_settings(monkeypatch)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        assert run.mqtt_broker(tmp_path, port=port) is None
+    assert os.environ["MQTT_URL"] == f"mqtt://127.0.0.1:{port}"
