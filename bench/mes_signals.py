@@ -74,21 +74,13 @@ def message(machine: tuple[str, str], index: int, base: datetime.datetime) -> tu
                                                             "scrap": 1 if index % 50 == 7 else 0}).encode()
 
 
-def _length(n: int) -> bytes:
-    """MQTT's variable-length 'remaining length'."""
-    out = bytearray()
-    while True:
-        n, byte = divmod(n, 128)
-        out.append(byte | 0x80 if n else byte)
-        if not n:
-            return bytes(out)
-
-
 def publisher(machines, per_machine: int, base_iso: str, allowed, published, host: str, port: int) -> None:
     """A publishing process (the plant's machines): round-robin over its machines, QoS 1 on MQTT 3.1.1, held back
     by `allowed`. It writes the protocol's packets itself, a thousand per write, and counts the broker's PUBACKs
     (waiting for all of them at the end): a load generator that costs a few µs a signal, where paho's publish
     costs ~70 µs, CPU the gateway, the broker and the database need on a small machine."""
+    from apps.mes.mqtt_subscriber import remaining_length as _length  # the gateway's encoder of the same field
+
     base = datetime.datetime.fromisoformat(base_iso)
     sock = socket.create_connection((host, port))
     client_id = f"bench-pub-{uuid.uuid4().hex[:8]}".encode()

@@ -36,7 +36,7 @@ class ProtocolError(Exception):
     """The broker sent something this subscriber cannot read, or refused it: the connection is dropped."""
 
 
-def _length(n: int) -> bytes:
+def remaining_length(n: int) -> bytes:
     """MQTT's variable byte integer (the 'remaining length')."""
     out = bytearray()
     while True:
@@ -75,18 +75,18 @@ def connect_packet(client_id: str, *, v5: bool, persistent: bool, keepalive: int
         properties = b"\x21" + _U16.pack(RECEIVE_MAXIMUM)  # receive maximum
         if persistent:
             properties = b"\x11" + struct.pack("!I", SESSION_EXPIRY) + properties  # session expiry interval
-        body += _length(len(properties)) + properties
+        body += remaining_length(len(properties)) + properties
     body += _text(client_id)
     if username:
         body += _text(username)
         if password is not None:
             body += _text(password)
-    return b"\x10" + _length(len(body)) + body
+    return b"\x10" + remaining_length(len(body)) + body
 
 
 def subscribe_packet(topic: str, *, v5: bool) -> bytes:
     body = _U16.pack(SUBSCRIBE_ID) + (b"\x00" if v5 else b"") + _text(topic) + b"\x01"  # QoS 1
-    return b"\x82" + _length(len(body)) + body
+    return b"\x82" + remaining_length(len(body)) + body
 
 
 def puback_packets(mids: list[int]) -> bytes:

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from apps.mes.mqtt import broker_address
-from apps.mes.mqtt_subscriber import MqttSubscriber, _length, read_publishes
+from apps.mes.mqtt_subscriber import MqttSubscriber, read_publishes, remaining_length
 from tests.conftest import wait_for
 from tests.mes.mqtt_helpers import BROKER, Publisher, forget_session, require_broker
 
@@ -21,9 +21,9 @@ def publish_packet(topic: str, payload: bytes, *, mid: int, qos: int, v5: bool, 
     topic_bytes = topic.encode()
     body = struct.pack("!H", len(topic_bytes)) + topic_bytes + (struct.pack("!H", mid) if qos else b"")
     if v5:
-        body += _length(len(properties)) + properties
+        body += remaining_length(len(properties)) + properties
     body += payload
-    return bytes([0x30 | qos << 1]) + _length(len(body)) + body
+    return bytes([0x30 | qos << 1]) + remaining_length(len(body)) + body
 
 
 @pytest.mark.parametrize("v5", [True, False])
