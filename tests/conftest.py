@@ -181,6 +181,16 @@ def release_stop_flag() -> None:
     state.should_terminate = None
 
 
+def start_test_worker(app, queue: str):
+    """A real Celery worker thread (thread pool, 2 threads) on `queue`, started: (its `start_worker` context, for
+    `stop_test_worker`; the worker)."""
+    from celery.contrib.testing.worker import start_worker
+
+    context = start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, queues=[queue],
+                           loglevel="WARNING", shutdown_timeout=WORKER_SHUTDOWN)
+    return context, context.__enter__()
+
+
 def stop_test_worker(context) -> None:
     """Leave a `start_worker` context; if its thread does not end in time, the test fails (re-raised) but the stop
     flag is cleared for the workers of the next tests."""
@@ -212,15 +222,11 @@ class SessionWorker:
         return self.worker is not None and self.worker.blueprint.state == RUN
 
     def ensure(self):
-        from celery.contrib.testing.worker import start_worker
-
         self.app.conf.task_default_queue = self.queue
         self.app.conf.task_always_eager = False
         if not self.running():  # a stopped worker's context is left as it is: leaving it would stop the new one
             release_stop_flag()
-            self.context = start_worker(self.app, pool="threads", concurrency=2, perform_ping_check=False,
-                                        queues=[self.queue], loglevel="WARNING", shutdown_timeout=WORKER_SHUTDOWN)
-            self.worker = self.context.__enter__()
+            self.context, self.worker = start_test_worker(self.app, self.queue)
         return self.worker
 
     def park(self):

@@ -180,10 +180,8 @@ def test_run_thread_prints_the_steps_and_exits_non_zero_on_a_failed_check(compan
 def own_worker(transactional_db):
     """Start and stop real Celery workers (threads) on a queue of this test; the broker keeps the messages sent
     while none runs (memory broker, or Redis when REDIS_URL is set)."""
-    from celery.contrib.testing.worker import start_worker
-
     from suite.celery import app
-    from tests.conftest import WORKER_SHUTDOWN, settle_deliveries, stop_session_worker, stop_test_worker
+    from tests.conftest import settle_deliveries, start_test_worker, stop_session_worker, stop_test_worker
 
     stop_session_worker()  # one worker at a time in this process
     queue = f"millwright-thread-{os.getpid()}-{id(object())}"
@@ -195,10 +193,7 @@ def own_worker(transactional_db):
     running = []
 
     def start():
-        context = start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, queues=[queue],
-                               loglevel="WARNING", shutdown_timeout=WORKER_SHUTDOWN)
-        context.__enter__()
-        running.append(context)
+        running.append(start_test_worker(app, queue)[0])
 
     def stop():
         stop_test_worker(running.pop())
