@@ -89,7 +89,6 @@ def mqtt_broker(data_dir: Path, port: int = 1883) -> subprocess.Popen | None:
         os.environ["MQTT_PROTOCOL"] = "3.1.1"
         command = [str(Path(sys.executable).with_name("amqtt")), "-c", str(config)]
     broker = subprocess.Popen(command, cwd=BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    broker.name = Path(command[0]).name  # for the start message
     for _ in range(50):
         if _listening(port) or broker.poll() is not None:
             break
@@ -132,7 +131,7 @@ def main() -> int:
     if os.environ.get("MILLWRIGHT_SIMULATOR", "1") != "0":
         optional.append(subprocess.Popen([python, "manage.py", "simulate_machines", "--company", "DEMO"],
                                          cwd=BASE_DIR))
-    signals = (f"{broker.name} started on 127.0.0.1:1883" if broker is not None
+    signals = (f"{Path(broker.args[0]).name} started on 127.0.0.1:1883" if broker is not None
                else "MQTT_URL" if os.environ.get("MQTT_URL") else "the MQTT broker on 127.0.0.1:1883")
     print(f"\n  Millwright is starting on http://{host}:{port}/\n"
           f"  Logins (password = user name): admin, sales, engineer, buyer, storekeeper, operator, quality,\n"

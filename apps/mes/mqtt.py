@@ -32,9 +32,9 @@ def broker_address(url: str | None = None) -> BrokerAddress:
                          tls)
 
 
-def mqtt_client(client_id: str, *, persistent: bool, address: BrokerAddress | None = None):
-    """A paho-mqtt 2 client speaking MQTT 5 (the simulator's publisher; the gateway subscribes with
-    `apps.mes.mqtt_subscriber.MqttSubscriber`): with `persistent`, a session the broker keeps for an hour."""
+def mqtt_client(client_id: str, *, address: BrokerAddress | None = None):
+    """A paho-mqtt 2 client with a clean session, speaking MQTT_PROTOCOL (the simulator's publisher; the gateway
+    subscribes with `apps.mes.mqtt_subscriber.MqttSubscriber`, which keeps its session)."""
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
 
@@ -43,7 +43,7 @@ def mqtt_client(client_id: str, *, persistent: bool, address: BrokerAddress | No
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
     else:
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311,
-                             clean_session=not persistent)
+                             clean_session=True)
     if address.username:
         client.username_pw_set(address.username, address.password)
     if address.tls:

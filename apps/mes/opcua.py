@@ -24,7 +24,8 @@ from apps.mes.signal_contract import EquipmentKey, SignalRejected, SignalRow, pa
 
 logger = logging.getLogger("millwright.gateway.opcua")
 NUMERIC_STATES = {0: "idle", 1: "running", 2: "down"}
-ROLES = ("state", "reason", "good", "scrap")
+COUNTERS = ("good", "scrap")
+ROLES = ("state", "reason", *COUNTERS)
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ class OpcUaReaders:
             if last is not None and ts <= last:
                 ts = last + datetime.timedelta(microseconds=1)
             self.last_count_ts[key] = ts
-            counters = {role: self.last_counter[(key, role)] for role in ("good", "scrap")
+            counters = {role: self.last_counter[(key, role)] for role in COUNTERS
                         if (key, role) in self.last_counter}
             self.emit(SignalRow(key=key, kind=SignalKind.COUNT, ts=ts, good=good, scrap=scrap,
                                 counters={**counters, "nodes": self.sources.get(key, "")}))
@@ -165,7 +166,7 @@ class OpcUaReaders:
         self.sources[machine.key] = machine.counter_source
         if machine.stored.get("nodes") != machine.counter_source:
             return
-        for role in ("good", "scrap"):
+        for role in COUNTERS:
             value = machine.stored.get(role)
             if isinstance(value, int | float) and (machine.key, role) not in self.last_counter:
                 self.last_counter[(machine.key, role)] = value

@@ -117,7 +117,7 @@ def run_simulator(*, company_code: str, speed: float = 1.0, duration: float | No
     if not machines:
         raise SystemExit(f"company {company_code} has no active equipment with connection MQTT")
     address = broker_address(url)
-    client = mqtt_client(f"millwright-simulator-{uuid.uuid4().hex[:6]}", persistent=False, address=address)
+    client = mqtt_client(f"millwright-simulator-{uuid.uuid4().hex[:6]}", address=address)
     backoff = 1.0
     while True:
         try:

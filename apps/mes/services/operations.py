@@ -96,10 +96,10 @@ def _board_changed(operation: Operation) -> None:
 def _work_center_idle_when_free(operation: Operation) -> None:
     """The last running operation of a work center stopped: it shows Idle again."""
     busy = Operation.objects.filter(work_center_id=operation.work_center_id, status=OperationStatus.IN_PROGRESS)
-    if not busy.exists():
-        if WorkCenter.objects.filter(pk=operation.work_center_id, status=WorkCenterStatus.RUNNING).update(
-                status=WorkCenterStatus.IDLE, updated_at=timezone.now()):
-            _board_changed(operation)
+    if not busy.exists() and WorkCenter.objects.filter(
+            pk=operation.work_center_id, status=WorkCenterStatus.RUNNING).update(
+            status=WorkCenterStatus.IDLE, updated_at=timezone.now()):
+        _board_changed(operation)
 
 
 def _audit(operation: Operation, actor, action: str, before: dict, override: dict | None) -> None:
