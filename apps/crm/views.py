@@ -84,7 +84,7 @@ def _board(request, columns: list[selectors.BoardColumn], company: Company, owne
             "summary": f"{format_number(column.total, 2)} · weighted {format_number(column.weighted_total, 2)} "
                        f"{currency}",
             "header_class": "bg-success-subtle" if stage.is_won else "bg-secondary-subtle" if stage.is_lost else "",
-            "done": stage.is_won or stage.is_lost,  # its cards are the latest closed
+            "done": stage.is_closed,  # its cards are the latest closed
             "prompt": "Why was it lost?" if stage.is_lost else "", "prompt_field": "lost_reason",
             "cards": [{
                 "object": o, "url": o.get_absolute_url(),
@@ -101,7 +101,7 @@ def _board(request, columns: list[selectors.BoardColumn], company: Company, owne
 
 def _board_moves(columns: list[selectors.BoardColumn]) -> dict[str, dict[str, dict]]:
     """What the board asks before a drop: winning closes the opportunity for good (losing asks for the reason)."""
-    open_stages = [str(c.stage.pk) for c in columns if not (c.stage.is_won or c.stage.is_lost)]
+    open_stages = [str(c.stage.pk) for c in columns if not c.stage.is_closed]
     moves: dict[str, dict[str, dict]] = {}
     for column in columns:
         if column.stage.is_won:

@@ -48,6 +48,11 @@ class PipelineStage(CompanyOwnedModel):
         return reverse("crm:pipelinestage_detail", args=[self.pk])
 
     @property
+    def is_closed(self) -> bool:
+        """The won or the lost stage: an opportunity there is closed."""
+        return self.is_won or self.is_lost
+
+    @property
     def status(self) -> str:
         """The status of an opportunity in this stage."""
         return OS.WON if self.is_won else OS.LOST if self.is_lost else OS.OPEN

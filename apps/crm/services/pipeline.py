@@ -63,7 +63,7 @@ def _stage_with_flag(company: Company, flag: str) -> PipelineStage:
 
 
 def first_open_stage(company: Company) -> PipelineStage:
-    stages = [s for s in pipeline_stages_ensure(company=company) if not (s.is_won or s.is_lost)]
+    stages = [s for s in pipeline_stages_ensure(company=company) if not s.is_closed]
     if not stages:
         raise DomainError("stage", f"The pipeline of {company.code} has no open stage.", code="no_open_stage")
     return stages[0]
@@ -124,7 +124,7 @@ def opportunity_create(*, company: Company, actor, customer: Party, title: str, 
     """Open an opportunity (number `OP-2026-00001`) in an open stage (the first by default), with the stage's
     probability unless one is given."""
     stage = stage or first_open_stage(company)
-    if stage.is_won or stage.is_lost:
+    if stage.is_closed:
         raise DomainError("stage", "A new opportunity starts in an open stage; win or lose it afterwards.",
                           code="closed_stage")
     opportunity = Opportunity(
@@ -166,7 +166,7 @@ def opportunity_update(*, instance: Opportunity, actor, **fields) -> Opportunity
     if fields.get("currency", 0) is None:
         fields.pop("currency")
     if stage is not None and stage.pk != opportunity.stage_id:
-        if stage.is_won or stage.is_lost:
+        if stage.is_closed:
             raise DomainError("stage", "Win or lose the opportunity with its own step.", code="closed_stage")
         opportunity.stage = stage
         fields.setdefault("probability", stage.probability)
