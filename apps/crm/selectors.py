@@ -87,8 +87,8 @@ class BoardColumn:
 
 # what a card shows (and links to): loading only these keeps the board's first load cheap
 CARD_FIELDS = ("company_id", "number", "title", "amount", "amount_company_currency", "probability", "expected_close",
-               "status", "stage_id", "customer__number", "customer__name", "owner__username", "owner__first_name",
-               "owner__last_name", "currency__code", "currency__decimals")
+               "closed_on", "status", "stage_id", "customer__number", "customer__name", "owner__username",
+               "owner__first_name", "owner__last_name", "currency__code", "currency__decimals")
 
 
 def pipeline_board(*, company: Company, owner=None, cards: int = BOARD_CARDS) -> list[BoardColumn]:

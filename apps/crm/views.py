@@ -92,6 +92,7 @@ def _board(request, columns: list[selectors.BoardColumn], company: Company, owne
                 "fields": [("Customer", o.customer.name, None),
                            ("Amount", f"{format_number(o.amount, o.currency.decimals)} {o.currency.code}", None),
                            ("Probability", format_percent(o.probability, decimals=0), None),
+                           ("Closed", o.closed_on, None) if stage.is_closed else
                            ("Expected close", o.expected_close, None), ("Owner", _person(o.owner), None)],
             } for o in column.cards],
         })

@@ -199,10 +199,16 @@ def test_forecast_renders_the_chart_canvases_and_their_data(web_sales, company, 
 
 
 def test_board_won_column_says_it_shows_the_latest(web_sales, deal, company, customer, stages):
+    with CaptureQueriesContext(connection) as few:
+        web_sales.get(reverse("crm:board"))
     for index in range(22):
         OpportunityFactory(company=company, customer=customer, stage=stages["Won"], status=stages["Won"].status,
                            title=f"Won {index}", closed_on=timezone.localdate() - datetime.timedelta(days=index))
-    page = web_sales.get(reverse("crm:board")).content.decode()
+    with CaptureQueriesContext(connection) as many:
+        page = web_sales.get(reverse("crm:board")).content.decode()
     won = page[page.index(f'data-status="{stages["Won"].pk}"'):page.index(f'data-status="{stages["Lost"].pk}"')]
     assert "The 20 latest shown; 22 in all" in won
     assert won.index(" Won 0<") < won.index(" Won 1<")  # closed today before closed yesterday
+    assert f"Closed:</span> {timezone.localdate():%Y-%m-%d}" in won  # when it closed, not when it was expected to
+    assert "Expected close" not in won
+    assert len(many) == len(few)  # the closing dates come with the cards
