@@ -61,6 +61,44 @@ def test_twice_changes_nothing_the_second_time(plant, user):
     assert MachineSignal.objects.count() == 10
 
 
+def test_a_batch_with_signals_already_stored_stores_the_rest_once(plant, user):
+    """A new batch is copied straight into the table; one with a signal already stored (a redelivery) falls back
+    to INSERT ... ON CONFLICT DO NOTHING: the rest are stored once and the stored ones have no effect twice."""
+    messages = sequence_messages(plant["base"])
+    first = signals_ingest(company=None, rows=rows_of([messages[1], messages[3]]), actor=user)
+    assert (first.stored, first.duplicates) == (2, 0)
+    again = signals_ingest(company=None, rows=rows_of(messages), actor=user)
+    assert (again.stored, again.duplicates) == (8, 2)
+    assert_hand_computed(plant)
+    assert MachineSignal.objects.count() == 10
+    assert sorted(MachineCount.objects.values_list("good", "scrap")) == [(5, 0), (8, 2), (10, 0)]
+
+
+def test_a_new_batch_with_a_signal_twice_stores_and_counts_it_once(plant, user):
+    messages = sequence_messages(plant["base"])
+    result = signals_ingest(company=None, rows=rows_of(messages + [messages[1], messages[3]]), actor=user)
+    assert (result.stored, result.duplicates) == (10, 2)
+    assert_hand_computed(plant)
+    assert sorted(MachineCount.objects.values_list("good", "scrap")) == [(5, 0), (8, 2), (10, 0)]
+
+
+def test_counts_of_a_minute_are_summed_per_minute_and_operation(plant, user):
+    base = plant["base"]
+    topic = "millwright/DEMO/CNC1/M1/count"
+    at = lambda seconds: (base + datetime.timedelta(seconds=seconds)).isoformat()  # noqa: E731
+    signals_ingest(company=None, rows=rows_of([(topic, {"ts": at(3610), "good": 2, "scrap": 1}),
+                                               (topic, {"ts": at(3659.5), "good": 3, "scrap": 0}),
+                                               (topic, {"ts": at(3660), "good": 4, "scrap": 0})]), actor=user)
+    signals_ingest(company=None, rows=rows_of([(topic, {"ts": at(3620), "good": 1, "scrap": 0})]), actor=user)
+    operation = plant["operation"]
+    assert sorted(MachineCount.objects.values_list("minute", "operation", "good", "scrap")) == [
+        (base + datetime.timedelta(minutes=60), operation.pk, 6, 1),
+        (base + datetime.timedelta(minutes=61), operation.pk, 4, 0)]
+    operation.refresh_from_db()
+    assert (operation.machine_good, operation.machine_scrap) == (10, 1)
+    assert set(MachineSignal.objects.values_list("operation", flat=True)) == {operation.pk}
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_out_of_order_in_small_batches_gives_the_same_result(plant, user, seed):
     messages = sequence_messages(plant["base"])
