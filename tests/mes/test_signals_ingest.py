@@ -10,6 +10,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from apps.core.errors import DomainError
+from apps.core.models import AuditRecord
 from apps.mes.models import DowntimeEvent, MachineCount, MachineSignal, MachineSignalDrop
 from apps.mes.services.downtime import downtime_classify, downtime_update
 from apps.mes.services.signals import machines_mark_silent, signal_drops_record, signals_ingest, signals_roll_up
@@ -97,6 +98,24 @@ def test_counts_of_a_minute_are_summed_per_minute_and_operation(plant, user):
     operation.refresh_from_db()
     assert (operation.machine_good, operation.machine_scrap) == (10, 1)
     assert set(MachineSignal.objects.values_list("operation", flat=True)) == {operation.pk}
+
+
+def test_machine_downtime_changes_are_audited_with_before_and_after(plant, user, company):
+    messages = sequence_messages(plant["base"])
+    signals_ingest(company=None, rows=rows_of(messages[:4]), actor=user)  # down at 20: opens an event
+    signals_ingest(company=None, rows=rows_of(messages[4:]), actor=None)  # running at 30 closes it; two more
+    events = {e.start: e for e in DowntimeEvent.objects.filter(equipment=plant["machine"])}
+    first = events[plant["base"] + datetime.timedelta(minutes=20)]
+    records = AuditRecord.objects.filter(content_type__model="downtimeevent").order_by("id")
+    assert [(r.action, r.object_id, r.actor_id, r.company_id) for r in records] == [
+        ("create", str(first.pk), user.pk, company.pk),
+        *[("create", str(e.pk), None, company.pk) for e in sorted(events.values(), key=lambda e: e.start)[1:]],
+        ("update", str(first.pk), None, company.pk)]
+    create, update = records[0], records[3]
+    assert create.before is None and create.after["end"] is None and create.after["machine_reason"] == "JAM"
+    assert (update.before["end"], update.after["end"]) == (None, iso(plant["base"], 30))
+    assert update.object_repr == f"machine {plant['machine'].pk} down from {first.start:%Y-%m-%d %H:%M:%S} (JAM)"
+    assert timezone.now() - update.created_at < datetime.timedelta(minutes=1)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
