@@ -133,45 +133,49 @@ class _Batch:
         stamps = f"\t{now.isoformat()}\t{now.isoformat()}\n"
         lines = []
         append = lines.append
-        minutes: dict[tuple, list[int]] = {}
-        booked: dict[int, list[int]] = {}
-        count_kind, utc = SignalKind.COUNT, datetime.UTC
+        # id(key) → "company\tequipment\twork center\t" (the rows hold their keys while this runs), and back
+        prefixes: dict[int, str] = {}
+        keys: dict[str, object] = {}
+        counts: dict[tuple, list[int]] = {}  # (prefix, operation, minute) → [good, scrap]
+        utc = datetime.UTC
         for row in rows:
             key, reason, ts = row.key, row.reason, row.ts
+            prefix = prefixes.get(id(key))
+            if prefix is None:
+                prefix = prefixes[id(key)] = f"{key.company_id}\t{key.equipment_id}\t{key.work_center_id}\t"
+                keys[prefix] = key
             if ts.tzinfo is not utc:
                 ts = ts.astimezone(utc)
             ts_text = ts.isoformat()
             if reason and not reason.isalnum():
                 reason = reason.translate(_COPY_ESCAPES)
-            if row.kind == count_kind:
+            if row.kind == "count":
                 operation, operation_text = None, "\\N"
                 for pk, start, end in operations.get(key.work_center_id, ()):
                     if start <= ts and (end is None or end > ts):
                         operation, operation_text = pk, pk
                         break
                 good, scrap = row.good, row.scrap
-                # the minute (UTC) as text: ts's first 16 characters
-                minute = (key.company_id, key.equipment_id, key.work_center_id, operation, ts_text[:16])
-                total = minutes.get(minute)
+                minute = (prefix, operation, ts_text[:16])  # the minute (UTC) as text: ts's first 16 characters
+                total = counts.get(minute)
                 if total is None:
-                    minutes[minute] = [good, scrap]
+                    counts[minute] = [good, scrap]
                 else:
                     total[0] += good
                     total[1] += scrap
-                if operation is not None:
-                    total = booked.get(operation)
-                    if total is None:
-                        booked[operation] = [good, scrap]
-                    else:
-                        total[0] += good
-                        total[1] += scrap
-                append(f"{key.company_id}\t{key.equipment_id}\t{key.work_center_id}\tcount\t{ts_text}\t"
-                       f"{row.state!s}\t{reason}\t{good:d}\t{scrap:d}\t{operation_text}{stamps}")
+                append(f"{prefix}count\t{ts_text}\t{row.state!s}\t{reason}\t{good:d}\t{scrap:d}\t{operation_text}{stamps}")
             else:
-                append(f"{key.company_id}\t{key.equipment_id}\t{key.work_center_id}\t{row.kind!s}\t{ts_text}\t"
-                       f"{row.state!s}\t{reason}\t{row.good:d}\t{row.scrap:d}\t\\N{stamps}")
+                append(f"{prefix}{row.kind!s}\t{ts_text}\t{row.state!s}\t{reason}\t{row.good:d}\t{row.scrap:d}\t\\N{stamps}")
         self.text = "".join(lines)
-        self.minutes, self.booked = minutes, booked
+        self.minutes: dict[tuple, list[int]] = {}  # (company, machine, work center, operation, minute) → [good, scrap]
+        self.booked: dict[int, list[int]] = {}  # operation → [good, scrap]
+        for (prefix, operation, minute), total in counts.items():
+            key = keys[prefix]
+            self.minutes[(key.company_id, key.equipment_id, key.work_center_id, operation, minute)] = total
+            if operation is not None:
+                booked = self.booked.setdefault(operation, [0, 0])
+                booked[0] += total[0]
+                booked[1] += total[1]
 
 
 def _copy_new(cursor, batch: _Batch) -> bool:
