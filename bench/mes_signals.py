@@ -25,7 +25,9 @@ with a running operation, and drops it at the end.
   after its batch committed.
 * Latency: during the load, a probe machine publishes `down` (with ts = now) every ~0.5 s and the time until its
   downtime event exists in the database is measured (p50/p95).
-* CPU per signal of the gateway's process (this one) and of the publishers, to compare runs on a shared machine.
+* CPU per signal of the gateway's process (this one, with the latency probe's thread), of the publishers, of the
+  PostgreSQL backends of the bench's database (and, apart, of PostgreSQL's WAL writer, checkpointer and background
+  writer) and of the broker (its own only), read from /proc: where the 2 cores go.
 * Floor: COPY of the same rows into a table shaped like mes_machinesignal (same indexes), signals/s.
 * Board: the shop-floor board's data (apps/mes/selectors_board.board_tiles) for the 50 work centers: the tiles a
   poll computes (cached 0.8 s per company) and OEE today (cached 15 s), median ms.

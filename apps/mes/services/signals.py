@@ -4,12 +4,14 @@
 A batch is written in one transaction:
 
 1. the companies, work centers and machines the batch names are checked and locked once (what their foreign keys
-   would do row by row: `MachineSignal`'s references carry no constraint), the rows are copied (COPY) into a
-   temporary table, and one INSERT ... SELECT ... ON CONFLICT (equipment, kind, ts) DO NOTHING stores them: a
-   redelivered signal is stored once and has no effect the second time; each new count is booked on the
-   operation running at its work center at `ts` (started, not yet finished), added to that operation's machine
-   counters and to the per-minute roll-up (`MachineCount`, summed per machine, operation and minute), all in
-   the same statement;
+   would do row by row: `MachineSignal`'s references carry no constraint); each count is given the operation
+   running at its work center at `ts` (started, not yet finished). The rows are copied (COPY) straight into
+   `mes_machinesignal` in a savepoint; their counts, summed in Python per machine, operation and minute, are added
+   to the per-minute roll-up (`MachineCount`) and to the operations' machine counters by one statement. When the
+   unique (equipment, kind, ts) refuses the COPY (a redelivered signal, or one twice in the batch), the savepoint
+   is rolled back and the batch goes the slow way: COPY into a temporary table and one INSERT ... SELECT ...
+   ON CONFLICT DO NOTHING whose stored rows alone are booked, in the same statement: a signal stored twice has no
+   effect the second time;
 2. the downtime of every machine that sent states is recomputed from its state signals from the earliest new
    one on (`machine_downtime_apply`), so late and out-of-order signals are placed by `ts`;
 3. the machines' current state (their latest state by `ts`) and their work centers' status are updated.
