@@ -215,7 +215,8 @@ def _insert_new(cursor, batch: _Batch) -> tuple[int, list]:
     returns how many were new and (machine, ts, company, work center) of the new states."""
     cursor.execute(_INCOMING_TABLE)
     cursor.execute("DELETE FROM mes_signal_incoming_rows")  # an earlier batch of this transaction
-    with cursor.cursor.copy(f"COPY mes_signal_incoming_rows ({_COLUMNS}) FROM STDIN") as copy:
+    with connection.wrap_database_errors, cursor.cursor.copy(
+            f"COPY mes_signal_incoming_rows ({_COLUMNS}) FROM STDIN") as copy:
         copy.write(batch.text)
     cursor.execute(_INSERT)
     stored, states_json, _minutes, _booked = cursor.fetchone()
@@ -478,7 +479,7 @@ def _audit(actor, changes: list[tuple]) -> None:
                      f"{description.translate(_COPY_ESCAPES)}\t{action}\t{_copy_json(before)}\t{_copy_json(after)}\t"
                      f"{created_at}\n")
     columns = "company_id, actor_id, content_type_id, object_id, object_repr, action, before, after, created_at"
-    with connection.cursor() as cursor, cursor.cursor.copy(
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(
             f"COPY {AuditRecord._meta.db_table} ({columns}) FROM STDIN") as copy:
         copy.write("".join(lines))
 
