@@ -77,7 +77,7 @@ def test_a_batch_with_signals_already_stored_stores_the_rest_once(plant, user):
 
 def test_a_new_batch_with_a_signal_twice_stores_and_counts_it_once(plant, user):
     messages = sequence_messages(plant["base"])
-    result = signals_ingest(company=None, rows=rows_of(messages + [messages[1], messages[3]]), actor=user)
+    result = signals_ingest(company=None, rows=rows_of([*messages, messages[1], messages[3]]), actor=user)
     assert (result.stored, result.duplicates) == (10, 2)
     assert_hand_computed(plant)
     assert sorted(MachineCount.objects.values_list("good", "scrap")) == [(5, 0), (8, 2), (10, 0)]
@@ -112,7 +112,8 @@ def test_machine_downtime_changes_are_audited_with_before_and_after(plant, user,
         *[("create", str(e.pk), None, company.pk) for e in sorted(events.values(), key=lambda e: e.start)[1:]],
         ("update", str(first.pk), None, company.pk)]
     create, update = records[0], records[3]
-    assert create.before is None and create.after["end"] is None and create.after["machine_reason"] == "JAM"
+    assert create.before is None
+    assert (create.after["end"], create.after["machine_reason"]) == (None, "JAM")
     assert (update.before["end"], update.after["end"]) == (None, iso(plant["base"], 30))
     assert update.object_repr == f"machine {plant['machine'].pk} down from {first.start:%Y-%m-%d %H:%M:%S} (JAM)"
     assert timezone.now() - update.created_at < datetime.timedelta(minutes=1)
