@@ -100,6 +100,19 @@ def test_counts_of_a_minute_are_summed_per_minute_and_operation(plant, user):
     assert set(MachineSignal.objects.values_list("operation", flat=True)) == {operation.pk}
 
 
+def test_counts_without_a_running_operation_are_rolled_up_without_one(plant, user):
+    base = plant["base"]  # the operation started at base - 1 h
+    topic = "millwright/DEMO/CNC1/M1/count"
+    at = lambda seconds: (base - datetime.timedelta(hours=2) + datetime.timedelta(seconds=seconds)).isoformat()  # noqa: E731
+    signals_ingest(company=None, rows=rows_of([(topic, {"ts": at(5), "good": 2, "scrap": 0})]), actor=user)
+    signals_ingest(company=None, rows=rows_of([(topic, {"ts": at(6), "good": 1, "scrap": 1})]), actor=user)
+    assert list(MachineCount.objects.values_list("minute", "operation", "good", "scrap")) == [
+        (base - datetime.timedelta(hours=2), None, 3, 1)]
+    assert set(MachineSignal.objects.values_list("operation", flat=True)) == {None}
+    plant["operation"].refresh_from_db()
+    assert (plant["operation"].machine_good, plant["operation"].machine_scrap) == (0, 0)
+
+
 def test_machine_downtime_changes_are_audited_with_before_and_after(plant, user, company):
     messages = sequence_messages(plant["base"])
     signals_ingest(company=None, rows=rows_of(messages[:4]), actor=user)  # down at 20: opens an event
