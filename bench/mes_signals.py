@@ -25,7 +25,9 @@ with a running operation, and drops it at the end.
   after its batch committed.
 * Latency: during the load, a probe machine publishes `down` (with ts = now) every ~0.5 s and the time until its
   downtime event exists in the database is measured (p50/p95).
-* CPU per signal of the gateway's process (this one) and of the publishers, to compare runs on a shared machine.
+* CPU per signal of the gateway's process (this one, with the latency probe's thread), of the publishers, of the
+  PostgreSQL backends of the bench's database (and, apart, of PostgreSQL's WAL writer, checkpointer and background
+  writer) and of the broker (its own only), read from /proc: where the 2 cores go.
 * Floor: COPY of the same rows into a table shaped like mes_machinesignal (same indexes), signals/s.
 * Board: the shop-floor board's data (apps/mes/selectors_board.board_tiles) for the 50 work centers: the tiles a
   poll computes (cached 0.8 s per company) and OEE today (cached 15 s), median ms.
@@ -38,6 +40,7 @@ import contextlib
 import datetime
 import json
 import multiprocessing
+import os
 import resource
 import shutil
 import socket
@@ -134,6 +137,33 @@ def publisher(machines, per_machine: int, base_iso: str, allowed, published, hos
     sock.close()
 
 
+def processes_cpu(database: str, broker_pid: int | None) -> dict[str, float]:
+    """CPU seconds (user + system) so far of the PostgreSQL backends of `database`, of PostgreSQL's background
+    processes (WAL writer, checkpointer, background writer) and of the broker (when it is the bench's own), from
+    /proc (same machine; {} where it cannot be read)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals = {"postgres": 0.0, "pg_background": 0.0, "broker": 0.0}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+                args = f.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{entry.name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / ticks
+        if int(entry.name) == broker_pid:
+            totals["broker"] += seconds
+        elif args.startswith("postgres: ") and f" {database} " in args:
+            totals["postgres"] += seconds
+        elif args.startswith("postgres: ") and any(name in args for name in ("walwriter", "checkpointer",
+                                                                               "background writer")):
+            totals["pg_background"] += seconds
+    return totals
+
+
 @contextlib.contextmanager
 def own_broker():
     """A Mosquitto of the bench's own on a free port: no limit on queued or in-flight messages (the defaults,
@@ -159,6 +189,7 @@ def own_broker():
                     if time.monotonic() > deadline or broker.poll() is not None:
                         raise RuntimeError("the bench's own mosquitto did not start") from None
                     time.sleep(0.05)
+            own_broker.pid = broker.pid
             yield f"mqtt://127.0.0.1:{port}"
         finally:
             broker.terminate()
@@ -310,8 +341,11 @@ def main() -> None:
         published = multiprocessing.Value("q", 0)
         groups = [machines[i::args.publishers] for i in range(args.publishers)]
         print(f"publishing {total} signals of {args.machines} machines ...", flush=True)
+        database = connection.settings_dict["NAME"]
+        broker_pid = getattr(own_broker, "pid", None) if args.broker == "own" else None
         started = time.perf_counter()
         cpu_started = time.process_time()
+        others_started = processes_cpu(database, broker_pid)
         processes = [multiprocessing.Process(target=publisher, args=(group, per_machine, base.isoformat(), allowed,
                                                                      published, address.host, address.port))
                      for group in groups]
@@ -336,6 +370,8 @@ def main() -> None:
             time.sleep(0.02)
         elapsed = time.perf_counter() - started
         gateway_cpu = time.process_time() - cpu_started
+        others_ended = processes_cpu(database, broker_pid)
+        others = {name: others_ended[name] - others_started[name] for name in others_ended}
         stop_probe.set()
         prober.join(40)
         for process in processes:
@@ -366,7 +402,9 @@ def main() -> None:
         lost = total - stored
         print(f"loss check: {total} published, {stored} stored, {lost} lost "
               f"({'OK' if lost == 0 else 'SIGNALS LOST'}); CPU per signal: gateway process "
-              f"{gateway_cpu / total * 1e6:.0f} µs, publishers {publisher_cpu / total * 1e6:.0f} µs")
+              f"{gateway_cpu / total * 1e6:.0f} µs, publishers {publisher_cpu / total * 1e6:.0f} µs, PostgreSQL "
+              f"backends {others['postgres'] / total * 1e6:.0f} µs (+ background "
+              f"{others['pg_background'] / total * 1e6:.1f} µs), broker {others['broker'] / total * 1e6:.1f} µs")
         print(f"publish -> downtime opened: p50 {p50:.0f} ms, p95 {p95:.0f} ms over {len(latencies)} probes")
         print(f"board data for {WORK_CENTERS} work centers: tiles {board_ms:.1f} ms (what a poll computes, once per "
               f"0.8 s per company), with OEE today {board_oee_ms:.1f} ms (recomputed every 15 s); medians of 7")

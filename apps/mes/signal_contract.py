@@ -75,6 +75,8 @@ def parse_topic(topic: str) -> tuple[str, str, str, str]:
 
 def _integer(data: dict, name: str) -> int:
     value = data.get(name, 0)
+    if type(value) is int and 0 <= value <= MAX_COUNT:  # the usual case, checked at once
+        return value
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
         raise SignalRejected(SignalDropReason.MALFORMED, f"{name} must be a whole number from 0 to {MAX_COUNT}",
                              field=name)
@@ -109,39 +111,48 @@ def parse_ts(value, *, now: datetime.datetime | None = None,
         raise SignalRejected(SignalDropReason.FUTURE_TS, f"ts {value} is in the future", field="ts")
     if ts < oldest:
         raise SignalRejected(SignalDropReason.TOO_OLD, f"ts {value} is older than the signal retention", field="ts")
-    return ts.astimezone(datetime.UTC)
+    return ts if ts.tzinfo is datetime.UTC else ts.astimezone(datetime.UTC)
 
 
-def parse_values(kind: str, data, *, now: datetime.datetime | None = None,
-                 window: tuple[datetime.datetime, datetime.datetime] | None = None) -> dict:
-    """The checked fields of a state or count message (`data`: the decoded JSON object)."""
+def _checked(kind: str, data, now: datetime.datetime | None,
+             window: tuple[datetime.datetime, datetime.datetime] | None) -> tuple:
+    """(ts, state, reason, good, scrap) of a state or count message, checked (`data`: the decoded JSON object)."""
     if not isinstance(data, dict):
         raise SignalRejected(SignalDropReason.MALFORMED, "the payload must be a JSON object")
-    values = {"ts": parse_ts(data.get("ts"), now=now, window=window), "state": "", "reason": "", "good": 0,
-              "scrap": 0}
+    ts = parse_ts(data.get("ts"), now=now, window=window)
     if kind == SignalKind.STATE:
-        if data.get("state") not in SIGNAL_STATES:
+        state = data.get("state")
+        if state not in SIGNAL_STATES:
             raise SignalRejected(SignalDropReason.MALFORMED, "state must be running, idle or down", field="state")
         reason = data.get("reason") or ""
         if not isinstance(reason, str) or len(reason) > MAX_REASON or "\x00" in reason:
             raise SignalRejected(SignalDropReason.MALFORMED, f"reason must be text of at most {MAX_REASON} "
                                  "characters", field="reason")
-        values.update(state=data["state"], reason=reason.strip())
-    else:
-        values.update(good=_integer(data, "good"), scrap=_integer(data, "scrap"))
-    return values
+        return ts, state, reason.strip(), 0, 0
+    return ts, "", "", _integer(data, "good"), _integer(data, "scrap")
+
+
+def parse_values(kind: str, data, *, now: datetime.datetime | None = None,
+                 window: tuple[datetime.datetime, datetime.datetime] | None = None) -> dict:
+    """The checked fields of a state or count message (`data`: the decoded JSON object)."""
+    ts, state, reason, good, scrap = _checked(kind, data, now, window)
+    return {"ts": ts, "state": state, "reason": reason, "good": good, "scrap": scrap}
+
+
+def _decoded(payload: bytes):
+    """A raw MQTT payload's JSON (UTF-8, at most MAX_PAYLOAD bytes)."""
+    if len(payload) > MAX_PAYLOAD:
+        raise SignalRejected(SignalDropReason.MALFORMED, f"payload larger than {MAX_PAYLOAD} bytes")
+    try:
+        return json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise SignalRejected(SignalDropReason.MALFORMED, "the payload is not UTF-8 JSON") from exc
 
 
 def parse_payload(kind: str, payload: bytes, *, now: datetime.datetime | None = None,
                   window: tuple[datetime.datetime, datetime.datetime] | None = None) -> dict:
     """`parse_values` of a raw MQTT payload (UTF-8 JSON, at most MAX_PAYLOAD bytes)."""
-    if len(payload) > MAX_PAYLOAD:
-        raise SignalRejected(SignalDropReason.MALFORMED, f"payload larger than {MAX_PAYLOAD} bytes")
-    try:
-        data = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise SignalRejected(SignalDropReason.MALFORMED, "the payload is not UTF-8 JSON") from exc
-    return parse_values(kind, data, now=now, window=window)
+    return parse_values(kind, _decoded(payload), now=now, window=window)
 
 
 class EquipmentDirectory:
@@ -227,10 +238,10 @@ def read_message(topic: str, payload: bytes, directory: EquipmentDirectory, tall
     try:
         if known is not None:
             kind, key = known
-            values = parse_payload(kind, payload, now=now, window=window)
+            values = _checked(kind, _decoded(payload), now, window)
         else:
             company_code, work_center, equipment, kind = parse_topic(topic)
-            values = parse_payload(kind, payload, now=now, window=window)
+            values = _checked(kind, _decoded(payload), now, window)
             key = directory.resolve(company_code, work_center, equipment)
             directory.topics[topic] = (kind, key)
     except SignalRejected as rejected:
@@ -238,4 +249,4 @@ def read_message(topic: str, payload: bytes, directory: EquipmentDirectory, tall
         company_code = parts[1] if len(parts) > 1 and parts[0] == TOPIC_ROOT else None
         tally.add(directory.company_id(company_code) if company_code else None, rejected, topic[:120])
         return None
-    return SignalRow(key, kind, values["ts"], values["state"], values["reason"], values["good"], values["scrap"])
+    return SignalRow(key, kind, *values)

@@ -10,6 +10,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from apps.core.errors import DomainError
+from apps.core.models import AuditRecord
 from apps.mes.models import DowntimeEvent, MachineCount, MachineSignal, MachineSignalDrop
 from apps.mes.services.downtime import downtime_classify, downtime_update
 from apps.mes.services.signals import machines_mark_silent, signal_drops_record, signals_ingest, signals_roll_up
@@ -59,6 +60,76 @@ def test_twice_changes_nothing_the_second_time(plant, user):
     assert (again.stored, again.duplicates, again.downtime_changes) == (0, 20, 0)
     assert_hand_computed(plant)
     assert MachineSignal.objects.count() == 10
+
+
+def test_a_batch_with_signals_already_stored_stores_the_rest_once(plant, user):
+    """A new batch is copied straight into the table; one with a signal already stored (a redelivery) falls back
+    to INSERT ... ON CONFLICT DO NOTHING: the rest are stored once and the stored ones have no effect twice."""
+    messages = sequence_messages(plant["base"])
+    first = signals_ingest(company=None, rows=rows_of([messages[1], messages[3]]), actor=user)
+    assert (first.stored, first.duplicates) == (2, 0)
+    again = signals_ingest(company=None, rows=rows_of(messages), actor=user)
+    assert (again.stored, again.duplicates) == (8, 2)
+    assert_hand_computed(plant)
+    assert MachineSignal.objects.count() == 10
+    assert sorted(MachineCount.objects.values_list("good", "scrap")) == [(5, 0), (8, 2), (10, 0)]
+
+
+def test_a_new_batch_with_a_signal_twice_stores_and_counts_it_once(plant, user):
+    messages = sequence_messages(plant["base"])
+    result = signals_ingest(company=None, rows=rows_of([*messages, messages[1], messages[3]]), actor=user)
+    assert (result.stored, result.duplicates) == (10, 2)
+    assert_hand_computed(plant)
+    assert sorted(MachineCount.objects.values_list("good", "scrap")) == [(5, 0), (8, 2), (10, 0)]
+
+
+def test_counts_of_a_minute_are_summed_per_minute_and_operation(plant, user):
+    base = plant["base"]
+    topic = "millwright/DEMO/CNC1/M1/count"
+    at = lambda seconds: (base + datetime.timedelta(seconds=seconds)).isoformat()  # noqa: E731
+    signals_ingest(company=None, rows=rows_of([(topic, {"ts": at(3610), "good": 2, "scrap": 1}),
+                                               (topic, {"ts": at(3659.5), "good": 3, "scrap": 0}),
+                                               (topic, {"ts": at(3660), "good": 4, "scrap": 0})]), actor=user)
+    signals_ingest(company=None, rows=rows_of([(topic, {"ts": at(3620), "good": 1, "scrap": 0})]), actor=user)
+    operation = plant["operation"]
+    assert sorted(MachineCount.objects.values_list("minute", "operation", "good", "scrap")) == [
+        (base + datetime.timedelta(minutes=60), operation.pk, 6, 1),
+        (base + datetime.timedelta(minutes=61), operation.pk, 4, 0)]
+    operation.refresh_from_db()
+    assert (operation.machine_good, operation.machine_scrap) == (10, 1)
+    assert set(MachineSignal.objects.values_list("operation", flat=True)) == {operation.pk}
+
+
+def test_counts_without_a_running_operation_are_rolled_up_without_one(plant, user):
+    base = plant["base"]  # the operation started at base - 1 h
+    topic = "millwright/DEMO/CNC1/M1/count"
+    at = lambda seconds: (base - datetime.timedelta(hours=2) + datetime.timedelta(seconds=seconds)).isoformat()  # noqa: E731
+    signals_ingest(company=None, rows=rows_of([(topic, {"ts": at(5), "good": 2, "scrap": 0})]), actor=user)
+    signals_ingest(company=None, rows=rows_of([(topic, {"ts": at(6), "good": 1, "scrap": 1})]), actor=user)
+    assert list(MachineCount.objects.values_list("minute", "operation", "good", "scrap")) == [
+        (base - datetime.timedelta(hours=2), None, 3, 1)]
+    assert set(MachineSignal.objects.values_list("operation", flat=True)) == {None}
+    plant["operation"].refresh_from_db()
+    assert (plant["operation"].machine_good, plant["operation"].machine_scrap) == (0, 0)
+
+
+def test_machine_downtime_changes_are_audited_with_before_and_after(plant, user, company):
+    messages = sequence_messages(plant["base"])
+    signals_ingest(company=None, rows=rows_of(messages[:4]), actor=user)  # down at 20: opens an event
+    signals_ingest(company=None, rows=rows_of(messages[4:]), actor=None)  # running at 30 closes it; two more
+    events = {e.start: e for e in DowntimeEvent.objects.filter(equipment=plant["machine"])}
+    first = events[plant["base"] + datetime.timedelta(minutes=20)]
+    records = AuditRecord.objects.filter(content_type__model="downtimeevent").order_by("id")
+    assert [(r.action, r.object_id, r.actor_id, r.company_id) for r in records] == [
+        ("create", str(first.pk), user.pk, company.pk),
+        *[("create", str(e.pk), None, company.pk) for e in sorted(events.values(), key=lambda e: e.start)[1:]],
+        ("update", str(first.pk), None, company.pk)]
+    create, update = records[0], records[3]
+    assert create.before is None
+    assert (create.after["end"], create.after["machine_reason"]) == (None, "JAM")
+    assert (update.before["end"], update.after["end"]) == (None, iso(plant["base"], 30))
+    assert update.object_repr == f"machine {plant['machine'].pk} down from {first.start:%Y-%m-%d %H:%M:%S} (JAM)"
+    assert timezone.now() - update.created_at < datetime.timedelta(minutes=1)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])

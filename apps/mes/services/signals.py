@@ -4,12 +4,14 @@
 A batch is written in one transaction:
 
 1. the companies, work centers and machines the batch names are checked and locked once (what their foreign keys
-   would do row by row: `MachineSignal`'s references carry no constraint), the rows are copied (COPY) into a
-   temporary table, and one INSERT ... SELECT ... ON CONFLICT (equipment, kind, ts) DO NOTHING stores them: a
-   redelivered signal is stored once and has no effect the second time; each new count is booked on the
-   operation running at its work center at `ts` (started, not yet finished), added to that operation's machine
-   counters and to the per-minute roll-up (`MachineCount`, summed per machine, operation and minute), all in
-   the same statement;
+   would do row by row: `MachineSignal`'s references carry no constraint); each count is given the operation
+   running at its work center at `ts` (started, not yet finished). The rows are copied (COPY) straight into
+   `mes_machinesignal` in a savepoint; their counts, summed in Python per machine, operation and minute, are added
+   to the per-minute roll-up (`MachineCount`) and to the operations' machine counters by one statement. When the
+   unique (equipment, kind, ts) refuses the COPY (a redelivered signal, or one twice in the batch), the savepoint
+   is rolled back and the batch goes the slow way: COPY into a temporary table and one INSERT ... SELECT ...
+   ON CONFLICT DO NOTHING whose stored rows alone are booked, in the same statement: a signal stored twice has no
+   effect the second time;
 2. the downtime of every machine that sent states is recomputed from its state signals from the earliest new
    one on (`machine_downtime_apply`), so late and out-of-order signals are placed by `ts`;
 3. the machines' current state (their latest state by `ts`) and their work centers' status are updated.
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -36,19 +39,22 @@ from apps.mes.signal_contract import SignalRow
 UNCLASSIFIED = "UNCLASSIFIED"
 MAX_BATCH = 50_000
 
-# the batch, copied in (COPY) before one set-based INSERT ... SELECT; emptied at each commit
+# the columns of a batch's rows, in COPY's text format (`_Batch.text`)
+_COLUMNS = ("company_id, equipment_id, work_center_id, kind, ts, state, reason, good, scrap, operation_id, created_at, "
+            "updated_at")
+# a batch with a signal already stored: copied (COPY) into this table before one set-based INSERT ... SELECT ...
+# ON CONFLICT; emptied at each commit
 _INCOMING_TABLE = """
-CREATE TEMP TABLE IF NOT EXISTS mes_signal_incoming (
+CREATE TEMP TABLE IF NOT EXISTS mes_signal_incoming_rows (
     company_id bigint NOT NULL, equipment_id bigint NOT NULL, work_center_id bigint NOT NULL, kind varchar(5) NOT NULL,
     ts timestamptz NOT NULL, state varchar(10) NOT NULL, reason varchar(40) NOT NULL, good integer NOT NULL,
-    scrap integer NOT NULL, operation_id bigint
+    scrap integer NOT NULL, operation_id bigint, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL
 ) ON COMMIT DELETE ROWS
 """
-_COPY = ("COPY mes_signal_incoming (company_id, equipment_id, work_center_id, kind, ts, state, reason, good, scrap, "
-         "operation_id) FROM STDIN")
 
 # what a foreign key would check, once per batch: the referenced rows exist, and they are locked (KEY SHARE) so
-# they cannot be deleted before the batch commits; the operations are those a count of the batch may be booked on
+# they cannot be deleted before the batch commits; the operations are those a count of the batch may be booked on;
+# and the transaction's time (the rows' created_at, as now() in a statement)
 _REFERENCES = """
 SELECT array(SELECT id FROM core_company WHERE id = ANY(%(companies)s) FOR KEY SHARE),
        array(SELECT id FROM mes_workcenter WHERE id = ANY(%(work_centers)s) FOR KEY SHARE),
@@ -56,16 +62,18 @@ SELECT array(SELECT id FROM core_company WHERE id = ANY(%(companies)s) FOR KEY S
        array(SELECT json_build_array(id, work_center_id, actual_start, actual_end)::text FROM mes_operation
               WHERE %(counts)s AND work_center_id = ANY(%(work_centers)s) AND actual_start <= %(last)s
                 AND (actual_end IS NULL OR actual_end > %(first)s)
-              ORDER BY actual_start DESC, id DESC FOR KEY SHARE)
+              ORDER BY actual_start DESC, id DESC FOR KEY SHARE),
+       now()
 """
 
+# a batch with a signal already stored: only the new ones are stored and have effects
 _INSERT = """
 WITH stored AS (
     INSERT INTO mes_machinesignal (company_id, equipment_id, work_center_id, kind, ts, state, reason, good, scrap,
                                    operation_id, created_at, updated_at)
     SELECT i.company_id, i.equipment_id, i.work_center_id, i.kind, i.ts, i.state, i.reason, i.good, i.scrap,
-           i.operation_id, now(), now()
-      FROM mes_signal_incoming i
+           i.operation_id, i.created_at, i.updated_at
+      FROM mes_signal_incoming_rows i
     ON CONFLICT (equipment_id, kind, ts) DO NOTHING
     RETURNING company_id, equipment_id, work_center_id, operation_id, kind, ts, state, good, scrap
 ), minutes AS (
@@ -87,39 +95,140 @@ WITH stored AS (
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM stored),
-       (SELECT coalesce(json_agg(json_build_object('e', equipment_id, 't', ts, 'c', company_id, 'w', work_center_id)),
-                        '[]') FROM stored WHERE kind = 'state')::text,
+       (SELECT coalesce(json_agg(json_build_array(equipment_id, ts, company_id, work_center_id)), '[]')
+          FROM stored WHERE kind = 'state')::text,
        (SELECT count(*) FROM minutes), (SELECT count(*) FROM booked)
+"""
+
+# a batch of new signals: its counts, summed in Python per machine, operation and minute, added to the roll-up and
+# to the operations' machine counters (what _INSERT's `minutes` and `booked` do with the rows it stored; a WITH's
+# INSERT runs whether or not the statement reads it)
+_BOOK = """
+WITH minutes AS (
+    INSERT INTO mes_machinecount (company_id, equipment_id, work_center_id, operation_id, minute, good, scrap,
+                                  created_at, updated_at)
+    SELECT m.company_id, m.equipment_id, m.work_center_id, m.operation_id, (m.minute || ':00+00')::timestamptz,
+           m.good, m.scrap, now(), now()
+      FROM unnest(%(companies)s::bigint[], %(machines)s::bigint[], %(centers)s::bigint[], %(operations)s::bigint[],
+                  %(minutes)s::text[], %(good)s::integer[], %(scrap)s::integer[])
+           AS m(company_id, equipment_id, work_center_id, operation_id, minute, good, scrap)
+    ON CONFLICT ON CONSTRAINT mes_count_once_per_minute DO UPDATE
+       SET good = mes_machinecount.good + EXCLUDED.good, scrap = mes_machinecount.scrap + EXCLUDED.scrap,
+           updated_at = now()
+    RETURNING 1
+)
+UPDATE mes_operation o SET machine_good = o.machine_good + c.good, machine_scrap = o.machine_scrap + c.scrap,
+                           updated_at = now()
+  FROM unnest(%(booked)s::bigint[], %(booked_good)s::integer[], %(booked_scrap)s::integer[]) AS c(id, good, scrap)
+ WHERE o.id = c.id
 """
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(rows: list[SignalRow], operations: dict[int, list[tuple]]) -> str:
-    """The rows in COPY's text format (one string: far cheaper than adapting row by row), each count with the
-    operation it is booked on: the latest started at its work center by `ts` and not finished by then."""
-    lines = []
-    append = lines.append
-    for row in rows:
-        key, reason, operation = row.key, row.reason, "\\N"
-        if reason and not reason.isalnum():
-            reason = reason.translate(_COPY_ESCAPES)
-        if row.kind == SignalKind.COUNT:
-            ts = row.ts
-            for pk, start, end in operations.get(key.work_center_id, ()):
-                if start <= ts and (end is None or end > ts):
-                    operation = pk
-                    break
-        append(f"{key.company_id}\t{key.equipment_id}\t{key.work_center_id}\t{row.kind!s}\t{row.ts.isoformat()}\t"
-               f"{row.state!s}\t{reason}\t{row.good:d}\t{row.scrap:d}\t{operation}\n")
-    return "".join(lines)
+class _Batch:
+    """A batch's rows in COPY's text format (one string: far cheaper than adapting row by row), each count with
+    the operation it is booked on (the latest started at its work center by `ts` and not finished by then), and
+    its counts summed per machine, operation and minute (`minutes`) and per operation (`booked`)."""
+
+    def __init__(self, rows: list[SignalRow], operations: dict[int, list[tuple]], now: datetime.datetime):
+        stamps = f"\t{now.isoformat()}\t{now.isoformat()}\n"
+        lines = []
+        append = lines.append
+        # id(key) → "company\tequipment\twork center\t" (the rows hold their keys while this runs), and back
+        prefixes: dict[int, str] = {}
+        keys: dict[str, object] = {}
+        counts: dict[tuple, list[int]] = {}  # (prefix, operation, minute) → [good, scrap]
+        utc = datetime.UTC
+        for row in rows:
+            key, reason, ts = row.key, row.reason, row.ts
+            prefix = prefixes.get(id(key))
+            if prefix is None:
+                prefix = prefixes[id(key)] = f"{key.company_id}\t{key.equipment_id}\t{key.work_center_id}\t"
+                keys[prefix] = key
+            if ts.tzinfo is not utc:
+                ts = ts.astimezone(utc)
+            ts_text = ts.isoformat()
+            if reason and not reason.isalnum():
+                reason = reason.translate(_COPY_ESCAPES)
+            if row.kind == "count":
+                operation, operation_text = None, "\\N"
+                for pk, start, end in operations.get(key.work_center_id, ()):
+                    if start <= ts and (end is None or end > ts):
+                        operation, operation_text = pk, pk
+                        break
+                good, scrap = row.good, row.scrap
+                minute = (prefix, operation, ts_text[:16])  # the minute (UTC) as text: ts's first 16 characters
+                total = counts.get(minute)
+                if total is None:
+                    counts[minute] = [good, scrap]
+                else:
+                    total[0] += good
+                    total[1] += scrap
+                append(f"{prefix}count\t{ts_text}\t{row.state!s}\t{reason}\t{good:d}\t{scrap:d}\t{operation_text}{stamps}")
+            else:
+                append(f"{prefix}{row.kind!s}\t{ts_text}\t{row.state!s}\t{reason}\t{row.good:d}\t{row.scrap:d}\t\\N{stamps}")
+        self.text = "".join(lines)
+        self.minutes: dict[tuple, list[int]] = {}  # (company, machine, work center, operation, minute) → [good, scrap]
+        self.booked: dict[int, list[int]] = {}  # operation → [good, scrap]
+        for (prefix, operation, minute), total in counts.items():
+            key = keys[prefix]
+            self.minutes[(key.company_id, key.equipment_id, key.work_center_id, operation, minute)] = total
+            if operation is not None:
+                booked = self.booked.setdefault(operation, [0, 0])
+                booked[0] += total[0]
+                booked[1] += total[1]
 
 
-def _check_references(cursor, rows: list[SignalRow]) -> dict[int, list[tuple]]:
+def _copy_new(cursor, batch: _Batch) -> bool:
+    """Store a batch of new signals by one COPY into mes_machinesignal, in a savepoint: False (and nothing
+    stored) when one of them is already stored (the unique (equipment, kind, ts) refuses it)."""
+    try:
+        with transaction.atomic(), connection.wrap_database_errors:
+            with cursor.cursor.copy(f"COPY mes_machinesignal ({_COLUMNS}) FROM STDIN") as copy:
+                copy.write(batch.text)
+    except IntegrityError as error:
+        if getattr(error.__cause__, "sqlstate", None) != "23505":  # unique_violation
+            raise
+        return False
+    if batch.minutes:
+        minutes, booked = batch.minutes, batch.booked
+        operations = sorted(booked)
+        cursor.execute(_BOOK, {
+            "companies": _array([k[0] for k in minutes]), "machines": _array([k[1] for k in minutes]),
+            "centers": _array([k[2] for k in minutes]), "operations": _array([k[3] for k in minutes]),
+            "minutes": _array([k[4] for k in minutes]), "good": _array([v[0] for v in minutes.values()]),
+            "scrap": _array([v[1] for v in minutes.values()]), "booked": _array(operations),
+            "booked_good": _array([booked[k][0] for k in operations]),
+            "booked_scrap": _array([booked[k][1] for k in operations])})
+    return True
+
+
+def _array(values: list) -> str:
+    """An array of numbers (None: NULL) or of texts without quotes, commas, braces or spaces (minutes), as one
+    literal: psycopg quotes a list's elements one by one in Python."""
+    return "{" + ",".join(["NULL" if value is None else str(value) for value in values]) + "}"
+
+
+def _insert_new(cursor, batch: _Batch) -> tuple[int, list]:
+    """Store the signals of a batch not stored yet and book their counts (the batch has one already stored):
+    returns how many were new and (machine, ts, company, work center) of the new states."""
+    cursor.execute(_INCOMING_TABLE)
+    cursor.execute("DELETE FROM mes_signal_incoming_rows")  # an earlier batch of this transaction
+    with connection.wrap_database_errors, cursor.cursor.copy(
+            f"COPY mes_signal_incoming_rows ({_COLUMNS}) FROM STDIN") as copy:
+        copy.write(batch.text)
+    cursor.execute(_INSERT)
+    stored, states_json, _minutes, _booked = cursor.fetchone()
+    return stored, [(eq, datetime.datetime.fromisoformat(ts), company_id, work_center_id)
+                    for eq, ts, company_id, work_center_id in json.loads(states_json)]
+
+
+def _check_references(cursor, rows: list[SignalRow]) -> tuple[dict[int, list[tuple]], datetime.datetime]:
     """Lock the companies, work centers and machines the rows name (KEY SHARE: what their foreign keys would do)
     and the operations their counts may be booked on; a reference that no longer exists refuses the batch
     (IntegrityError, as a foreign key would). Returns work center → its operations (id, start, end), latest
-    started first."""
+    started first, and the transaction's time."""
     companies, work_centers, machines = set(), set(), set()
     first = last = rows[0].ts
     counts = False
@@ -133,7 +242,7 @@ def _check_references(cursor, rows: list[SignalRow]) -> dict[int, list[tuple]]:
             first, last = min(first, row.ts), max(last, row.ts)
     cursor.execute(_REFERENCES, {"companies": sorted(companies), "work_centers": sorted(work_centers),
                                  "equipment": sorted(machines), "counts": counts, "first": first, "last": last})
-    found_companies, found_centers, found_machines, found_operations = cursor.fetchone()
+    found_companies, found_centers, found_machines, found_operations, now = cursor.fetchone()
     for name, wanted, found in (("company", companies, found_companies), ("work center", work_centers, found_centers),
                                 ("equipment", machines, found_machines)):
         missing = wanted - set(found)
@@ -144,7 +253,7 @@ def _check_references(cursor, rows: list[SignalRow]) -> dict[int, list[tuple]]:
         pk, work_center_id, start, end = json.loads(text)
         operations[work_center_id].append((pk, datetime.datetime.fromisoformat(start),
                                            datetime.datetime.fromisoformat(end) if end else None))
-    return operations
+    return operations, now
 
 
 # the latest state (by ts) of each machine heard from, and its work center's status from its machines'
@@ -203,24 +312,23 @@ def signals_ingest(*, company, rows: list[SignalRow], actor) -> IngestResult:
     if not rows:
         return result
     with connection.cursor() as cursor:
-        operations = _check_references(cursor, rows)
-        cursor.execute(_INCOMING_TABLE)
-        cursor.execute("DELETE FROM mes_signal_incoming")  # an earlier batch of this transaction
-        with cursor.cursor.copy(_COPY) as copy:
-            copy.write(_copy_text(rows, operations))
-        cursor.execute(_INSERT)
-        stored, states_json, _minutes, _booked = cursor.fetchone()
+        operations, now = _check_references(cursor, rows)
+        batch = _Batch(rows, operations, now)
+        if _copy_new(cursor, batch):
+            stored = len(rows)
+            new_states = [(row.key.equipment_id, row.ts, row.key.company_id, row.key.work_center_id)
+                          for row in rows if row.kind == SignalKind.STATE]
+        else:
+            stored, new_states = _insert_new(cursor, batch)
         _keep_counters(cursor, rows)
     result.stored, result.duplicates = stored, len(rows) - stored
-    new_states = json.loads(states_json)
     if new_states:
         earliest: dict[int, datetime.datetime] = {}
         owners: dict[int, tuple[int, int]] = {}
-        for item in new_states:
-            ts = datetime.datetime.fromisoformat(item["t"])
-            if item["e"] not in earliest or ts < earliest[item["e"]]:
-                earliest[item["e"]] = ts
-            owners[item["e"]] = (item["c"], item["w"])
+        for machine, ts, company_id, work_center_id in new_states:
+            if machine not in earliest or ts < earliest[machine]:
+                earliest[machine] = ts
+            owners[machine] = (company_id, work_center_id)
         result.downtime_changes = machine_downtime_apply(earliest=earliest, owners=owners, actor=actor)
     heard = sorted({row.key.equipment_id for row in rows})
     with connection.cursor() as cursor:
@@ -356,16 +464,29 @@ def machine_downtime_apply(*, earliest: dict[int, datetime.datetime], owners: di
 
 
 def _audit(actor, changes: list[tuple]) -> None:
-    """The audit rows of machine downtime changes, written at once (`record_change`'s rows, without a query per
-    event for its description)."""
+    """The audit rows of machine downtime changes, written at once by one COPY (`record_change`'s rows, without a
+    query per event for its description, nor a model instance per row)."""
     if not changes:
         return
-    content_type = ContentType.objects.get_for_model(DowntimeEvent)
-    actor_id = actor.pk if getattr(actor, "pk", None) else None
-    AuditRecord.objects.bulk_create([AuditRecord(
-        company_id=event.company_id, actor_id=actor_id, content_type=content_type, object_id=str(event.pk),
-        object_repr=f"machine {event.equipment_id} down from {event.start:%Y-%m-%d %H:%M:%S} ({event.machine_reason})"
-        [:200], action=action, before=before, after=after) for event, action, before, after in changes])
+    content_type = ContentType.objects.get_for_model(DowntimeEvent).pk
+    actor_id = actor.pk if getattr(actor, "pk", None) else "\\N"
+    created_at = timezone.now().isoformat()
+    lines = []
+    for event, action, before, after in changes:
+        description = (f"machine {event.equipment_id} down from {event.start:%Y-%m-%d %H:%M:%S} "
+                       f"({event.machine_reason})")[:200]
+        lines.append(f"{event.company_id}\t{actor_id}\t{content_type}\t{event.pk}\t"
+                     f"{description.translate(_COPY_ESCAPES)}\t{action}\t{_copy_json(before)}\t{_copy_json(after)}\t"
+                     f"{created_at}\n")
+    columns = "company_id, actor_id, content_type_id, object_id, object_repr, action, before, after, created_at"
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(
+            f"COPY {AuditRecord._meta.db_table} ({columns}) FROM STDIN") as copy:
+        copy.write("".join(lines))
+
+
+def _copy_json(value) -> str:
+    """A JSON field's value in COPY's text format (as JSONField with DjangoJSONEncoder stores it)."""
+    return "\\N" if value is None else json.dumps(value, cls=DjangoJSONEncoder).translate(_COPY_ESCAPES)
 
 
 @transaction.atomic
