@@ -288,3 +288,23 @@ def test_api_403_is_problem_json_and_names_the_reason(rf):
     response = error_403(rf.get("/api/v1/plm/items/"), RoleDenied("plm.add_item"))
     assert (response.status_code, response["Content-Type"]) == (403, "application/problem+json")
     assert "plm.add_item" in json.loads(response.content)["detail"]
+
+
+@pytest.mark.django_db
+def test_record_changes_writes_what_record_change_writes_in_one_copy(company, user):
+    """The bulk audit writer (one COPY) stores the same row as `record_change` would: company, actor, the model's
+    content type, the object id, a description with tabs, newlines and backslashes kept, before and after as
+    JSON (None as null); a record without a company is stored with none."""
+    from apps.core.audit import record_changes
+
+    unit = UnitOfMeasure.objects.first()
+    before, after = {"name": "a\tb\\c", "n": 1}, {"name": "line\nbreak", "n": Decimal("1.50")}
+    record_changes(UnitOfMeasure, [(company.pk, unit.pk, "unit\t\"x\"\\y\n", "update", before, after),
+                                   (None, "k-2", "no company", "delete", after, None)], actor=user)
+    first, second = AuditRecord.objects.filter(content_type=ContentType.objects.get_for_model(UnitOfMeasure),
+                                               object_repr__in=["unit\t\"x\"\\y\n", "no company"]).order_by("id")
+    assert (first.company_id, first.actor_id, first.object_id, first.object_repr, first.action) == (
+        company.pk, user.pk, str(unit.pk), "unit\t\"x\"\\y\n", "update")
+    assert first.before == before
+    assert first.after == {"name": "line\nbreak", "n": "1.50"}
+    assert (second.company_id, second.object_id, second.before["n"], second.after) == (None, "k-2", "1.50", None)

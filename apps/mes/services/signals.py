@@ -23,15 +23,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from apps.core.audit import snapshot
+from apps.core.audit import record_changes, snapshot
+from apps.core.copy_format import ESCAPES, NULL
 from apps.core.errors import DomainError
-from apps.core.models import AuditRecord
 from apps.mes.choices import DowntimeKind, DowntimeSource, MachineState, SignalKind
 from apps.mes.models import DowntimeEvent, DowntimeReason, MachineSignalDrop
 from apps.mes.signal_contract import SignalRow
@@ -123,7 +121,6 @@ UPDATE mes_operation o SET machine_good = o.machine_good + c.good, machine_scrap
  WHERE o.id = c.id
 """
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 class _Batch:
@@ -150,9 +147,9 @@ class _Batch:
                 ts = ts.astimezone(utc)
             ts_text = ts.isoformat()
             if reason and not reason.isalnum():
-                reason = reason.translate(_COPY_ESCAPES)
+                reason = reason.translate(ESCAPES)
             if row.kind == "count":
-                operation, operation_text = None, "\\N"
+                operation, operation_text = None, NULL
                 for pk, start, end in operations.get(key.work_center_id, ()):
                     if start <= ts and (end is None or end > ts):
                         operation, operation_text = pk, pk
@@ -464,29 +461,12 @@ def machine_downtime_apply(*, earliest: dict[int, datetime.datetime], owners: di
 
 
 def _audit(actor, changes: list[tuple]) -> None:
-    """The audit rows of machine downtime changes, written at once by one COPY (`record_change`'s rows, without a
-    query per event for its description, nor a model instance per row)."""
-    if not changes:
-        return
-    content_type = ContentType.objects.get_for_model(DowntimeEvent).pk
-    actor_id = actor.pk if getattr(actor, "pk", None) else "\\N"
-    created_at = timezone.now().isoformat()
-    lines = []
-    for event, action, before, after in changes:
-        description = (f"machine {event.equipment_id} down from {event.start:%Y-%m-%d %H:%M:%S} "
-                       f"({event.machine_reason})")[:200]
-        lines.append(f"{event.company_id}\t{actor_id}\t{content_type}\t{event.pk}\t"
-                     f"{description.translate(_COPY_ESCAPES)}\t{action}\t{_copy_json(before)}\t{_copy_json(after)}\t"
-                     f"{created_at}\n")
-    columns = "company_id, actor_id, content_type_id, object_id, object_repr, action, before, after, created_at"
-    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(
-            f"COPY {AuditRecord._meta.db_table} ({columns}) FROM STDIN") as copy:
-        copy.write("".join(lines))
-
-
-def _copy_json(value) -> str:
-    """A JSON field's value in COPY's text format (as JSONField with DjangoJSONEncoder stores it)."""
-    return "\\N" if value is None else json.dumps(value, cls=DjangoJSONEncoder).translate(_COPY_ESCAPES)
+    """The audit rows of machine downtime changes, written at once (`record_changes`: one COPY, without a query
+    per event for its description, nor a model instance per row)."""
+    record_changes(DowntimeEvent, [
+        (event.company_id, event.pk, f"machine {event.equipment_id} down from {event.start:%Y-%m-%d %H:%M:%S} "
+                                     f"({event.machine_reason})", action, before, after)
+        for event, action, before, after in changes], actor=actor)
 
 
 @transaction.atomic

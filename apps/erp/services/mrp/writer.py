@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 
+from apps.core.copy_format import NULL, copy_field
 from apps.erp.models import MrpRun
 from apps.erp.models.mrp import PlannedOrderStatus
 from apps.erp.services.mrp.engine import PLANNED_ORDER, Plan, paused_gc
@@ -25,9 +26,7 @@ MESSAGE_COLUMNS = ("created_at", "updated_at", "run_id", "item_id", "kind", "pla
                    "due_date", "suggested_date", "quantity", "text")
 ITEM_PLAN_COLUMNS = ("run_id", "item_id", "low_level_code", "on_hand", "safety_stock", "buckets")
 
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 CHUNK_ROWS = 2_000
-NULL = "\\N"
 
 
 class _Iso(dict):
@@ -36,19 +35,6 @@ class _Iso(dict):
     def __missing__(self, day):
         text = self[day] = day.isoformat()
         return text
-
-
-def _field(value) -> str:
-    """One value in COPY's text format."""
-    if value is None:
-        return NULL
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.translate(_ESCAPES)
-    return str(value)  # numbers, Decimals, dates and datetimes (ISO)
 
 
 def _copy(cursor, table: str, columns: tuple[str, ...], lines) -> None:
@@ -68,7 +54,7 @@ def _copy(cursor, table: str, columns: tuple[str, ...], lines) -> None:
 
 def _rows(rows):
     """Generic rows (small tables, free text that needs escaping) as COPY text lines."""
-    return ("\t".join(map(_field, row)) for row in rows)
+    return ("\t".join(map(copy_field, row)) for row in rows)
 
 
 def _ids(cursor, count: int) -> list[int]:
