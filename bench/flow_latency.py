@@ -17,14 +17,23 @@ item (a BOM of one bought component with stock) whose revision A waits in an app
   that published it (`apps.core.outbox.deliver`): the cost of the work itself.
 * Idle latency: one flow at a time through the worker (a `celery worker` process on Redis, `--concurrency`
   prefork children): the client releases, waits for the definition, makes the work order, waits for the posting.
-  p50/p95 from the release call to the posting seen by the client.
+  p50/p95 from the release call to the posting seen by the client. The client sees each hop's effect (`--wait`)
+  by LISTEN/NOTIFY: triggers the bench adds to its own database notify at the commit of the definition and of the
+  posting, and the client reads the effect once then (2 reads a flow); `--wait poll` polls instead (every 2 ms,
+  then 10 ms: ~25 reads a flow under load, and a poll's interval added to each hop).
+* Synchronous ceiling: the synchronous path run by one forked process per core side by side (`--ceiling-flows`
+  flows in all, no worker, no transport, no polling): flows/s and the CPU each flow costs (the processes and their
+  PostgreSQL backends). It is the rate of the work itself with no transport, waiting or Celery cost, and its CPU
+  per flow bounds every design: cores / CPU per flow (printed). Two processes leave a core idle while they wait on
+  each other's row locks (every flow consumes the same component), so a sustained run that keeps both cores busy
+  can come within noise of the measured rate, or just past it; the CPU bound is the one that holds.
 * Sustained: `--clients` client processes (forked from this one, each with its own database connection; threads
   with `--client-threads`, which share one interpreter lock) run `--load-flows` flows as fast as the worker keeps
   up; flows/s and p95.
 
 The last line is `RESULT flow_latency=<idle p95 ms> baseline=<sync p95 ms> ratio=<ours/baseline>
-flows_per_s=<sustained> load_p95_ms=<sustained p95>`. Targets (issue #14): idle p95 ≤ 150 ms and ≤ 3x the
-synchronous path; ≥ 50 flows/s with p95 ≤ 1 s.
+flows_per_s=<sustained> load_p95_ms=<sustained p95> sync_ceiling_flows_per_s=<ceiling>`. Targets (issue #14): idle
+p95 ≤ 150 ms and ≤ 3x the synchronous path; ≥ 50 flows/s with p95 ≤ 1 s.
 """
 
 import argparse
@@ -44,6 +53,13 @@ from urllib.parse import quote
 from common import ROOT, configure, throwaway_database
 
 DATABASE = "bench_flow"
+
+
+def production_settings() -> None:
+    """DEBUG off, as the suite runs (`make run` too), unless DEBUG is set: with DEBUG on Django wraps every
+    statement to log its SQL and time, CPU that no deployment spends (the worker inherits this environment)."""
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
 
 
 def cpu_of(pid: int) -> float:
@@ -230,9 +246,71 @@ def sync_flow(change_order, company, people, stock) -> float:
 
 
 POLLS = {"count": 0}
+WAIT = {"how": "poll"}  # --wait
+CHANNEL = "bench_flow"
+LISTENING: dict[int, set[str]] = {}  # id of a psycopg connection listening on CHANNEL -> notices it received
 
 
-def wait(condition, deadline: float, what: str):
+def notify_triggers() -> None:
+    """Triggers on the bench's own database that announce the two effects a client waits for when they commit:
+    `definition:<revision id>` (MES stored the definition) and `posting:<work order id>` (ERP posted the
+    completion). PostgreSQL delivers a NOTIFY at the commit of the transaction that sent it."""
+    from django.db import connection
+
+    from apps.core.models import Event
+    from apps.erp.models import JournalEntry
+    from apps.mes.models import ManufacturingDefinition
+
+    definitions, entries = ManufacturingDefinition._meta.db_table, JournalEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            CREATE FUNCTION bench_flow_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_TABLE_NAME = '{definitions}' THEN
+                    PERFORM pg_notify('{CHANNEL}', 'definition:' || NEW.revision_id);
+                ELSIF NEW.source_event_id IS NOT NULL THEN
+                    PERFORM pg_notify('{CHANNEL}', 'posting:' || event.subject_id) FROM {Event._meta.db_table} event
+                     WHERE event.id = NEW.source_event_id AND event.name = 'mes.work_order.completed';
+                END IF;
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER bench_flow_definition AFTER INSERT ON {definitions}
+                FOR EACH ROW EXECUTE FUNCTION bench_flow_notify();
+            CREATE TRIGGER bench_flow_posting AFTER INSERT ON {entries}
+                FOR EACH ROW EXECUTE FUNCTION bench_flow_notify();""")
+
+
+def listen() -> None:
+    """LISTEN on this thread's database connection (once per connection), before the flow's first step."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    if id(connection.connection) not in LISTENING:
+        with connection.cursor() as cursor:
+            cursor.execute(f"LISTEN {CHANNEL}")
+        LISTENING[id(connection.connection)] = set()
+
+
+def wait(condition, deadline: float, what: str, notice: str):
+    """Wait for `condition` (read from the database): with `--wait notify`, block on the connection until the
+    trigger's `notice` arrives, then read the condition once; else poll (`polled`)."""
+    from django.db import connection
+
+    if WAIT["how"] != "notify":
+        return polled(condition, deadline, what)
+    received = LISTENING[id(connection.connection)]
+    while notice not in received:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            raise TimeoutError(f"timed out waiting for {what}")
+        # notices that came in while this connection ran other statements are buffered by psycopg, yielded first
+        received.update(n.payload for n in connection.connection.notifies(timeout=remaining, stop_after=1))
+    received.discard(notice)
+    POLLS["count"] += 1
+    return condition() or polled(condition, deadline, what)  # committed before the notice: found at once
+
+
+def polled(condition, deadline: float, what: str):
     """Poll the database for `condition`: every 2 ms for the first 60 ms (an idle flow's waits end sooner, so its
     latency keeps a 2 ms resolution), then every 10 ms. Each poll is a query that costs the client and PostgreSQL
     CPU; polling every 2 ms through a loaded second took CPU the worker needed on this 2-core machine."""
@@ -254,12 +332,14 @@ def async_flow(change_order, company, people, stock, timeout: float = 60.0) -> f
 
     start = time.perf_counter()
     deadline = start + timeout
+    if WAIT["how"] == "notify":
+        listen()
     change_order_release(change_order=change_order, actor=people["engineer"])
     revision = change_order.revisions.select_related("item").get()
     wait(lambda: ManufacturingDefinition.objects.filter(revision_id=revision.pk).exists(), deadline,
-         f"the definition of {revision.item.number}")
+         f"the definition of {revision.item.number}", f"definition:{revision.pk}")
     order = make_and_complete(company=company, people=people, item=revision.item, stock=stock)
-    wait(lambda: posted(order), deadline, f"the posting of {order.number}")
+    wait(lambda: posted(order), deadline, f"the posting of {order.number}", f"posting:{order.pk}")
     return time.perf_counter() - start
 
 
@@ -338,6 +418,57 @@ def _client_process(chunk, company, people, stock, go, results) -> None:
         results.put((latencies, error, cpu))
 
 
+def _ceiling_process(chunk, company, people, stock, go, results) -> None:
+    from django.db import connections
+
+    cpu, error = {}, None
+    go.wait()
+    try:
+        meter = CpuMeter(client=lambda: [os.getpid()],
+                         postgres=lambda: backend_pids(connections["default"], others=False))
+        meter.start()
+        for order in chunk:
+            sync_flow(order, company, people, stock)
+        cpu = meter.stop()
+    except Exception as exc:  # reported by the parent
+        error = repr(exc)
+    finally:
+        connections.close_all()
+        results.put((len(chunk) if error is None else 0, error, cpu))
+
+
+def sync_ceiling(orders, company, people, stock, processes: int) -> tuple[float, dict, list]:
+    """The synchronous path in `processes` forked processes at once (one per core): (flows/s, CPU seconds by
+    group summed over the processes, errors). Each process opens its own connection; the clock starts when all of
+    them are ready and stops when the last one is done."""
+    from django.db import connections
+
+    connections.close_all()  # a forked child must not share this process's connection
+    context = multiprocessing.get_context("fork")
+    go, results = context.Event(), context.Queue()
+    chunks = [orders[i::processes] for i in range(processes)]
+    workers = [context.Process(target=_ceiling_process, args=(chunk, company, people, stock, go, results))
+               for chunk in chunks]
+    for process in workers:
+        process.start()
+    busy_before = machine_busy()
+    started = time.perf_counter()
+    go.set()
+    done, errors, cpu = 0, [], {"client": 0.0, "postgres": 0.0}
+    for _process in workers:
+        count, error, used = results.get()
+        done += count
+        if error:
+            errors.append(error)
+        for name in cpu:
+            cpu[name] += used.get(name, 0.0)
+    elapsed = time.perf_counter() - started
+    cpu["machine"] = machine_busy() - busy_before
+    for process in workers:
+        process.join()
+    return done / elapsed, {name: seconds / max(done, 1) for name, seconds in cpu.items()}, errors
+
+
 def sustained_processes(chunks, company, people, stock) -> tuple[list[float], list, float]:
     """The sustained run with one forked process per client (each opens its own database connection); the clock
     starts when all of them are ready."""
@@ -376,16 +507,22 @@ def main() -> None:
     parser.add_argument("--client-threads", action="store_true",
                         help="clients as threads of this process instead of processes")
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--wait", choices=["poll", "notify"], default="notify",
+                        help="how a client sees each hop's effect: LISTEN/NOTIFY from triggers on the bench's "
+                             "database, one read after the notice (default), or polling the database")
+    parser.add_argument("--ceiling-flows", type=int, default=120,
+                        help="flows of the synchronous ceiling, shared by one process per core (default 120)")
     args = parser.parse_args()
     broker = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     queue = f"bench-flow-{os.getpid()}"
     os.environ["CELERY_BROKER_URL"], os.environ["CELERY_QUEUE"] = broker, queue
+    production_settings()
     configure(DATABASE)
     from django.utils import timezone
 
     with throwaway_database() as connection:
         company, people, component, stock = world()
-        total = 2 * args.flows + args.load_flows + 10
+        total = 2 * args.flows + args.load_flows + args.ceiling_flows + 10
         print(f"building {total} items with approved ECOs ...", flush=True)
         orders = build(total, company, people, component, stock)
 
@@ -397,8 +534,15 @@ def main() -> None:
         sync_meter.start()
         sync = [sync_flow(order, company, people, stock) for order in orders[5:5 + args.flows]]
         sync_cpu = sync_meter.stop()
-        rest = orders[5 + args.flows:]
+        ceiling_orders = orders[5 + args.flows:5 + args.flows + args.ceiling_flows]
+        # before the worker starts: what the synchronous flows enqueue (done deliveries) it drains while warming up
+        ceiling_rate, ceiling_cpu, ceiling_errors = sync_ceiling(ceiling_orders, company, people, stock,
+                                                                 os.cpu_count() or 1)
+        rest = orders[5 + args.flows + args.ceiling_flows:]
 
+        WAIT["how"] = args.wait
+        if args.wait == "notify":
+            notify_triggers()
         worker = start_worker(connection, broker, queue, args.concurrency)
         try:
             for order in rest[:5]:  # warm-up: the worker connects, forks, imports
@@ -438,6 +582,14 @@ def main() -> None:
         per_flow = 1000 / len(sync)
         print(f"CPU per synchronous flow: client {sync_cpu['client'] * per_flow:.1f} ms, PostgreSQL "
               f"{sync_cpu['postgres'] * per_flow:.1f} ms (machine busy {sync_cpu['machine'] * per_flow:.1f} ms)")
+        if ceiling_errors:
+            print(f"{len(ceiling_errors)} ceiling errors, first: {ceiling_errors[0]}")
+        ms_of = {name: seconds * ms for name, seconds in ceiling_cpu.items()}
+        print(f"synchronous ceiling, {os.cpu_count()} processes side by side: {ceiling_rate:.1f} flows/s "
+              f"({len(ceiling_orders)} flows; CPU per flow: processes {ms_of['client']:.1f} ms, their PostgreSQL "
+              f"{ms_of['postgres']:.1f} ms, total {ms_of['client'] + ms_of['postgres']:.1f} ms, machine busy "
+              f"{ms_of['machine']:.1f} ms; at that CPU a flow, the work alone caps any design at "
+              f"{os.cpu_count() * 1000 / (ms_of['client'] + ms_of['postgres']):.1f} flows/s on {os.cpu_count()} cores)")
         if latencies and not args.client_threads:
             clients = sustained_processes.cpu
             shares = {"clients": clients["client"], "clients' postgres": clients["postgres"],
@@ -445,14 +597,17 @@ def main() -> None:
                       "redis": load_cpu["redis"]}
             ours, cores = sum(shares.values()), os.cpu_count()
             per_flow = 1000 / len(latencies)
-            print(f"CPU per sustained flow ({clients['polls'] / len(latencies):.0f} polls by the client): "
+            print(f"CPU per sustained flow ({clients['polls'] / len(latencies):.0f} reads by the client to see the "
+                  f"hops, --wait {args.wait}): "
                   + ", ".join(f"{name} {seconds * per_flow:.1f} ms" for name, seconds in shares.items())
                   + f"; total {ours * per_flow:.1f} ms (machine busy {load_cpu['machine'] * per_flow:.1f} ms "
                   f"per flow, {load_cpu['machine'] / elapsed:.2f} of {cores} cores busy; on {cores} cores this CPU "
                   f"alone caps the rate at {cores / ours * len(latencies):.0f} flows/s)")
-        print(f"load average {open('/proc/loadavg').read().strip()}")
+        from django.conf import settings
+
+        print(f"load average {open('/proc/loadavg').read().strip()}; DEBUG {settings.DEBUG}, --wait {args.wait}")
         print(f"RESULT flow_latency={idle_p95:.1f} baseline={sync_p95:.1f} ratio={idle_p95 / sync_p95:.2f} "
-              f"flows_per_s={rate:.1f} load_p95_ms={load_p95:.0f}")
+              f"flows_per_s={rate:.1f} load_p95_ms={load_p95:.0f} sync_ceiling_flows_per_s={ceiling_rate:.1f}")
 
 
 if __name__ == "__main__":

@@ -13,13 +13,14 @@ import argparse
 import collections
 import cProfile
 import datetime
+import os
 import time
 from decimal import Decimal
 
 import flow_latency as flow
 from common import configure, throwaway_database
 
-DATABASE = "bench_flow_profile"
+DATABASE = os.environ.get("BENCH_DATABASE", "bench_flow_profile")
 
 
 class Statements:
@@ -93,6 +94,7 @@ def main() -> None:
     parser.add_argument("--show", default="", help="comma-separated steps whose statements to list")
     parser.add_argument("--profile", default="", help="write a cProfile of the timed flows to this file")
     args = parser.parse_args()
+    flow.production_settings()
     configure(DATABASE)
     from django.db import connection
 

@@ -12,6 +12,7 @@ from apps.core.copy_format import NULL, copy_field, copy_json
 from apps.core.models import AuditRecord
 
 _SKIPPED = {"created_at", "updated_at"}
+_PLAIN = {str, int, bool, type(None)}  # what JSON gives back unchanged (not float: NaN, not subclasses: enums)
 
 
 def snapshot(obj: models.Model) -> dict:
@@ -28,8 +29,9 @@ def snapshot(obj: models.Model) -> dict:
             if isinstance(f, models.DecimalField) and value.is_finite():
                 value = value.quantize(Decimal(1).scaleb(-f.decimal_places))
             value = str(value)
-        data[f.name] = value
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+        # as JSON gives it back (dates as strings, JSON values copied); plain values need no round trip
+        data[f.name] = value if type(value) in _PLAIN else json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    return data
 
 
 def company_of(obj: models.Model):

@@ -54,3 +54,25 @@ def test_all_checks_in_one_statement(company):
         with pytest.raises(ValidationError):
             models.Model.validate_constraints(center)
     assert len(queries.captured_queries) < len(django_queries.captured_queries)
+
+
+def test_clean_fields_reads_no_row_a_foreign_key_was_given_and_checks_a_key_given_by_id():
+    """A key set to a row read from the database is not read again (one query a key saved); a key set by id is
+    checked as Django does, and one naming no row is refused."""
+    from apps.core.models import Company, Currency, Party
+    from tests.core.factories import CompanyFactory
+
+    company = Company.objects.get(pk=CompanyFactory().pk)
+    currency = Currency.objects.get(code="EUR")
+    party = Party(company=company, currency=currency, number="P-1", name="Acme")
+    with CaptureQueriesContext(connection) as read:
+        party.clean_fields()
+    assert read.captured_queries == []
+
+    by_id = Party(company_id=company.pk, currency_id=currency.pk, number="P-2", name="Acme")
+    with CaptureQueriesContext(connection) as read:
+        by_id.clean_fields()
+    assert len(read.captured_queries) == 2  # one existence check per key given by id
+
+    missing = Party(company_id=company.pk, currency_id=-1, number="P-3", name="Acme")
+    assert list(errors(missing.clean_fields)) == ["currency"]

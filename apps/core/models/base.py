@@ -44,6 +44,16 @@ def checks_held(instance: models.Model, model: type[models.Model], checks: list,
     return {id(check): bool(held) for check, held in zip(asked, row, strict=True)}
 
 
+def read_from_database(instance: models.Model, field: models.ForeignKey) -> bool:
+    """Whether `instance`'s foreign key `field` holds a row read from the database (set as an instance, not an id),
+    with nothing for validation to check but that the row exists: no `limit_choices_to`, no validators."""
+    if field.remote_field.limit_choices_to or field.validators or not field.is_cached(instance):
+        return False
+    target = field.get_cached_value(instance)
+    return (target is not None and not target._state.adding
+            and getattr(target, field.target_field.attname) == getattr(instance, field.attname))
+
+
 class TimeStampedModel(models.Model):
     """A row that knows when it was created and last changed (drives `?updated_after=`)."""
 
@@ -52,6 +62,13 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude=None):
+        """Django's `clean_fields`, without the query (one per key) asking whether a foreign key's row exists when
+        the key was set to a row read from the database (`read_from_database`): a service that passes the rows it
+        has read validates without reading them again. A key set by id is checked Django's way."""
+        loaded = {f.name for f in self._meta.concrete_fields if f.many_to_one and read_from_database(self, f)}
+        super().clean_fields(exclude=set(exclude or ()) | loaded)
 
     def validate_constraints(self, exclude=None):
         """Django's `validate_constraints` (the same errors, keyed the same way), with the model's check

@@ -290,8 +290,9 @@ def completion_moves(completion: WorkOrderCompletion) -> tuple[list[StockMove], 
     if previous is not None:
         after = (StockMove.objects.filter(source_type="mes.workordercompletion", source_id=str(previous))
                  .order_by("-pk").values_list("pk", flat=True).first()) or 0
-    materials = [str(pk) for pk in WorkOrderMaterial.objects.filter(work_order=work_order).values_list("pk",
-                                                                                                       flat=True)]
+    # unordered: the model's ordering (by work order) would join the work orders for nothing
+    materials = [str(pk) for pk in WorkOrderMaterial.objects.filter(work_order=work_order).order_by()
+                 .values_list("pk", flat=True)]
     consumed = list(StockMove.objects.filter(company_id=work_order.company_id, source_type="mes.workordermaterial",
                                              source_id__in=materials, pk__gt=after,
                                              pk__lt=min(m.pk for m in finished))

@@ -76,9 +76,14 @@ def _text(value: Decimal) -> str:
     return f"{Decimal(value).normalize():f}"
 
 
-def _lock(work_order: WorkOrder) -> WorkOrder:
+def _lock(work_order: WorkOrder, *related: str) -> WorkOrder:
     return (WorkOrder.objects.select_for_update(of=("self",))
-            .select_related("item", "revision", "company", "location", "finished_location").get(pk=work_order.pk))
+            .select_related("item", "revision", "company", "location", "finished_location", *related)
+            .get(pk=work_order.pk))
+
+
+def _lock_with_definition(work_order: WorkOrder) -> WorkOrder:
+    return _lock(work_order, "definition")
 
 
 def _check_locations(company, location, finished_location) -> None:
@@ -248,7 +253,7 @@ def work_order_release(*, work_order: WorkOrder, actor, location: Location | Non
     """Release a draft: copy the routing into operations, reserve the components of its BOM snapshot,
     schedule the operations backward from the due date. Missing components fail the release with the
     list of shortages unless `allow_shortage`."""
-    with step(work_order, verb="release", actor=actor, lock=_lock) as work_order:
+    with step(work_order, verb="release", actor=actor, lock=_lock_with_definition) as work_order:
         company = work_order.company
         if work_order.needs_review:
             raise ConflictError("needs_review", f"{work_order.number} is flagged for review: "
@@ -267,7 +272,8 @@ def work_order_release(*, work_order: WorkOrder, actor, location: Location | Non
         work_order.location = location
         work_order.finished_location = work_order.finished_location or location
 
-        routing = Routing.objects.filter(item_id=work_order.item_id, is_active=True).first()
+        # one routing per item: no ordering (the model's, by item number, would join the items)
+        routing = Routing.objects.filter(item_id=work_order.item_id, is_active=True).order_by("pk").first()
         operations = []
         if routing is not None:
             steps = list(routing.operations.select_related("work_center").prefetch_related("required_checks")
