@@ -398,6 +398,15 @@ def sustained_threads(chunks, company, people, stock) -> tuple[list[float], list
     return latencies, errors, time.perf_counter() - started
 
 
+def own_meter() -> "CpuMeter":
+    """The CPU of this process and of its own PostgreSQL backend, started."""
+    from django.db import connections
+
+    meter = CpuMeter(client=lambda: [os.getpid()], postgres=lambda: backend_pids(connections["default"], others=False))
+    meter.start()
+    return meter
+
+
 def _client_process(chunk, company, people, stock, go, results) -> None:
     from django.db import connections
 
@@ -405,9 +414,7 @@ def _client_process(chunk, company, people, stock, go, results) -> None:
     POLLS["count"] = 0  # counted from here: this client's flows
     go.wait()
     try:
-        meter = CpuMeter(client=lambda: [os.getpid()],
-                         postgres=lambda: backend_pids(connections["default"], others=False))
-        meter.start()
+        meter = own_meter()
         for order in chunk:
             latencies.append(async_flow(order, company, people, stock))
         cpu = {**meter.stop(), "polls": POLLS["count"]}
@@ -424,9 +431,7 @@ def _ceiling_process(chunk, company, people, stock, go, results) -> None:
     cpu, error = {}, None
     go.wait()
     try:
-        meter = CpuMeter(client=lambda: [os.getpid()],
-                         postgres=lambda: backend_pids(connections["default"], others=False))
-        meter.start()
+        meter = own_meter()
         for order in chunk:
             sync_flow(order, company, people, stock)
         cpu = meter.stop()
