@@ -398,7 +398,7 @@ def sustained_threads(chunks, company, people, stock) -> tuple[list[float], list
     return latencies, errors, time.perf_counter() - started
 
 
-def own_meter() -> "CpuMeter":
+def own_meter() -> CpuMeter:
     """The CPU of this process and of its own PostgreSQL backend, started."""
     from django.db import connections
 
