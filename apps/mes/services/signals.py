@@ -122,7 +122,6 @@ UPDATE mes_operation o SET machine_good = o.machine_good + c.good, machine_scrap
 """
 
 
-
 class _Batch:
     """A batch's rows in COPY's text format (one string: far cheaper than adapting row by row), each count with
     the operation it is booked on (the latest started at its work center by `ts` and not finished by then), and
