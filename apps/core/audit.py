@@ -68,7 +68,6 @@ def record_change(obj: models.Model, *, actor, action: str, before: dict | None 
     )
 
 
-
 _COLUMNS = "company_id, actor_id, content_type_id, object_id, object_repr, action, before, after, created_at"
 
 
