@@ -444,8 +444,8 @@ def _ceiling_process(chunk, company, people, stock, go, results) -> None:
 
 def sync_ceiling(orders, company, people, stock, processes: int) -> tuple[float, dict, list]:
     """The synchronous path in `processes` forked processes at once (one per core): (flows/s, CPU seconds by
-    group summed over the processes, errors). Each process opens its own connection; the clock starts when all of
-    them are ready and stops when the last one is done."""
+    group summed over the processes, errors). The processes are forked first and wait; the clock starts when they
+    are told to go (each then opens its own connection, inside the measured time) and stops when the last is done."""
     from django.db import connections
 
     connections.close_all()  # a forked child must not share this process's connection
