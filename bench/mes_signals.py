@@ -289,6 +289,8 @@ def main() -> None:
     parser.add_argument("--machines", type=int, default=200)
     parser.add_argument("--publishers", type=int, default=2)
     parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--writers", type=int, default=None, help="the gateway's database writers (default: "
+                        "MES_GATEWAY_WRITERS)")
     parser.add_argument("--lag", type=int, default=None,
                         help="how many signals the publishers may be ahead of the gateway (default: one batch)")
     parser.add_argument("--broker", choices=("own", "configured"), default="own" if shutil.which("mosquitto") else
@@ -319,7 +321,7 @@ def main() -> None:
         base = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=per_machine * 0.5 + 600)
 
         gateway = SignalGateway(client_id=f"bench-gateway-{uuid.uuid4().hex[:6]}", url=url, batch_size=args.batch,
-                                flush_seconds=0.05, opcua=False)
+                                flush_seconds=0.05, opcua=False, writers=args.writers or settings.MES_GATEWAY_WRITERS)
         loop_stop = {"event": None}
 
         def run_gateway():

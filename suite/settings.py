@@ -259,5 +259,6 @@ MES_SIGNAL_MAX_FUTURE_SECONDS = env.int("MES_SIGNAL_MAX_FUTURE_SECONDS", default
 MES_MACHINE_SILENCE_SECONDS = env.int("MES_MACHINE_SILENCE_SECONDS", default=120)
 MES_GATEWAY_BATCH_SIZE = env.int("MES_GATEWAY_BATCH_SIZE", default=5000)
 MES_GATEWAY_FLUSH_SECONDS = env.float("MES_GATEWAY_FLUSH_SECONDS", default=0.2)
+MES_GATEWAY_WRITERS = env.int("MES_GATEWAY_WRITERS", default=2)
 CELERY_BEAT_SCHEDULE["mes-silent-machines"] = {"task": "mes.mark_silent_machines", "schedule": timedelta(seconds=15)}
 CELERY_BEAT_SCHEDULE["mes-signal-retention"] = {"task": "mes.roll_up_signals", "schedule": timedelta(hours=1)}

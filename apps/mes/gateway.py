@@ -6,7 +6,9 @@
   stored it committed, so a gateway killed mid-batch loses nothing (the broker redelivers) and doubles nothing
   (`signals_ingest` ignores a signal it already has: unique equipment, kind, ts).
 * Messages are batched for MES_GATEWAY_FLUSH_SECONDS or MES_GATEWAY_BATCH_SIZE messages, whichever comes first,
-  and written by one database thread (the ORM is synchronous).
+  and written by MES_GATEWAY_WRITERS database threads (the ORM is synchronous), each with its own connection: a
+  work center's signals always go to the same writer (its *lane*) and are stored in the order received, so one
+  machine's batches never race; while one writer parses and builds its batch, another's is in PostgreSQL.
 * Reconnects with backoff (1 s doubling to 30 s) to the broker and to every OPC UA server.
 * A bad message is counted per reason (`MachineSignalDrop`) and acknowledged; a database outage keeps the batch
   and retries it with backoff; a message the database refuses is isolated and counted as malformed.
@@ -67,21 +69,41 @@ class GatewayStats:
     errors: list = field(default_factory=list)
 
 
+class Lane:
+    """One database writer: the messages of the work centers routed to it, in the order received, its drop
+    counters, and the one thread (hence one database connection) that stores them."""
+
+    def __init__(self, number: int):
+        self.pending: deque[Message] = deque()
+        self.tally = DropTally()
+        self.db = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"gateway-db-{number}")
+
+
+def lane_of(topic: str, lanes: int) -> int:
+    """The lane of a message: its topic's company and work center (`millwright/<company>/<work center>/...`),
+    hashed, so all of a work center's machines share one writer."""
+    return hash(topic[:topic.rfind("/", 0, topic.rfind("/"))]) % lanes
+
+
 class SignalGateway:
-    """MQTT subscriber + OPC UA readers + one database writer (see the module docstring)."""
+    """MQTT subscriber + OPC UA readers + database writers (see the module docstring)."""
 
     def __init__(self, *, client_id: str = "millwright-gateway", url: str | None = None, batch_size: int = 5000,
-                 flush_seconds: float = 0.2, opcua: bool = True):
+                 flush_seconds: float = 0.2, opcua: bool = True, writers: int = 2):
         self.client_id, self.url = client_id, url
         self.batch_size, self.flush_seconds, self.opcua = batch_size, flush_seconds, opcua
-        self.pending: deque[Message] = deque()
+        self.lanes = [Lane(number) for number in range(max(writers, 1))]
         self.stats = GatewayStats()
+        self._stats_lock = threading.Lock()
         self.generation = 0
         self.directory = EquipmentDirectory()
-        self.tally = DropTally()
         self.client = None
         self.stopping = threading.Event()
-        self.db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-db")
+
+    @property
+    def pending(self) -> int:
+        """Messages received and not stored yet, in all lanes."""
+        return sum(len(lane.pending) for lane in self.lanes)
 
     # ---- MQTT (the subscriber's thread) --------------------------------------------------------------------
     def _on_state(self) -> None:
@@ -94,7 +116,14 @@ class SignalGateway:
             logger.warning("not connected to the broker; reconnecting with backoff")
 
     def _on_messages(self, received: list, generation: int) -> None:
-        self.pending.extend([Message(topic, payload, mid, qos, generation) for topic, payload, mid, qos in received])
+        lanes = self.lanes
+        if len(lanes) == 1:
+            lanes[0].pending.extend([Message(topic, payload, mid, qos, generation)
+                                     for topic, payload, mid, qos in received])
+        else:
+            count = len(lanes)
+            for topic, payload, mid, qos in received:
+                lanes[lane_of(topic, count)].pending.append(Message(topic, payload, mid, qos, generation))
         self.stats.received += len(received)
 
     def start_mqtt(self) -> None:
@@ -102,42 +131,48 @@ class SignalGateway:
                                      v5=mqtt_v5(), on_messages=self._on_messages, on_state=self._on_state)
         self.client.start()
 
+    def lane(self, row: SignalRow) -> Lane:
+        """The lane of a signal read from OPC UA: its work center's."""
+        return self.lanes[row.key.work_center_id % len(self.lanes)]
+
     def add_row(self, row: SignalRow) -> None:
         """A signal read from OPC UA (any thread)."""
-        self.pending.append(Message(row=row))
+        self.lane(row).pending.append(Message(row=row))
         self.stats.received += 1
 
-    # ---- the database thread --------------------------------------------------------------------------------
-    def _take(self) -> list[Message]:
-        batch = []
-        while self.pending and len(batch) < self.batch_size:
-            batch.append(self.pending.popleft())
+    # ---- the database threads (one per lane) -----------------------------------------------------------------
+    def _take(self, lane: Lane) -> list[Message]:
+        batch, pending = [], lane.pending
+        while pending and len(batch) < self.batch_size:
+            batch.append(pending.popleft())
         return batch
 
-    def _rows(self, batch: list[Message]) -> list[SignalRow]:
+    def _rows(self, batch: list[Message], tally: DropTally) -> list[SignalRow]:
         rows = []
         window = ts_window()
-        directory, tally = self.directory, self.tally
+        directory = self.directory
         for message in batch:
             row = message.row or read_message(message.topic, message.payload, directory, tally, window=window)
             if row is not None:
                 rows.append(row)
         return rows
 
-    def _store(self, batch: list[Message]) -> None:
+    def _store(self, batch: list[Message], lane: Lane) -> None:
         started = time.perf_counter()
-        rows = self._rows(batch)
-        drops, details = self.tally.take()
+        rows = self._rows(batch, lane.tally)
+        drops, details = lane.tally.take()
         parsed = time.perf_counter()
         with transaction.atomic():
             result = signals_ingest(company=None, rows=rows, actor=None)
             signal_drops_record(drops=drops, details=details)
-        self.stats.parse_seconds += parsed - started
-        self.stats.store_seconds += time.perf_counter() - parsed
-        self.stats.stored += result.stored
-        self.stats.duplicates += result.duplicates
-        self.stats.dropped += sum(drops.values())
-        self.stats.batches += 1
+        with self._stats_lock:
+            stats = self.stats
+            stats.parse_seconds += parsed - started
+            stats.store_seconds += time.perf_counter() - parsed
+            stats.stored += result.stored
+            stats.duplicates += result.duplicates
+            stats.dropped += sum(drops.values())
+            stats.batches += 1
 
     def _ack(self, batch: list[Message]) -> None:
         """Acknowledge the batch's messages of this connection, as one write (one of an earlier connection is
@@ -147,81 +182,90 @@ class SignalGateway:
             client.ack([message.mid for message in batch if message.qos and message.generation == generation],
                        generation)
 
-    def _isolate(self, batch: list[Message]) -> None:
+    def _isolate(self, batch: list[Message], lane: Lane) -> None:
         """The database refused the batch (not an outage): store message by message, count the refused ones."""
         for message in batch:
             try:
-                self._store([message])
+                self._store([message], lane)
             except (OperationalError, InterfaceError):
                 raise
             except DatabaseError as error:
                 close_old_connections()
-                self.tally.add(None, SignalRejected(SignalDropReason.MALFORMED, f"refused: {error}"[:200]),
+                lane.tally.add(None, SignalRejected(SignalDropReason.MALFORMED, f"refused: {error}"[:200]),
                                message.topic[:120])
-                signal_drops_record(drops=self.tally.take()[0])
+                signal_drops_record(drops=lane.tally.take()[0])
             self._ack([message])
 
-    def flush_once(self) -> int:
-        """Store and acknowledge one batch (database thread); returns how many messages it held."""
-        batch = self._take()
+    def flush_once(self, lane: Lane) -> int:
+        """Store and acknowledge one batch of a lane (in the lane's thread); returns how many messages it held."""
+        batch = self._take(lane)
         if not batch:
             return 0
         try:
             try:
-                self._store(batch)
+                self._store(batch, lane)
             except (OperationalError, InterfaceError):
                 raise
             except DatabaseError:
                 close_old_connections()
-                self._isolate(batch)
+                self._isolate(batch, lane)
             else:
                 self._ack(batch)
         except (OperationalError, InterfaceError) as error:
             close_old_connections()
-            self.pending.extendleft(reversed(batch))  # keep the order; retried after a backoff
+            lane.pending.extendleft(reversed(batch))  # keep the order; retried after a backoff
             self.stats.last_error = f"database: {error}"
             raise
         return len(batch)
 
     # ---- the loop --------------------------------------------------------------------------------------------
+    async def _write(self, lane: Lane, stop: asyncio.Event) -> None:
+        """A lane's writer: store its batches until `stop` is set, backing off while the database is away."""
+        loop = asyncio.get_running_loop()
+        backoff = 1.0
+        while not stop.is_set():
+            if not lane.pending:
+                await asyncio.sleep(self.flush_seconds)
+                continue
+            try:
+                while lane.pending:
+                    await loop.run_in_executor(lane.db, self.flush_once, lane)
+                backoff = 1.0
+            except (OperationalError, InterfaceError):
+                logger.warning("database unavailable; retrying in %.0f s", backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            await asyncio.sleep(self.flush_seconds)
+
+    async def _drain(self, lane: Lane) -> None:
+        """Store what a lane still holds (stopping), then close its thread's connection and the thread."""
+        loop = asyncio.get_running_loop()
+        try:
+            while lane.pending:
+                await loop.run_in_executor(lane.db, self.flush_once, lane)
+        except (OperationalError, InterfaceError):
+            logger.warning("stopping with %d unstored messages (the broker redelivers them)", len(lane.pending))
+        await loop.run_in_executor(lane.db, connections.close_all)
+        lane.db.shutdown(wait=True)
+
     async def run(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set; then store what was received and disconnect."""
-        loop = asyncio.get_running_loop()
         self.start_mqtt()
         readers_task = None
         if self.opcua:
             from apps.mes.opcua import OpcUaReaders
 
             readers_task = asyncio.create_task(OpcUaReaders(self).run(stop))
-        backoff = 1.0
         try:
-            while not stop.is_set():
-                if not self.pending:
-                    await asyncio.sleep(self.flush_seconds)
-                    continue
-                try:
-                    while self.pending:
-                        await loop.run_in_executor(self.db, self.flush_once)
-                    backoff = 1.0
-                except (OperationalError, InterfaceError):
-                    logger.warning("database unavailable; retrying in %.0f s", backoff)
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 30.0)
-                    continue
-                await asyncio.sleep(self.flush_seconds)
+            await asyncio.gather(*[self._write(lane, stop) for lane in self.lanes])
         finally:
             self.stopping.set()
             if readers_task is not None:
                 await readers_task
-            try:
-                while self.pending:
-                    await loop.run_in_executor(self.db, self.flush_once)
-            except (OperationalError, InterfaceError):
-                logger.warning("stopping with %d unstored messages (the broker redelivers them)", len(self.pending))
+            await asyncio.gather(*[self._drain(lane) for lane in self.lanes])
             if self.client is not None:
                 self.client.stop()
-            await loop.run_in_executor(self.db, connections.close_all)
-            self.db.shutdown(wait=True)
 
 
 def run_gateway(**options) -> None:

@@ -99,7 +99,7 @@ class OpcUaReaders:
         try:
             row.ts = parse_ts(row.ts)
         except SignalRejected as rejected:
-            self.gateway.tally.add(row.key.company_id, rejected, "opcua")
+            self.gateway.lane(row).tally.add(row.key.company_id, rejected, "opcua")
             return
         if row.kind == SignalKind.STATE and row.state not in ("running", "idle", "down"):
             return
@@ -125,7 +125,8 @@ class OpcUaReaders:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                machines = await asyncio.get_running_loop().run_in_executor(self.gateway.db, connected_machines)
+                machines = await asyncio.get_running_loop().run_in_executor(self.gateway.lanes[0].db,
+                                                                                 connected_machines)
             except Exception:  # the database is away: keep the running readers
                 logger.exception("could not load the OPC UA machines")
                 machines = None

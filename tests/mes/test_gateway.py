@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from apps.core.models import Company
 from apps.mes.models import DowntimeEvent, MachineSignal, MachineSignalDrop
 from tests.conftest import wait_for
 from tests.mes.mqtt_helpers import (
@@ -73,6 +74,35 @@ def test_twice_and_out_of_order_give_the_same_result(plant, broker, gateway, com
              message="20 messages handled")
     assert MachineSignal.objects.count() == 10
     assert_hand_computed(plant)
+
+
+def test_work_centers_written_side_by_side_each_give_the_hand_computed_result(plant, broker, company, eur):
+    """Two database writers: each work center keeps to one (its lane), so each machine's signals are stored in
+    order whatever the other writer does."""
+    second = Company.objects.create(code=unique_code(), name="Second Works", currency=eur)
+    plants = [(plant, company), (connected_plant(second, code="CNC2", equipment="M2"), second)]
+    running = GatewayThread(writers=2).start()
+    try:
+        published = [sequence_messages(p["base"], company=c.code, work_center=p["work_center"].code,
+                                       equipment=p["machine"].code) for p, c in plants]
+        broker.publish([message for pair in zip(*published, strict=True) for message in pair])
+        wait_for(stored(20), timeout=15, message="20 signals stored")
+        wait_for(lambda: DowntimeEvent.objects.count() == 6, timeout=5)
+    finally:
+        running.stop()
+        forget_session(running.client_id)
+    for each, _company in plants:
+        assert_hand_computed(each)
+
+
+def test_a_work_centers_machines_keep_to_one_lane_and_the_lanes_share_the_plant():
+    from apps.mes.gateway import lane_of
+
+    for work_center in ("CNC1", "PRESS-7", "WELD"):
+        lanes = {lane_of(f"millwright/ACME/{work_center}/{machine}/{kind}", 3)
+                 for machine in ("M1", "M2", "ROBOT-9") for kind in ("state", "count", "x")}
+        assert len(lanes) == 1
+    assert {lane_of(f"millwright/ACME/WC{n}/M1/count", 3) for n in range(50)} == {0, 1, 2}
 
 
 def test_another_companys_topic_changes_nothing_in_ours(plant, broker, gateway, company, other_company):

@@ -6,12 +6,13 @@ import json
 import random
 
 import pytest
+from django.db.models.functions import Now
 from django.test import override_settings
 from django.utils import timezone
 
 from apps.core.errors import DomainError
 from apps.core.models import AuditRecord
-from apps.mes.models import DowntimeEvent, MachineCount, MachineSignal, MachineSignalDrop
+from apps.mes.models import DowntimeEvent, Equipment, MachineCount, MachineSignal, MachineSignalDrop
 from apps.mes.services.downtime import downtime_classify, downtime_update
 from apps.mes.services.signals import machines_mark_silent, signal_drops_record, signals_ingest, signals_roll_up
 from apps.mes.signal_contract import DropTally, EquipmentDirectory, read_message
@@ -244,6 +245,32 @@ def test_a_silent_machine_turns_unknown_and_comes_back(plant, user):
     machine.refresh_from_db()
     work_center.refresh_from_db()
     assert (machine.machine_state, work_center.status) == ("running", "running")
+
+
+def test_a_machine_heard_within_the_second_is_rewritten_for_a_state_only(plant, user):
+    """A machine heard from less than a second ago is left as it is unless it sends a state (the test's
+    transaction has one now(): the machine's last signal is set back from it)."""
+    messages, machine = sequence_messages(plant["base"]), plant["machine"]
+
+    def heard_ago(seconds: float):
+        Equipment.objects.filter(pk=machine.pk).update(last_signal_at=Now() - datetime.timedelta(seconds=seconds))
+        machine.refresh_from_db()
+        return machine.last_signal_at
+
+    signals_ingest(company=None, rows=rows_of(messages[:1]), actor=user)  # running
+    heard = heard_ago(0.5)
+    signals_ingest(company=None, rows=rows_of(messages[1:2]), actor=user)  # a count
+    machine.refresh_from_db()
+    assert (machine.machine_state, machine.last_signal_at) == ("running", heard)
+    signals_ingest(company=None, rows=rows_of(messages[3:4]), actor=user)  # down
+    machine.refresh_from_db()
+    assert machine.machine_state == "down"
+    assert machine.last_signal_at > heard
+    heard = heard_ago(2)
+    signals_ingest(company=None, rows=rows_of(messages[2:3]), actor=user)  # a count
+    machine.refresh_from_db()
+    assert (machine.machine_state, machine.state_reason) == ("down", "JAM")
+    assert machine.last_signal_at > heard
 
 
 def test_retention_purges_raw_counts_and_keeps_one_state_per_minute(plant, user):

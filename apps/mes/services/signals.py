@@ -14,7 +14,9 @@ A batch is written in one transaction:
    effect the second time;
 2. the downtime of every machine that sent states is recomputed from its state signals from the earliest new
    one on (`machine_downtime_apply`), so late and out-of-order signals are placed by `ts`;
-3. the machines' current state (their latest state by `ts`) and their work centers' status are updated.
+3. the machines' current state (their latest state by `ts`) and their work centers' status are updated: for the
+   machines that sent a state, are `unknown` or have no state yet, and the others once a second (their state is
+   already their latest, only `last_signal_at` moves: it is kept to the second, the silence is minutes).
 """
 
 import datetime
@@ -252,13 +254,18 @@ def _check_references(cursor, rows: list[SignalRow]) -> tuple[dict[int, list[tup
     return operations, now
 
 
-# the latest state (by ts) of each machine heard from, and its work center's status from its machines'
+# the latest state (by ts) of each machine heard from, and its work center's status from its machines': a machine
+# that sent no state in the batch, has one and was heard from within the last second is left as it is (its state
+# is still its latest)
 _CURRENT = """
-WITH heard(eq) AS (SELECT unnest(%(equipment)s::bigint[])),
+WITH heard(eq, stated) AS (SELECT * FROM unnest(%(equipment)s::bigint[], %(stated)s::boolean[])),
 latest AS (
     SELECT h.eq, s.state, s.reason, s.ts FROM heard h
+      JOIN mes_equipment m ON m.id = h.eq
       LEFT JOIN LATERAL (SELECT state, reason, ts FROM mes_machinesignal
                           WHERE equipment_id = h.eq AND kind = 'state' ORDER BY ts DESC LIMIT 1) s ON true
+     WHERE h.stated OR m.machine_state IN ('', 'unknown') OR m.last_signal_at IS NULL
+        OR m.last_signal_at < now() - interval '1 second'
 ), machines AS (
     UPDATE mes_equipment e
        SET machine_state = coalesce(l.state, CASE WHEN e.machine_state = 'unknown' THEN '' ELSE e.machine_state END),
@@ -326,11 +333,16 @@ def signals_ingest(*, company, rows: list[SignalRow], actor) -> IngestResult:
                 earliest[machine] = ts
             owners[machine] = (company_id, work_center_id)
         result.downtime_changes = machine_downtime_apply(earliest=earliest, owners=owners, actor=actor)
-    heard = sorted({row.key.equipment_id for row in rows})
+    heard: dict[int, bool] = {}  # machine → whether it sent a state
+    for row in rows:
+        if row.kind == SignalKind.STATE or row.key.equipment_id not in heard:
+            heard[row.key.equipment_id] = row.kind == SignalKind.STATE
+    machines = sorted(heard)
     with connection.cursor() as cursor:
-        cursor.execute(_CURRENT, {"equipment": heard})
+        cursor.execute(_CURRENT, {"equipment": machines, "stated": [heard[m] for m in machines]})
         result.work_centers = {r[0] for r in cursor.fetchall()}
-        cursor.execute(_WORK_CENTER_STATUS, [sorted(result.work_centers)])
+        if result.work_centers:
+            cursor.execute(_WORK_CENTER_STATUS, [sorted(result.work_centers)])
     return result
 
 

@@ -17,6 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("--url", default=None, help="Broker URL (default: MQTT_URL, else 127.0.0.1:1883).")
         parser.add_argument("--batch-size", type=int, default=settings.MES_GATEWAY_BATCH_SIZE)
         parser.add_argument("--flush-seconds", type=float, default=settings.MES_GATEWAY_FLUSH_SECONDS)
+        parser.add_argument("--writers", type=int, default=settings.MES_GATEWAY_WRITERS,
+                            help="Database writers (threads, each with a connection); a work center keeps to one.")
         parser.add_argument("--no-opcua", action="store_true", help="MQTT only.")
 
     def handle(self, *args, **options):
@@ -24,4 +26,5 @@ class Command(BaseCommand):
         self.stdout.write(f"machine gateway: client id {options['client_id']}", ending="\n")
         self.stdout.flush()
         run_gateway(client_id=options["client_id"], url=options["url"], batch_size=options["batch_size"],
-                    flush_seconds=options["flush_seconds"], opcua=not options["no_opcua"])
+                    flush_seconds=options["flush_seconds"], opcua=not options["no_opcua"],
+                    writers=options["writers"])
