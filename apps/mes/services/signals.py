@@ -10,8 +10,8 @@ A batch is written in one transaction:
    to the per-minute roll-up (`MachineCount`) and to the operations' machine counters by one statement. When the
    unique (equipment, kind, ts) refuses the COPY (a redelivered signal, or one twice in the batch), the savepoint
    is rolled back and the batch goes the slow way: COPY into a temporary table and one INSERT ... SELECT ...
-   ON CONFLICT DO NOTHING whose stored rows alone are booked, in the same statement: a signal stored twice has no
-   effect the second time;
+   ON CONFLICT DO NOTHING whose stored rows alone are returned and booked: a signal stored twice has no effect the
+   second time;
 2. the downtime of every machine that sent states is recomputed from its state signals from the earliest new
    one on (`machine_downtime_apply`), so late and out-of-order signals are placed by `ts`;
 3. the machines' current state (their latest state by `ts`) and their work centers' status are updated: for the
@@ -66,43 +66,19 @@ SELECT array(SELECT id FROM core_company WHERE id = ANY(%(companies)s) FOR KEY S
        now()
 """
 
-# a batch with a signal already stored: only the new ones are stored and have effects
+# a batch with a signal already stored: only the new ones are stored, and returned to be booked
 _INSERT = """
-WITH stored AS (
-    INSERT INTO mes_machinesignal (company_id, equipment_id, work_center_id, kind, ts, state, reason, good, scrap,
-                                   operation_id, created_at, updated_at)
-    SELECT i.company_id, i.equipment_id, i.work_center_id, i.kind, i.ts, i.state, i.reason, i.good, i.scrap,
-           i.operation_id, i.created_at, i.updated_at
-      FROM mes_signal_incoming_rows i
+INSERT INTO mes_machinesignal (company_id, equipment_id, work_center_id, kind, ts, state, reason, good, scrap,
+                               operation_id, created_at, updated_at)
+SELECT company_id, equipment_id, work_center_id, kind, ts, state, reason, good, scrap, operation_id, created_at,
+       updated_at
+  FROM mes_signal_incoming_rows
     ON CONFLICT (equipment_id, kind, ts) DO NOTHING
-    RETURNING company_id, equipment_id, work_center_id, operation_id, kind, ts, state, good, scrap
-), minutes AS (
-    INSERT INTO mes_machinecount (company_id, equipment_id, work_center_id, operation_id, minute, good, scrap,
-                                  created_at, updated_at)
-    SELECT company_id, equipment_id, work_center_id, operation_id, date_trunc('minute', ts), sum(good), sum(scrap),
-           now(), now()
-      FROM stored WHERE kind = 'count' GROUP BY 1, 2, 3, 4, 5
-    ON CONFLICT ON CONSTRAINT mes_count_once_per_minute DO UPDATE
-       SET good = mes_machinecount.good + EXCLUDED.good, scrap = mes_machinecount.scrap + EXCLUDED.scrap,
-           updated_at = now()
-    RETURNING 1
-), booked AS (
-    UPDATE mes_operation o SET machine_good = o.machine_good + c.good, machine_scrap = o.machine_scrap + c.scrap,
-                               updated_at = now()
-      FROM (SELECT operation_id, sum(good) AS good, sum(scrap) AS scrap FROM stored
-             WHERE kind = 'count' AND operation_id IS NOT NULL GROUP BY 1) c
-     WHERE o.id = c.operation_id
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM stored),
-       (SELECT coalesce(json_agg(json_build_array(equipment_id, ts, company_id, work_center_id)), '[]')
-          FROM stored WHERE kind = 'state')::text,
-       (SELECT count(*) FROM minutes), (SELECT count(*) FROM booked)
+RETURNING company_id, equipment_id, work_center_id, operation_id, kind, ts, good, scrap
 """
 
-# a batch of new signals: its counts, summed in Python per machine, operation and minute, added to the roll-up and
-# to the operations' machine counters (what _INSERT's `minutes` and `booked` do with the rows it stored; a WITH's
-# INSERT runs whether or not the statement reads it)
+# the counts of the signals stored, summed per machine, operation and minute, added to the roll-up, and per
+# operation to the operations' machine counters (a WITH's INSERT runs whether or not the statement reads it)
 _BOOK = """
 WITH minutes AS (
     INSERT INTO mes_machinecount (company_id, equipment_id, work_center_id, operation_id, minute, good, scrap,
@@ -167,15 +143,42 @@ class _Batch:
             else:
                 append(f"{prefix}{row.kind!s}\t{ts_text}\t{row.state!s}\t{reason}\t{row.good:d}\t{row.scrap:d}\t\\N{stamps}")
         self.text = "".join(lines)
-        self.minutes: dict[tuple, list[int]] = {}  # (company, machine, work center, operation, minute) → [good, scrap]
-        self.booked: dict[int, list[int]] = {}  # operation → [good, scrap]
-        for (prefix, operation, minute), total in counts.items():
+        self.counts = Counts()
+        for (prefix, operation, minute), (good, scrap) in counts.items():
             key = keys[prefix]
-            self.minutes[(key.company_id, key.equipment_id, key.work_center_id, operation, minute)] = total
-            if operation is not None:
-                booked = self.booked.setdefault(operation, [0, 0])
-                booked[0] += total[0]
-                booked[1] += total[1]
+            self.counts.add((key.company_id, key.equipment_id, key.work_center_id, operation, minute), good, scrap)
+
+
+class Counts:
+    """Counts to book: summed per (company, machine, work center, operation, minute as UTC text `YYYY-MM-DDTHH:MM`)
+    for the roll-up, and per operation for its machine counters."""
+
+    def __init__(self):
+        self.minutes: dict[tuple, list[int]] = {}
+        self.booked: dict[int, list[int]] = {}  # operation → [good, scrap]
+
+    def add(self, minute: tuple, good: int, scrap: int) -> None:
+        total = self.minutes.setdefault(minute, [0, 0])
+        total[0] += good
+        total[1] += scrap
+        if minute[3] is not None:
+            booked = self.booked.setdefault(minute[3], [0, 0])
+            booked[0] += good
+            booked[1] += scrap
+
+    def book(self, cursor) -> None:
+        """Add them to the roll-up and to the operations, in one statement."""
+        if not self.minutes:
+            return
+        minutes, booked = self.minutes, self.booked
+        operations = sorted(booked)
+        cursor.execute(_BOOK, {
+            "companies": _array([k[0] for k in minutes]), "machines": _array([k[1] for k in minutes]),
+            "centers": _array([k[2] for k in minutes]), "operations": _array([k[3] for k in minutes]),
+            "minutes": _array([k[4] for k in minutes]), "good": _array([v[0] for v in minutes.values()]),
+            "scrap": _array([v[1] for v in minutes.values()]), "booked": _array(operations),
+            "booked_good": _array([booked[k][0] for k in operations]),
+            "booked_scrap": _array([booked[k][1] for k in operations])})
 
 
 def _copy_new(cursor, batch: _Batch) -> bool:
@@ -189,16 +192,7 @@ def _copy_new(cursor, batch: _Batch) -> bool:
         if getattr(error.__cause__, "sqlstate", None) != "23505":  # unique_violation
             raise
         return False
-    if batch.minutes:
-        minutes, booked = batch.minutes, batch.booked
-        operations = sorted(booked)
-        cursor.execute(_BOOK, {
-            "companies": _array([k[0] for k in minutes]), "machines": _array([k[1] for k in minutes]),
-            "centers": _array([k[2] for k in minutes]), "operations": _array([k[3] for k in minutes]),
-            "minutes": _array([k[4] for k in minutes]), "good": _array([v[0] for v in minutes.values()]),
-            "scrap": _array([v[1] for v in minutes.values()]), "booked": _array(operations),
-            "booked_good": _array([booked[k][0] for k in operations]),
-            "booked_scrap": _array([booked[k][1] for k in operations])})
+    batch.counts.book(cursor)
     return True
 
 
@@ -217,9 +211,16 @@ def _insert_new(cursor, batch: _Batch) -> tuple[int, list]:
             f"COPY mes_signal_incoming_rows ({_COLUMNS}) FROM STDIN") as copy:
         copy.write(batch.text)
     cursor.execute(_INSERT)
-    stored, states_json, _minutes, _booked = cursor.fetchone()
-    return stored, [(eq, datetime.datetime.fromisoformat(ts), company_id, work_center_id)
-                    for eq, ts, company_id, work_center_id in json.loads(states_json)]
+    stored = cursor.fetchall()
+    counts, states, utc = Counts(), [], datetime.UTC
+    for company_id, machine, work_center_id, operation, kind, ts, good, scrap in stored:
+        if kind == SignalKind.COUNT:
+            counts.add((company_id, machine, work_center_id, operation, ts.astimezone(utc).isoformat()[:16]),
+                       good, scrap)
+        else:
+            states.append((machine, ts, company_id, work_center_id))
+    counts.book(cursor)
+    return len(stored), states
 
 
 def _check_references(cursor, rows: list[SignalRow]) -> tuple[dict[int, list[tuple]], datetime.datetime]:
