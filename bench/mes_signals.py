@@ -3,7 +3,7 @@ the database, against COPY of the same rows in the same run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python bench/mes_signals.py [--signals 1000000] [--machines 200] [--publishers 2] [--batch 5000]
-        [--lag <signals>] [--broker own|configured]
+        [--writers 2] [--lag <signals>] [--broker own|configured]
 
 Creates its own database `bench_mes` (migrated from scratch) with 50 work centers of --machines/50 machines, each
 with a running operation, and drops it at the end.
@@ -19,8 +19,9 @@ with a running operation, and drops it at the end.
   gateway (`apps.mes.gateway.SignalGateway`, in this process) batches them into the database with all their
   effects (downtime opened and closed, counts on the running operation, per-minute roll-up, machine and
   work-center state). signals/s = signals / (last stored - first published). Publishers are held back when the
-  gateway is more than `--lag` signals behind (default: one batch), as machines are by a gateway that keeps up
-  with them: a larger lag only adds a queue (the latency grows by lag / rate).
+  gateway is more than `--lag` signals behind (default: one batch per database writer, `--writers`, default
+  MES_GATEWAY_WRITERS), as machines are by a gateway that keeps up with them: a larger lag only adds a queue (the
+  latency grows by lag / rate).
 * Loss check: the rows stored must be the signals published (`lost=0`); the gateway acknowledges a message only
   after its batch committed.
 * Latency: during the load, a probe machine publishes `down` (with ts = now) every ~0.5 s and the time until its
@@ -292,14 +293,17 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=None, help="the gateway's database writers (default: "
                         "MES_GATEWAY_WRITERS)")
     parser.add_argument("--lag", type=int, default=None,
-                        help="how many signals the publishers may be ahead of the gateway (default: one batch)")
+                        help="how many signals the publishers may be ahead of the gateway (default: one batch per "
+                        "writer)")
     parser.add_argument("--broker", choices=("own", "configured"), default="own" if shutil.which("mosquitto") else
                         "configured", help="own: a Mosquitto of the bench's own without queue limits (default when "
                         "the mosquitto binary is there); configured: MQTT_URL or 127.0.0.1:1883")
     args = parser.parse_args()
-    lag = args.lag or args.batch
     configure("bench_mes")
     from django.conf import settings
+
+    args.writers = args.writers or settings.MES_GATEWAY_WRITERS
+    lag = args.lag or args.batch * args.writers
     from django.db import connection
 
     from apps.mes.gateway import SignalGateway
@@ -321,7 +325,7 @@ def main() -> None:
         base = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=per_machine * 0.5 + 600)
 
         gateway = SignalGateway(client_id=f"bench-gateway-{uuid.uuid4().hex[:6]}", url=url, batch_size=args.batch,
-                                flush_seconds=0.05, opcua=False, writers=args.writers or settings.MES_GATEWAY_WRITERS)
+                                flush_seconds=0.05, opcua=False, writers=args.writers)
         loop_stop = {"event": None}
 
         def run_gateway():
@@ -413,7 +417,7 @@ def main() -> None:
         print(f"COPY floor: {floor:,.0f} signals/s")
         print(f"RESULT mes_signals={rate:.0f} baseline={floor:.0f} ratio={rate / floor:.3f} "
               f"p95_latency_ms={p95:.0f} board_ms={board_ms:.1f} board_oee_ms={board_oee_ms:.1f} signals={stored} "
-              f"lost={lost}")
+              f"lost={lost} writers={args.writers} lag={lag}")
 
 
 if __name__ == "__main__":
