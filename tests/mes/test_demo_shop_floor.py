@@ -1,0 +1,84 @@
+"""The demo's shop floor at work (#15): after `seed_demo`, an operation runs at each connected work center, the
+last week's OEE of each is believable, another run changes nothing; the simulator's cycles follow the running
+operation's ideal time."""
+
+import datetime
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from apps.mes.choices import OperationStatus
+from apps.mes.demo_shop_floor import HISTORY_DAYS
+from apps.mes.models import DowntimeEvent, MachineCount, MachineSignal, Operation, OperationTimeLog, WorkCenter
+from apps.mes.selectors import running_operation_minutes
+from apps.mes.selectors_oee import work_centers_oee
+from apps.mes.simulator import MachineSimulator
+
+CONNECTED_CENTERS = ["ASSY", "CUT", "MACH"]
+
+
+def shop_floor() -> dict[str, int]:
+    return {"operations": Operation.objects.count(), "running": Operation.objects.filter(
+                status=OperationStatus.IN_PROGRESS).count(),
+            "logs": OperationTimeLog.objects.count(), "signals": MachineSignal.objects.count(),
+            "minutes": MachineCount.objects.count(), "downtime": DowntimeEvent.objects.count()}
+
+
+@pytest.mark.usefixtures("eur")
+def test_seed_demo_runs_an_operation_at_each_connected_work_center_after_a_believable_week():
+    call_command("seed_demo", verbosity=0)
+    running = {code: minutes for code, minutes in running_operation_minutes(company_code="DEMO").items()}
+    assert running == {"ASSY": Decimal(35), "CUT": Decimal(6), "MACH": Decimal(4)}
+    centers = list(WorkCenter.objects.filter(company__code="DEMO", code__in=CONNECTED_CENTERS).order_by("code"))
+    assert [center.status for center in centers] == ["running"] * 3
+    # the week's machine stops became downtime events with reasons (and one unmapped code: unclassified)
+    stops = DowntimeEvent.objects.filter(work_center__in=centers, source="machine")
+    assert stops.count() >= HISTORY_DAYS
+    assert {"BRK", "MAT"} <= set(stops.values_list("reason__code", flat=True))
+    today = timezone.localdate()
+    reports = work_centers_oee(work_centers=centers, date_from=today - datetime.timedelta(days=HISTORY_DAYS + 4),
+                               date_to=today - datetime.timedelta(days=1))
+    for center in centers:
+        days = [day for day in reports[center.pk].days if day.calendar_minutes]
+        assert len(days) >= HISTORY_DAYS
+        for day in days[-HISTORY_DAYS:]:
+            assert day.oee is not None, (center.code, day.date)
+            assert Decimal("0.70") <= day.availability <= Decimal("0.95"), (center.code, day)
+            assert Decimal("0.75") <= day.performance <= Decimal("0.95"), (center.code, day)
+            assert Decimal("0.95") <= day.quality <= Decimal("0.99"), (center.code, day)
+    before = shop_floor()
+    call_command("seed_demo", verbosity=0)
+    assert shop_floor() == before
+
+
+def test_the_simulator_cycles_follow_the_running_operations_ideal_time():
+    sent = []
+    running = {"CUT": Decimal(6), "MACH": Decimal(4)}
+    machines = [("CUT", "CNC-1", "Cutter"), ("MACH", "LATHE-1", "Lathe"), ("MACH", "MILL-1", "Mill"),
+                ("ASSY", "BENCH-1", "Bench")]
+    simulator = MachineSimulator(machines, "DEMO", lambda topic, payload: sent.append((topic, payload)), seed=7,
+                                 speed=1_000_000, operations=lambda: dict(running))
+    hours = 8
+    simulator.run(duration=hours * 3600)
+    counted = Counter()
+    for topic, payload in sent:
+        if topic.endswith("/count"):
+            counted[topic.split("/")[2]] += payload["good"] + payload["scrap"]
+    # performance of each work center: ideal minutes of what it counted / minutes it ran (stops are rare and short)
+    for code, ideal in running.items():
+        performance = counted[code] * ideal / (hours * 60)
+        assert Decimal("0.72") <= performance <= Decimal("0.95"), (code, counted[code])
+    assert counted["ASSY"] > 1000  # nothing running there: the machine's own 4-15 s cycles
+    # a newly started operation is picked up at the next refresh
+    running["ASSY"] = Decimal(35)
+    simulator.refresh()
+    bench = next(machine for machine in simulator.machines if machine.work_center == "ASSY")
+    assert 35 * 60 * 1.08 <= bench.cycle_seconds <= 35 * 60 * 1.3
+    # and a finished one gives the machine back its own cycle
+    del running["CUT"]
+    simulator.refresh()
+    cutter = next(machine for machine in simulator.machines if machine.work_center == "CUT")
+    assert cutter.cycle_seconds == cutter.idle_cycle_seconds
