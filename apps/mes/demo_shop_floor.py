@@ -8,7 +8,10 @@
   factor of 1.08-1.22 per machine, the machines of a work center sharing its work), a little scrap, and one to
   three stops with machine codes (FAULT, STARVED, the unmapped JAM) filling a day's budget of unplanned downtime
   (less on a day a breakdown was already recorded by hand). The operations finish at the end of the last day with
-  the machines' counts. A fixed random seed: the same demo every time.
+  the machines' counts. The work centers without machines (WELD, PAINT) report by hand: an order a day whose first
+  operation the operator ran (run time recorded after the fact), a breakdown or a wait for material recorded
+  (`downtime_record`), and the day's good and scrapped units reported at its finish. So the plant's OEE (the MES
+  home's KPI and trend) counts every work center. A fixed random seed: the same demo every time.
 * Today: one operation running at each connected work center (a welded frame's cutting and machining on a new work
   order, the first bike of the next batch on the bench), started through `operation_start`, so the machine counts
   of `simulate_machines` are booked on them.
@@ -27,8 +30,9 @@ from django.utils import timezone
 
 from apps.mes.choices import DowntimeKind, TimeLogKind
 from apps.mes.demo_signals import CONNECTED
-from apps.mes.models import DowntimeEvent, Equipment, Operation, RoutingOperation, WorkCenter, WorkOrder
+from apps.mes.models import DowntimeEvent, DowntimeReason, Equipment, Operation, RoutingOperation, WorkCenter, WorkOrder
 from apps.mes.selectors_oee import work_center_calendar
+from apps.mes.services.downtime import downtime_record
 from apps.mes.services.operations import operation_finish, operation_start, operation_time_record
 from apps.mes.services.signals import signals_ingest
 from apps.mes.services.workorders import work_order_create, work_order_release
@@ -42,6 +46,9 @@ HISTORY_DAYS = 7
 # work center → the item whose routing's first operation it ran last week
 WEEK = {"CUT": "EB-F310", "MACH": "EB-D100", "ASSY": "EB-W100"}
 WEEK_REFERENCE = "Demo shop floor: last week"
+# work center without machines → the item whose routing's first operation it ran each day of last week
+REPORTED = {"WELD": "EB-B010", "PAINT": "EB-F100"}
+DAY_REFERENCE = "Demo shop floor: day's work"
 TODAY_REFERENCE = "Demo shop floor: frames in progress"
 FRAME, FRAMES_TODAY = "EB-F110", Decimal(12)
 STOP_CODES = ["FAULT", "STARVED", "JAM"]
@@ -60,7 +67,8 @@ class _Day:
 
 def seed_shop_floor(*, company, users) -> None:
     """The connected work centers' week of history and today's running operations (once)."""
-    if WorkOrder.objects.filter(company=company, source_reference__in=[WEEK_REFERENCE, TODAY_REFERENCE]).exists():
+    if WorkOrder.objects.filter(company=company, source_reference__in=[WEEK_REFERENCE, DAY_REFERENCE,
+                                                                       TODAY_REFERENCE]).exists():
         return
     actor = users.get("operator") or users["admin"]
     planner = users.get("manager") or users["admin"]
@@ -68,11 +76,14 @@ def seed_shop_floor(*, company, users) -> None:
     for machine in (Equipment.objects.filter(work_center__company=company, code__in=CONNECTED)
                     .select_related("work_center").order_by("work_center__code", "code")):
         machines[machine.work_center.code].append(machine)
-    items = {item.number: item for item in Item.objects.filter(company=company, number__in=[*WEEK.values(), FRAME])}
-    if set(WEEK) - set(machines) or len(items) < len(WEEK) + 1:
+    numbers = [*WEEK.values(), *REPORTED.values(), FRAME]
+    items = {item.number: item for item in Item.objects.filter(company=company, number__in=numbers)}
+    reported = {wc.code: wc for wc in WorkCenter.objects.filter(company=company, code__in=REPORTED)}
+    if set(WEEK) - set(machines) or set(REPORTED) - set(reported) or len(items) < len(numbers):
         return  # not the e-bike demo
     with transaction.atomic():
         _seed_week(company=company, machines=machines, items=items, actor=actor, planner=planner)
+        _seed_reported(company=company, work_centers=reported, items=items, actor=actor, planner=planner)
         _seed_today(company=company, items=items, actor=actor, planner=planner)
 
 
@@ -209,6 +220,48 @@ def _seed_week(*, company, machines: dict[str, list[Equipment]], items: dict, ac
         operation_finish(operation=operation, actor=actor, quantity_good=D(operation.machine_good),
                          quantity_scrap=D(operation.machine_scrap), finished_at=finished_at,
                          scrap_reason="Machine-counted scrap" if operation.machine_scrap else "")
+
+
+def _seed_reported(*, company, work_centers: dict[str, WorkCenter], items: dict, actor, planner) -> None:
+    """WELD and PAINT last week: each day an order, its first operation's run time, a stop, the units reported."""
+    rng = random.Random(SEED + 1)
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate()
+    store = Location.objects.get(company=company, code=STORE)
+    reasons = {reason.code: reason for reason in DowntimeReason.objects.filter(company=company,
+                                                                              code__in=["BRK", "MAT"])}
+    for code, number in REPORTED.items():
+        work_center = work_centers[code]
+        ideal = float(RoutingOperation.objects.filter(routing__item=items[number]).order_by("sequence")
+                      .values_list("run_minutes_per_unit", flat=True).first())
+        factor = rng.uniform(*SLOWER)
+        calendar = work_center_calendar(work_center)
+        for day in _working_days(work_center, today):
+            start_time, hours = calendar[day.weekday()]
+            start = datetime.datetime.combine(day, start_time, tzinfo=tz)
+            shift_end = start + _minutes(float(hours) * 60)
+            planned = list(DowntimeEvent.objects.filter(work_center=work_center, reason__kind=DowntimeKind.PLANNED,
+                                                        start__lt=shift_end, end__gt=start)
+                           .values_list("start", "end"))
+            logs = _less([(start + _minutes(rng.uniform(4, 12)), shift_end - _minutes(rng.uniform(4, 12)))], planned)
+            piece_start, piece_end = max(logs, key=lambda log: log[1] - log[0])
+            length = _minutes(rng.uniform(15, 45))
+            stop = piece_start + (piece_end - piece_start - length) * rng.uniform(0.1, 0.9)
+            run = sum((end - begin for begin, end in logs), datetime.timedelta(0)) - length
+            units = int(run.total_seconds() / 60 / (ideal * factor * rng.uniform(0.95, 1.05)))
+            scrap = max(1, round(units * rng.uniform(0.015, 0.035)))
+            order = work_order_create(company=company, actor=planner, item=items[number], quantity=D(units),
+                                      due_date=day, source_reference=DAY_REFERENCE, location=store,
+                                      finished_location=store)
+            order = work_order_release(work_order=order, actor=planner, allow_shortage=True)
+            operation = order.operations.order_by("sequence").first()
+            for begin, end in logs:
+                operation_time_record(operation=operation, started_at=begin, ended_at=end, kind=TimeLogKind.RUN,
+                                      actor=actor)
+            downtime_record(company=company, work_center=work_center, reason=reasons[rng.choice(["BRK", "MAT"])],
+                            start=stop, end=stop + length, notes="Demo", actor=actor)
+            operation_finish(operation=operation, actor=actor, quantity_good=D(units - scrap), quantity_scrap=D(scrap),
+                             scrap_reason="Rework not possible", finished_at=logs[-1][1])
 
 
 def _seed_today(*, company, items: dict, actor, planner) -> None:
