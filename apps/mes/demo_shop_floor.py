@@ -201,8 +201,8 @@ def _seed_week(*, company, machines: dict[str, list[Equipment]], items: dict, ac
                                            ideal=ideal, factors=factors))
         good = sum(s[5] for day in simulated for s in day.signals)
         order = work_order_create(company=company, actor=planner, item=items[number], quantity=D(good),
-                                  due_date=days[-1], source_reference=WEEK_REFERENCE, location=store,
-                                  finished_location=store)
+                                  due_date=today + datetime.timedelta(days=7), source_reference=WEEK_REFERENCE,
+                                  location=store, finished_location=store)
         order = work_order_release(work_order=order, actor=planner, allow_shortage=True)
         operation = order.operations.order_by("sequence").first()
         for day in simulated:
@@ -251,8 +251,8 @@ def _seed_reported(*, company, work_centers: dict[str, WorkCenter], items: dict,
             units = int(run.total_seconds() / 60 / (ideal * factor * rng.uniform(0.95, 1.05)))
             scrap = max(1, round(units * rng.uniform(0.015, 0.035)))
             order = work_order_create(company=company, actor=planner, item=items[number], quantity=D(units),
-                                      due_date=day, source_reference=DAY_REFERENCE, location=store,
-                                      finished_location=store)
+                                      due_date=day + datetime.timedelta(days=14), source_reference=DAY_REFERENCE,
+                                      location=store, finished_location=store)
             order = work_order_release(work_order=order, actor=planner, allow_shortage=True)
             operation = order.operations.order_by("sequence").first()
             for begin, end in logs:
