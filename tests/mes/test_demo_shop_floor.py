@@ -12,9 +12,20 @@ from django.utils import timezone
 
 from apps.mes.choices import OperationStatus
 from apps.mes.demo_shop_floor import HISTORY_DAYS
-from apps.mes.models import DowntimeEvent, MachineCount, MachineSignal, Operation, OperationTimeLog, WorkCenter
+from apps.mes.models import (
+    DowntimeEvent,
+    Equipment,
+    MachineCount,
+    MachineSignal,
+    Operation,
+    OperationTimeLog,
+    WorkCenter,
+)
 from apps.mes.selectors import running_operation_minutes
+from apps.mes.selectors_board import board_tiles
 from apps.mes.selectors_oee import plant_oee, work_centers_oee
+from apps.mes.services.signals import signals_ingest
+from apps.mes.signal_contract import EquipmentKey, SignalRow
 from apps.mes.simulator import MachineSimulator
 
 CONNECTED_CENTERS = ["ASSY", "CUT", "MACH"]
@@ -62,6 +73,20 @@ def test_seed_demo_runs_an_operation_at_each_connected_work_center_after_a_belie
     before = shop_floor()
     call_command("seed_demo", verbosity=0)
     assert shop_floor() == before
+    # the board names the running work, and a machine's count today is booked on it: OEE today is not n/a
+    tiles = {tile.code: tile for tile in board_tiles(company_id=centers[0].company_id)}
+    running_operations = {op.work_center.code: op for op in Operation.objects.filter(
+        work_center__in=centers, status=OperationStatus.IN_PROGRESS).select_related("work_order", "work_center")}
+    for code, operation in running_operations.items():
+        assert (tiles[code].operation_id, tiles[code].work_order) == (operation.pk, operation.work_order.number)
+    cutter = Equipment.objects.get(work_center__company__code="DEMO", code="CNC-1")
+    signals_ingest(company=cutter.work_center.company, rows=[SignalRow(
+        key=EquipmentKey(equipment_id=cutter.pk, work_center_id=cutter.work_center_id,
+                         company_id=cutter.work_center.company_id),
+        kind="count", ts=timezone.now(), good=1)], actor=None)
+    running_operations["CUT"].refresh_from_db()
+    assert running_operations["CUT"].machine_good == 1
+    assert {tile.code: tile for tile in board_tiles(company_id=centers[0].company_id)}["CUT"].oee_today is not None
 
 
 def test_the_simulator_cycles_follow_the_running_operations_ideal_time():
