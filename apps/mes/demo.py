@@ -16,6 +16,10 @@ def seed(*, company, other_company, users) -> None:
     from apps.mes.demo_signals import seed_signals
 
     seed_signals(company=company)
+    # ---- the shop floor at work: last week's operations and machine signals, today's running operations
+    from apps.mes.demo_shop_floor import seed_shop_floor
+
+    seed_shop_floor(company=company, users=users)
 
 
 def seed_production(*, company, other_company, users) -> None:

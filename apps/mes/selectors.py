@@ -1,6 +1,8 @@
-"""Read queries of MES production: the dispatch list and lot genealogy (one recursive query per direction)."""
+"""Read queries of MES production: the dispatch list, the operations running at a company's work centers, and
+lot genealogy (one recursive query per direction)."""
 
 import json
+from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -23,6 +25,18 @@ def dispatch_list(*, work_center: WorkCenter) -> QuerySet[Operation]:
             .select_related("work_order", "work_order__item", "work_order__revision")
             .order_by("work_order__due_date", "planned_start", "work_order__priority", "work_order__number",
                       "sequence"))
+
+
+def running_operation_minutes(*, company_code: str) -> dict[str, Decimal]:
+    """Work center code → run minutes per unit (the ideal time) of the operation running there: the latest started
+    in progress, as machine counts are booked. Work centers with nothing running are left out."""
+    running: dict[str, Decimal] = {}
+    for code, minutes in (Operation.objects.filter(work_center__company__code=company_code,
+                                                   status=OperationStatus.IN_PROGRESS)
+                          .order_by("work_center__code", "-actual_start", "-pk")
+                          .values_list("work_center__code", "run_minutes_per_unit")):
+        running.setdefault(code, minutes)
+    return running
 
 
 # The tree walk: `start` is the lot traced; each row is one edge reached at `depth` (1 = direct).

@@ -8,10 +8,14 @@ For each calendar day `d` (in the server's time zone, settings.TIME_ZONE) of a w
                             [d + shift start, + shift hours).
 * planned production time = max(calendar minutes - planned downtime, 0)                         (PPT)
 * unplanned downtime      = minutes of downtime with an *unplanned* reason inside the shift window
-                            (shown for information: it is already missing from the run time).
+                            (shown for information).
 * run time                = minutes covered by *run* time logs of the work center's operations
-                            within d (00:00-24:00); overlapping logs of several operators count once;
-                            a log still open counts until now. Setup logs are not run time.
+                            within d (00:00-24:00), less the minutes of the work center's *unplanned*
+                            downtime that fall inside them: the difference of the intervals, so
+                            overlapping logs of several operators count once, overlapping downtime
+                            events count once, and downtime while nobody logged run time takes nothing
+                            off. A log still open counts until now. Setup logs are not run time; planned
+                            downtime is not taken off run time (it lowers PPT instead).
 * units                   = good and scrap quantities of the work center's operations finished on d;
                             on a day its machines counted parts (machine signals), their counts instead.
 * ideal run time          = Σ operation.run_minutes_per_unit (copied from the routing) * (good + scrap);
@@ -103,20 +107,30 @@ def _minutes(delta: datetime.timedelta) -> Decimal:
     return Decimal(int(delta.total_seconds() * 1_000_000)) / Decimal(60_000_000)
 
 
+def _union(intervals: list[Interval], window: Interval) -> list[Interval]:
+    """The union of `intervals` clipped to `window`, as disjoint intervals in time order."""
+    clipped = sorted((max(s, window[0]), min(e, window[1])) for s, e in intervals if s < window[1] and e > window[0])
+    merged: list[Interval] = []
+    for start, end in clipped:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def _overlap(intervals: list[Interval], window: Interval) -> Decimal:
     """Minutes of the union of `intervals` that fall inside `window`."""
-    clipped = sorted((max(s, window[0]), min(e, window[1])) for s, e in intervals if s < window[1] and e > window[0])
+    return _minutes(sum((end - start for start, end in _union(intervals, window)), datetime.timedelta(0)))
+
+
+def _overlap_less(intervals: list[Interval], less: list[Interval], window: Interval) -> Decimal:
+    """Minutes of the union of `intervals` inside `window` that the union of `less` does not cover."""
     total = datetime.timedelta(0)
-    current: Interval | None = None
-    for start, end in clipped:
-        if current is None or start > current[1]:
-            if current is not None:
-                total += current[1] - current[0]
-            current = (start, end)
-        else:
-            current = (current[0], max(current[1], end))
-    if current is not None:
-        total += current[1] - current[0]
+    for start, end in _union(intervals, (window[0], window[1])):
+        total += end - start
+        for gap_start, gap_end in _union(less, (start, end)):
+            total -= gap_end - gap_start
     return _minutes(total)
 
 
@@ -204,7 +218,8 @@ def _report(work_center, date_from, date_to, calendar, downtime, run_logs, finis
             figures.unplanned_downtime_minutes = _overlap(downtime[DowntimeKind.UNPLANNED], window)
         figures.planned_production_minutes = max(figures.calendar_minutes - figures.planned_downtime_minutes, ZERO)
         midnight = datetime.datetime.combine(day, datetime.time(0), tzinfo=tz)
-        figures.run_minutes = _overlap(run_logs, (midnight, midnight + datetime.timedelta(days=1)))
+        figures.run_minutes = _overlap_less(run_logs, downtime[DowntimeKind.UNPLANNED],
+                                            (midnight, midnight + datetime.timedelta(days=1)))
         for good, scrap, per_unit, *ideal in finished.get(day, []):
             figures.quantity_good += good
             figures.quantity_scrap += scrap

@@ -1,10 +1,14 @@
 """Simulated machines for the demo (`manage.py simulate_machines`): believable signals over the same MQTT
 contract as real machines.
 
-Each connected machine of the company runs cycles (a cycle time of 4-15 s with ±15 % jitter) and sends a count
-per cycle (3 % scrap); now and then it stops (`down` with a reason code, 20-90 s: FAULT, STARVED, CHANGEOVER or
-the unmapped JAM) or waits (`idle`, 10-40 s), then runs again. A state is re-sent every 60 s while nothing
-happens, so a live machine never looks silent. `speed` > 1 runs the clock faster (the timestamps stay real)."""
+Each connected machine of the company runs cycles (±15 % jitter) and sends a count per cycle (3 % scrap). The
+cycle follows the operation running at the machine's work center (`running_operation_minutes`, read at the start
+and every REFRESH seconds): its ideal time (run minutes per unit) times the machine's factor (1.08-1.3, so
+performance lands around 77-93 %) times the number of the work center's machines (they share its work, and OEE
+measures the work center); with nothing running there, a cycle of 4-15 s. Now and then a machine stops (`down`
+with a reason code, 20-90 s: FAULT, STARVED, CHANGEOVER or the unmapped JAM) or waits (`idle`, 10-40 s), then
+runs again. A state is re-sent every 60 s while nothing happens, so a live machine never looks silent. `speed` > 1
+runs the clock faster (the timestamps stay real)."""
 
 import datetime
 import heapq
@@ -13,17 +17,23 @@ import logging
 import random
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 
 logger = logging.getLogger("millwright.simulator")
 STOP_REASONS = ["FAULT", "STARVED", "CHANGEOVER", "JAM"]
 HEARTBEAT = 60.0
+REFRESH = 60.0  # seconds (wall clock) between two reads of the running operations
+SLOWER = (1.08, 1.3)  # a machine's cycle / the ideal time
 
 
 @dataclass
 class SimulatedMachine:
     topic: str  # millwright/<company>/<work center>/<equipment>
     cycle_seconds: float
+    work_center: str = ""
+    idle_cycle_seconds: float = 0.0  # the cycle without a running operation
+    factor: float = 1.0  # the cycle / the running operation's ideal time
     state: str = "idle"
     reason: str = ""
     last_state_sent: float = 0.0
@@ -39,12 +49,30 @@ class MachineSimulator:
     """Publishes the machines' signals through `publish(topic, payload_dict)`."""
 
     def __init__(self, machines: list[tuple[str, str, str]], company_code: str, publish, *, seed: int | None = None,
-                 speed: float = 1.0):
+                 speed: float = 1.0, operations=None):
+        """`operations()`: work center code → the running operation's run minutes per unit (None: 4-15 s cycles)."""
         rng = random.Random(seed)
-        self.publish, self.speed = publish, max(speed, 0.01)
-        self.machines = [SimulatedMachine(f"millwright/{company_code}/{wc}/{eq}", rng.uniform(4, 15),
-                                          rng=random.Random(rng.random())) for wc, eq, _ in machines]
+        self.publish, self.speed, self.operations = publish, max(speed, 0.01), operations
+        self.machines = []
+        for wc, eq, _ in machines:
+            cycle, machine_rng = rng.uniform(4, 15), random.Random(rng.random())
+            self.machines.append(SimulatedMachine(f"millwright/{company_code}/{wc}/{eq}", cycle, work_center=wc,
+                                                  idle_cycle_seconds=cycle, factor=machine_rng.uniform(*SLOWER),
+                                                  rng=machine_rng))
         self.queue: list[tuple[float, int]] = []
+        self.refreshed_at: float | None = None
+
+    def refresh(self) -> None:
+        """Re-read the running operations and set each machine's cycle from its work center's."""
+        self.refreshed_at = time.monotonic()
+        if self.operations is None:
+            return
+        minutes = self.operations()
+        sharing = Counter(machine.work_center for machine in self.machines)
+        for machine in self.machines:
+            ideal = minutes.get(machine.work_center)
+            machine.cycle_seconds = (float(ideal) * 60 * machine.factor * sharing[machine.work_center] if ideal
+                                     else machine.idle_cycle_seconds)
 
     def _send_state(self, machine: SimulatedMachine, now: float) -> None:
         payload = {"ts": _now_iso(), "state": machine.state}
@@ -86,6 +114,8 @@ class MachineSimulator:
         self.queue = [(0.0, i) for i in range(len(self.machines))]
         heapq.heapify(self.queue)
         while self.queue and not should_stop():
+            if self.refreshed_at is None or time.monotonic() - self.refreshed_at >= REFRESH:
+                self.refresh()
             due, index = heapq.heappop(self.queue)
             if duration is not None and due > duration:
                 break
@@ -112,6 +142,7 @@ def run_simulator(*, company_code: str, speed: float = 1.0, duration: float | No
                   seed: int | None = None, url: str | None = None, stdout=None) -> int:
     """Connect to the broker (retrying with backoff) and simulate the company's machines; returns messages sent."""
     from apps.mes.mqtt import broker_address, mqtt_client
+    from apps.mes.selectors import running_operation_minutes
 
     machines = connected_machines(company_code)
     if not machines:
@@ -140,7 +171,8 @@ def run_simulator(*, company_code: str, speed: float = 1.0, duration: float | No
         stdout.write(f"simulating {len(machines)} machines of {company_code} on {address.host}:{address.port}\n")
         stdout.flush()
     try:
-        MachineSimulator(machines, company_code, publish, seed=seed, speed=speed).run(duration=duration)
+        MachineSimulator(machines, company_code, publish, seed=seed, speed=speed,
+                         operations=lambda: running_operation_minutes(company_code=company_code)).run(duration=duration)
     except KeyboardInterrupt:
         pass
     finally:

@@ -88,17 +88,18 @@ def oee_of(work_center):
 
 def assert_hand_computed(plant) -> None:
     """Downtime 20-30 JAM, 40-50 unclassified, open from 55; 23 good + 2 scrap on the running operation;
-    OEE: availability 60/1440, performance 25 * 0.5 / 60, quality 23/25."""
+    OEE: run time 35 (the run log 08:00-09:00 less the unplanned downtime inside it: 10 + 10 + 5), availability
+    35/1440, performance 25 * 0.5 / 35, quality 23/25."""
     plant["operation"].refresh_from_db()
     assert downtime_of(plant["machine"]) == EXPECTED_DOWNTIME
     assert (plant["operation"].machine_good, plant["operation"].machine_scrap) == (EXPECTED_GOOD, EXPECTED_SCRAP)
     figures = oee_of(plant["work_center"])
     assert (figures.quantity_good, figures.quantity_scrap) == (Decimal(23), Decimal(2))
     assert figures.ideal_minutes == Decimal("12.50")
-    assert figures.run_minutes == Decimal("60.00")
+    assert figures.run_minutes == Decimal("35.00")
     assert (figures.availability, figures.performance, figures.quality) == (
-        Decimal("0.0417"), Decimal("0.2083"), Decimal("0.9200"))
-    assert figures.oee == Decimal("0.0080")  # 60/1440 * 12.5/60 * 23/25 = 0.00798...
+        Decimal("0.0243"), Decimal("0.3571"), Decimal("0.9200"))
+    assert figures.oee == Decimal("0.0080")  # 35/1440 * 12.5/35 * 23/25 = 0.00798...
     plant["machine"].refresh_from_db()
     assert (plant["machine"].machine_state, plant["machine"].state_reason) == ("down", "jam")
     plant["work_center"].refresh_from_db()

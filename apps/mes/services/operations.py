@@ -5,8 +5,12 @@ started, and finishes only once the previous one has finished, with no more unit
 previous one passed. A supervisor (`mes.override_sequence`, the Manager role) may override both; the audit
 trail records the override and the state of the previous operation. The work center shows Running while one
 of its operations runs.
+
+Time worked may also be recorded after the fact (`operation_time_record`: a closed time log with its own start
+and end), and a finish may be reported with the time it happened (`operation_finish(finished_at=...)`).
 """
 
+import datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -123,8 +127,8 @@ def _clock_on(operation: Operation, actor, kind: str) -> None:
     OperationTimeLog.objects.create(operation=operation, operator=actor, kind=kind, started_at=timezone.now())
 
 
-def _clock_off(operation: Operation) -> None:
-    OperationTimeLog.objects.filter(operation=operation, ended_at__isnull=True).update(ended_at=timezone.now())
+def _clock_off(operation: Operation, at: datetime.datetime | None = None) -> None:
+    OperationTimeLog.objects.filter(operation=operation, ended_at__isnull=True).update(ended_at=at or timezone.now())
 
 
 def _default_kind(operation: Operation) -> str:
@@ -133,38 +137,89 @@ def _default_kind(operation: Operation) -> str:
         else TimeLogKind.RUN
 
 
-@transaction.atomic
-def operation_start(*, operation: Operation, actor, kind: str | None = None,
-                    override_sequence: bool = False) -> Operation:
-    """An operator starts an operation (setup first when it has setup time); the order becomes in progress.
-    The previous operation must have started (409 naming it), unless a supervisor overrides the sequence."""
-    operation = _lock(operation)
+def _work_order_for_work(operation: Operation) -> WorkOrder:
+    """The operation's work order, locked, if it may be worked on (released or in progress; 409 otherwise)."""
     work_order = WorkOrder.objects.select_for_update().get(pk=operation.work_order_id)
     if work_order.status not in (WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS):
         raise ConflictError("status", f"{work_order.number} is {work_order.status}: only released work orders "
                                       "are worked on.", code="transition_not_allowed")
-    before = snapshot(operation)
-    if operation.status == OperationStatus.IN_PROGRESS:  # another operator joins
-        _clock_on(operation, actor, kind or TimeLogKind.RUN)
-        record_change(operation, actor=actor, action="join", before=before)
-        return operation
+    return work_order
+
+
+def _begin(operation: Operation, work_order: WorkOrder, *, started_at: datetime.datetime, actor,
+           override_sequence: bool) -> dict | None:
+    """A pending or paused operation starts (the previous one must have started, unless a supervisor overrides)
+    and its work order with it; returns the override's audit note."""
     transition(operation, verb="start")
     override = None
     previous = previous_operation(operation)
     if previous is not None and previous.status == OperationStatus.PENDING:
         override = _out_of_sequence(operation, previous, "has not started yet", override=override_sequence,
                                     actor=actor)
-    operation.actual_start = operation.actual_start or timezone.now()
+    operation.actual_start = operation.actual_start or started_at
     operation.save(update_fields=["status", "actual_start", "updated_at"])
-    _clock_on(operation, actor, kind or _default_kind(operation))
-    _work_center_running(operation)
     if work_order.status == WorkOrderStatus.RELEASED:
         work_before = snapshot(work_order)
         transition(work_order, verb="start")
         work_order.save(update_fields=["status", "updated_at"])
         record_change(work_order, actor=actor, action="start", before=work_before)
+    return override
+
+
+@transaction.atomic
+def operation_start(*, operation: Operation, actor, kind: str | None = None,
+                    override_sequence: bool = False) -> Operation:
+    """An operator starts an operation (setup first when it has setup time); the order becomes in progress.
+    The previous operation must have started (409 naming it), unless a supervisor overrides the sequence."""
+    operation = _lock(operation)
+    work_order = _work_order_for_work(operation)
+    before = snapshot(operation)
+    if operation.status == OperationStatus.IN_PROGRESS:  # another operator joins
+        _clock_on(operation, actor, kind or TimeLogKind.RUN)
+        record_change(operation, actor=actor, action="join", before=before)
+        return operation
+    kind = kind or _default_kind(operation)  # before `_begin`: setup first only while nothing was logged
+    override = _begin(operation, work_order, started_at=timezone.now(), actor=actor,
+                      override_sequence=override_sequence)
+    _clock_on(operation, actor, kind)
+    _work_center_running(operation)
     _audit(operation, actor, "start", before, override)
     return operation
+
+
+@transaction.atomic
+def operation_time_record(*, operation: Operation, started_at: datetime.datetime, ended_at: datetime.datetime,
+                          kind: str = TimeLogKind.RUN, actor, override_sequence: bool = False) -> OperationTimeLog:
+    """Record time the actor worked on an operation after the fact: a closed time log at the operation's work
+    center, ending after it starts and not in the future, on a released or in-progress work order. A pending
+    operation starts with it (same sequence rule as `operation_start`); its actual start moves back to the
+    log's start when that is earlier."""
+    if not getattr(actor, "pk", None):
+        raise DomainError("operator", "An operator (a signed-in user) is required.")
+    if kind not in TimeLogKind.values:
+        raise DomainError("kind", f"Unknown kind of time {kind!r}.")
+    if ended_at <= started_at:
+        raise DomainError("ended_at", "The end must be after the start.")
+    if ended_at > timezone.now():
+        raise DomainError("ended_at", "Time cannot be recorded in the future.")
+    operation = _lock(operation)
+    work_order = _work_order_for_work(operation)
+    before = snapshot(operation)
+    override = None
+    if operation.status == OperationStatus.PENDING:
+        override = _begin(operation, work_order, started_at=started_at, actor=actor,
+                          override_sequence=override_sequence)
+        _work_center_running(operation)
+    elif operation.actual_start is None or started_at < operation.actual_start:
+        operation.actual_start = started_at
+        operation.save(update_fields=["actual_start", "updated_at"])
+    log = OperationTimeLog.objects.create(operation=operation, operator=actor, kind=kind, started_at=started_at,
+                                          ended_at=ended_at)
+    note = {"time_log": {"id": log.pk, "kind": kind, "started_at": started_at.isoformat(),
+                         "ended_at": ended_at.isoformat(), "work_center": operation.work_center.code}}
+    after = {**snapshot(operation), **note, **({"override_sequence": override} if override else {})}
+    record_change(operation, actor=actor, action="record_time", before=before, after=after)
+    return log
 
 
 @transaction.atomic
@@ -195,11 +250,22 @@ def operation_resume(*, operation: Operation, actor, kind: str = TimeLogKind.RUN
 
 @transaction.atomic
 def operation_finish(*, operation: Operation, actor, quantity_good: Decimal, quantity_scrap: Decimal = ZERO,
-                     scrap_reason: str = "", override_sequence: bool = False) -> Operation:
+                     scrap_reason: str = "", override_sequence: bool = False,
+                     finished_at: datetime.datetime | None = None) -> Operation:
     """Finish an operation with the good and scrapped quantities: after the previous operation finished, with
     no more units (good + scrapped) than it passed (409 naming it otherwise, unless a supervisor overrides),
-    not while a failed quality check blocks it, and only once its required checks passed."""
+    not while a failed quality check blocks it, and only once its required checks passed. `finished_at`
+    reports a finish after the fact (not in the future, not before the operation or an open time log started);
+    open time logs end then."""
     operation = _lock(operation)
+    if finished_at is not None:
+        if finished_at > timezone.now():
+            raise DomainError("finished_at", "A finish cannot be reported in the future.")
+        starts = [operation.actual_start, *operation.time_logs.filter(ended_at__isnull=True)
+                  .values_list("started_at", flat=True)]
+        if any(start is not None and finished_at < start for start in starts):
+            raise DomainError("finished_at", "The finish cannot be before the operation (or its open time log) "
+                                             "started.")
     before = snapshot(operation)
     transition(operation, verb="finish")
     quantity_good, quantity_scrap = Decimal(quantity_good), Decimal(quantity_scrap or 0)
@@ -237,10 +303,10 @@ def operation_finish(*, operation: Operation, actor, quantity_good: Decimal, qua
                                            f"({_text(limit)}).", code="exceeds_order")
     operation.quantity_good, operation.quantity_scrap = quantity_good, quantity_scrap
     operation.scrap_reason = scrap_reason or ""
-    operation.actual_end = timezone.now()
+    operation.actual_end = finished_at or timezone.now()
     operation.save(update_fields=["status", "quantity_good", "quantity_scrap", "scrap_reason", "actual_end",
                                   "updated_at"])
-    _clock_off(operation)
+    _clock_off(operation, finished_at)
     _work_center_idle_when_free(operation)
     _audit(operation, actor, "finish", before, override)
     return operation
