@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.mes.choices import OperationStatus
 from apps.mes.models import Operation, OperationTimeLog
+from apps.mes.services.operations import operation_time_record
 from apps.mes.services.workorders import work_order_create, work_order_release
 from apps.mes.traveler import operation_code, traveler_pdf
 from tests.mes.factories import GenealogyLinkFactory, OperationFactory, WorkCenterFactory, WorkOrderFactory
@@ -279,3 +280,20 @@ def test_office_finish_form_reports_when_the_operation_finished(web, floor, user
     assert response.status_code == 302
     operation.refresh_from_db()
     assert (operation.status, operation.actual_end) == (OperationStatus.DONE, end)
+
+
+def test_admin_shows_an_operations_time_logs_read_only(admin_client, floor, user):
+    _plant, (work_order, _other) = floor
+    operation = work_order.operations.get(sequence=10)
+    end = timezone.now() - datetime.timedelta(hours=1)
+    log = operation_time_record(operation=operation, started_at=end - datetime.timedelta(hours=1), ended_at=end,
+                                actor=user)
+    page = admin_client.get(reverse("admin:mes_operation_change", args=[operation.pk]))
+    assert page.status_code == 200
+    [inline] = [i for i in page.context["inline_admin_formsets"] if i.formset.model is OperationTimeLog]
+    assert [form.instance for form in inline.formset.forms] == [log]
+    assert not inline.has_add_permission and not inline.has_change_permission and not inline.has_delete_permission
+    assert admin_client.post(reverse("admin:mes_operationtimelog_change", args=[log.pk]),
+                             {"kind": "setup"}).status_code == 403
+    log.refresh_from_db()
+    assert log.kind == "run"
