@@ -292,7 +292,8 @@ def test_admin_shows_an_operations_time_logs_read_only(admin_client, floor, user
     assert page.status_code == 200
     [inline] = [i for i in page.context["inline_admin_formsets"] if i.formset.model is OperationTimeLog]
     assert [form.instance for form in inline.formset.forms] == [log]
-    assert not inline.has_add_permission and not inline.has_change_permission and not inline.has_delete_permission
+    assert (inline.has_add_permission, inline.has_change_permission, inline.has_delete_permission) == (
+        False, False, False)
     assert admin_client.post(reverse("admin:mes_operationtimelog_change", args=[log.pk]),
                              {"kind": "setup"}).status_code == 403
     log.refresh_from_db()
