@@ -117,17 +117,36 @@ class WorkOrderAdmin(SuiteModelAdmin):
     services = {"update": work_order_update}
 
 
+class OperationTimeLogInline(SuiteTabularInline):
+    """The operation's time logs, read-only: only the services write them (operator steps, recorded time)."""
+
+    model = models.OperationTimeLog
+    fields = ["operator", "kind", "started_at", "ended_at", "completion"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(models.Operation)
 class OperationAdmin(ReadOnlyAdmin):
     list_display = ["work_order", "sequence", "work_center", "status", "planned_start", "quantity_good",
                     "quantity_scrap", "quality_blocked"]
     list_filter = ["status", "quality_blocked"]
     raw_id_fields = ["work_order"]
+    inlines = [OperationTimeLogInline]
 
 
 @admin.register(models.OperationTimeLog)
 class OperationTimeLogAdmin(ReadOnlyAdmin):
     list_display = ["operation", "operator", "kind", "started_at", "ended_at"]
+    list_filter = ["kind"]
     raw_id_fields = ["operation"]
 
 

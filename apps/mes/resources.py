@@ -6,6 +6,7 @@ from django import forms
 
 from apps.core.ui.resource import Action, Inline, KanbanSpec, Related, Resource
 from apps.core.ui.widgets import PickerMultipleWidget, PickerWidget
+from apps.mes.choices import TimeLogKind
 from apps.mes.models import ManufacturingDefinition, Operation, OperationTimeLog, Routing, WorkCenter, WorkOrder
 from apps.mes.services import masterdata, operations, workorders
 from apps.plm.forms import active_item_picker, item_defaults, released_revision_picker
@@ -70,6 +71,11 @@ class ReleaseForm(forms.Form):
     allow_shortage = forms.BooleanField(required=False, label="Release with shortages")
 
 
+def moment_input(**attrs) -> forms.DateTimeInput:
+    """A date and time picker (the browser's `datetime-local`), in the user's time zone."""
+    return forms.DateTimeInput(attrs={"type": "datetime-local", **attrs}, format="%Y-%m-%dT%H:%M")
+
+
 class FinishForm(forms.Form):
     quantity_good = forms.DecimalField(max_digits=18, decimal_places=4, min_value=Decimal(0),
                                        widget=forms.NumberInput(attrs={"placeholder": "Good", "step": "any"}))
@@ -77,9 +83,20 @@ class FinishForm(forms.Form):
                                         widget=forms.NumberInput(attrs={"placeholder": "Scrap", "step": "any"}))
     scrap_reason = forms.CharField(max_length=200, required=False,
                                    widget=forms.TextInput(attrs={"placeholder": "Scrap reason"}))
+    finished_at = forms.DateTimeField(required=False, widget=moment_input(title="Finished at (empty: now)"),
+                                      label="Finished at",
+                                      help_text="Empty: now. A finish reported after the fact: when it happened.")
 
     def clean_quantity_scrap(self):
         return self.cleaned_data.get("quantity_scrap") or Decimal(0)
+
+
+class RecordTimeForm(forms.Form):
+    """Time worked on an operation after the fact (`operation_time_record`): a closed time log."""
+
+    started_at = forms.DateTimeField(label="Start", widget=moment_input())
+    ended_at = forms.DateTimeField(label="End", widget=moment_input())
+    kind = forms.ChoiceField(choices=TimeLogKind.choices, initial=TimeLogKind.RUN, widget=forms.Select)
 
 
 class CloseShortForm(forms.Form):
@@ -164,3 +181,9 @@ class OperationResource(Resource):
     }
     can_create = can_edit = False
     select_related = ["work_order", "work_center"]
+    # adds the "Record time" form (time worked after the fact: mes.views.OperationRecordTimeView)
+    detail_template = "mes/operation_detail.html"
+
+    @classmethod
+    def detail_context(cls, obj) -> dict:
+        return {"record_time_form": RecordTimeForm(auto_id="id_record_time_%s")}

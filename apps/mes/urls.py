@@ -13,6 +13,7 @@ urlpatterns = [
     *resources.ManufacturingDefinitionResource.urls("definitions/"),
     *resources.WorkOrderResource.urls("work-orders/"),
     *resources.OperationResource.urls("operations/"),
+    path("operations/<int:pk>/record-time/", views.OperationRecordTimeView.as_view(), name="operation_record_time"),
     path("work-orders/<int:pk>/traveler.pdf", views.work_order_traveler, name="workorder_traveler"),
     path("work-orders/<int:pk>/complete-with-lots/", views.work_order_complete_view, name="workorder_complete"),
     path("operator/", views.operator_home, name="operator_home"),

@@ -16,12 +16,15 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import DomainError
 from apps.core.http import pdf_response
+from apps.core.limits import harden_form
 from apps.core.scoping import scope_to_active_company
-from apps.core.ui.views import can, require_permission
+from apps.core.ui.errors import RoleDenied
+from apps.core.ui.views import ResourceDetailView, apply_domain_error, can, require_permission
 from apps.core.workflow import may_take_step
 from apps.mes import selectors
 from apps.mes.choices import OPEN_WORK_ORDER_STATUSES, OperationStatus
 from apps.mes.models import CheckDefinition, Operation, WorkCenter, WorkOrder
+from apps.mes.resources import OperationResource, RecordTimeForm
 from apps.mes.selectors_completion import work_order_completion_lots
 from apps.mes.services import operations
 from apps.mes.services.quality import quality_check_record
@@ -282,6 +285,36 @@ def operator_operation_action(request, pk: int, verb: str):
     else:
         messages.success(request, f"{operation}: {verb} done.")
     return redirect(f"{reverse('mes:operator_screen', args=[operation.work_center_id])}?operation={operation.pk}")
+
+
+class OperationRecordTimeView(ResourceDetailView):
+    """The "Record time" form of an operation's office page (POST): time worked after the fact, through
+    `operation_time_record`, with the operation steps' permission (`mes.change_operation` in its company). A
+    refused entry shows the page again with the service's message at the field it names."""
+
+    resource = OperationResource
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        operation = self.get_object()
+        if not self.resource.may_take(operation, "record_time", request.user):
+            raise RoleDenied(self.resource.perm("change"))
+        form = RecordTimeForm(request.POST, auto_id="id_record_time_%s")
+        harden_form(form)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    log = operations.operation_time_record(operation=operation, actor=request.user,
+                                                           **form.cleaned_data)
+            except DomainError as error:
+                apply_domain_error(error, form, [])
+            else:
+                messages.success(request, f"{operation}: {log.get_kind_display().lower()} time recorded, "
+                                          f"{log.hours:.2f} h.")
+                return redirect(operation.get_absolute_url())
+        context = self.get_context_data()
+        context["record_time_form"] = form
+        return self.render_to_response(context, status=400)
 
 
 @login_required

@@ -380,9 +380,9 @@ CUSTOM_PAGES = {
 NOT_HTML = {"core:autocomplete", "mes:operator_close_short", "plm:changeorder_move", "mes:workorder_move",
             "core:attachment_download", "plm:document_download", "scm:purchaseorder_pdf",
             "scm:shipment_delivery_note", "mes:workorder_traveler", "core:chatter_note", "core:chatter_attachment",
-            "mes:operator_scan", "mes:operator_check", "mes:operator_action", "mes:quality_incoming_release",
-            "mes:quality_incoming_reject", "core:switch_company", "crm:quote_pdf", "crm:lead_merge",
-            "crm:opportunity_move", "crm:opportunity_drop", "erp:salesorder_pdf", "erp:invoice_pdf"}
+            "mes:operator_scan", "mes:operator_check", "mes:operator_action", "mes:operation_record_time",
+            "mes:quality_incoming_release", "mes:quality_incoming_reject", "core:switch_company", "crm:quote_pdf",
+            "crm:lead_merge", "crm:opportunity_move", "crm:opportunity_drop", "erp:salesorder_pdf", "erp:invoice_pdf"}
 
 
 def _marked_row(model, company, index: int):

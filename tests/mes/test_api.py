@@ -4,10 +4,17 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
-from apps.core.models import Event
-from apps.mes.models import Routing, WorkOrder
-from tests.mes.factories import GenealogyLinkFactory, RoutingFactory, WorkCenterFactory, WorkOrderFactory
+from apps.core.models import AuditRecord, Event
+from apps.mes.models import OperationTimeLog, Routing, WorkOrder
+from tests.mes.factories import (
+    GenealogyLinkFactory,
+    OperationFactory,
+    RoutingFactory,
+    WorkCenterFactory,
+    WorkOrderFactory,
+)
 from tests.mes.plant import build_plant
 from tests.mixins import CompanyOwnedAPIResourceTests, DeletableAPIResourceTests, FilterableAPIResourceTests
 from tests.plm.factories import ItemFactory
@@ -194,3 +201,107 @@ def test_close_short_and_complete_with_the_floors_quantities_through_the_api(api
     assert response.status_code == 200, response.content
     assert (response.json()["status"], response.json()["allowed_transitions"]) == ("completed", ["close"])
     assert api.post(f"{url}close-short/", {}, format="json").status_code == 409
+
+
+def _released_operations(api, company, user):
+    plant = build_plant(company, user)
+    work_order = WorkOrderFactory(company=company, definition=plant.definition)
+    api.post(f"{BASE}/work-orders/{work_order.pk}/release/", {}, format="json")
+    return work_order, list(work_order.operations.order_by("sequence"))
+
+
+def test_time_worked_after_the_fact_is_recorded_through_the_api(api, company, user):
+    work_order, (first, _second) = _released_operations(api, company, user)
+    end = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=1)
+    start = end - datetime.timedelta(hours=2)
+    response = api.post(f"{BASE}/operations/{first.pk}/record-time/",
+                        {"started_at": start.isoformat(), "ended_at": end.isoformat(), "kind": "setup"},
+                        format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["id"], body["status"]) == (first.pk, "in_progress")
+    assert [(log["operator"], log["kind"], log["started_at"], log["ended_at"]) for log in body["time_logs"]] == [
+        (user.pk, "setup", start.isoformat().replace("+00:00", "Z"), end.isoformat().replace("+00:00", "Z"))]
+    log = OperationTimeLog.objects.get()
+    assert (log.operation_id, log.operator, log.kind, log.started_at, log.ended_at) == (
+        first.pk, user, "setup", start, end)
+    first.refresh_from_db()
+    work_order.refresh_from_db()
+    assert (first.actual_start, work_order.status) == (start, "in_progress")
+    assert AuditRecord.objects.filter(object_id=str(first.pk), action="record_time").count() == 1
+
+
+@pytest.mark.parametrize(("start", "end", "attr"), [
+    (-60, -120, "ended_at"),  # ends before it starts
+    (-60, 30, "ended_at"),  # ends in the future
+])
+def test_recorded_time_out_of_bounds_answers_400_naming_the_field(api, company, user, start, end, attr):
+    _work_order, (first, _second) = _released_operations(api, company, user)
+    now = timezone.now()
+    response = api.post(f"{BASE}/operations/{first.pk}/record-time/",
+                        {"started_at": (now + datetime.timedelta(minutes=start)).isoformat(),
+                         "ended_at": (now + datetime.timedelta(minutes=end)).isoformat()}, format="json")
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert [e["attr"] for e in response.json()["errors"]] == [attr]
+    assert not OperationTimeLog.objects.exists()
+    first.refresh_from_db()
+    assert first.status == "pending"
+
+
+def test_recorded_time_input_is_checked_naming_the_field(api, company, user):
+    _work_order, (first, _second) = _released_operations(api, company, user)
+    end = timezone.now() - datetime.timedelta(hours=1)
+    url = f"{BASE}/operations/{first.pk}/record-time/"
+    for payload, attr in (({"ended_at": end.isoformat()}, "started_at"),
+                          ({"started_at": (end - datetime.timedelta(hours=1)).isoformat(), "ended_at": end.isoformat(),
+                            "kind": "lunch"}, "kind")):
+        response = api.post(url, payload, format="json")
+        assert response.status_code == 400, response.content
+        assert response["Content-Type"] == "application/problem+json"
+        assert [e["attr"] for e in response.json()["errors"]] == [attr]
+    assert not OperationTimeLog.objects.exists()
+
+
+def test_time_is_recorded_only_on_released_work_orders_of_the_users_company(api, company, other_company, user):
+    plant = build_plant(company, user)
+    work_order = WorkOrderFactory(company=company, definition=plant.definition)
+    api.post(f"{BASE}/work-orders/{work_order.pk}/release/", {}, format="json")
+    assert api.post(f"{BASE}/work-orders/{work_order.pk}/cancel/", {}, format="json").json()["status"] == "cancelled"
+    operation = work_order.operations.order_by("sequence").first()
+    end = timezone.now() - datetime.timedelta(hours=1)
+    payload = {"started_at": (end - datetime.timedelta(hours=1)).isoformat(), "ended_at": end.isoformat()}
+    response = api.post(f"{BASE}/operations/{operation.pk}/record-time/", payload, format="json")
+    assert response.status_code == 409, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["errors"][0]["attr"] == "status"
+    theirs = OperationFactory(work_order__company=other_company)
+    assert api.post(f"{BASE}/operations/{theirs.pk}/record-time/", payload, format="json").status_code == 404
+    assert not OperationTimeLog.objects.exists()
+
+
+def test_a_role_without_mes_change_cannot_record_time(api, company, user, make_user, api_for):
+    _work_order, (first, _second) = _released_operations(api, company, user)
+    end = timezone.now() - datetime.timedelta(hours=1)
+    response = api_for(make_user(company, "Sales")).post(
+        f"{BASE}/operations/{first.pk}/record-time/",
+        {"started_at": (end - datetime.timedelta(hours=1)).isoformat(), "ended_at": end.isoformat()}, format="json")
+    assert response.status_code == 403, response.content
+    assert not OperationTimeLog.objects.exists()
+
+
+def test_a_finish_is_reported_after_the_fact_through_the_api(api, company, user):
+    _work_order, (first, _second) = _released_operations(api, company, user)
+    end = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=2)
+    api.post(f"{BASE}/operations/{first.pk}/record-time/",
+             {"started_at": (end - datetime.timedelta(hours=1)).isoformat(), "ended_at": end.isoformat()},
+             format="json")
+    url = f"{BASE}/operations/{first.pk}/finish/"
+    for finished_at in (timezone.now() + datetime.timedelta(hours=1), end - datetime.timedelta(hours=2)):
+        response = api.post(url, {"quantity_good": "10", "finished_at": finished_at.isoformat()}, format="json")
+        assert response.status_code == 400, response.content
+        assert [e["attr"] for e in response.json()["errors"]] == ["finished_at"]
+    response = api.post(url, {"quantity_good": "10", "finished_at": end.isoformat()}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["status"], body["actual_end"]) == ("done", end.isoformat().replace("+00:00", "Z"))

@@ -7,12 +7,14 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.mes.choices import OperationStatus
-from apps.mes.models import Operation
+from apps.mes.models import Operation, OperationTimeLog
+from apps.mes.services.operations import operation_time_record
 from apps.mes.services.workorders import work_order_create, work_order_release
 from apps.mes.traveler import operation_code, traveler_pdf
-from tests.mes.factories import GenealogyLinkFactory, WorkCenterFactory, WorkOrderFactory
+from tests.mes.factories import GenealogyLinkFactory, OperationFactory, WorkCenterFactory, WorkOrderFactory
 from tests.mes.plant import build_plant
 from tests.mixins import CompanyOwnedUIResourceTests, CreatableUIResourceTests, EditableUIResourceTests
 from tests.plm.factories import ItemFactory, RevisionFactory
@@ -190,3 +192,109 @@ def test_other_companys_pages_answer_404(web, other_company):
     link = GenealogyLinkFactory(company=other_company)
     response = web.get(reverse("mes:genealogy"), {"lot": link.parent_lot.code})
     assert response.context["result"] is None
+
+
+def _moment(value: datetime.datetime) -> str:
+    """How a `datetime-local` input sends a moment: local time, to the minute."""
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_record_time_form_books_a_closed_log_and_shows_it(web, floor, user):
+    _plant, (work_order, _other) = floor
+    operation = work_order.operations.get(sequence=10)
+    detail = reverse("mes:operation_detail", args=[operation.pk])
+    page = web.get(detail).content.decode()
+    assert 'data-testid="record-time"' in page
+    assert 'type="datetime-local"' in page
+    end = timezone.now().replace(second=0, microsecond=0) - datetime.timedelta(hours=1)
+    start = end - datetime.timedelta(hours=2, minutes=30)
+    response = web.post(reverse("mes:operation_record_time", args=[operation.pk]),
+                        {"started_at": _moment(start), "ended_at": _moment(end), "kind": "setup"})
+    assert response.status_code == 302, response.context and response.context["record_time_form"].errors
+    assert response["Location"] == detail
+    log = OperationTimeLog.objects.get()
+    assert (log.operation, log.operator, log.kind, log.started_at, log.ended_at) == (operation, user, "setup", start,
+                                                                                     end)
+    operation.refresh_from_db()
+    assert (operation.status, operation.actual_start) == (OperationStatus.IN_PROGRESS, start)
+    response = web.get(detail)
+    time_logs = next(section for section in response.context["related"] if section["label"] == "Time logs")
+    assert len(time_logs["rows"]) == 1
+    assert "setup time recorded, 2.50 h" in response.content.decode()
+
+
+def test_record_time_form_shows_the_services_message_at_the_field(web, floor):
+    _plant, (work_order, _other) = floor
+    operation = work_order.operations.get(sequence=10)
+    url = reverse("mes:operation_record_time", args=[operation.pk])
+    end = timezone.now() - datetime.timedelta(hours=1)
+    response = web.post(url, {"started_at": _moment(end), "ended_at": _moment(end - datetime.timedelta(hours=1)),
+                              "kind": "run"})
+    assert response.status_code == 400
+    form = response.context["record_time_form"]
+    assert form.errors == {"ended_at": ["The end must be after the start."]}
+    content = response.content.decode()
+    assert "The end must be after the start." in content
+    assert 'id="id_record_time_ended_at"' in content
+    later = web.post(url, {"started_at": _moment(end), "ended_at": _moment(timezone.now() + datetime.timedelta(
+        hours=1)), "kind": "run"})
+    assert later.status_code == 400
+    assert later.context["record_time_form"].errors == {"ended_at": ["Time cannot be recorded in the future."]}
+    # the second operation waits for the first: the sequence rule is said above the form
+    second = work_order.operations.get(sequence=20)
+    response = web.post(reverse("mes:operation_record_time", args=[second.pk]),
+                        {"started_at": _moment(end - datetime.timedelta(hours=1)), "ended_at": _moment(end),
+                         "kind": "run"})
+    assert response.status_code == 400
+    assert "operation 10" in " ".join(response.context["record_time_form"].non_field_errors())
+    assert 'data-testid="record-time-error"' in response.content.decode()
+    assert not OperationTimeLog.objects.exists()
+    assert Operation.objects.get(pk=operation.pk).status == OperationStatus.PENDING
+
+
+def test_record_time_needs_the_operation_steps_permission_in_the_company(client, floor, company, other_company,
+                                                                         make_user):
+    _plant, (work_order, _other) = floor
+    operation = work_order.operations.get(sequence=10)
+    end = timezone.now() - datetime.timedelta(hours=1)
+    data = {"started_at": _moment(end - datetime.timedelta(hours=1)), "ended_at": _moment(end), "kind": "run"}
+    client.force_login(make_user(company, "Sales"))
+    assert 'data-testid="record-time"' not in client.get(operation.get_absolute_url()).content.decode()
+    assert client.post(reverse("mes:operation_record_time", args=[operation.pk]), data).status_code == 403
+    client.force_login(make_user(company, "Production"))
+    theirs = OperationFactory(work_order__company=other_company)
+    assert client.post(reverse("mes:operation_record_time", args=[theirs.pk]), data).status_code == 404
+    assert client.get(reverse("mes:operation_record_time", args=[operation.pk])).status_code == 405
+    assert not OperationTimeLog.objects.exists()
+
+
+def test_office_finish_form_reports_when_the_operation_finished(web, floor, user):
+    _plant, (work_order, _other) = floor
+    operation = work_order.operations.get(sequence=10)
+    end = timezone.now().replace(second=0, microsecond=0) - datetime.timedelta(hours=1)
+    web.post(reverse("mes:operation_record_time", args=[operation.pk]),
+             {"started_at": _moment(end - datetime.timedelta(hours=1)), "ended_at": _moment(end), "kind": "run"})
+    assert 'id="id_finish_finished_at"' in web.get(operation.get_absolute_url()).content.decode()
+    response = web.post(reverse("mes:operation_action", args=[operation.pk, "finish"]),
+                        {"quantity_good": "2", "finished_at": _moment(end)})
+    assert response.status_code == 302
+    operation.refresh_from_db()
+    assert (operation.status, operation.actual_end) == (OperationStatus.DONE, end)
+
+
+def test_admin_shows_an_operations_time_logs_read_only(admin_client, floor, user):
+    _plant, (work_order, _other) = floor
+    operation = work_order.operations.get(sequence=10)
+    end = timezone.now() - datetime.timedelta(hours=1)
+    log = operation_time_record(operation=operation, started_at=end - datetime.timedelta(hours=1), ended_at=end,
+                                actor=user)
+    page = admin_client.get(reverse("admin:mes_operation_change", args=[operation.pk]))
+    assert page.status_code == 200
+    [inline] = [i for i in page.context["inline_admin_formsets"] if i.formset.model is OperationTimeLog]
+    assert [form.instance for form in inline.formset.forms] == [log]
+    assert (inline.has_add_permission, inline.has_change_permission, inline.has_delete_permission) == (
+        False, False, False)
+    assert admin_client.post(reverse("admin:mes_operationtimelog_change", args=[log.pk]),
+                             {"kind": "setup"}).status_code == 403
+    log.refresh_from_db()
+    assert log.kind == "run"

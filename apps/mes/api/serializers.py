@@ -12,6 +12,7 @@ from apps.core.api.serializers import (
     SuiteSerializer,
     WorkflowFieldsMixin,
 )
+from apps.mes.choices import TimeLogKind
 from apps.mes.models import (
     Equipment,
     InspectionPlan,
@@ -211,6 +212,22 @@ class OperationFinishSerializer(SuiteSerializer):
     quantity_scrap = serializers.DecimalField(**QUANTITY, required=False, default=Decimal(0))
     scrap_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     override_sequence = serializers.BooleanField(required=False, default=False, help_text=OVERRIDE_HELP)
+    finished_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None,
+        help_text="When it finished, for a finish reported after the fact (not in the future, not before the "
+                  "operation or an open time log started); open time logs end then. Default: now.")
+
+
+class OperationRecordTimeSerializer(SuiteSerializer):
+    """Input of `record_time`: time worked on the operation after the fact, recorded as a closed time log."""
+
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(help_text="After `started_at`, not in the future.")
+    kind = serializers.ChoiceField(choices=TimeLogKind.choices, required=False, default=TimeLogKind.RUN)
+    override_sequence = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Start a pending operation out of the routing sequence (supervisors: `mes.override_sequence`); "
+                  "audited.")
 
 
 class WorkOrderCloseShortSerializer(SuiteSerializer):

@@ -80,8 +80,14 @@ class WorkOrderViewSet(SuiteModelViewSet):
     cancel = workflow_action("cancel", workorders.work_order_cancel)
 
 
+def _record_time(*, operation: Operation, actor, **data) -> Operation:
+    """`operation_time_record`, answered like the other steps: with the operation (its `time_logs` show the new
+    one)."""
+    return operations.operation_time_record(operation=operation, actor=actor, **data).operation
+
+
 class OperationViewSet(SuiteReadOnlyViewSet):
-    """Work order operations on the floor; actions `start`, `pause`, `resume`, `finish`."""
+    """Work order operations on the floor; actions `start`, `pause`, `resume`, `finish`, `record_time`."""
 
     queryset = Operation.objects.select_related("work_order").prefetch_related(
         Prefetch("time_logs", queryset=OperationTimeLog.objects.order_by("started_at")), "required_checks")
@@ -94,6 +100,8 @@ class OperationViewSet(SuiteReadOnlyViewSet):
     pause = workflow_action("pause", operations.operation_pause)
     resume = workflow_action("resume", operations.operation_resume)
     finish = workflow_action("finish", operations.operation_finish, input_serializer=s.OperationFinishSerializer)
+    record_time = workflow_action("record_time", _record_time, input_serializer=s.OperationRecordTimeSerializer,
+                                  summary="Record time worked after the fact (a closed time log)")
 
 
 class GenealogyView(APIView):
