@@ -219,7 +219,7 @@ def test_time_worked_after_the_fact_is_recorded_through_the_api(api, company, us
                         format="json")
     assert response.status_code == 200, response.content
     body = response.json()
-    assert (body["id"], body["status"]) == (first.pk, "in_progress")
+    assert (body["id"], body["status"]) == (first.pk, "paused")  # started then, nobody on it now
     assert [(log["operator"], log["kind"], log["started_at"], log["ended_at"]) for log in body["time_logs"]] == [
         (user.pk, "setup", start.isoformat().replace("+00:00", "Z"), end.isoformat().replace("+00:00", "Z"))]
     log = OperationTimeLog.objects.get()

@@ -1,5 +1,5 @@
 """Time recorded after the fact (`operation_time_record`) and a finish reported with its time: the log's bounds
-are checked, a pending operation starts with it (sequence rule kept), the change is audited."""
+are checked, a pending operation starts with it (sequence rule kept) and is paused, the change is audited."""
 
 import datetime
 from decimal import Decimal
@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.core.errors import ConflictError, DomainError
 from apps.core.models import AuditRecord
-from apps.mes.choices import OperationStatus, TimeLogKind, WorkOrderStatus
+from apps.mes.choices import OperationStatus, TimeLogKind, WorkCenterStatus, WorkOrderStatus
 from apps.mes.models import OperationTimeLog
 from apps.mes.services.operations import operation_finish, operation_start, operation_time_record
 from tests.mes.test_services_operations import ops, plant, released
@@ -25,8 +25,10 @@ def test_recorded_time_starts_a_pending_operation_back_then_and_is_audited(relea
     assert (log.operator, log.kind, log.started_at, log.ended_at) == (plant.user, TimeLogKind.RUN, start, end)
     first.refresh_from_db()
     released.refresh_from_db()
-    assert (first.status, first.actual_start, released.status) == (OperationStatus.IN_PROGRESS, start,
+    assert (first.status, first.actual_start, released.status) == (OperationStatus.PAUSED, start,
                                                                     WorkOrderStatus.IN_PROGRESS)
+    first.work_center.refresh_from_db()
+    assert first.work_center.status == WorkCenterStatus.IDLE  # nobody is on it now
     record = AuditRecord.objects.filter(action="record_time").get()
     assert record.after["time_log"]["id"] == log.pk
     assert record.after["time_log"]["work_center"] == first.work_center.code

@@ -216,7 +216,7 @@ def test_record_time_form_books_a_closed_log_and_shows_it(web, floor, user):
     assert (log.operation, log.operator, log.kind, log.started_at, log.ended_at) == (operation, user, "setup", start,
                                                                                      end)
     operation.refresh_from_db()
-    assert (operation.status, operation.actual_start) == (OperationStatus.IN_PROGRESS, start)
+    assert (operation.status, operation.actual_start) == (OperationStatus.PAUSED, start)
     response = web.get(detail)
     time_logs = next(section for section in response.context["related"] if section["label"] == "Time logs")
     assert len(time_logs["rows"]) == 1

@@ -192,8 +192,9 @@ def operation_time_record(*, operation: Operation, started_at: datetime.datetime
                           kind: str = TimeLogKind.RUN, actor, override_sequence: bool = False) -> OperationTimeLog:
     """Record time the actor worked on an operation after the fact: a closed time log at the operation's work
     center, ending after it starts and not in the future, on a released or in-progress work order. A pending
-    operation starts with it (same sequence rule as `operation_start`); its actual start moves back to the
-    log's start when that is earlier."""
+    operation starts with it (same sequence rule as `operation_start`) and is paused, since nobody is on it now
+    (its work center does not turn Running); its actual start moves back to the log's start when that is
+    earlier."""
     if not getattr(actor, "pk", None):
         raise DomainError("operator", "An operator (a signed-in user) is required.")
     if kind not in TimeLogKind.values:
@@ -206,10 +207,11 @@ def operation_time_record(*, operation: Operation, started_at: datetime.datetime
     work_order = _work_order_for_work(operation)
     before = snapshot(operation)
     override = None
-    if operation.status == OperationStatus.PENDING:
+    if operation.status == OperationStatus.PENDING:  # started then, and nobody is on it now: paused
         override = _begin(operation, work_order, started_at=started_at, actor=actor,
                           override_sequence=override_sequence)
-        _work_center_running(operation)
+        transition(operation, verb="pause")
+        operation.save(update_fields=["status", "updated_at"])
     elif operation.actual_start is None or started_at < operation.actual_start:
         operation.actual_start = started_at
         operation.save(update_fields=["actual_start", "updated_at"])
