@@ -255,35 +255,24 @@ def _check_references(cursor, rows: list[SignalRow]) -> tuple[dict[int, list[tup
     return operations, now
 
 
-# the latest state (by ts) of each machine heard from, and its work center's status from its machines': the
-# batch's latest state when it is newer than the one the machine shows (`state_since`: its latest stored state's
-# ts, except while `unknown`, when it is the time it fell silent, and its latest state is read from the signals);
-# a machine that sent no state in the batch, has one and was heard from within the last second is left as it is
+# the latest state (by ts) of each machine heard from, and its work center's status from its machines': a machine
+# that sent no state in the batch, has one and was heard from within the last second is left as it is (its state
+# is still its latest)
 _CURRENT = """
-WITH heard(eq, state, reason, ts) AS (
-    SELECT * FROM unnest(%(equipment)s::bigint[], %(states)s::text[], %(reasons)s::text[], %(stamps)s::timestamptz[])
-), seen AS (
-    SELECT h.eq, h.state, h.reason, h.ts, m.machine_state = 'unknown' AS silent,
-           h.ts IS NOT NULL AND (m.state_since IS NULL OR h.ts >= m.state_since) AS newer,
-           m.machine_state, m.state_reason, m.state_since, s.state AS stored_state, s.reason AS stored_reason,
-           s.ts AS stored_ts
-      FROM heard h
+WITH heard(eq, stated) AS (SELECT * FROM unnest(%(equipment)s::bigint[], %(stated)s::boolean[])),
+latest AS (
+    SELECT h.eq, s.state, s.reason, s.ts FROM heard h
       JOIN mes_equipment m ON m.id = h.eq
       LEFT JOIN LATERAL (SELECT state, reason, ts FROM mes_machinesignal
-                          WHERE m.machine_state = 'unknown' AND equipment_id = h.eq AND kind = 'state'
-                          ORDER BY ts DESC LIMIT 1) s ON true
-     WHERE h.ts IS NOT NULL OR m.machine_state IN ('', 'unknown') OR m.last_signal_at IS NULL
+                          WHERE equipment_id = h.eq AND kind = 'state' ORDER BY ts DESC LIMIT 1) s ON true
+     WHERE h.stated OR m.machine_state IN ('', 'unknown') OR m.last_signal_at IS NULL
         OR m.last_signal_at < now() - interval '1 second'
 ), machines AS (
     UPDATE mes_equipment e
-       SET machine_state = CASE WHEN l.silent THEN coalesce(l.stored_state, '') WHEN l.newer THEN l.state
-                                ELSE l.machine_state END,
-           state_reason = CASE WHEN l.silent THEN coalesce(l.stored_reason, l.state_reason) WHEN l.newer THEN l.reason
-                               ELSE l.state_reason END,
-           state_since = CASE WHEN l.silent THEN coalesce(l.stored_ts, l.state_since) WHEN l.newer THEN l.ts
-                              ELSE l.state_since END,
+       SET machine_state = coalesce(l.state, CASE WHEN e.machine_state = 'unknown' THEN '' ELSE e.machine_state END),
+           state_reason = coalesce(l.reason, e.state_reason), state_since = coalesce(l.ts, e.state_since),
            last_signal_at = now()
-      FROM seen l WHERE e.id = l.eq
+      FROM latest l WHERE e.id = l.eq
     RETURNING e.work_center_id
 )
 SELECT DISTINCT work_center_id FROM machines
@@ -345,20 +334,13 @@ def signals_ingest(*, company, rows: list[SignalRow], actor) -> IngestResult:
                 earliest[machine] = ts
             owners[machine] = (company_id, work_center_id)
         result.downtime_changes = machine_downtime_apply(earliest=earliest, owners=owners, actor=actor)
-    heard: dict[int, SignalRow | None] = {}  # machine → its latest state signal in the batch (by ts), if any
+    heard: dict[int, bool] = {}  # machine → whether it sent a state
     for row in rows:
-        machine = row.key.equipment_id
-        if row.kind == SignalKind.STATE:
-            latest = heard.get(machine)
-            if latest is None or row.ts > latest.ts:
-                heard[machine] = row
-        elif machine not in heard:
-            heard[machine] = None
+        if row.kind == SignalKind.STATE or row.key.equipment_id not in heard:
+            heard[row.key.equipment_id] = row.kind == SignalKind.STATE
     machines = sorted(heard)
-    latest = [heard[m] for m in machines]
     with connection.cursor() as cursor:
-        cursor.execute(_CURRENT, {"equipment": machines, "states": [r and r.state for r in latest],
-                                  "reasons": [r and r.reason for r in latest], "stamps": [r and r.ts for r in latest]})
+        cursor.execute(_CURRENT, {"equipment": machines, "stated": [heard[m] for m in machines]})
         result.work_centers = {r[0] for r in cursor.fetchall()}
         if result.work_centers:
             cursor.execute(_WORK_CENTER_STATUS, [sorted(result.work_centers)])
