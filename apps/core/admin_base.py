@@ -178,6 +178,20 @@ class SuiteTabularInline(admin.TabularInline):
         return not is_locked(obj) and super().has_delete_permission(request, obj)
 
 
+class ReadOnlyInline(SuiteTabularInline):
+    """Rows only services write (an entry's lines, time logs): shown with their parent, never added, changed or
+    deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyAdmin(SuiteModelAdmin):
     """For append-only records (events, audit) and rows only services write: viewable, never edited here."""
 

@@ -3,7 +3,7 @@ edited or deleted), and the admin actions (post, reverse, close, reopen) call th
 
 from django.contrib import admin
 
-from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin, run_per_record
+from apps.core.admin_base import ReadOnlyAdmin, ReadOnlyInline, SuiteModelAdmin, run_per_record
 from apps.erp import (
     bills_admin,  # noqa: F401  (registers the vendor bill admin)
     invoice_admin,  # noqa: F401  (registers the invoice and payment admins)
@@ -80,23 +80,13 @@ class PeriodAdmin(ReadOnlyAdmin):
         run_per_record(self, request, queryset, periods.period_reopen, "period", "Reopened")
 
 
-class JournalLineInline(admin.TabularInline):
+class JournalLineInline(ReadOnlyInline):
     """Lines are written by the entry's services (currency conversion, balance): shown here, not edited."""
 
     model = m.JournalLine
-    extra = 0
     fields = ["line_number", "account", "description", "party", "currency", "amount", "exchange_rate", "debit",
               "credit"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(m.JournalEntry)

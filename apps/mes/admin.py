@@ -5,7 +5,7 @@ PLM publishes) are read-only here; a work order past draft too (SuiteModelAdmin)
 
 from django.contrib import admin, messages
 
-from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin, SuiteTabularInline
+from apps.core.admin_base import ReadOnlyAdmin, ReadOnlyInline, SuiteModelAdmin, SuiteTabularInline
 from apps.core.errors import DomainError
 from apps.mes import models
 from apps.mes.services.workorders import work_order_update
@@ -117,21 +117,12 @@ class WorkOrderAdmin(SuiteModelAdmin):
     services = {"update": work_order_update}
 
 
-class OperationTimeLogInline(SuiteTabularInline):
+class OperationTimeLogInline(ReadOnlyInline):
     """The operation's time logs, read-only: only the services write them (operator steps, recorded time)."""
 
     model = models.OperationTimeLog
     fields = ["operator", "kind", "started_at", "ended_at", "completion"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(models.Operation)

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from apps.core.admin_base import ReadOnlyAdmin, SuiteModelAdmin, SuiteTabularInline, run_per_record
+from apps.core.admin_base import ReadOnlyAdmin, ReadOnlyInline, SuiteModelAdmin, SuiteTabularInline, run_per_record
 from apps.plm import models as m
 from apps.plm.services.changes import change_order_release, change_order_update, change_request_update
 from apps.plm.services.items import (
@@ -16,19 +16,10 @@ from apps.plm.services.items import (
 )
 
 
-class BomLineInline(SuiteTabularInline):
+class BomLineInline(ReadOnlyInline):
+    """A BOM's lines: they change only through the BOM services (they check cycles, units and locks)."""
+
     model = m.BomLine
-    autocomplete_fields = ["component"]
-
-    def has_change_permission(self, request, obj=None):
-        # lines change only through the BOM services (they check cycles, units and locks)
-        return False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ApprovalInline(SuiteTabularInline):
