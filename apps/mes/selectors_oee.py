@@ -3,7 +3,8 @@
 For each calendar day `d` (in the server's time zone, settings.TIME_ZONE) of a work center:
 
 * calendar minutes        = hours of the work center's shift on d's weekday * 60 (`WorkCenterShift`);
-                            without shift rows: Monday-Friday, `capacity_hours_per_day` from 06:00.
+                            without shift rows: Monday-Friday, `capacity_hours_per_day` from 06:00. A shift
+                            still running counts up to now, one not begun yet 0: OEE today is so far today.
 * planned downtime        = minutes of downtime with a *planned* reason inside d's shift window
                             [d + shift start, + shift hours).
 * planned production time = max(calendar minutes - planned downtime, 0)                         (PPT)
@@ -199,10 +200,10 @@ def work_centers_oee(*, work_centers: list[WorkCenter], date_from: datetime.date
         finished[row["work_center_id"]][row["day"]] = [
             (Decimal(row["good_sum"]), Decimal(row["scrap_sum"]), None, row["ideal"] or ZERO)]
     return {wc.pk: _report(wc, date_from, date_to, calendars[wc.pk], downtime[wc.pk], run_logs[wc.pk],
-                           finished[wc.pk], tz) for wc in work_centers}
+                           finished[wc.pk], tz, now) for wc in work_centers}
 
 
-def _report(work_center, date_from, date_to, calendar, downtime, run_logs, finished, tz) -> OeeReport:
+def _report(work_center, date_from, date_to, calendar, downtime, run_logs, finished, tz, now) -> OeeReport:
     report = OeeReport(work_center=work_center, date_from=date_from, date_to=date_to)
     total = report.total
     day = date_from
@@ -214,6 +215,9 @@ def _report(work_center, date_from, date_to, calendar, downtime, run_logs, finis
             window_start = datetime.datetime.combine(day, start_time, tzinfo=tz)
             window = (window_start, window_start + datetime.timedelta(minutes=float(hours * 60)))
             figures.calendar_minutes = hours * 60
+            if window[1] > now:  # the shift is still running, or has not begun
+                window = (window_start, max(now, window_start))
+                figures.calendar_minutes = _minutes(window[1] - window[0])
             figures.planned_downtime_minutes = _overlap(downtime[DowntimeKind.PLANNED], window)
             figures.unplanned_downtime_minutes = _overlap(downtime[DowntimeKind.UNPLANNED], window)
         figures.planned_production_minutes = max(figures.calendar_minutes - figures.planned_downtime_minutes, ZERO)

@@ -81,9 +81,9 @@ def test_seed_demo_runs_an_operation_at_each_connected_work_center_after_a_belie
     for code, operation in running_operations.items():
         assert (tiles[code].operation_id, tiles[code].work_order) == (operation.pk, operation.work_order.number)
     cutter = Equipment.objects.get(work_center__company__code="DEMO", code="CNC-1")
-    # a weekend has no shift in the demo's calendar (OEE today n/a whatever was made): give today one if it has none
-    WorkCenterShift.objects.get_or_create(work_center=cutter.work_center, weekday=timezone.localdate().weekday(),
-                                          defaults={"start_time": datetime.time(0), "hours": Decimal(24)})
+    # OEE today counts the shift so far: a weekend has none in the demo's calendar, and before 06:00 none has begun
+    WorkCenterShift.objects.update_or_create(work_center=cutter.work_center, weekday=timezone.localdate().weekday(),
+                                             defaults={"start_time": datetime.time(0), "hours": Decimal(24)})
     signals_ingest(company=cutter.work_center.company, rows=[SignalRow(
         key=EquipmentKey(equipment_id=cutter.pk, work_center_id=cutter.work_center_id,
                          company_id=cutter.work_center.company_id),

@@ -1,13 +1,15 @@
 """OEE's run time: minutes of the run time logs less the work center's unplanned downtime inside them (an interval
-difference), on hand-computed examples; planned downtime lowers PPT, not run time."""
+difference), on hand-computed examples; planned downtime lowers PPT, not run time; a day in progress counts its
+shift up to now."""
 
 from decimal import Decimal
+from unittest.mock import patch
 
 import pytest
 
 from apps.mes.selectors_oee import work_center_oee
 from tests.mes.factories import DowntimeEventFactory, DowntimeReasonFactory
-from tests.mes.test_oee import MONDAY, at, done_operation, lathe, run_log
+from tests.mes.test_oee import MONDAY, TUESDAY, at, done_operation, lathe, run_log
 
 __all__ = ["lathe"]  # the fixture
 
@@ -76,3 +78,15 @@ def test_planned_downtime_lowers_planned_production_time_not_run_time(lathe, com
     assert figures.planned_production_minutes == Decimal("450.00")
     assert figures.availability == Decimal("0.5333")
 
+
+
+def test_a_day_in_progress_counts_its_shift_up_to_now(lathe):
+    """Monday 10:00: four hours of the 06:00-14:00 shift are planned so far; Tuesday's shift has not begun."""
+    operation = done_operation(lathe, end=at(MONDAY, 9), per_unit="1", good=100, scrap=0)
+    run_log(operation, at(MONDAY, 7), at(MONDAY, 9))
+    with patch("django.utils.timezone.now", return_value=at(MONDAY, 10)):
+        monday, tuesday = work_center_oee(work_center=lathe, date_from=MONDAY, date_to=TUESDAY).days
+    assert (monday.calendar_minutes, monday.planned_production_minutes, monday.run_minutes) == (
+        Decimal("240.00"), Decimal("240.00"), Decimal("120.00"))
+    assert monday.availability == Decimal("0.5000")
+    assert (tuesday.calendar_minutes, tuesday.availability, tuesday.oee) == (Decimal("0.00"), None, None)
