@@ -15,6 +15,11 @@ from rest_framework.test import APIClient
 from apps.core.models import Company, Currency
 from apps.core.services.companies import membership_set
 
+# the shared assertions of helper modules report their values as a test's own do (registered before a test
+# module imports them)
+pytest.register_assert_rewrite("tests.mixins", "tests.mes.signal_plant", "tests.mes.mqtt_helpers",
+                               "tests.erp.postings_helpers")
+
 
 def ensure_reference_data() -> None:
     """Put back the roles, currencies and units a data migration seeds.
