@@ -6,7 +6,7 @@ from django import forms
 
 from apps.core.ui.resource import Action, Inline, KanbanSpec, Related, Resource
 from apps.core.ui.widgets import PickerMultipleWidget, PickerWidget
-from apps.mes.choices import TimeLogKind
+from apps.mes.choices import OPEN_WORK_ORDER_STATUSES, TimeLogKind
 from apps.mes.models import ManufacturingDefinition, Operation, OperationTimeLog, Routing, WorkCenter, WorkOrder
 from apps.mes.services import masterdata, operations, workorders
 from apps.plm.forms import active_item_picker, item_defaults, released_revision_picker
@@ -186,4 +186,7 @@ class OperationResource(Resource):
 
     @classmethod
     def detail_context(cls, obj) -> dict:
+        """The form while the operation's work order may be worked on (what `operation_time_record` accepts)."""
+        if obj.work_order.status not in OPEN_WORK_ORDER_STATUSES:
+            return {}
         return {"record_time_form": RecordTimeForm(auto_id="id_record_time_%s")}

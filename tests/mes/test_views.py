@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.mes.choices import OperationStatus
-from apps.mes.models import Operation, OperationTimeLog
+from apps.mes.choices import OperationStatus, WorkOrderStatus
+from apps.mes.models import Operation, OperationTimeLog, WorkOrder
 from apps.mes.services.operations import operation_time_record
 from apps.mes.services.workorders import work_order_create, work_order_release
 from apps.mes.traveler import operation_code, traveler_pdf
@@ -250,6 +250,14 @@ def test_record_time_form_shows_the_services_message_at_the_field(web, floor):
     assert 'data-testid="record-time-error"' in response.content.decode()
     assert not OperationTimeLog.objects.exists()
     assert Operation.objects.get(pk=operation.pk).status == OperationStatus.PENDING
+
+
+def test_record_time_form_shows_only_while_the_work_order_may_be_worked_on(web, floor):
+    _plant, (work_order, _other) = floor
+    operation = work_order.operations.get(sequence=10)
+    assert 'data-testid="record-time"' in web.get(operation.get_absolute_url()).content.decode()
+    WorkOrder.objects.filter(pk=work_order.pk).update(status=WorkOrderStatus.CANCELLED)
+    assert 'data-testid="record-time"' not in web.get(operation.get_absolute_url()).content.decode()
 
 
 def test_record_time_needs_the_operation_steps_permission_in_the_company(client, floor, company, other_company,

@@ -20,7 +20,14 @@ from apps.core.audit import record_change, snapshot
 from apps.core.errors import ConflictError, DomainError, PermissionDeniedError
 from apps.core.permissions import has_company_perm
 from apps.core.workflow import transition
-from apps.mes.choices import CheckResult, OperationStatus, TimeLogKind, WorkCenterStatus, WorkOrderStatus
+from apps.mes.choices import (
+    OPEN_WORK_ORDER_STATUSES,
+    CheckResult,
+    OperationStatus,
+    TimeLogKind,
+    WorkCenterStatus,
+    WorkOrderStatus,
+)
 from apps.mes.models import InspectionPlan, Operation, OperationTimeLog, QualityCheck, WorkCenter, WorkOrder
 from apps.mes.selectors_board import forget_board
 
@@ -140,7 +147,7 @@ def _default_kind(operation: Operation) -> str:
 def _work_order_for_work(operation: Operation) -> WorkOrder:
     """The operation's work order, locked, if it may be worked on (released or in progress; 409 otherwise)."""
     work_order = WorkOrder.objects.select_for_update().get(pk=operation.work_order_id)
-    if work_order.status not in (WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS):
+    if work_order.status not in OPEN_WORK_ORDER_STATUSES:
         raise ConflictError("status", f"{work_order.number} is {work_order.status}: only released work orders "
                                       "are worked on.", code="transition_not_allowed")
     return work_order
