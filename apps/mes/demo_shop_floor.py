@@ -31,7 +31,7 @@ from django.utils import timezone
 from apps.mes.choices import DowntimeKind, TimeLogKind
 from apps.mes.demo_signals import CONNECTED
 from apps.mes.models import DowntimeEvent, DowntimeReason, Equipment, Operation, RoutingOperation, WorkCenter, WorkOrder
-from apps.mes.selectors_oee import work_center_calendar
+from apps.mes.selectors_oee import Interval, intervals_less, work_center_calendar
 from apps.mes.services.downtime import downtime_record
 from apps.mes.services.operations import operation_finish, operation_start, operation_time_record
 from apps.mes.services.signals import signals_ingest
@@ -54,7 +54,6 @@ FRAME, FRAMES_TODAY = "EB-F110", Decimal(12)
 STOP_CODES = ["FAULT", "STARVED", "JAM"]
 SLOWER = (1.08, 1.22)  # a machine's cycle / the ideal time
 D = Decimal
-Interval = tuple[datetime.datetime, datetime.datetime]
 
 
 @dataclass
@@ -96,22 +95,6 @@ def _working_days(work_center: WorkCenter, today: datetime.date) -> list[datetim
     return days[::-1]
 
 
-def _less(pieces: list[Interval], gaps: list[Interval]) -> list[Interval]:
-    """`pieces` without the parts `gaps` cover."""
-    for gap_start, gap_end in sorted(gaps):
-        cut = []
-        for start, end in pieces:
-            if gap_end <= start or gap_start >= end:
-                cut.append((start, end))
-                continue
-            if start < gap_start:
-                cut.append((start, gap_start))
-            if gap_end < end:
-                cut.append((gap_end, end))
-        pieces = cut
-    return pieces
-
-
 def _minutes(minutes: float) -> datetime.timedelta:
     return datetime.timedelta(minutes=minutes)
 
@@ -123,8 +106,8 @@ def _simulate_day(rng: random.Random, *, shift: Interval, downtime: list[tuple],
     day = _Day()
     planned = [(start, end) for start, end, kind in downtime if kind == DowntimeKind.PLANNED]
     recorded = sorted((start, end) for start, end, _kind in downtime)
-    day.logs = _less([(shift[0] + _minutes(rng.uniform(4, 12)), shift[1] - _minutes(rng.uniform(4, 12)))],
-                     planned)
+    day.logs = intervals_less([(shift[0] + _minutes(rng.uniform(4, 12)), shift[1] - _minutes(rng.uniform(4, 12)))],
+                              planned)
     # the day's unplanned stops: a budget of 20-55 minutes, less what was recorded by hand that day
     lost = sum(((min(end, shift[1]) - max(start, shift[0])).total_seconds() / 60
                 for start, end, kind in downtime if kind == DowntimeKind.UNPLANNED), 0.0)
@@ -243,7 +226,8 @@ def _seed_reported(*, company, work_centers: dict[str, WorkCenter], items: dict,
             planned = list(DowntimeEvent.objects.filter(work_center=work_center, reason__kind=DowntimeKind.PLANNED,
                                                         start__lt=shift_end, end__gt=start)
                            .values_list("start", "end"))
-            logs = _less([(start + _minutes(rng.uniform(4, 12)), shift_end - _minutes(rng.uniform(4, 12)))], planned)
+            logs = intervals_less([(start + _minutes(rng.uniform(4, 12)), shift_end - _minutes(rng.uniform(4, 12)))],
+                                  planned)
             piece_start, piece_end = max(logs, key=lambda log: log[1] - log[0])
             length = _minutes(rng.uniform(15, 45))
             stop = piece_start + (piece_end - piece_start - length) * rng.uniform(0.1, 0.9)

@@ -125,14 +125,28 @@ def _overlap(intervals: list[Interval], window: Interval) -> Decimal:
     return _minutes(sum((end - start for start, end in _union(intervals, window)), datetime.timedelta(0)))
 
 
+def intervals_less(intervals: list[Interval], less: list[Interval], window: Interval | None = None) -> list[Interval]:
+    """The parts of the union of `intervals` (inside `window`; by default their own span) that the union of `less`
+    does not cover, as disjoint intervals in time order."""
+    if window is None:
+        if not intervals:
+            return []
+        window = (min(start for start, _ in intervals), max(end for _, end in intervals))
+    parts: list[Interval] = []
+    for start, end in _union(intervals, window):
+        for gap_start, gap_end in _union(less, (start, end)):
+            if gap_start > start:
+                parts.append((start, gap_start))
+            start = gap_end
+        if start < end:
+            parts.append((start, end))
+    return parts
+
+
 def _overlap_less(intervals: list[Interval], less: list[Interval], window: Interval) -> Decimal:
     """Minutes of the union of `intervals` inside `window` that the union of `less` does not cover."""
-    total = datetime.timedelta(0)
-    for start, end in _union(intervals, (window[0], window[1])):
-        total += end - start
-        for gap_start, gap_end in _union(less, (start, end)):
-            total -= gap_end - gap_start
-    return _minutes(total)
+    return _minutes(sum((end - start for start, end in intervals_less(intervals, less, window)),
+                        datetime.timedelta(0)))
 
 
 def work_center_calendar(work_center: WorkCenter) -> dict[int, tuple[datetime.time, Decimal]]:
