@@ -117,6 +117,17 @@ def test_history_names_fields_and_related_records_never_raw_ids(web, company, ot
     assert "Not yours" not in page
 
 
+def test_history_reads_a_note_kept_beside_the_snapshot(web, company, user):
+    order = ChangeOrderFactory(company=company, title="Longer tubes")
+    note = {"id": 7, "kind": "run", "started_at": "2026-03-02T08:00:00+00:00", "work_center": "CUT", "left": ""}
+    record_change(order, actor=user, action="record_time", before=snapshot(order),
+                  after={**snapshot(order), "time_log": note})
+    [entry, *_] = history(web, order, reverse("plm:changeorder_detail", args=[order.pk]))
+    changes = {c.label: (c.before, c.after) for c in entry["changes"]}
+    assert entry["action_text"] == "recorded time"
+    assert changes["Time log"] == (None, "ID 7 · Kind run · Started at 2026-03-02 08:00 · Work center CUT")
+
+
 def test_bom_history_reads_as_a_diff_of_lines(web, company, user):
     parent = ItemFactory(company=company, number="ASM-1", item_type="make")
     bolt = ItemFactory(company=company, number="BOLT-1", name="Bolt", uom=unit("ea"))

@@ -6,6 +6,7 @@ of BOM lines as added / removed / changed lines. Related rows are looked up once
 and only rows of the record's own company (or platform data and users) are named; anything else stays "#id".
 """
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -26,7 +27,7 @@ ACTION_WORDS = {
     "reserve": "reserved", "pack": "packed", "pick": "picked", "obsolete": "made obsolete", "revise": "revised",
     "accept": "accepted", "disposition": "dispositioned", "finish": "finished", "pause": "paused",
     "resume": "resumed", "withdraw": "withdrew", "order": "ordered", "reverse": "reversed",
-    "receive": "received goods", "consume": "consumed", "adjust": "adjusted",
+    "receive": "received goods", "consume": "consumed", "adjust": "adjusted", "record_time": "recorded time",
 }
 # keys of a line that say which line it is, in the order they are shown
 LINE_ORDER_KEYS = ("position", "line_number", "sequence")
@@ -108,12 +109,28 @@ def _collect(names: _Names, model, key: str, value) -> None:
                     _collect(names, child, name, item)
 
 
+def _note_text(note: dict) -> str:
+    """A note a step keeps beside its snapshot (e.g. the time log it recorded), as "Kind run · Started at …"."""
+    parts = []
+    for key, value in note.items():
+        if value is None or value == "":
+            continue
+        moment = as_date(value)
+        if isinstance(moment, datetime.datetime):
+            value = formats.date_format(timezone.localtime(moment) if timezone.is_aware(moment) else moment,
+                                        "DATETIME_FORMAT")
+        parts.append(f"{humanize_label(key)} {value}")
+    return " · ".join(parts)
+
+
 def _value(names: _Names, model, key: str, value, owner=None):
     """One snapshot value as people read it."""
     if value is None or value == "":
         return None
     relation = _field(model, key)
     if relation is None:
+        if isinstance(value, dict):
+            return _note_text(value)
         if isinstance(value, bool):
             return "Yes" if value else "No"
         return str(value)
